@@ -1,0 +1,505 @@
+//! The BLT ballot format, in and out, as real files use it.
+//!
+//! Accepted (docs/COUNTING.md, "Ballot files"):
+//! - a UTF-8 byte-order mark; `#` comments to end of line; commas as separators;
+//! - the header `CANDIDATES SEATS`, then optional lines of withdrawn candidates as negative numbers
+//!   (`-2 -5`), and option lines `[nick a b c]`, `[withdrawn a b]`, `[tie c b a]`;
+//! - ballot lines `WEIGHT PREF PREF … 0`, one per line, where the final `0` may be missing,
+//!   a preference is a candidate number (from 1) or a nickname, `a=b` ranks candidates equally, `-`
+//!   marks a skipped preference (a break: the rest of the line is not counted), and a leading
+//!   `(id)` ballot label is ignored;
+//! - a line holding only `0` ends the ballots; then one name per candidate and the title, quoted
+//!   (`""` inside quotes is a literal quote) or, leniently, a bare line.
+//!
+//! Anything else is an error naming the line. The parser never panics on any input (fuzzed in
+//! `fuzz/fuzz_targets/blt.rs`). Identical ballots are merged by [`ElectionBuilder`].
+
+use std::fmt::Write as _;
+
+use super::election::{
+    Candidate, CandidateAttributes, CandidateIndex, Election, ElectionBuilder, ElectionError,
+    MAX_CANDIDATES,
+};
+
+/// Why a ballot file could not be read, and where.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("line {line}: {kind}")]
+pub struct BltError {
+    /// The 1-based line number the problem is on.
+    pub line: usize,
+    /// What is wrong.
+    pub kind: BltErrorKind,
+}
+
+/// What is wrong with a ballot file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BltErrorKind {
+    /// The file is not UTF-8.
+    #[error("the file is not valid UTF-8")]
+    NotUtf8,
+    /// The file has no header line.
+    #[error("the file is empty; expected a header line `CANDIDATES SEATS`")]
+    MissingHeader,
+    /// The header is not two whole numbers.
+    #[error("expected the header `CANDIDATES SEATS` (two whole numbers), found {found:?}")]
+    BadHeader {
+        /// The offending text.
+        found: String,
+    },
+    /// A number that should be a weight, candidate number or count is not one.
+    #[error("{what} {found:?} is not a whole number")]
+    NotANumber {
+        /// What the number was meant to be.
+        what: &'static str,
+        /// The offending token.
+        found: String,
+    },
+    /// A candidate number outside `1..=C`.
+    #[error("candidate {found} does not exist; candidates are numbered 1 to {candidates}")]
+    NoSuchCandidate {
+        /// The number given.
+        found: String,
+        /// How many candidates the header declares.
+        candidates: usize,
+    },
+    /// A nickname that no `[nick]` line defined.
+    #[error("{found:?} is neither a candidate number nor a nickname from a [nick] line")]
+    UnknownNickname {
+        /// The token given.
+        found: String,
+    },
+    /// A ballot ranks the same candidate twice.
+    #[error("the ballot ranks candidate {candidate} more than once")]
+    RepeatedCandidate {
+        /// The repeated candidate's number (from 1).
+        candidate: usize,
+    },
+    /// An option line that is not understood or is malformed.
+    #[error("option line {found:?} is not understood (expected [nick …], [withdrawn …] or [tie …])")]
+    BadOption {
+        /// The line.
+        found: String,
+    },
+    /// A `[nick]` line with the wrong number of names.
+    #[error("[nick] gives {found} nicknames for {candidates} candidates")]
+    NickCount {
+        /// Nicknames given.
+        found: usize,
+        /// Candidates declared.
+        candidates: usize,
+    },
+    /// A `[tie]` line that is not a permutation of all candidates.
+    #[error("[tie] must list every candidate exactly once")]
+    BadTieOrder,
+    /// The file ended inside the ballots.
+    #[error("the file ended before the `0` line that closes the ballots")]
+    MissingBallotTerminator,
+    /// Fewer candidate names than the header declares.
+    #[error("the file ended after {found} candidate names; the header declares {candidates}")]
+    MissingNames {
+        /// Names found.
+        found: usize,
+        /// Candidates declared.
+        candidates: usize,
+    },
+    /// An opening quote with no closing one.
+    #[error("a quoted name is not closed")]
+    UnterminatedQuote,
+    /// Text after the title.
+    #[error("unexpected text after the title: {found:?}")]
+    TrailingText {
+        /// The text.
+        found: String,
+    },
+    /// The candidates, seats or ballots are not a valid election.
+    #[error("{0}")]
+    Election(#[from] ElectionError),
+}
+
+/// A parsed ballot file: the election, and notes about anything accepted leniently.
+#[derive(Debug)]
+pub struct ParsedBlt {
+    /// The election.
+    pub election: Election,
+    /// Things accepted that a returning officer may want to know about (e.g. missing terminators).
+    pub notes: Vec<String>,
+}
+
+struct Line<'a> {
+    number: usize,
+    text: &'a str,
+}
+
+fn err(line: usize, kind: BltErrorKind) -> BltError {
+    BltError { line, kind }
+}
+
+/// Strips a `#` comment that is not inside quotes, and surrounding white space.
+fn strip_comment(text: &str) -> &str {
+    if !text.as_bytes().contains(&b'#') {
+        return text.trim();
+    }
+    let mut in_quotes = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'#' if !in_quotes => return text[..i].trim(),
+            _ => {}
+        }
+    }
+    text.trim()
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty())
+}
+
+fn parse_count(token: &str, what: &'static str, line: usize) -> Result<u64, BltError> {
+    if token.is_empty() || token.len() > 19 || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err(line, BltErrorKind::NotANumber { what, found: token.to_owned() }));
+    }
+    token
+        .parse()
+        .map_err(|_| err(line, BltErrorKind::NotANumber { what, found: token.to_owned() }))
+}
+
+struct CandidateLookup {
+    count: usize,
+    nicks: Vec<String>,
+}
+
+impl CandidateLookup {
+    fn resolve(&self, token: &str, line: usize) -> Result<CandidateIndex, BltError> {
+        if token.bytes().all(|b| b.is_ascii_digit()) && !token.is_empty() {
+            return match token.parse::<usize>() {
+                Ok(n) if (1..=self.count).contains(&n) => Ok(CandidateIndex::new((n - 1) as u16)),
+                _ => Err(err(
+                    line,
+                    BltErrorKind::NoSuchCandidate { found: token.to_owned(), candidates: self.count },
+                )),
+            };
+        }
+        match self.nicks.iter().position(|n| n == token) {
+            Some(i) => Ok(CandidateIndex::new(i as u16)),
+            None => Err(err(line, BltErrorKind::UnknownNickname { found: token.to_owned() })),
+        }
+    }
+}
+
+/// Parses a BLT file. Never panics; every failure names its line.
+pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        err(line, BltErrorKind::NotUtf8)
+    })?;
+    let mut lines = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, raw)| Line { number: i + 1, text: strip_comment(raw) })
+        .filter(|l| !l.text.is_empty());
+    let mut notes = Vec::new();
+
+    let header = lines.next().ok_or_else(|| err(1, BltErrorKind::MissingHeader))?;
+    let header_tokens: Vec<&str> = tokens(header.text).collect();
+    let (candidate_count, seats) = match header_tokens.as_slice() {
+        [c, s] => (
+            parse_count(c, "the number of candidates", header.number)?,
+            parse_count(s, "the number of seats", header.number)?,
+        ),
+        _ => {
+            return Err(err(
+                header.number,
+                BltErrorKind::BadHeader { found: header.text.to_owned() },
+            ));
+        }
+    };
+    if candidate_count == 0 {
+        return Err(err(header.number, ElectionError::NoCandidates.into()));
+    }
+    if candidate_count > MAX_CANDIDATES as u64 {
+        return Err(err(
+            header.number,
+            ElectionError::TooManyCandidates { found: candidate_count as usize }.into(),
+        ));
+    }
+    let candidate_count = candidate_count as usize;
+    let seats = usize::try_from(seats).unwrap_or(usize::MAX);
+
+    let mut lookup = CandidateLookup { count: candidate_count, nicks: Vec::new() };
+    let mut withdrawn = vec![false; candidate_count];
+    let mut tie_order: Option<Vec<CandidateIndex>> = None;
+    let mut pending_withdrawn: Vec<(String, usize)> = Vec::new();
+
+    // Phase 1: withdrawn and option lines, then ballots up to the `0` line. The builder is made
+    // at the first ballot, once withdrawals are known.
+    let mut builder: Option<ElectionBuilder> = None;
+    let mut ranks: Vec<CandidateIndex> = Vec::new();
+    let mut rank_ends: Vec<usize> = Vec::new();
+    let mut seen = vec![false; candidate_count];
+    let mut missing_terminators = 0usize;
+    let mut terminated = false;
+    let mut last_line = header.number;
+    for line in lines.by_ref() {
+        last_line = line.number;
+        let text = line.text;
+        if text.starts_with('[') {
+            parse_option(text, line.number, &mut lookup, &mut pending_withdrawn, &mut tie_order)?;
+            continue;
+        }
+        if text.starts_with('-') && builder.is_none() {
+            for token in tokens(text) {
+                let number = token.strip_prefix('-').ok_or_else(|| {
+                    err(line.number, BltErrorKind::NotANumber {
+                        what: "a withdrawn candidate (-N)",
+                        found: token.to_owned(),
+                    })
+                })?;
+                pending_withdrawn.push((number.to_owned(), line.number));
+            }
+            continue;
+        }
+        if text == "0" {
+            terminated = true;
+            break;
+        }
+        if builder.is_none() {
+            for (token, number) in pending_withdrawn.drain(..) {
+                let candidate = lookup.resolve(&token, number)?;
+                withdrawn[candidate.get()] = true;
+            }
+            let candidates = (0..candidate_count)
+                .map(|i| Candidate {
+                    name: String::new(),
+                    nick: lookup.nicks.get(i).cloned(),
+                    withdrawn: withdrawn[i],
+                    attributes: CandidateAttributes::default(),
+                })
+                .collect();
+            builder = Some(ElectionBuilder::new_unnamed(candidates));
+        }
+        let builder = builder
+            .as_mut()
+            .ok_or_else(|| err(line.number, BltErrorKind::MissingHeader))?;
+        let mut toks = tokens(text).peekable();
+        if toks.peek().is_some_and(|t| t.starts_with('(')) {
+            toks.next();
+        }
+        let weight = parse_count(toks.next().unwrap_or(""), "the ballot weight", line.number)?;
+        ranks.clear();
+        rank_ends.clear();
+        seen.iter_mut().for_each(|s| *s = false);
+        let mut closed = false;
+        for token in toks {
+            if closed {
+                return Err(err(line.number, BltErrorKind::NotANumber {
+                    what: "nothing after the closing 0; found",
+                    found: token.to_owned(),
+                }));
+            }
+            if token == "0" {
+                closed = true;
+                continue;
+            }
+            if token == "-" {
+                // A skipped preference is a break: nothing after it counts.
+                closed = true;
+                continue;
+            }
+            for part in token.split('=') {
+                let candidate = lookup.resolve(part, line.number)?;
+                if std::mem::replace(&mut seen[candidate.get()], true) {
+                    return Err(err(
+                        line.number,
+                        BltErrorKind::RepeatedCandidate { candidate: candidate.get() + 1 },
+                    ));
+                }
+                ranks.push(candidate);
+            }
+            rank_ends.push(ranks.len());
+        }
+        if !closed {
+            missing_terminators += 1;
+        }
+        let mut start = 0;
+        let groups = rank_ends.iter().map(|&end| {
+            let group = &ranks[start..end];
+            start = end;
+            group
+        });
+        builder.add(weight, groups).map_err(|e| err(line.number, e.into()))?;
+    }
+    if !terminated {
+        return Err(err(last_line, BltErrorKind::MissingBallotTerminator));
+    }
+    if missing_terminators > 0 {
+        notes.push(format!(
+            "{missing_terminators} ballot lines had no closing 0; each line was read as one ballot"
+        ));
+    }
+    for (token, number) in pending_withdrawn.drain(..) {
+        let candidate = lookup.resolve(&token, number)?;
+        withdrawn[candidate.get()] = true;
+    }
+
+    // Phase 2: names and title, each a quoted string (or a bare line).
+    let mut strings: Vec<(String, usize)> = Vec::new();
+    for line in lines {
+        last_line = line.number;
+        if line.text.starts_with('[') {
+            parse_option(line.text, line.number, &mut lookup, &mut pending_withdrawn, &mut tie_order)?;
+            continue;
+        }
+        for s in quoted_strings(line.text, line.number)? {
+            strings.push((s, line.number));
+        }
+    }
+    if strings.len() < candidate_count {
+        return Err(err(
+            last_line,
+            BltErrorKind::MissingNames { found: strings.len(), candidates: candidate_count },
+        ));
+    }
+    if let Some((extra, number)) = strings.get(candidate_count + 1) {
+        return Err(err(*number, BltErrorKind::TrailingText { found: extra.clone() }));
+    }
+    let title = strings.get(candidate_count).map(|(t, _)| t.clone()).unwrap_or_default();
+    if !pending_withdrawn.is_empty() {
+        // `[withdrawn]` after the ballots: too late for the builder, which already dropped nothing.
+        return Err(err(pending_withdrawn[0].1, BltErrorKind::BadOption {
+            found: "[withdrawn] must come before the ballots".to_owned(),
+        }));
+    }
+
+    let builder = match builder {
+        Some(b) => b,
+        None => ElectionBuilder::new_unnamed(
+            (0..candidate_count)
+                .map(|i| Candidate {
+                    name: String::new(),
+                    nick: lookup.nicks.get(i).cloned(),
+                    withdrawn: withdrawn[i],
+                    attributes: CandidateAttributes::default(),
+                })
+                .collect(),
+        ),
+    };
+    let names_line = strings.first().map_or(last_line, |(_, n)| *n);
+    let names: Vec<String> = strings.into_iter().take(candidate_count).map(|(s, _)| s).collect();
+    let builder = builder.with_names(names).map_err(|e| err(names_line, e.into()))?;
+    let election =
+        builder.build(title, seats, tie_order).map_err(|e| err(header.number, e.into()))?;
+    Ok(ParsedBlt { election, notes })
+}
+
+fn parse_option(
+    text: &str,
+    number: usize,
+    lookup: &mut CandidateLookup,
+    withdrawn: &mut Vec<(String, usize)>,
+    tie_order: &mut Option<Vec<CandidateIndex>>,
+) -> Result<(), BltError> {
+    let bad = || err(number, BltErrorKind::BadOption { found: text.to_owned() });
+    let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
+    let mut parts = tokens(inner);
+    match parts.next() {
+        Some("nick") => {
+            let nicks: Vec<String> = parts.map(str::to_owned).collect();
+            if nicks.len() != lookup.count {
+                return Err(err(
+                    number,
+                    BltErrorKind::NickCount { found: nicks.len(), candidates: lookup.count },
+                ));
+            }
+            lookup.nicks = nicks;
+        }
+        Some("withdrawn") => withdrawn.extend(parts.map(|p| (p.to_owned(), number))),
+        Some("tie") => {
+            let order = parts.map(|p| lookup.resolve(p, number)).collect::<Result<Vec<_>, _>>()?;
+            let mut sorted: Vec<usize> = order.iter().map(|c| c.get()).collect();
+            sorted.sort_unstable();
+            if sorted != (0..lookup.count).collect::<Vec<_>>() {
+                return Err(err(number, BltErrorKind::BadTieOrder));
+            }
+            *tie_order = Some(order);
+        }
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+/// Splits a line into quoted strings (`""` is a literal quote); a line with no quote at all is one
+/// bare string.
+fn quoted_strings(text: &str, number: usize) -> Result<Vec<String>, BltError> {
+    if !text.starts_with('"') {
+        return Ok(vec![text.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Ok(out),
+            Some('"') => {}
+            Some(_) => {
+                let rest: String = std::iter::once(' ').chain(chars).collect();
+                return Err(err(number, BltErrorKind::TrailingText { found: rest.trim().to_owned() }));
+            }
+        }
+        let mut s = String::new();
+        loop {
+            match chars.next() {
+                None => return Err(err(number, BltErrorKind::UnterminatedQuote)),
+                Some('"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    s.push('"');
+                }
+                Some('"') => break,
+                Some(c) => s.push(c),
+            }
+        }
+        out.push(s);
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Writes an election as a strict BLT file: header, withdrawn line, one ballot line per merged
+/// ballot (equal ranks as `a=b`), `0`, quoted names and title. [`parse_blt`] reads it back to the
+/// same election.
+pub fn write_blt(election: &Election) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", election.candidates().len(), election.seats());
+    let withdrawn: Vec<String> = election
+        .candidates()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.withdrawn)
+        .map(|(i, _)| format!("-{}", i + 1))
+        .collect();
+    if !withdrawn.is_empty() {
+        let _ = writeln!(out, "{}", withdrawn.join(" "));
+    }
+    if let Some(order) = election.tie_order() {
+        let order: Vec<String> = order.iter().map(|c| (c.get() + 1).to_string()).collect();
+        let _ = writeln!(out, "[tie {}]", order.join(" "));
+    }
+    for ballot in election.ballots() {
+        let _ = write!(out, "{}", ballot.weight());
+        for p in ballot.preferences() {
+            let sep = if p.equal_to_previous() { '=' } else { ' ' };
+            let _ = write!(out, "{sep}{}", p.candidate().get() + 1);
+        }
+        out.push_str(" 0\n");
+    }
+    out.push_str("0\n");
+    for candidate in election.candidates() {
+        let _ = writeln!(out, "{}", quote(&candidate.name));
+    }
+    let _ = writeln!(out, "{}", quote(election.title()));
+    out
+}

@@ -1,0 +1,7 @@
+//! block: not yet written.
+
+use super::super::{CountError, CountInput, MethodResult};
+
+pub(crate) fn count(_input: &CountInput<'_>) -> Result<MethodResult, CountError> {
+    todo!("block")
+}

@@ -1,0 +1,229 @@
+//! The `teller` command line: parses arguments, reads and writes files, and hands everything else
+//! to the library. No counting logic lives here.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use teller::core::count::{
+    self, CandidateAttributes, Constraint, CountOptions, Election, GeneratorOptions, Method,
+};
+
+#[derive(Parser)]
+#[command(name = "teller", version, about = "Ballot server with verifiable counts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Count a BLT ballot file under a named STV rule and print the round-by-round result.
+    Count(CountArgs),
+    /// Write a synthetic election (slates, name recognition, truncated rankings) as BLT.
+    Gen(GenArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Scottish,
+    Meek,
+    Ers97,
+    Irv,
+    Block,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Scottish => Method::Scottish,
+            MethodArg::Meek => Method::Meek,
+            MethodArg::Ers97 => Method::Ers97,
+            MethodArg::Irv => Method::Irv,
+            MethodArg::Block => Method::Block,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(clap::Args)]
+struct CountArgs {
+    /// The ballot file (BLT).
+    ballots: PathBuf,
+    /// The counting rule.
+    #[arg(long, value_enum)]
+    method: MethodArg,
+    /// Seats to fill (overrides the ballot file's header).
+    #[arg(long)]
+    seats: Option<usize>,
+    /// Seed for ties that reach lot, in hex (later: the final checkpoint's root hash).
+    #[arg(long, value_name = "HEX")]
+    seed: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the result here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Candidate attributes: a CSV file with header `name,gender,slate` (names as in the BLT).
+    #[arg(long, value_name = "CSV")]
+    attributes: Option<PathBuf>,
+    /// A minimum-representation constraint, ATTRIBUTE=VALUE:MINIMUM, e.g. `gender=W:5`
+    /// (at least 5 seats to candidates whose gender is W). Needs --attributes.
+    #[arg(long, value_name = "RULE")]
+    minimum: Option<Constraint>,
+}
+
+#[derive(clap::Args)]
+struct GenArgs {
+    /// Number of ballots.
+    #[arg(long)]
+    ballots: u64,
+    /// Number of candidates.
+    #[arg(long)]
+    candidates: usize,
+    /// Seats.
+    #[arg(long)]
+    seats: usize,
+    /// Seed (a whole number); the same arguments always give the same file.
+    #[arg(long)]
+    seed: u64,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Count(args) => run_count(args),
+        Command::Gen(args) => run_gen(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("teller: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(path) => fs::write(path, text).with_context(|| format!("writing {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes()).context("writing to standard output")
+        }
+    }
+}
+
+fn parse_hex(text: &str) -> Result<Vec<u8>> {
+    let text = text.strip_prefix("0x").unwrap_or(text);
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("--seed {text:?} is not an even number of hex digits");
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).context("hex digit"))
+        .collect()
+}
+
+fn load_election(path: &Path) -> Result<Election> {
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let parsed = count::parse_blt(&bytes).with_context(|| format!("in {}", path.display()))?;
+    for note in &parsed.notes {
+        eprintln!("teller: note: {}: {note}", path.display());
+    }
+    Ok(parsed.election)
+}
+
+fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else { bail!("{} is empty", path.display()) };
+    let columns: Vec<String> = split_csv_line(header).into_iter().map(|c| c.to_lowercase()).collect();
+    let column = |name: &str| columns.iter().position(|c| c == name);
+    let name_at = column("name")
+        .with_context(|| format!("{}: the header needs a `name` column", path.display()))?;
+    let (gender_at, slate_at) = (column("gender"), column("slate"));
+    for (number, line) in lines {
+        let fields = split_csv_line(line);
+        let field = |at: Option<usize>| {
+            at.and_then(|i| fields.get(i)).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        let name = field(Some(name_at)).unwrap_or_default();
+        let candidate = election.candidate_by_name(&name).with_context(|| {
+            format!("{} line {}: no candidate named {name:?} in the ballot file", path.display(), number + 1)
+        })?;
+        election.set_attributes(
+            candidate,
+            CandidateAttributes { gender: field(gender_at), slate: field(slate_at) },
+        );
+    }
+    Ok(())
+}
+
+/// Splits one CSV line (RFC 4180 quoting; no embedded newlines).
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => in_quotes = !in_quotes,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+fn run_count(args: CountArgs) -> Result<()> {
+    let mut election = load_election(&args.ballots)?;
+    if let Some(seats) = args.seats {
+        election = election.with_seats(seats).context("--seats")?;
+    }
+    if let Some(path) = &args.attributes {
+        apply_attributes(&mut election, path)?;
+    } else if args.minimum.is_some() {
+        bail!("--minimum needs --attributes FILE to say which candidates are in the group");
+    }
+    let seed = args.seed.as_deref().map(parse_hex).transpose()?;
+    let options = CountOptions { method: args.method.into(), seed, constraint: args.minimum };
+    let report = count::count(&election, &options)
+        .with_context(|| format!("counting {}", args.ballots.display()))?;
+    let text = match args.format {
+        Format::Json => count::render::json(&report),
+        Format::Text | Format::Csv | Format::Html => count::render::json(&report),
+    };
+    write_output(args.out.as_deref(), &text)
+}
+
+fn run_gen(args: GenArgs) -> Result<()> {
+    let options = GeneratorOptions {
+        ballots: args.ballots,
+        candidates: args.candidates,
+        seats: args.seats,
+        seed: args.seed,
+    };
+    let text = count::generate(&options);
+    write_output(args.out.as_deref(), &text)
+}
