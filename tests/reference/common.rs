@@ -1,0 +1,82 @@
+//! Loading reference data for the tests in this folder.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use teller::core::count::{CountOptions, Election, Method, Report, count, parse_blt};
+
+pub fn data(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stv").join(relative)
+}
+
+pub fn load(path: &Path) -> Election {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    parse_blt(&bytes).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display())).election
+}
+
+pub fn run(election: &Election, method: Method) -> Report {
+    let options = CountOptions { method, seed: None, constraint: None };
+    count(election, &options).unwrap_or_else(|e| panic!("counting {}: {e}", election.title()))
+}
+
+pub fn name_set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// Splits one CSV line with RFC 4180 quoting.
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => in_quotes = !in_quotes,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// Rows of `expected.csv` in scot-elex, keyed by column name.
+pub struct ExpectedRow {
+    pub file: String,
+    pub seats: usize,
+    pub scottish_elected: Vec<String>,
+    pub scottish_stages: usize,
+    pub meek_elected: Vec<String>,
+}
+
+pub fn scot_elex_expected() -> Vec<ExpectedRow> {
+    let text = std::fs::read_to_string(data("scot-elex/expected.csv")).expect("expected.csv is in the repository");
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().expect("header row"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let (file, seats, scottish, stages, meek) = (
+        col("file"),
+        col("seats"),
+        col("scottish_elected"),
+        col("scottish_stages_openstv"),
+        col("meek_elected"),
+    );
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f = csv_fields(line);
+            let split = |s: &str| s.split('|').map(str::to_owned).collect::<Vec<_>>();
+            ExpectedRow {
+                file: f[file].clone(),
+                seats: f[seats].parse().expect("seats is a number"),
+                scottish_elected: split(&f[scottish]),
+                scottish_stages: f[stages].parse().expect("stages is a number"),
+                meek_elected: split(&f[meek]),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,5 @@
+//! Reference counts: our counter against results computed elsewhere (official count sheets,
+//! Droop.py, OpenSTV, stv-rs). The data and its provenance are in tests/data/stv/*/README.md.
+
+mod common;
+mod scottish;
