@@ -6,16 +6,24 @@ use std::path::{Path, PathBuf};
 use teller::core::count::{CountOptions, Election, Method, Report, count, parse_blt};
 
 pub fn data(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stv").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/stv")
+        .join(relative)
 }
 
 pub fn load(path: &Path) -> Election {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    parse_blt(&bytes).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display())).election
+    parse_blt(&bytes)
+        .unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+        .election
 }
 
 pub fn run(election: &Election, method: Method) -> Report {
-    let options = CountOptions { method, seed: None, constraint: None };
+    let options = CountOptions {
+        method,
+        seed: None,
+        constraint: None,
+    };
     count(election, &options).unwrap_or_else(|e| panic!("counting {}: {e}", election.title()))
 }
 
@@ -54,10 +62,16 @@ pub struct ExpectedRow {
 }
 
 pub fn scot_elex_expected() -> Vec<ExpectedRow> {
-    let text = std::fs::read_to_string(data("scot-elex/expected.csv")).expect("expected.csv is in the repository");
+    let text = std::fs::read_to_string(data("scot-elex/expected.csv"))
+        .expect("expected.csv is in the repository");
     let mut lines = text.lines();
     let header = csv_fields(lines.next().expect("header row"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
     let (file, seats, scottish, stages, meek) = (
         col("file"),
         col("seats"),

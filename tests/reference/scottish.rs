@@ -27,7 +27,11 @@ fn matches_official_stage_reports_digit_for_digit() {
         let header = csv_fields(lines.next().unwrap());
         let names = &header[2..header.len() - 2];
         let stages: Vec<Vec<String>> = lines.map(csv_fields).collect();
-        assert_eq!(report.rounds.len(), stages.len(), "{ward}: number of stages");
+        assert_eq!(
+            report.rounds.len(),
+            stages.len(),
+            "{ward}: number of stages"
+        );
         for (round, stage) in report.rounds.iter().zip(&stages) {
             let at = round.number;
             for (i, name) in names.iter().enumerate() {
@@ -41,7 +45,11 @@ fn matches_official_stage_reports_digit_for_digit() {
                 );
             }
             let non_transferable = format_units(round.exhausted + round.rounding, 5);
-            assert_eq!(non_transferable, stage[stage.len() - 2], "{ward} stage {at}: non-transferable");
+            assert_eq!(
+                non_transferable,
+                stage[stage.len() - 2],
+                "{ward} stage {at}: non-transferable"
+            );
             let action = &stage[1];
             match &round.action {
                 Action::FirstPreferences => assert_eq!(action, "first preferences"),
@@ -56,11 +64,21 @@ fn matches_official_stage_reports_digit_for_digit() {
                 other => panic!("{ward} stage {at}: unexpected action {other:?}"),
             }
         }
-        let expected: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(data(&format!("{ward}.expected.json"))).unwrap()).unwrap();
-        let expected_elected: Vec<&str> =
-            expected["elected_in_order"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert_eq!(name_set(report.elected_names()), name_set(expected_elected), "{ward}: elected");
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(data(&format!("{ward}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected_elected: Vec<&str> = expected["elected_in_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            name_set(report.elected_names()),
+            name_set(expected_elected),
+            "{ward}: elected"
+        );
         assert_eq!(
             report.rounds[0].quota,
             expected["quota"].as_i64().unwrap() * 100_000,
@@ -72,8 +90,18 @@ fn matches_official_stage_reports_digit_for_digit() {
 /// The official sheets spell some names differently from the ballot files (Mckenzie/McKenzie);
 /// compare the surname case-insensitively.
 fn assert_surname_in(action: &str, name: &str, ward: &str, stage: usize) {
-    let surname = name.split(" (").next().unwrap().split_whitespace().last().unwrap().to_lowercase();
-    assert!(action.to_lowercase().contains(&surname), "{ward} stage {stage}: {action} vs {name}");
+    let surname = name
+        .split(" (")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        action.to_lowercase().contains(&surname),
+        "{ward} stage {stage}: {action} vs {name}"
+    );
 }
 
 /// All 1,095 Scottish council elections: the winners agree with Droop.py and OpenSTV, and the
@@ -97,10 +125,20 @@ fn elects_the_reference_set_in_every_scot_elex_election() {
             stage_mismatches.push((row.file.clone(), report.rounds.len(), row.scottish_stages));
         }
         for round in &report.rounds {
-            assert_eq!(round.accounted(), report.ballots.valid as i64 * 100_000, "{} round {}", row.file, round.number);
+            assert_eq!(
+                round.accounted(),
+                report.ballots.valid as i64 * 100_000,
+                "{} round {}",
+                row.file,
+                round.number
+            );
         }
     }
-    assert_eq!(stage_mismatches, vec![], "stage counts differing from OpenSTV");
+    assert_eq!(
+        stage_mismatches,
+        vec![],
+        "stage counts differing from OpenSTV"
+    );
 }
 
 #[test]
@@ -115,14 +153,27 @@ fn elects_the_reference_set_in_the_tricky_wards() {
         let election = load(&data(&format!("scottish-tricky/{ward}.blt")));
         let report = run(&election, Method::Scottish);
         let expected: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(data(&format!("scottish-tricky/{ward}.expected.json"))).unwrap(),
+            &std::fs::read_to_string(data(&format!("scottish-tricky/{ward}.expected.json")))
+                .unwrap(),
         )
         .unwrap();
         let scottish = &expected["results"]["scottish_stv"];
-        let elected: Vec<&str> =
-            scottish["elected_in_order"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert_eq!(name_set(report.elected_names()), name_set(elected), "{ward}");
-        assert_eq!(report.rounds.len() as u64, scottish["stages_openstv"].as_u64().unwrap(), "{ward}: stages");
+        let elected: Vec<&str> = scottish["elected_in_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            name_set(report.elected_names()),
+            name_set(elected),
+            "{ward}"
+        );
+        assert_eq!(
+            report.rounds.len() as u64,
+            scottish["stages_openstv"].as_u64().unwrap(),
+            "{ward}: stages"
+        );
     }
 }
 
@@ -138,5 +189,9 @@ fn equal_surpluses_are_ordered_by_the_most_recent_differing_stage() {
         .find(|t| t.purpose == TiePurpose::SurplusOrder)
         .expect("the equal surpluses are reported as a tie");
     assert_eq!(report.name(surplus_tie.chosen), "JIM SHARKEY (Lab)");
-    assert!(matches!(surplus_tie.basis, TieBasis::Round(_)), "{:?}", surplus_tie.basis);
+    assert!(
+        matches!(surplus_tie.basis, TieBasis::Round(_)),
+        "{:?}",
+        surplus_tie.basis
+    );
 }

@@ -4,8 +4,10 @@
 //! a count. Withdrawn candidates are removed from ballots on the way in, and identical ballots are
 //! merged (their weights added), so every method sees the same, smallest, input.
 
-use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+
+use hashbrown::HashTable;
 
 /// The largest total ballot weight accepted. It bounds every vote total so fixed-point arithmetic
 /// at 9 decimal places fits in `i64` (see `fixed.rs`). A billion ballots is far above any election.
@@ -67,7 +69,14 @@ impl Preference {
     const EQUAL_BIT: u16 = 0x8000;
 
     fn new(candidate: CandidateIndex, equal_to_previous: bool) -> Self {
-        Self(candidate.0 | if equal_to_previous { Self::EQUAL_BIT } else { 0 })
+        Self(
+            candidate.0
+                | if equal_to_previous {
+                    Self::EQUAL_BIT
+                } else {
+                    0
+                },
+        )
     }
 
     /// The ranked candidate.
@@ -111,7 +120,8 @@ impl Ballot {
 
     /// The ranks in order, each a group of one or more candidates ranked equally.
     pub fn ranks(&self) -> impl Iterator<Item = &[Preference]> {
-        self.preferences.chunk_by(|_, next| next.equal_to_previous())
+        self.preferences
+            .chunk_by(|_, next| next.equal_to_previous())
     }
 
     /// The candidates this ballot counts for under UK STV practice: preferences up to the first
@@ -183,13 +193,31 @@ pub enum ElectionError {
 }
 
 /// Builds an [`Election`] ballot by ballot, merging identical rankings.
-#[derive(Debug)]
+///
+/// Distinct rankings are kept in one flat arena and found through a hash table of arena
+/// positions, so merging a million ballots costs one hash and no allocation per ballot. The hash
+/// is keyed at random per builder (foldhash's `RandomState`), so a crafted file cannot force
+/// collisions; it never affects the result, because ballots keep their order of first appearance.
 pub struct ElectionBuilder {
     candidates: Vec<Candidate>,
-    index: HashMap<Box<[Preference]>, usize>,
-    ballots: Vec<Ballot>,
+    /// (hash, index into `distinct`): the hash is stored so that growing the table never rehashes.
+    table: HashTable<(u64, u32)>,
+    hasher: foldhash::fast::RandomState,
+    arena: Vec<Preference>,
+    /// (start in arena, length, weight) of each distinct ranking, in order of first appearance.
+    distinct: Vec<(u32, u32, u64)>,
     total_weight: u64,
     scratch: Vec<Preference>,
+}
+
+impl fmt::Debug for ElectionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElectionBuilder")
+            .field("candidates", &self.candidates.len())
+            .field("distinct_ballots", &self.distinct.len())
+            .field("total_weight", &self.total_weight)
+            .finish()
+    }
 }
 
 impl ElectionBuilder {
@@ -204,8 +232,10 @@ impl ElectionBuilder {
     pub fn new_unnamed(candidates: Vec<Candidate>) -> Self {
         Self {
             candidates,
-            index: HashMap::new(),
-            ballots: Vec::new(),
+            table: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
+            arena: Vec::new(),
+            distinct: Vec::new(),
             total_weight: 0,
             scratch: Vec::new(),
         }
@@ -240,7 +270,8 @@ impl ElectionBuilder {
                 if self.candidates[candidate.get()].withdrawn {
                     continue;
                 }
-                self.scratch.push(Preference::new(candidate, !first_in_rank));
+                self.scratch
+                    .push(Preference::new(candidate, !first_in_rank));
                 first_in_rank = false;
             }
         }
@@ -256,13 +287,29 @@ impl ElectionBuilder {
         if weight == 0 {
             return Ok(());
         }
-        if let Some(&at) = self.index.get(self.scratch.as_slice()) {
-            self.ballots[at].weight += weight;
-        } else {
-            let preferences: Box<[Preference]> = self.scratch.as_slice().into();
-            self.index.insert(preferences.clone(), self.ballots.len());
-            self.ballots.push(Ballot { weight, preferences });
+        if self.arena.len() + self.scratch.len() > u32::MAX as usize {
+            return Err(ElectionError::TooManyBallots);
         }
+        let Self {
+            table,
+            hasher,
+            arena,
+            distinct,
+            scratch,
+            ..
+        } = self;
+        let hash = ranking_hash(hasher, scratch);
+        let found = table.find(hash, |&(h, at)| {
+            let (start, len, _) = distinct[at as usize];
+            h == hash && &arena[start as usize..(start + len) as usize] == scratch.as_slice()
+        });
+        if let Some(&(_, at)) = found {
+            distinct[at as usize].2 += weight;
+            return Ok(());
+        }
+        table.insert_unique(hash, (hash, distinct.len() as u32), |&(h, _)| h);
+        distinct.push((arena.len() as u32, scratch.len() as u32, weight));
+        arena.extend_from_slice(scratch);
         Ok(())
     }
 
@@ -280,11 +327,19 @@ impl ElectionBuilder {
         if seats > standing {
             return Err(ElectionError::MoreSeatsThanCandidates { seats, standing });
         }
+        let ballots = self
+            .distinct
+            .iter()
+            .map(|&(start, len, weight)| Ballot {
+                weight,
+                preferences: self.arena[start as usize..(start + len) as usize].into(),
+            })
+            .collect();
         Ok(Election {
             title,
             seats,
             candidates: self.candidates,
-            ballots: self.ballots,
+            ballots,
             tie_order,
         })
     }
@@ -295,15 +350,33 @@ fn check_candidates(candidates: &[Candidate]) -> Result<(), ElectionError> {
         return Err(ElectionError::NoCandidates);
     }
     if candidates.len() > MAX_CANDIDATES {
-        return Err(ElectionError::TooManyCandidates { found: candidates.len() });
+        return Err(ElectionError::TooManyCandidates {
+            found: candidates.len(),
+        });
     }
     let mut seen = std::collections::HashSet::new();
     for candidate in candidates {
         if !seen.insert(candidate.name.as_str()) {
-            return Err(ElectionError::DuplicateName { name: candidate.name.clone() });
+            return Err(ElectionError::DuplicateName {
+                name: candidate.name.clone(),
+            });
         }
     }
     Ok(())
+}
+
+/// Hashes a ranking four preferences to a word: hashing element by element is several times slower
+/// and this is the hot loop of reading a million-ballot file.
+fn ranking_hash(hasher: &foldhash::fast::RandomState, ranking: &[Preference]) -> u64 {
+    let mut state = hasher.build_hasher();
+    for chunk in ranking.chunks(4) {
+        let word = chunk
+            .iter()
+            .fold(0u64, |word, p| (word << 16) | u64::from(p.0));
+        state.write_u64(word);
+    }
+    state.write_usize(ranking.len());
+    state.finish()
 }
 
 /// A validated election ready to count.
@@ -416,7 +489,9 @@ mod tests {
         builder.add(1, [&[c(0)][..], &[c(1), c(2)]]).unwrap();
         builder.add(1, [&[c(1), c(2)][..], &[c(0)]]).unwrap();
         let election = builder.build("t".into(), 1, None).unwrap();
-        let [first, second] = election.ballots() else { panic!("two ballots expected") };
+        let [first, second] = election.ballots() else {
+            panic!("two ballots expected")
+        };
         assert_eq!(first.counted_prefix().len(), 1);
         assert_eq!(first.validity(), BallotValidity::Valid);
         assert_eq!(second.counted_prefix().len(), 0);
@@ -427,13 +502,22 @@ mod tests {
     fn rejects_more_seats_than_standing_candidates() {
         let builder = ElectionBuilder::new(candidates(3)).unwrap();
         let err = builder.build("t".into(), 3, None).unwrap_err();
-        assert_eq!(err, ElectionError::MoreSeatsThanCandidates { seats: 3, standing: 2 });
+        assert_eq!(
+            err,
+            ElectionError::MoreSeatsThanCandidates {
+                seats: 3,
+                standing: 2
+            }
+        );
     }
 
     #[test]
     fn rejects_total_weight_beyond_the_arithmetic_bound() {
         let mut builder = ElectionBuilder::new(candidates(2)).unwrap();
         builder.add(MAX_TOTAL_WEIGHT, [&[c(0)][..]]).unwrap();
-        assert_eq!(builder.add(1, [&[c(0)][..]]), Err(ElectionError::TooManyBallots));
+        assert_eq!(
+            builder.add(1, [&[c(0)][..]]),
+            Err(ElectionError::TooManyBallots)
+        );
     }
 }
