@@ -146,6 +146,12 @@ pub enum Reason {
     MostVotes,
     /// More than half of the continuing votes (IRV).
     Majority,
+    /// Fewest votes among the candidates the constraint does not guard: these guarded group
+    /// members had as few or fewer votes but could not be excluded.
+    ConstraintGuard {
+        /// The guarded candidates passed over.
+        passed_over: Vec<CandidateIndex>,
+    },
     /// Excluded because the constraint needs every remaining seat for its group.
     ConstraintDoomed {
         /// Seats the group still needs.
