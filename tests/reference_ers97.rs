@@ -15,22 +15,32 @@ use std::fs;
 use std::path::Path;
 
 use teller::core::count::{
-    Action, Constraint, CountError, CountOptions, Election, Method, Outcome, Reason, Report, TieBasis,
-    count, parse_blt,
+    Action, Constraint, CountError, CountOptions, Election, Method, Outcome, Reason, Report,
+    TieBasis, count, parse_blt,
 };
 
 fn load(path: &Path) -> Election {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    parse_blt(&bytes).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display())).election
+    parse_blt(&bytes)
+        .unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+        .election
 }
 
 fn run(election: &Election, method: Method) -> Report {
-    let options = CountOptions { method, seed: None, constraint: None };
+    let options = CountOptions {
+        method,
+        seed: None,
+        constraint: None,
+    };
     count(election, &options).unwrap_or_else(|e| panic!("counting {}: {e}", election.title()))
 }
 
 fn names(report: &Report) -> BTreeSet<String> {
-    report.elected_names().into_iter().map(str::to_owned).collect()
+    report
+        .elected_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn set(names: &[&str]) -> BTreeSet<String> {
@@ -39,7 +49,8 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 
 /// Units of 0.01 from a two-place decimal string.
 fn cents(text: &str) -> i64 {
-    teller::core::count::parse_units(text, 2).unwrap_or_else(|| panic!("not a 2-place value: {text}"))
+    teller::core::count::parse_units(text, 2)
+        .unwrap_or_else(|| panic!("not a 2-place value: {text}"))
 }
 
 const MODEL_RESULT: [&str; 6] = ["Smith", "Carpenter", "Duke", "Prince", "Vicar", "Freeman"];
@@ -60,15 +71,25 @@ fn ers97_reproduces_the_stage_figures_the_booklet_states() {
     let smith = election.candidate_by_name("Smith").expect("Smith stands");
     let text = fs::read_to_string("tests/data/ers97-stages/model_stages.csv").expect("stage data");
     let mut checked = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let fields: Vec<&str> = line.split(',').collect();
-        let [round, item, candidate, value] = fields.as_slice() else { panic!("bad line {line}") };
+        let [round, item, candidate, value] = fields.as_slice() else {
+            panic!("bad line {line}")
+        };
         let round = &report.rounds[round.parse::<usize>().expect("round number") - 1];
-        let who = (!candidate.is_empty()).then(|| election.candidate_by_name(candidate).expect("candidate"));
+        let who = (!candidate.is_empty())
+            .then(|| election.candidate_by_name(candidate).expect("candidate"));
         match *item {
             "valid" => assert_eq!(report.ballots.valid as i64 * 100, cents(value)),
             "quota" => assert_eq!(round.quota, cents(value), "quota"),
-            "votes" => assert_eq!(round.votes[who.expect("named").get()], cents(value), "{line}"),
+            "votes" => assert_eq!(
+                round.votes[who.expect("named").get()],
+                cents(value),
+                "{line}"
+            ),
             "lowest_two_difference" => {
                 let mut votes = round.votes.clone();
                 votes.sort_unstable();
@@ -76,16 +97,28 @@ fn ers97_reproduces_the_stage_figures_the_booklet_states() {
             }
             "surplus_of" => {
                 // The surplus is what the candidate gives up in this round.
-                assert_eq!(round.action, Action::Surplus { candidate: smith, transfer_value: Some(21) });
+                assert_eq!(
+                    round.action,
+                    Action::Surplus {
+                        candidate: smith,
+                        transfer_value: Some(21)
+                    }
+                );
                 assert_eq!(-round.transfers[smith.get()], cents(value), "{line}");
             }
             "transferable_papers" => {
                 // 123 papers at 0.21 reach other candidates: 25.83 in all.
                 let received: i64 = round.transfers.iter().filter(|t| **t > 0).sum();
-                assert_eq!(received, value.parse::<i64>().expect("count") * 21, "{line}");
+                assert_eq!(
+                    received,
+                    value.parse::<i64>().expect("count") * 21,
+                    "{line}"
+                );
             }
             "transfer_value" => {
-                let Action::Surplus { transfer_value, .. } = round.action else { panic!("{line}") };
+                let Action::Surplus { transfer_value, .. } = round.action else {
+                    panic!("{line}")
+                };
                 assert_eq!(transfer_value, Some(cents(value)), "{line}");
             }
             "non_transferable_difference" => assert_eq!(round.rounding, cents(value), "{line}"),
@@ -101,7 +134,12 @@ fn ers97_rounds_conserve_the_valid_vote() {
     let election = load(Path::new("tests/data/stv/ers97/ers97.blt"));
     let report = run(&election, Method::Ers97);
     for round in &report.rounds {
-        assert_eq!(round.accounted(), report.ballots.valid as i64 * 100, "round {}", round.number);
+        assert_eq!(
+            round.accounted(),
+            report.ballots.valid as i64 * 100,
+            "round {}",
+            round.number
+        );
     }
 }
 
@@ -116,13 +154,18 @@ fn ers97_excludes_monk_then_glazier_and_wright_together_with_duke_surplus_deferr
     let bulk: Vec<&teller::core::count::Round> = report
         .rounds
         .iter()
-        .filter(|r| matches!(&r.action, Action::Exclusion { candidates, .. } if candidates.len() == 2))
+        .filter(
+            |r| matches!(&r.action, Action::Exclusion { candidates, .. } if candidates.len() == 2),
+        )
         .collect();
     assert_eq!(bulk.len(), 2, "two sub-stages, one per transfer value");
     let values: Vec<_> = bulk
         .iter()
         .map(|r| match &r.action {
-            Action::Exclusion { candidates, transfer_value } => (candidates.clone(), *transfer_value),
+            Action::Exclusion {
+                candidates,
+                transfer_value,
+            } => (candidates.clone(), *transfer_value),
             _ => unreachable!(),
         })
         .collect();
@@ -131,10 +174,23 @@ fn ers97_excludes_monk_then_glazier_and_wright_together_with_duke_surplus_deferr
     let mut expected = vec![c("Glazier"), c("Wright")];
     expected.sort();
     assert_eq!(pair, expected);
-    assert_eq!(values.iter().map(|v| v.1).collect::<Vec<_>>(), [Some(100), Some(21)]);
-    assert!(bulk[0].decisions.iter().all(|d| d.outcome != Outcome::Excluded || d.reason == Reason::BulkExclusion));
+    assert_eq!(
+        values.iter().map(|v| v.1).collect::<Vec<_>>(),
+        [Some(100), Some(21)]
+    );
+    assert!(
+        bulk[0]
+            .decisions
+            .iter()
+            .all(|d| d.outcome != Outcome::Excluded || d.reason == Reason::BulkExclusion)
+    );
     // Carpenter is elected after the first batch and receives nothing from the second (5.4.10).
-    assert!(bulk[0].decisions.iter().any(|d| d.candidate == c("Carpenter") && d.outcome == Outcome::Elected));
+    assert!(
+        bulk[0]
+            .decisions
+            .iter()
+            .any(|d| d.candidate == c("Carpenter") && d.outcome == Outcome::Elected)
+    );
     assert_eq!(bulk[1].transfers[c("Carpenter").get()], 0);
 }
 
@@ -172,7 +228,10 @@ fn split_csv_line(line: &str) -> Vec<String> {
 
 #[test]
 fn irv_elects_the_scottish_winner_in_every_single_seat_by_election() {
-    let rows: Vec<_> = scot_elex_rows().into_iter().filter(|(_, seats, _)| *seats == 1).collect();
+    let rows: Vec<_> = scot_elex_rows()
+        .into_iter()
+        .filter(|(_, seats, _)| *seats == 1)
+        .collect();
     assert_eq!(rows.len(), 30);
     for (file, _, expected) in rows {
         let election = load(&Path::new("tests/data/stv/scot-elex/blt").join(&file));
@@ -185,7 +244,12 @@ fn irv_elects_the_scottish_winner_in_every_single_seat_by_election() {
             "{file}"
         );
         for round in &report.rounds {
-            assert_eq!(round.accounted(), report.ballots.valid as i64, "{file} round {}", round.number);
+            assert_eq!(
+                round.accounted(),
+                report.ballots.valid as i64,
+                "{file} round {}",
+                round.number
+            );
         }
     }
 }
@@ -193,8 +257,18 @@ fn irv_elects_the_scottish_winner_in_every_single_seat_by_election() {
 #[test]
 fn irv_refuses_more_than_one_seat() {
     let election = load(Path::new("tests/data/stv/ers97/ers97.blt"));
-    let options = CountOptions { method: Method::Irv, seed: None, constraint: None };
-    assert_eq!(count(&election, &options), Err(CountError::SingleSeatOnly { method: Method::Irv, seats: 6 }));
+    let options = CountOptions {
+        method: Method::Irv,
+        seed: None,
+        constraint: None,
+    };
+    assert_eq!(
+        count(&election, &options),
+        Err(CountError::SingleSeatOnly {
+            method: Method::Irv,
+            seats: 6
+        })
+    );
 }
 
 /// Measures (does not require) agreement between ERS97 and Scottish STV on real elections.
@@ -209,7 +283,12 @@ fn ers97_agrees_with_scottish_stv_on_most_scottish_elections() {
         let election = load(&Path::new("tests/data/stv/scot-elex/blt").join(file));
         let report = run(&election, Method::Ers97);
         for round in &report.rounds {
-            assert_eq!(round.accounted(), report.ballots.valid as i64 * 100, "{file} round {}", round.number);
+            assert_eq!(
+                round.accounted(),
+                report.ballots.valid as i64 * 100,
+                "{file} round {}",
+                round.number
+            );
         }
         if names(&report) == *expected {
             agree += 1;
@@ -217,11 +296,18 @@ fn ers97_agrees_with_scottish_stv_on_most_scottish_elections() {
             differ.push(file.clone());
         }
     }
-    eprintln!("ERS97 elects the Scottish STV set in {agree} of {} files; differs in: {differ:?}", rows.len());
+    eprintln!(
+        "ERS97 elects the Scottish STV set in {agree} of {} files; differs in: {differ:?}",
+        rows.len()
+    );
     // "The great majority": the rules differ (last-batch Gregory vs weighted inclusive Gregory,
     // 2 vs 5 decimals, deferred surpluses, the active-vote threshold), so some files must differ,
     // but a rule that disagreed often would be suspect.
-    assert!(agree * 10 >= rows.len() * 9, "only {agree} of {} agree", rows.len());
+    assert!(
+        agree * 10 >= rows.len() * 9,
+        "only {agree} of {} agree",
+        rows.len()
+    );
 }
 
 const BLOCK_BLT: &str = "\
@@ -252,7 +338,12 @@ fn block_vote_elects_the_most_voted_with_n_votes_per_ballot() {
     let round = &report.rounds[0];
     assert_eq!(round.action, Action::Count);
     assert_eq!(round.votes, [6, 8, 9, 7]);
-    assert!(round.decisions.iter().all(|d| d.reason == Reason::MostVotes));
+    assert!(
+        round
+            .decisions
+            .iter()
+            .all(|d| d.reason == Reason::MostVotes)
+    );
     // Unused votes: the "4" ballots (weight 2) and the "3" ballots (weight 2) each leave one of
     // their two votes unused.
     assert_eq!(round.exhausted, 4);
@@ -267,11 +358,18 @@ fn block_vote_constraint_takes_the_top_group_member_first() {
         let c = election.candidate_by_name(name).expect("candidate");
         election.set_attributes(
             c,
-            teller::core::count::CandidateAttributes { gender: Some(gender.to_owned()), slate: None },
+            teller::core::count::CandidateAttributes {
+                gender: Some(gender.to_owned()),
+                slate: None,
+            },
         );
     }
     let constraint: Constraint = "gender=W:1".parse().expect("constraint");
-    let options = CountOptions { method: Method::Block, seed: None, constraint: Some(constraint) };
+    let options = CountOptions {
+        method: Method::Block,
+        seed: None,
+        constraint: Some(constraint),
+    };
     let report = count(&election, &options).expect("count");
     assert_eq!(report.elected_names(), ["Cat", "Dan"]);
     let bob = election.candidate_by_name("Bob").expect("Bob");
@@ -285,15 +383,33 @@ fn block_vote_tie_for_the_last_seat_goes_to_lot() {
     // One seat; Ann and Bob both have 3 votes: lot decides, and the seed decides the lot.
     let blt = "2 1\n3 1 0\n3 2 0\n0\n\"Ann\"\n\"Bob\"\n\"Tie\"\n";
     let election = parse_blt(blt.as_bytes()).expect("valid BLT").election;
-    let without = CountOptions { method: Method::Block, seed: None, constraint: None };
-    assert!(matches!(count(&election, &without), Err(CountError::LotNeeded { .. })));
+    let without = CountOptions {
+        method: Method::Block,
+        seed: None,
+        constraint: None,
+    };
+    assert!(matches!(
+        count(&election, &without),
+        Err(CountError::LotNeeded { .. })
+    ));
     let mut winners = BTreeSet::new();
     for seed in 0u8..16 {
-        let options = CountOptions { method: Method::Block, seed: Some(vec![seed]), constraint: None };
+        let options = CountOptions {
+            method: Method::Block,
+            seed: Some(vec![seed]),
+            constraint: None,
+        };
         let report = count(&election, &options).expect("count");
         assert!(matches!(report.rounds[0].ties[0].basis, TieBasis::Lot(_)));
-        assert_eq!(report.elected.first(), Some(&report.rounds[0].ties[0].chosen));
+        assert_eq!(
+            report.elected.first(),
+            Some(&report.rounds[0].ties[0].chosen)
+        );
         winners.insert(report.elected_names()[0].to_owned());
     }
-    assert_eq!(winners.len(), 2, "over 16 seeds both candidates win some draws");
+    assert_eq!(
+        winners.len(),
+        2,
+        "over 16 seeds both candidates win some draws"
+    );
 }

@@ -65,15 +65,26 @@ fn election(blt: &str) -> Election {
 
 fn load(path: &str) -> Election {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    parse_blt(&bytes).unwrap_or_else(|e| panic!("parsing {path}: {e}")).election
+    parse_blt(&bytes)
+        .unwrap_or_else(|e| panic!("parsing {path}: {e}"))
+        .election
 }
 
 fn run(election: &Election, method: Method, seed: Option<&[u8]>) -> Result<Report, CountError> {
-    count(election, &CountOptions { method, seed: seed.map(<[u8]>::to_vec), constraint: None })
+    count(
+        election,
+        &CountOptions {
+            method,
+            seed: seed.map(<[u8]>::to_vec),
+            constraint: None,
+        },
+    )
 }
 
 fn c(election: &Election, name: &str) -> CandidateIndex {
-    election.candidate_by_name(name).unwrap_or_else(|| panic!("no candidate {name}"))
+    election
+        .candidate_by_name(name)
+        .unwrap_or_else(|| panic!("no candidate {name}"))
 }
 
 fn ties(report: &Report) -> Vec<&TieDecision> {
@@ -91,7 +102,11 @@ fn first_excluded(report: &Report, among: &[CandidateIndex]) -> CandidateIndex {
 }
 
 fn names(report: &Report) -> BTreeSet<String> {
-    report.elected_names().into_iter().map(str::to_owned).collect()
+    report
+        .elected_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 // --- Look-back: most recent (Scottish) against earliest (ERS97, Meek) -------------------------
@@ -141,7 +156,10 @@ fn meek_looks_back_to_the_earliest_stage_where_the_tied_differed() {
     let tie = ties(&report)[0];
     assert_eq!(tie.purpose, TiePurpose::Exclusion);
     assert_eq!(tie.chosen, a);
-    assert!(matches!(tie.basis, TieBasis::Round(_)), "decided by look-back, not lot");
+    assert!(
+        matches!(tie.basis, TieBasis::Round(_)),
+        "decided by look-back, not lot"
+    );
     assert_eq!(first_excluded(&report, &[a, b]), a);
 }
 
@@ -151,18 +169,32 @@ fn lot_is_seeded_reproducible_and_recorded(method: Method) {
     let e = election(LOT);
     let (a, b) = (c(&e, "A"), c(&e, "B"));
     // Without a seed and without a [tie] line, the count refuses to guess.
-    assert_eq!(run(&e, method, None).err(), Some(CountError::LotNeeded { tied: vec![a, b] }), "{method}");
+    assert_eq!(
+        run(&e, method, None).err(),
+        Some(CountError::LotNeeded { tied: vec![a, b] }),
+        "{method}"
+    );
     let mut winners = BTreeSet::new();
     for seed in 0u8..16 {
         let report = run(&e, method, Some(&[seed])).expect("lot available");
         let again = run(&e, method, Some(&[seed])).expect("lot available");
         assert_eq!(report, again, "{method}: same seed, same count");
         let tie = ties(&report)[0];
-        let TieBasis::Lot(order) = &tie.basis else { panic!("{method}: expected lot, got {:?}", tie.basis) };
+        let TieBasis::Lot(order) = &tie.basis else {
+            panic!("{method}: expected lot, got {:?}", tie.basis)
+        };
         assert_eq!(order[0], tie.chosen, "{method}: the first drawn is chosen");
-        assert_eq!(first_excluded(&report, &[a, b]), tie.chosen, "{method}: lot chose whom to exclude");
+        assert_eq!(
+            first_excluded(&report, &[a, b]),
+            tie.chosen,
+            "{method}: lot chose whom to exclude"
+        );
         let winner = if tie.chosen == a { "B" } else { "A" };
-        assert_eq!(report.elected_names(), [winner], "{method}: the other one wins");
+        assert_eq!(
+            report.elected_names(),
+            [winner],
+            "{method}: the other one wins"
+        );
         winners.insert(winner);
     }
     assert_eq!(winners.len(), 2, "{method}: the result depends on the seed");
@@ -196,7 +228,11 @@ fn tie_line_decides_lot_without_a_seed() {
     let e = election(&blt);
     let report = run(&e, Method::Scottish, None).expect("tie line is a lot source");
     let tie = ties(&report)[0];
-    assert_eq!(tie.chosen, c(&e, "A"), "A is least favoured of the tied pair in [tie 2 1 3]");
+    assert_eq!(
+        tie.chosen,
+        c(&e, "A"),
+        "A is least favoured of the tied pair in [tie 2 1 3]"
+    );
     assert_eq!(report.elected_names(), ["B"]);
 }
 
@@ -212,14 +248,22 @@ fn scottish_equal_surpluses_go_by_the_most_recent_differing_stage() {
     let e = load(RENFREWSHIRE);
     let report = run(&e, Method::Scottish, None).expect("no lot needed");
     let (neill, jim) = (c(&e, "Neill GRAHAM (C)"), c(&e, "JIM SHARKEY (Lab)"));
-    let tie = ties(&report).into_iter().find(|t| t.purpose == TiePurpose::SurplusOrder).expect("a surplus tie");
+    let tie = ties(&report)
+        .into_iter()
+        .find(|t| t.purpose == TiePurpose::SurplusOrder)
+        .expect("a surplus tie");
     let mut tied = tie.tied.clone();
     tied.sort();
     assert_eq!(tied, [neill, jim]);
     assert_eq!(tie.chosen, jim);
-    let TieBasis::Round(round) = tie.basis else { panic!("decided by look-back, not lot") };
+    let TieBasis::Round(round) = tie.basis else {
+        panic!("decided by look-back, not lot")
+    };
     let at = &report.rounds[round - 1].votes;
-    assert!(at[jim.get()] > at[neill.get()], "JIM had more votes at the stage looked back to");
+    assert!(
+        at[jim.get()] > at[neill.get()],
+        "JIM had more votes at the stage looked back to"
+    );
     let surpluses: Vec<_> = report
         .rounds
         .iter()
@@ -230,15 +274,23 @@ fn scottish_equal_surpluses_go_by_the_most_recent_differing_stage() {
         .collect();
     assert_eq!(surpluses[..2], [jim, neill]);
     // Both surpluses really were equal: 109.00000 each (quota 1202, 1311 votes).
-    let elected_round = report.rounds.iter().find(|r| r.votes[jim.get()] == 131_100_000).expect("1311 votes");
+    let elected_round = report
+        .rounds
+        .iter()
+        .find(|r| r.votes[jim.get()] == 131_100_000)
+        .expect("1311 votes");
     assert_eq!(elected_round.votes[neill.get()], 131_100_000);
     assert_eq!(elected_round.quota, 120_200_000);
     assert_eq!(
         names(&report),
-        ["JIM SHARKEY (Lab)", "Neill GRAHAM (C)", "Jennifer Marion ADAM-MCGREGOR (SNP)"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect()
+        [
+            "JIM SHARKEY (Lab)",
+            "Neill GRAHAM (C)",
+            "Jennifer Marion ADAM-MCGREGOR (SNP)"
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .collect()
     );
 }
 
@@ -249,14 +301,21 @@ fn ers97_equal_surpluses_go_by_the_earliest_differing_stage() {
     let e = load(RENFREWSHIRE);
     let report = run(&e, Method::Ers97, None).expect("no lot needed");
     let neill = c(&e, "Neill GRAHAM (C)");
-    let tie = ties(&report).into_iter().find(|t| t.purpose == TiePurpose::SurplusOrder).expect("a surplus tie");
+    let tie = ties(&report)
+        .into_iter()
+        .find(|t| t.purpose == TiePurpose::SurplusOrder)
+        .expect("a surplus tie");
     assert_eq!((tie.chosen, &tie.basis), (neill, &TieBasis::Round(1)));
     assert_eq!(
         names(&report),
-        ["JIM SHARKEY (Lab)", "Neill GRAHAM (C)", "Jennifer Marion ADAM-MCGREGOR (SNP)"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect()
+        [
+            "JIM SHARKEY (Lab)",
+            "Neill GRAHAM (C)",
+            "Jennifer Marion ADAM-MCGREGOR (SNP)"
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .collect()
     );
 }
 
@@ -269,7 +328,10 @@ fn scottish_weak_defeat_tie_matches_droop() {
     let tie = ties(&report)[0];
     assert_eq!(tie.tied, [c(&e, "B"), c(&e, "C")]);
     assert_eq!((tie.chosen, &tie.basis), (c(&e, "B"), &TieBasis::Round(1)));
-    assert_eq!(names(&report), ["D", "E"].map(str::to_owned).into_iter().collect());
+    assert_eq!(
+        names(&report),
+        ["D", "E"].map(str::to_owned).into_iter().collect()
+    );
 }
 
 #[test]
@@ -279,14 +341,30 @@ fn scottish_weak_surplus_tie_needs_lot_and_any_draw_elects_droops_set() {
     // elects A, B, C, D, and so must every draw: both E's and F's papers go to D.
     let e = load("tests/data/stv/droop-tests/blt/scotland/weak-surplus.blt");
     let (ce, cf) = (c(&e, "E"), c(&e, "F"));
-    assert_eq!(run(&e, Method::Scottish, None).err(), Some(CountError::LotNeeded { tied: vec![ce, cf] }));
+    assert_eq!(
+        run(&e, Method::Scottish, None).err(),
+        Some(CountError::LotNeeded { tied: vec![ce, cf] })
+    );
     let mut chosen = BTreeSet::new();
     for seed in 0u8..16 {
         let report = run(&e, Method::Scottish, Some(&[seed])).expect("lot available");
-        let tie = ties(&report).into_iter().find(|t| t.purpose == TiePurpose::Exclusion).expect("the E/F tie");
+        let tie = ties(&report)
+            .into_iter()
+            .find(|t| t.purpose == TiePurpose::Exclusion)
+            .expect("the E/F tie");
         assert!(matches!(tie.basis, TieBasis::Lot(_)));
         chosen.insert(tie.chosen);
-        assert_eq!(names(&report), ["A", "B", "C", "D"].map(str::to_owned).into_iter().collect());
+        assert_eq!(
+            names(&report),
+            ["A", "B", "C", "D"]
+                .map(str::to_owned)
+                .into_iter()
+                .collect()
+        );
     }
-    assert_eq!(chosen, [ce, cf].into_iter().collect(), "the seed decides which of E and F goes");
+    assert_eq!(
+        chosen,
+        [ce, cf].into_iter().collect(),
+        "the seed decides which of E and F goes"
+    );
 }

@@ -47,27 +47,43 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     let mut ties = Vec::new();
     let history = [votes.iter().map(|v| v.units()).collect::<Vec<i64>>()];
     // The current round is the only one: the look-back has nothing before it (Lookback::None).
-    let pick = |among: Vec<CandidateIndex>, ties: &mut Vec<TieDecision>| -> Result<CandidateIndex, CountError> {
+    let pick = |among: Vec<CandidateIndex>,
+                ties: &mut Vec<TieDecision>|
+     -> Result<CandidateIndex, CountError> {
         match among.as_slice() {
             [] => Err(CountError::NoValidBallots),
             [only] => Ok(*only),
             tied => {
-                let decision = input.ties.choose(TiePurpose::Election, tied, &history[..0], Prefer::Most)?;
+                let decision =
+                    input
+                        .ties
+                        .choose(TiePurpose::Election, tied, &history[..0], Prefer::Most)?;
                 let chosen = decision.chosen;
                 ties.push(decision);
                 Ok(chosen)
             }
         }
     };
-    let top = |status: &[CandidateStatus], filter: &dyn Fn(CandidateIndex) -> bool| -> Vec<CandidateIndex> {
+    let top = |status: &[CandidateStatus],
+               filter: &dyn Fn(CandidateIndex) -> bool|
+     -> Vec<CandidateIndex> {
         let eligible: Vec<CandidateIndex> = status
             .iter()
             .enumerate()
-            .filter(|(i, s)| **s == CandidateStatus::Hopeful && filter(CandidateIndex::new(*i as u16)))
+            .filter(|(i, s)| {
+                **s == CandidateStatus::Hopeful && filter(CandidateIndex::new(*i as u16))
+            })
             .map(|(i, _)| CandidateIndex::new(i as u16))
             .collect();
-        let most = eligible.iter().map(|c| votes[c.get()]).max().unwrap_or(Value::ZERO);
-        eligible.into_iter().filter(|c| votes[c.get()] == most).collect()
+        let most = eligible
+            .iter()
+            .map(|c| votes[c.get()])
+            .max()
+            .unwrap_or(Value::ZERO);
+        eligible
+            .into_iter()
+            .filter(|c| votes[c.get()] == most)
+            .collect()
     };
     // Without the constraint, who would fill the seats: used only to explain displacements.
     let mut unconstrained_status = status.clone();
@@ -112,18 +128,27 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     // Report in order of votes (stable: the order of choice among equals).
     elected.sort_by_key(|c| std::cmp::Reverse(votes[c.get()]));
     for candidate in &elected {
-        decisions.push(Decision { candidate: *candidate, outcome: Outcome::Elected, reason: Reason::MostVotes });
+        decisions.push(Decision {
+            candidate: *candidate,
+            outcome: Outcome::Elected,
+            reason: Reason::MostVotes,
+        });
     }
     if let Some(constraint) = &input.constraint {
         // Nobody was elected before this single round: the group needed its full minimum.
         let needed = constraint.needed(&initial_status(election));
         for candidate in unconstrained {
-            if status[candidate.get()] == CandidateStatus::Hopeful && !constraint.in_group(candidate) {
+            if status[candidate.get()] == CandidateStatus::Hopeful
+                && !constraint.in_group(candidate)
+            {
                 status[candidate.get()] = CandidateStatus::Excluded;
                 decisions.push(Decision {
                     candidate,
                     outcome: Outcome::Excluded,
-                    reason: Reason::ConstraintBlocked { needed, seats_left: seats },
+                    reason: Reason::ConstraintBlocked {
+                        needed,
+                        seats_left: seats,
+                    },
                 });
             }
         }
@@ -142,5 +167,8 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
         ties,
         keep_factors: Vec::new(),
     };
-    Ok(MethodResult { rounds: vec![round], elected })
+    Ok(MethodResult {
+        rounds: vec![round],
+        elected,
+    })
 }

@@ -73,7 +73,9 @@ impl Papers {
             }
             papers.weights.push(ballot.weight());
             papers.starts.push(papers.preferences.len() as u32);
-            papers.preferences.extend(prefix.iter().map(|p| p.candidate()));
+            papers
+                .preferences
+                .extend(prefix.iter().map(|p| p.candidate()));
         }
         papers.starts.push(papers.preferences.len() as u32);
         papers
@@ -147,12 +149,18 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
         done = match count.next_step()? {
             Step::Surplus(candidate) => {
                 let transfer_value = count.transfer_surplus(candidate);
-                count.end_stage(Action::Surplus { candidate, transfer_value: Some(transfer_value) })?
+                count.end_stage(Action::Surplus {
+                    candidate,
+                    transfer_value: Some(transfer_value),
+                })?
             }
             Step::Exclude(group, reason) => count.exclude(group, reason)?,
         };
     }
-    Ok(MethodResult { rounds: count.rounds, elected: count.elected })
+    Ok(MethodResult {
+        rounds: count.rounds,
+        elected: count.elected,
+    })
 }
 
 /// 5.1.6: `total ÷ (seats + 1)` to two decimal places; if not exact, the remainder is ignored and
@@ -167,11 +175,16 @@ impl Count<'_> {
         for ballot in 0..self.papers.weights.len() as u32 {
             let candidate = self.papers.ranking(ballot)[0];
             first[candidate.get()].push((ballot, 0));
-            self.votes[candidate.get()] += Value::from_int(self.papers.weights[ballot as usize] as i64);
+            self.votes[candidate.get()] +=
+                Value::from_int(self.papers.weights[ballot as usize] as i64);
         }
         for (candidate, papers) in first.into_iter().enumerate() {
             if !papers.is_empty() {
-                self.parcels[candidate].push(Parcel { value: Value::ONE, round: 1, papers });
+                self.parcels[candidate].push(Parcel {
+                    value: Value::ONE,
+                    round: 1,
+                    papers,
+                });
             }
         }
     }
@@ -236,14 +249,27 @@ impl Count<'_> {
         // 5.2.2: surpluses are deferred when the lowest candidates could be excluded under
         // 5.2.5(b) even counting every surplus in their favour.
         if let Some(group) = self.sure_losers(deferred) {
-            let reason = if group.len() > 1 { Reason::BulkExclusion } else { Reason::FewestVotes };
+            let reason = if group.len() > 1 {
+                Reason::BulkExclusion
+            } else {
+                Reason::FewestVotes
+            };
             return Ok(Step::Exclude(group, reason));
         }
         if !self.pending.is_empty() {
             // 5.2.3: the largest surplus; equal ones by the earliest differing stage, then lot.
-            let largest = self.pending.iter().map(|c| self.surplus(*c)).max().unwrap_or(Value::ZERO);
-            let tied: Vec<CandidateIndex> =
-                self.pending.iter().copied().filter(|c| self.surplus(*c) == largest).collect();
+            let largest = self
+                .pending
+                .iter()
+                .map(|c| self.surplus(*c))
+                .max()
+                .unwrap_or(Value::ZERO);
+            let tied: Vec<CandidateIndex> = self
+                .pending
+                .iter()
+                .copied()
+                .filter(|c| self.surplus(*c) == largest)
+                .collect();
             let candidate = self.pick(&tied, Prefer::Most, TiePurpose::SurplusOrder)?;
             self.pending.retain(|c| *c != candidate);
             return Ok(Step::Surplus(candidate));
@@ -252,11 +278,23 @@ impl Count<'_> {
         // earliest differing stage, then lot), passing over candidates the constraint guards.
         let excludable: Vec<CandidateIndex> = self
             .hopeful()
-            .filter(|c| !self.input.constraint.as_ref().is_some_and(|k| k.guarded(*c, &self.status)))
+            .filter(|c| {
+                !self
+                    .input
+                    .constraint
+                    .as_ref()
+                    .is_some_and(|k| k.guarded(*c, &self.status))
+            })
             .collect();
-        let fewest = excludable.iter().map(|c| self.votes[c.get()]).min().unwrap_or(Value::ZERO);
-        let tied: Vec<CandidateIndex> =
-            excludable.into_iter().filter(|c| self.votes[c.get()] == fewest).collect();
+        let fewest = excludable
+            .iter()
+            .map(|c| self.votes[c.get()])
+            .min()
+            .unwrap_or(Value::ZERO);
+        let tied: Vec<CandidateIndex> = excludable
+            .into_iter()
+            .filter(|c| self.votes[c.get()] == fewest)
+            .collect();
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
         Ok(Step::Exclude(vec![candidate], Reason::FewestVotes))
     }
@@ -293,8 +331,11 @@ impl Count<'_> {
                 break;
             }
             let group = &hopeful[..end];
-            let members =
-                self.input.constraint.as_ref().map_or(0, |k| group.iter().filter(|c| k.in_group(**c)).count());
+            let members = self
+                .input
+                .constraint
+                .as_ref()
+                .map_or(0, |k| group.iter().filter(|c| k.in_group(**c)).count());
             if members > spare_group_members {
                 break;
             }
@@ -317,7 +358,10 @@ impl Count<'_> {
             [] => Err(CountError::NoValidBallots),
             [only] => Ok(*only),
             tied => {
-                let decision = self.input.ties.choose(purpose, tied, &self.history(), prefer)?;
+                let decision = self
+                    .input
+                    .ties
+                    .choose(purpose, tied, &self.history(), prefer)?;
                 let chosen = decision.chosen;
                 self.ties.push(decision);
                 Ok(chosen)
@@ -328,7 +372,8 @@ impl Count<'_> {
     /// Moves `papers` to their next available preferences at `value`, as batches arriving in
     /// round `round`; returns the value of the papers that had none (non-transferable).
     fn move_papers(&mut self, papers: &[(u32, u16)], value: Value, round: usize) -> Value {
-        let mut arriving: Vec<Vec<(u32, u16)>> = (0..self.votes.len()).map(|_| Vec::new()).collect();
+        let mut arriving: Vec<Vec<(u32, u16)>> =
+            (0..self.votes.len()).map(|_| Vec::new()).collect();
         let mut exhausted = Value::ZERO;
         for &(ballot, position) in papers {
             let weight = self.papers.weights[ballot as usize];
@@ -342,7 +387,11 @@ impl Count<'_> {
         }
         for (candidate, papers) in arriving.into_iter().enumerate() {
             if !papers.is_empty() {
-                self.parcels[candidate].push(Parcel { value, round, papers });
+                self.parcels[candidate].push(Parcel {
+                    value,
+                    round,
+                    papers,
+                });
             }
         }
         exhausted
@@ -371,7 +420,11 @@ impl Count<'_> {
         let selected: Vec<&Parcel> = if elected_in == 1 {
             parcels.iter().collect()
         } else {
-            parcels.last().filter(|p| p.round == elected_in).into_iter().collect()
+            parcels
+                .last()
+                .filter(|p| p.round == elected_in)
+                .into_iter()
+                .collect()
         };
         let mut transferable: u64 = 0;
         let mut present = Value::ZERO;
@@ -388,7 +441,11 @@ impl Count<'_> {
         // 5.3.7: if the transferable papers are worth more than the surplus, each goes at
         // surplus ÷ number of transferable papers, remainder ignored; otherwise at its present value.
         let shared = present > surplus && transferable > 0;
-        let transfer_value = if shared { surplus.div_int_round_down(transferable) } else { Value::ONE };
+        let transfer_value = if shared {
+            surplus.div_int_round_down(transferable)
+        } else {
+            Value::ONE
+        };
         let mut moved = Value::ZERO;
         for parcel in &selected {
             let value = if shared { transfer_value } else { parcel.value };
@@ -418,14 +475,25 @@ impl Count<'_> {
     fn exclude(&mut self, group: Vec<CandidateIndex>, reason: Reason) -> Result<bool, CountError> {
         for candidate in &group {
             self.status[candidate.get()] = CandidateStatus::Excluded;
-            self.decisions.push(Decision { candidate: *candidate, outcome: Outcome::Excluded, reason: reason.clone() });
+            self.decisions.push(Decision {
+                candidate: *candidate,
+                outcome: Outcome::Excluded,
+                reason: reason.clone(),
+            });
         }
         let seats_left = self.seats - self.elected.len();
-        let doomed = self.input.constraint.as_ref().is_some_and(|k| !k.doomed(&self.status).is_empty());
+        let doomed = self
+            .input
+            .constraint
+            .as_ref()
+            .is_some_and(|k| !k.doomed(&self.status).is_empty());
         if self.hopeful().count() <= seats_left && !doomed {
             // 5.5.1: the proposed exclusion leaves as many continuing candidates as places:
             // they are all elected and no papers are transferred (5.5.2).
-            return self.end_stage(Action::Exclusion { candidates: group, transfer_value: None });
+            return self.end_stage(Action::Exclusion {
+                candidates: group,
+                transfer_value: None,
+            });
         }
         let mut batches: Vec<Parcel> = Vec::new();
         for candidate in &group {
@@ -439,18 +507,25 @@ impl Count<'_> {
         // 5.4.1: descending order of transfer value.
         batches.sort_by_key(|b| std::cmp::Reverse(b.value));
         if batches.is_empty() {
-            return self.end_stage(Action::Exclusion { candidates: group, transfer_value: None });
+            return self.end_stage(Action::Exclusion {
+                candidates: group,
+                transfer_value: None,
+            });
         }
         for batch in batches {
             let round = self.rounds.len() + 1;
             // Papers leave the excluded candidate they sit with (the report shows what is left).
             for &(ballot, position) in &batch.papers {
                 let holder = self.papers.ranking(ballot)[position as usize];
-                self.votes[holder.get()] -= batch.value.mul_int(self.papers.weights[ballot as usize]);
+                self.votes[holder.get()] -=
+                    batch.value.mul_int(self.papers.weights[ballot as usize]);
             }
             let exhausted = self.move_papers(&batch.papers, batch.value, round);
             self.exhausted += exhausted;
-            let action = Action::Exclusion { candidates: group.clone(), transfer_value: Some(batch.value.units()) };
+            let action = Action::Exclusion {
+                candidates: group.clone(),
+                transfer_value: Some(batch.value.units()),
+            };
             if self.end_stage(action)? {
                 return Ok(true);
             }
@@ -462,7 +537,11 @@ impl Count<'_> {
         self.status[candidate.get()] = CandidateStatus::Elected;
         self.elected.push(candidate);
         self.elected_in[candidate.get()] = self.rounds.len() + 1;
-        self.decisions.push(Decision { candidate, outcome: Outcome::Elected, reason });
+        self.decisions.push(Decision {
+            candidate,
+            outcome: Outcome::Elected,
+            reason,
+        });
     }
 
     /// 5.1.7 / 5.3.13 / 5.4.9: deems elected, in descending order of votes, every continuing
@@ -478,7 +557,10 @@ impl Count<'_> {
             if self.elected.len() >= self.seats || value < self.threshold() {
                 break;
             }
-            let equal = rest.iter().take_while(|c| self.votes[c.get()] == value).count();
+            let equal = rest
+                .iter()
+                .take_while(|c| self.votes[c.get()] == value)
+                .count();
             let mut tied: Vec<CandidateIndex> = rest[..equal].to_vec();
             rest = &rest[equal..];
             while !tied.is_empty() && self.elected.len() < self.seats {
@@ -490,7 +572,8 @@ impl Count<'_> {
                     // differed decides; equal throughout, none of them is deemed elected at this
                     // stage (and nobody below them either: they would overtake a higher vote).
                     let breaker = TieBreaker::new(Lookback::Earliest, LotSource::None);
-                    match breaker.choose(TiePurpose::Election, &tied, &self.history(), Prefer::Most) {
+                    match breaker.choose(TiePurpose::Election, &tied, &self.history(), Prefer::Most)
+                    {
                         Ok(decision) => {
                             let chosen = decision.chosen;
                             self.ties.push(decision);
@@ -501,7 +584,12 @@ impl Count<'_> {
                     }
                 };
                 tied.retain(|c| *c != candidate);
-                if self.input.constraint.as_ref().is_some_and(|k| !k.may_elect(candidate, &self.status)) {
+                if self
+                    .input
+                    .constraint
+                    .as_ref()
+                    .is_some_and(|k| !k.may_elect(candidate, &self.status))
+                {
                     // Left continuing; the doom check at the next stage excludes them (ConstraintBlocked).
                     continue;
                 }
@@ -523,7 +611,11 @@ impl Count<'_> {
         }
         self.deem_elected()?;
         let seats_left = self.seats - self.elected.len();
-        let doomed = self.input.constraint.as_ref().is_some_and(|k| !k.doomed(&self.status).is_empty());
+        let doomed = self
+            .input
+            .constraint
+            .as_ref()
+            .is_some_and(|k| !k.doomed(&self.status).is_empty());
         let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
         if seats_left > 0 && hopeful.len() <= seats_left && !doomed {
             // 4.3 / 5.5.1: as many continuing candidates as places left: all elected.
@@ -534,7 +626,12 @@ impl Count<'_> {
             }
         }
         let votes: Vec<i64> = self.votes.iter().map(|v| v.units()).collect();
-        let transfers = self.votes.iter().zip(&self.before).map(|(a, b)| (*a - *b).units()).collect();
+        let transfers = self
+            .votes
+            .iter()
+            .zip(&self.before)
+            .map(|(a, b)| (*a - *b).units())
+            .collect();
         self.before.clone_from(&self.votes);
         self.rounds.push(Round {
             number: self.rounds.len() + 1,

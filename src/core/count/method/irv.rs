@@ -21,9 +21,7 @@ use super::super::report::{
     Action, CandidateStatus, Decision, Outcome, Reason, Round, TieDecision, TiePurpose,
 };
 use super::super::tie::Prefer;
-use super::super::{
-    CandidateIndex, CountError, CountInput, Method, MethodResult, initial_status,
-};
+use super::super::{CandidateIndex, CountError, CountInput, Method, MethodResult, initial_status};
 
 type Value = Fixed<0>;
 
@@ -46,7 +44,10 @@ struct Count<'a> {
 pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> {
     let election = input.election;
     if election.seats() != 1 {
-        return Err(CountError::SingleSeatOnly { method: Method::Irv, seats: election.seats() });
+        return Err(CountError::SingleSeatOnly {
+            method: Method::Irv,
+            seats: election.seats(),
+        });
     }
     let candidates = election.candidates().len();
     let ballots: Vec<_> = election
@@ -73,11 +74,21 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     while !done {
         let (candidate, reason) = count.choose_exclusion()?;
         count.status[candidate.get()] = CandidateStatus::Excluded;
-        count.decisions.push(Decision { candidate, outcome: Outcome::Excluded, reason });
+        count.decisions.push(Decision {
+            candidate,
+            outcome: Outcome::Excluded,
+            reason,
+        });
         count.distribute();
-        done = count.end_round(Action::Exclusion { candidates: vec![candidate], transfer_value: None })?;
+        done = count.end_round(Action::Exclusion {
+            candidates: vec![candidate],
+            transfer_value: None,
+        })?;
     }
-    Ok(MethodResult { rounds: count.rounds, elected: count.elected })
+    Ok(MethodResult {
+        rounds: count.rounds,
+        elected: count.elected,
+    })
 }
 
 impl Count<'_> {
@@ -98,11 +109,15 @@ impl Count<'_> {
     fn distribute(&mut self) {
         for (i, (preferences, weight)) in self.ballots.iter().enumerate() {
             let start = match self.holder[i] {
-                Some(at) if self.status[preferences[at].candidate().get()] == CandidateStatus::Hopeful => {
+                Some(at)
+                    if self.status[preferences[at].candidate().get()]
+                        == CandidateStatus::Hopeful =>
+                {
                     continue;
                 }
                 Some(at) => {
-                    self.votes[preferences[at].candidate().get()] -= Value::from_int(*weight as i64);
+                    self.votes[preferences[at].candidate().get()] -=
+                        Value::from_int(*weight as i64);
                     at + 1
                 }
                 None if self.rounds.is_empty() => 0,
@@ -141,12 +156,27 @@ impl Count<'_> {
         }
         let excludable: Vec<CandidateIndex> = self
             .hopeful()
-            .filter(|c| !self.input.constraint.as_ref().is_some_and(|k| k.guarded(*c, &self.status)))
+            .filter(|c| {
+                !self
+                    .input
+                    .constraint
+                    .as_ref()
+                    .is_some_and(|k| k.guarded(*c, &self.status))
+            })
             .collect();
-        let fewest = excludable.iter().map(|c| self.votes[c.get()]).min().unwrap_or(Value::ZERO);
-        let tied: Vec<CandidateIndex> =
-            excludable.into_iter().filter(|c| self.votes[c.get()] == fewest).collect();
-        Ok((self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?, Reason::FewestVotes))
+        let fewest = excludable
+            .iter()
+            .map(|c| self.votes[c.get()])
+            .min()
+            .unwrap_or(Value::ZERO);
+        let tied: Vec<CandidateIndex> = excludable
+            .into_iter()
+            .filter(|c| self.votes[c.get()] == fewest)
+            .collect();
+        Ok((
+            self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?,
+            Reason::FewestVotes,
+        ))
     }
 
     fn pick(
@@ -159,7 +189,10 @@ impl Count<'_> {
             [] => Err(CountError::NoValidBallots),
             [only] => Ok(*only),
             tied => {
-                let decision = self.input.ties.choose(purpose, tied, &self.history(), prefer)?;
+                let decision = self
+                    .input
+                    .ties
+                    .choose(purpose, tied, &self.history(), prefer)?;
                 let chosen = decision.chosen;
                 self.ties.push(decision);
                 Ok(chosen)
@@ -170,15 +203,17 @@ impl Count<'_> {
     /// Elects a majority winner or the last candidate standing, records the round. True when done.
     fn end_round(&mut self, action: Action) -> Result<bool, CountError> {
         let allowed = |c: CandidateIndex, status: &[CandidateStatus]| {
-            self.input.constraint.as_ref().is_none_or(|k| k.may_elect(c, status))
+            self.input
+                .constraint
+                .as_ref()
+                .is_none_or(|k| k.may_elect(c, status))
         };
         let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
         let continuing: Value = hopeful.iter().map(|c| self.votes[c.get()]).sum();
         // More than half: twice the votes exceed the continuing total (no division, no rounding).
-        let majority = hopeful
-            .iter()
-            .copied()
-            .find(|c| self.votes[c.get()].units() * 2 > continuing.units() && allowed(*c, &self.status));
+        let majority = hopeful.iter().copied().find(|c| {
+            self.votes[c.get()].units() * 2 > continuing.units() && allowed(*c, &self.status)
+        });
         let winner = match (majority, hopeful.as_slice()) {
             (Some(c), _) => Some((c, Reason::Majority)),
             (None, [only]) if allowed(*only, &self.status) => Some((*only, Reason::MostVotes)),
@@ -187,10 +222,19 @@ impl Count<'_> {
         if let Some((candidate, reason)) = winner {
             self.status[candidate.get()] = CandidateStatus::Elected;
             self.elected.push(candidate);
-            self.decisions.push(Decision { candidate, outcome: Outcome::Elected, reason });
+            self.decisions.push(Decision {
+                candidate,
+                outcome: Outcome::Elected,
+                reason,
+            });
         }
         let votes: Vec<i64> = self.votes.iter().map(|v| v.units()).collect();
-        let transfers = self.votes.iter().zip(&self.before).map(|(a, b)| (*a - *b).units()).collect();
+        let transfers = self
+            .votes
+            .iter()
+            .zip(&self.before)
+            .map(|(a, b)| (*a - *b).units())
+            .collect();
         self.before.clone_from(&self.votes);
         self.rounds.push(Round {
             number: self.rounds.len() + 1,
