@@ -194,6 +194,70 @@ fn ers97_excludes_monk_then_glazier_and_wright_together_with_duke_surplus_deferr
     assert_eq!(bulk[1].transfers[c("Carpenter").get()], 0);
 }
 
+#[test]
+fn ers97_elects_the_openstv_ers97_set_in_the_tricky_scottish_wards() {
+    // scottish-tricky/README.md: OpenSTV 1.7 ERS97STV (and droop wigm-prf, NIrelandSTV) elect the
+    // Scottish STV set in every one of these five wards; the set is each file's expected.json.
+    for (file, expected) in [
+        (
+            "dundee_2022_ward8.blt",
+            &[
+                "Craig DUNCAN (Liberal Democrat Focus Team)",
+                "Kevin CORDELL (Scottish National Party (SNP))",
+                "DEREK SCOTT (Scottish Conservative and Unionist)",
+                "Pete SHEARS (Scottish Labour Party)",
+            ][..],
+        ),
+        (
+            "renfrewshire_2017_ward3.blt",
+            &[
+                "JIM SHARKEY (Lab)",
+                "Neill GRAHAM (C)",
+                "Jennifer Marion ADAM-MCGREGOR (SNP)",
+            ][..],
+        ),
+        (
+            "glasgow_2012_ward5.blt",
+            &[
+                "James ADAMS (Lab)",
+                "Allison HUNTER (SNP)",
+                "Stephen DORNAN (Glasgow First)",
+                "Fariha THOMAS (Lab)",
+            ][..],
+        ),
+        (
+            "south_lanarkshire_2012_ward5.blt",
+            &[
+                "Isobel DORMAN (SNP)",
+                "William HOLMAN (SNP)",
+                "Margaret COOPER (Lab)",
+                "Graeme CAMPBELL (Ind)",
+            ][..],
+        ),
+        (
+            "shetland_2017_ward7.blt",
+            &[
+                "Cecil Laing SMITH (Ind)",
+                "Beatrice WISHART(Ind)",
+                "Peter CAMPBELL (Ind)",
+                "Amanda WESTLAKE (Ind)",
+            ][..],
+        ),
+    ] {
+        let election = load(&Path::new("tests/data/stv/scottish-tricky").join(file));
+        let report = run(&election, Method::Ers97);
+        assert_eq!(names(&report), set(expected), "{file}");
+        for round in &report.rounds {
+            assert_eq!(
+                round.accounted(),
+                report.ballots.valid as i64 * 100,
+                "{file} round {}",
+                round.number
+            );
+        }
+    }
+}
+
 /// One row of scot-elex/expected.csv: file, seats, Scottish STV winners.
 fn scot_elex_rows() -> Vec<(String, usize, BTreeSet<String>)> {
     let text = fs::read_to_string("tests/data/stv/scot-elex/expected.csv").expect("expected.csv");
