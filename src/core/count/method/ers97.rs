@@ -593,7 +593,12 @@ impl Count<'_> {
                     // Left continuing; the doom check at the next stage excludes them (ConstraintBlocked).
                     continue;
                 }
-                self.elect(candidate, Reason::ReachedQuota);
+                let reason = if self.votes[candidate.get()] >= self.quota {
+                    Reason::ReachedQuota
+                } else {
+                    Reason::ReachedActiveVoteShare
+                };
+                self.elect(candidate, reason);
                 if self.votes[candidate.get()] > self.quota {
                     self.pending.push(candidate);
                 }
@@ -647,5 +652,22 @@ impl Count<'_> {
             keep_factors: Vec::new(),
         });
         Ok(self.elected.len() >= self.seats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_is_the_division_rounded_up_at_two_places() {
+        // 5.1.6 and the booklet's model election: 753 / 7 = 107.571… → 107.58.
+        assert_eq!(quota(Value::from_int(753), 6), Value::from_units(10_758));
+        // An exact division is the quota itself, not 0.01 more.
+        assert_eq!(quota(Value::from_int(700), 6), Value::from_units(10_000));
+        assert_eq!(
+            quota(Value::from_units(70_001), 6),
+            Value::from_units(10_001)
+        );
     }
 }

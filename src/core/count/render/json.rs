@@ -61,6 +61,7 @@ pub fn value(report: &Report) -> Value {
                     m.insert("outcome".into(), outcome.into());
                     let (reason, extra) = match &decision.reason {
                         Reason::ReachedQuota => ("reached-quota", None),
+                        Reason::ReachedActiveVoteShare => ("reached-active-vote-share", None),
                         Reason::FilledRemainingSeats => ("filled-remaining-seats", None),
                         Reason::FewestVotes => ("fewest-votes", None),
                         Reason::BulkExclusion => ("bulk-exclusion", None),
