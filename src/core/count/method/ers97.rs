@@ -450,22 +450,22 @@ impl Count<'_> {
         for parcel in &selected {
             let value = if shared { transfer_value } else { parcel.value };
             let before: Value = self.votes.iter().copied().sum();
-            // Papers with no next preference carry nothing here: the surplus is shared among the
-            // transferable papers (5.3.7); what is not moved is accounted below.
-            let _ = self.move_papers(&parcel.papers, value, round);
+            // The value returned for papers with no next preference is not used: the surplus is
+            // shared among the transferable papers only (5.3.7); what the transfer does not move
+            // is accounted from `moved` below.
+            let _unused = self.move_papers(&parcel.papers, value, round);
             let after: Value = self.votes.iter().copied().sum();
             moved += after - before;
         }
         self.votes[candidate.get()] = self.quota;
         if shared {
-            // 6.11: the non-transferable difference.
+            // 6.11: the non-transferable difference, from ignoring the remainder.
             self.rounding += surplus - moved;
-        } else {
-            self.exhausted += surplus - moved;
-        }
-        if shared {
             transfer_value.units()
         } else {
+            // The papers went at their present value and carry less than the surplus: the rest
+            // (the share of papers with no next preference) is non-transferable.
+            self.exhausted += surplus - moved;
             selected.first().map_or(0, |p| p.value.units())
         }
     }
