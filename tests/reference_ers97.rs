@@ -535,3 +535,67 @@ fn ers97_deems_elected_at_the_active_vote_share_below_the_quota() {
     );
     assert_eq!(names(&report), set(&MODEL_RESULT));
 }
+
+#[test]
+fn ers97_constraint_gives_the_group_its_minimum_and_says_why() {
+    // The model result has one candidate of group W (Vicar). With "at least 3 seats for W" the
+    // count must elect three W candidates, explain every exclusion the constraint forced, and
+    // still conserve the vote in every round.
+    let mut election = load(Path::new("tests/data/stv/ers97/ers97.blt"));
+    let women = ["Wright", "Glazier", "Baron", "Abbot", "Vicar", "Monk"];
+    for candidate in election.candidate_indices().collect::<Vec<_>>() {
+        let name = election.candidates()[candidate.get()].name.clone();
+        let gender = if women.contains(&name.as_str()) {
+            "W"
+        } else {
+            "M"
+        };
+        election.set_attributes(
+            candidate,
+            teller::core::count::CandidateAttributes {
+                gender: Some(gender.to_owned()),
+                slate: None,
+            },
+        );
+    }
+    let constraint: Constraint = "gender=W:3".parse().expect("constraint");
+    let options = CountOptions {
+        method: Method::Ers97,
+        seed: None,
+        constraint: Some(constraint),
+    };
+    let report = count(&election, &options).expect("count");
+    let elected = names(&report);
+    assert_eq!(elected.len(), 6);
+    assert!(
+        elected
+            .iter()
+            .filter(|n| women.contains(&n.as_str()))
+            .count()
+            >= 3,
+        "{elected:?}"
+    );
+    let forced = report
+        .rounds
+        .iter()
+        .flat_map(|r| &r.decisions)
+        .filter(|d| {
+            matches!(
+                d.reason,
+                Reason::ConstraintDoomed { .. } | Reason::ConstraintBlocked { .. }
+            )
+        })
+        .count();
+    assert!(
+        forced > 0,
+        "the constraint changed the result, so some decision must cite it"
+    );
+    for round in &report.rounds {
+        assert_eq!(
+            round.accounted(),
+            report.ballots.valid as i64 * 100,
+            "round {}",
+            round.number
+        );
+    }
+}
