@@ -136,6 +136,9 @@ pub enum Outcome {
 pub enum Reason {
     /// Votes reached the quota.
     ReachedQuota,
+    /// Votes reached the total active vote ÷ (places not yet filled + 1), which was below the
+    /// quota (ERS97 5.1.7(b), 5.3.13(b), 5.4.9(b)).
+    ReachedActiveVoteShare,
     /// The continuing candidates were exactly as many as the seats left.
     FilledRemainingSeats,
     /// Fewest votes of the continuing candidates.

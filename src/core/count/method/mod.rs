@@ -77,7 +77,7 @@ impl Method {
                 "Meek STV (New Zealand rules / Hill-Wichmann-Woodall Algorithm 123): fixed point, 9 decimal places, omega 0.000001"
             }
             Method::Ers97 => {
-                "ERS97 STV (Electoral Reform Society, 3rd edition 1997): 2 decimal places truncated, quota floor2(valid/(seats+1))+0.01"
+                "ERS97 STV (Electoral Reform Society, 3rd edition 1997): 2 decimal places truncated, quota valid/(seats+1) rounded up to 2 places (5.1.6)"
             }
             Method::Irv => {
                 "Instant-runoff voting: single seat, elected by a majority of continuing votes"

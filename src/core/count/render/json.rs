@@ -64,6 +64,7 @@ pub fn value(report: &Report) -> Value {
                     }
                     let (reason, extra) = match &decision.reason {
                         Reason::ReachedQuota => ("reached-quota", None),
+                        Reason::ReachedActiveVoteShare => ("reached-active-vote-share", None),
                         Reason::FilledRemainingSeats => ("filled-remaining-seats", None),
                         Reason::FewestVotes => ("fewest-votes", None),
                         Reason::ConstraintGuard { .. } => ("fewest-votes-unguarded", None),
