@@ -57,7 +57,7 @@ table.stages th[scope=row] { position: sticky; left: 0; z-index: 1; box-shadow: 
 .action { display: block; font-weight: 400; font-size: .85rem; white-space: normal; }
 .change { display: block; font-size: .8rem; color: #555; }
 .mark { display: block; font-size: .75rem; font-weight: 700; text-transform: uppercase; letter-spacing: .03em; }
-td.elected { background: #e5f3ea; }
+td.elected { background: #eef7f1; }
 td.elected .mark { color: var(--elected); }
 td.excluded { color: #666; background: #f2f2f2; }
 td.excluded .mark { color: #555; }
@@ -172,10 +172,23 @@ fn stage_table(out: &mut String, report: &Report) {
     }
     out.push_str("</tr>\n</thead>\n<tbody>\n");
     for c in standing(report) {
+        let candidate = &report.candidates[c];
+        let mut notes = Vec::new();
+        if let Some(slate) = &candidate.slate {
+            notes.push(format!("slate {}", esc(slate)));
+        }
+        if let Some(gender) = &candidate.gender {
+            notes.push(format!("gender {}", esc(gender)));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("<span class=\"action\">{}</span>", notes.join(" · "))
+        };
         let _ = write!(
             out,
-            "<tr><th scope=\"row\">{}</th>",
-            esc(&report.candidates[c].name)
+            "<tr><th scope=\"row\">{}{notes}</th>",
+            esc(&candidate.name)
         );
         for round in &report.rounds {
             let votes = round.votes.get(c).copied().unwrap_or(0);
@@ -185,6 +198,7 @@ fn stage_table(out: &mut String, report: &Report) {
                 Some(Outcome::Excluded) => (" excluded", "<span class=\"mark\">excluded</span>"),
                 None => match round.status.get(c) {
                     Some(CandidateStatus::Excluded) => (" excluded", ""),
+                    Some(CandidateStatus::Elected) => (" elected", ""),
                     _ => ("", ""),
                 },
             };
