@@ -76,6 +76,7 @@ table.flows thead th { min-width: 0; }
 td.own { font-weight: 700; background: #eef3fb; }
 ol.elected li { margin: .15rem 0; }
 .note { color: #555; font-size: .9rem; }
+@media print { main { max-width: none; padding: 0; } .scroll { overflow: visible; border: 0; } table.stages { font-size: 7pt; } table.stages th[scope=row] { position: static; min-width: 8rem; } section.stage { break-inside: avoid; } }
 "#;
 
 /// Renders `report` as a self-contained HTML page.
