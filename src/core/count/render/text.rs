@@ -38,7 +38,11 @@ fn header(out: &mut String, report: &Report) {
     let _ = writeln!(out, "{title}");
     let _ = writeln!(out, "{}", "=".repeat(title.chars().count().min(WIDTH)));
     let _ = writeln!(out);
-    let _ = writeln!(out, "Rule:       {}", report.method.description());
+    let _ = writeln!(
+        out,
+        "Rule:       {}",
+        paragraph(report.method.description(), 12)
+    );
     let _ = writeln!(out, "Seats:      {}", report.seats);
     let _ = writeln!(out, "Ballots:    {}", words::ballots(report));
     let _ = writeln!(out, "Quota:      {}", words::quota(report));
@@ -66,6 +70,26 @@ fn header(out: &mut String, report: &Report) {
         let _ = writeln!(out, "  {:>2}. {}{notes}", i + 1, words::clean(&c.name));
     }
     let _ = writeln!(out);
+}
+
+/// `text` wrapped at spaces to [`WIDTH`] columns, continuation lines indented by `indent`.
+fn paragraph(text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut column = indent;
+    for word in text.split(' ') {
+        let length = word.chars().count();
+        if column > indent && column + 1 + length > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            column = indent;
+        } else if column > indent {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += length;
+    }
+    out
 }
 
 /// One cell: the value and a one-letter mark (elected or excluded at this stage).
@@ -312,7 +336,7 @@ fn stage_table(out: &mut String, report: &Report) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Votes at the end of each stage; under them, the change during the stage. E = elected at this stage, X = excluded at this stage."
+        "Votes at the end of each stage; under them, the change during the stage.\nE = elected at this stage, X = excluded at this stage."
     );
     let _ = writeln!(out);
     Table { labels, columns }.render(out, "Votes");
