@@ -14,11 +14,7 @@ use teller::core::count::{
 };
 
 #[derive(Parser)]
-#[command(
-    name = "teller",
-    version,
-    about = "Ballot server with verifiable counts"
-)]
+#[command(name = "teller", version, about = "Ballot server with verifiable counts")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -128,9 +124,7 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
         Some(path) => fs::write(path, text).with_context(|| format!("writing {}", path.display())),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .context("writing to standard output")
+            stdout.write_all(text.as_bytes()).context("writing to standard output")
         }
     }
 }
@@ -157,17 +151,9 @@ fn load_election(path: &Path) -> Result<Election> {
 
 fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        bail!("{} is empty", path.display())
-    };
-    let columns: Vec<String> = split_csv_line(header)
-        .into_iter()
-        .map(|c| c.to_lowercase())
-        .collect();
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else { bail!("{} is empty", path.display()) };
+    let columns: Vec<String> = split_csv_line(header).into_iter().map(|c| c.to_lowercase()).collect();
     let column = |name: &str| columns.iter().position(|c| c == name);
     let name_at = column("name")
         .with_context(|| format!("{}: the header needs a `name` column", path.display()))?;
@@ -175,24 +161,15 @@ fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
     for (number, line) in lines {
         let fields = split_csv_line(line);
         let field = |at: Option<usize>| {
-            at.and_then(|i| fields.get(i))
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
+            at.and_then(|i| fields.get(i)).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
         };
         let name = field(Some(name_at)).unwrap_or_default();
         let candidate = election.candidate_by_name(&name).with_context(|| {
-            format!(
-                "{} line {}: no candidate named {name:?} in the ballot file",
-                path.display(),
-                number + 1
-            )
+            format!("{} line {}: no candidate named {name:?} in the ballot file", path.display(), number + 1)
         })?;
         election.set_attributes(
             candidate,
-            CandidateAttributes {
-                gender: field(gender_at),
-                slate: field(slate_at),
-            },
+            CandidateAttributes { gender: field(gender_at), slate: field(slate_at) },
         );
     }
     Ok(())
@@ -230,11 +207,7 @@ fn run_count(args: CountArgs) -> Result<()> {
         bail!("--minimum needs --attributes FILE to say which candidates are in the group");
     }
     let seed = args.seed.as_deref().map(parse_hex).transpose()?;
-    let options = CountOptions {
-        method: args.method.into(),
-        seed,
-        constraint: args.minimum,
-    };
+    let options = CountOptions { method: args.method.into(), seed, constraint: args.minimum };
     let report = count::count(&election, &options)
         .with_context(|| format!("counting {}", args.ballots.display()))?;
     let text = match args.format {

@@ -75,9 +75,7 @@ pub enum BltErrorKind {
         candidate: usize,
     },
     /// An option line that is not understood or is malformed.
-    #[error(
-        "option line {found:?} is not understood (expected [nick …], [withdrawn …] or [tie …])"
-    )]
+    #[error("option line {found:?} is not understood (expected [nick …], [withdrawn …] or [tie …])")]
     BadOption {
         /// The line.
         found: String,
@@ -153,29 +151,16 @@ fn strip_comment(text: &str) -> &str {
 }
 
 fn tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|t| !t.is_empty())
+    text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty())
 }
 
 fn parse_count(token: &str, what: &'static str, line: usize) -> Result<u64, BltError> {
     if token.is_empty() || token.len() > 19 || !token.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err(
-            line,
-            BltErrorKind::NotANumber {
-                what,
-                found: token.to_owned(),
-            },
-        ));
+        return Err(err(line, BltErrorKind::NotANumber { what, found: token.to_owned() }));
     }
-    token.parse().map_err(|_| {
-        err(
-            line,
-            BltErrorKind::NotANumber {
-                what,
-                found: token.to_owned(),
-            },
-        )
-    })
+    token
+        .parse()
+        .map_err(|_| err(line, BltErrorKind::NotANumber { what, found: token.to_owned() }))
 }
 
 struct CandidateLookup {
@@ -190,21 +175,13 @@ impl CandidateLookup {
                 Ok(n) if (1..=self.count).contains(&n) => Ok(CandidateIndex::new((n - 1) as u16)),
                 _ => Err(err(
                     line,
-                    BltErrorKind::NoSuchCandidate {
-                        found: token.to_owned(),
-                        candidates: self.count,
-                    },
+                    BltErrorKind::NoSuchCandidate { found: token.to_owned(), candidates: self.count },
                 )),
             };
         }
         match self.nicks.iter().position(|n| n == token) {
             Some(i) => Ok(CandidateIndex::new(i as u16)),
-            None => Err(err(
-                line,
-                BltErrorKind::UnknownNickname {
-                    found: token.to_owned(),
-                },
-            )),
+            None => Err(err(line, BltErrorKind::UnknownNickname { found: token.to_owned() })),
         }
     }
 }
@@ -213,26 +190,17 @@ impl CandidateLookup {
 pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         err(line, BltErrorKind::NotUtf8)
     })?;
     let mut lines = text
         .split('\n')
         .enumerate()
-        .map(|(i, raw)| Line {
-            number: i + 1,
-            text: strip_comment(raw),
-        })
+        .map(|(i, raw)| Line { number: i + 1, text: strip_comment(raw) })
         .filter(|l| !l.text.is_empty());
     let mut notes = Vec::new();
 
-    let header = lines
-        .next()
-        .ok_or_else(|| err(1, BltErrorKind::MissingHeader))?;
+    let header = lines.next().ok_or_else(|| err(1, BltErrorKind::MissingHeader))?;
     let header_tokens: Vec<&str> = tokens(header.text).collect();
     let (candidate_count, seats) = match header_tokens.as_slice() {
         [c, s] => (
@@ -242,9 +210,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
         _ => {
             return Err(err(
                 header.number,
-                BltErrorKind::BadHeader {
-                    found: header.text.to_owned(),
-                },
+                BltErrorKind::BadHeader { found: header.text.to_owned() },
             ));
         }
     };
@@ -254,19 +220,13 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
     if candidate_count > MAX_CANDIDATES as u64 {
         return Err(err(
             header.number,
-            ElectionError::TooManyCandidates {
-                found: candidate_count as usize,
-            }
-            .into(),
+            ElectionError::TooManyCandidates { found: candidate_count as usize }.into(),
         ));
     }
     let candidate_count = candidate_count as usize;
     let seats = usize::try_from(seats).unwrap_or(usize::MAX);
 
-    let mut lookup = CandidateLookup {
-        count: candidate_count,
-        nicks: Vec::new(),
-    };
+    let mut lookup = CandidateLookup { count: candidate_count, nicks: Vec::new() };
     let mut withdrawn = vec![false; candidate_count];
     let mut tie_order: Option<Vec<CandidateIndex>> = None;
     let mut pending_withdrawn: Vec<(String, usize)> = Vec::new();
@@ -284,25 +244,16 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
         last_line = line.number;
         let text = line.text;
         if text.starts_with('[') {
-            parse_option(
-                text,
-                line.number,
-                &mut lookup,
-                &mut pending_withdrawn,
-                &mut tie_order,
-            )?;
+            parse_option(text, line.number, &mut lookup, &mut pending_withdrawn, &mut tie_order)?;
             continue;
         }
         if text.starts_with('-') && builder.is_none() {
             for token in tokens(text) {
                 let number = token.strip_prefix('-').ok_or_else(|| {
-                    err(
-                        line.number,
-                        BltErrorKind::NotANumber {
-                            what: "a withdrawn candidate (-N)",
-                            found: token.to_owned(),
-                        },
-                    )
+                    err(line.number, BltErrorKind::NotANumber {
+                        what: "a withdrawn candidate (-N)",
+                        found: token.to_owned(),
+                    })
                 })?;
                 pending_withdrawn.push((number.to_owned(), line.number));
             }
@@ -341,13 +292,10 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
         let mut closed = false;
         for token in toks {
             if closed {
-                return Err(err(
-                    line.number,
-                    BltErrorKind::NotANumber {
-                        what: "nothing after the closing 0; found",
-                        found: token.to_owned(),
-                    },
-                ));
+                return Err(err(line.number, BltErrorKind::NotANumber {
+                    what: "nothing after the closing 0; found",
+                    found: token.to_owned(),
+                }));
             }
             if token == "0" {
                 closed = true;
@@ -363,9 +311,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
                 if std::mem::replace(&mut seen[candidate.get()], true) {
                     return Err(err(
                         line.number,
-                        BltErrorKind::RepeatedCandidate {
-                            candidate: candidate.get() + 1,
-                        },
+                        BltErrorKind::RepeatedCandidate { candidate: candidate.get() + 1 },
                     ));
                 }
                 ranks.push(candidate);
@@ -381,9 +327,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             start = end;
             group
         });
-        builder
-            .add(weight, groups)
-            .map_err(|e| err(line.number, e.into()))?;
+        builder.add(weight, groups).map_err(|e| err(line.number, e.into()))?;
     }
     if !terminated {
         return Err(err(last_line, BltErrorKind::MissingBallotTerminator));
@@ -403,13 +347,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
     for line in lines {
         last_line = line.number;
         if line.text.starts_with('[') {
-            parse_option(
-                line.text,
-                line.number,
-                &mut lookup,
-                &mut pending_withdrawn,
-                &mut tie_order,
-            )?;
+            parse_option(line.text, line.number, &mut lookup, &mut pending_withdrawn, &mut tie_order)?;
             continue;
         }
         for s in quoted_strings(line.text, line.number)? {
@@ -419,32 +357,18 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
     if strings.len() < candidate_count {
         return Err(err(
             last_line,
-            BltErrorKind::MissingNames {
-                found: strings.len(),
-                candidates: candidate_count,
-            },
+            BltErrorKind::MissingNames { found: strings.len(), candidates: candidate_count },
         ));
     }
     if let Some((extra, number)) = strings.get(candidate_count + 1) {
-        return Err(err(
-            *number,
-            BltErrorKind::TrailingText {
-                found: extra.clone(),
-            },
-        ));
+        return Err(err(*number, BltErrorKind::TrailingText { found: extra.clone() }));
     }
-    let title = strings
-        .get(candidate_count)
-        .map(|(t, _)| t.clone())
-        .unwrap_or_default();
+    let title = strings.get(candidate_count).map(|(t, _)| t.clone()).unwrap_or_default();
     if !pending_withdrawn.is_empty() {
         // `[withdrawn]` after the ballots: too late for the builder, which already dropped nothing.
-        return Err(err(
-            pending_withdrawn[0].1,
-            BltErrorKind::BadOption {
-                found: "[withdrawn] must come before the ballots".to_owned(),
-            },
-        ));
+        return Err(err(pending_withdrawn[0].1, BltErrorKind::BadOption {
+            found: "[withdrawn] must come before the ballots".to_owned(),
+        }));
     }
 
     let builder = match builder {
@@ -461,17 +385,10 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
         ),
     };
     let names_line = strings.first().map_or(last_line, |(_, n)| *n);
-    let names: Vec<String> = strings
-        .into_iter()
-        .take(candidate_count)
-        .map(|(s, _)| s)
-        .collect();
-    let builder = builder
-        .with_names(names)
-        .map_err(|e| err(names_line, e.into()))?;
-    let election = builder
-        .build(title, seats, tie_order)
-        .map_err(|e| err(header.number, e.into()))?;
+    let names: Vec<String> = strings.into_iter().take(candidate_count).map(|(s, _)| s).collect();
+    let builder = builder.with_names(names).map_err(|e| err(names_line, e.into()))?;
+    let election =
+        builder.build(title, seats, tie_order).map_err(|e| err(header.number, e.into()))?;
     Ok(ParsedBlt { election, notes })
 }
 
@@ -482,18 +399,8 @@ fn parse_option(
     withdrawn: &mut Vec<(String, usize)>,
     tie_order: &mut Option<Vec<CandidateIndex>>,
 ) -> Result<(), BltError> {
-    let bad = || {
-        err(
-            number,
-            BltErrorKind::BadOption {
-                found: text.to_owned(),
-            },
-        )
-    };
-    let inner = text
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .ok_or_else(bad)?;
+    let bad = || err(number, BltErrorKind::BadOption { found: text.to_owned() });
+    let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
     let mut parts = tokens(inner);
     match parts.next() {
         Some("nick") => {
@@ -501,19 +408,14 @@ fn parse_option(
             if nicks.len() != lookup.count {
                 return Err(err(
                     number,
-                    BltErrorKind::NickCount {
-                        found: nicks.len(),
-                        candidates: lookup.count,
-                    },
+                    BltErrorKind::NickCount { found: nicks.len(), candidates: lookup.count },
                 ));
             }
             lookup.nicks = nicks;
         }
         Some("withdrawn") => withdrawn.extend(parts.map(|p| (p.to_owned(), number))),
         Some("tie") => {
-            let order = parts
-                .map(|p| lookup.resolve(p, number))
-                .collect::<Result<Vec<_>, _>>()?;
+            let order = parts.map(|p| lookup.resolve(p, number)).collect::<Result<Vec<_>, _>>()?;
             let mut sorted: Vec<usize> = order.iter().map(|c| c.get()).collect();
             sorted.sort_unstable();
             if sorted != (0..lookup.count).collect::<Vec<_>>() {
@@ -543,12 +445,7 @@ fn quoted_strings(text: &str, number: usize) -> Result<Vec<String>, BltError> {
             Some('"') => {}
             Some(_) => {
                 let rest: String = std::iter::once(' ').chain(chars).collect();
-                return Err(err(
-                    number,
-                    BltErrorKind::TrailingText {
-                        found: rest.trim().to_owned(),
-                    },
-                ));
+                return Err(err(number, BltErrorKind::TrailingText { found: rest.trim().to_owned() }));
             }
         }
         let mut s = String::new();

@@ -16,9 +16,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::CountError;
 use super::election::{CandidateIndex, Election};
 use super::report::CandidateStatus;
+use super::CountError;
 
 /// Which candidate attribute a constraint groups by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,9 +42,7 @@ pub struct Constraint {
 
 /// Why a constraint description could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "constraint {text:?} is not of the form ATTRIBUTE=VALUE:MINIMUM, e.g. gender=W:5 (attributes: gender, slate)"
-)]
+#[error("constraint {text:?} is not of the form ATTRIBUTE=VALUE:MINIMUM, e.g. gender=W:5 (attributes: gender, slate)")]
 pub struct ConstraintParseError {
     text: String,
 }
@@ -53,9 +51,7 @@ impl FromStr for Constraint {
     type Err = ConstraintParseError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || ConstraintParseError {
-            text: text.to_owned(),
-        };
+        let bad = || ConstraintParseError { text: text.to_owned() };
         let (attribute, rest) = text.split_once('=').ok_or_else(bad)?;
         let (value, minimum) = rest.rsplit_once(':').ok_or_else(bad)?;
         let attribute = match attribute.trim() {
@@ -67,11 +63,7 @@ impl FromStr for Constraint {
         if value.is_empty() {
             return Err(bad());
         }
-        Ok(Self {
-            attribute,
-            value: value.to_owned(),
-            minimum,
-        })
+        Ok(Self { attribute, value: value.to_owned(), minimum })
     }
 }
 
@@ -81,11 +73,7 @@ impl fmt::Display for Constraint {
             Attribute::Gender => "gender",
             Attribute::Slate => "slate",
         };
-        write!(
-            f,
-            "at least {} seats for {attribute} {}",
-            self.minimum, self.value
-        )
+        write!(f, "at least {} seats for {attribute} {}", self.minimum, self.value)
     }
 }
 
@@ -119,11 +107,7 @@ impl ConstraintState {
                 standing,
             });
         }
-        Ok(Self {
-            minimum: constraint.minimum,
-            seats: election.seats(),
-            in_group,
-        })
+        Ok(Self { minimum: constraint.minimum, seats: election.seats(), in_group })
     }
 
     /// Whether `candidate` is in the group.
@@ -139,19 +123,12 @@ impl ConstraintState {
 
     /// Seats not yet filled.
     pub fn seats_left(&self, status: &[CandidateStatus]) -> usize {
-        let elected = status
-            .iter()
-            .filter(|s| **s == CandidateStatus::Elected)
-            .count();
+        let elected = status.iter().filter(|s| **s == CandidateStatus::Elected).count();
         self.seats.saturating_sub(elected)
     }
 
     fn count(&self, status: &[CandidateStatus], wanted: CandidateStatus) -> usize {
-        status
-            .iter()
-            .zip(&self.in_group)
-            .filter(|(s, g)| **s == wanted && **g)
-            .count()
+        status.iter().zip(&self.in_group).filter(|(s, g)| **s == wanted && **g).count()
     }
 
     /// Continuing candidates outside the group who must be excluded now (empty unless the group
@@ -176,8 +153,7 @@ impl ConstraintState {
 
     /// Whether `candidate` is protected from exclusion: the group has no continuing members to spare.
     pub fn guarded(&self, candidate: CandidateIndex, status: &[CandidateStatus]) -> bool {
-        self.in_group(candidate)
-            && self.count(status, CandidateStatus::Hopeful) <= self.needed(status)
+        self.in_group(candidate) && self.count(status, CandidateStatus::Hopeful) <= self.needed(status)
     }
 }
 
@@ -188,14 +164,7 @@ mod tests {
     #[test]
     fn parses_gender_and_slate_constraints() {
         let c: Constraint = "gender=W:5".parse().unwrap();
-        assert_eq!(
-            c,
-            Constraint {
-                attribute: Attribute::Gender,
-                value: "W".into(),
-                minimum: 5
-            }
-        );
+        assert_eq!(c, Constraint { attribute: Attribute::Gender, value: "W".into(), minimum: 5 });
         let c: Constraint = "slate=Left: Unity:2".parse().unwrap();
         assert_eq!(c.value, "Left: Unity");
     }
@@ -203,10 +172,7 @@ mod tests {
     #[test]
     fn rejects_malformed_constraints() {
         for text in ["gender", "gender=W", "age=W:5", "gender=W:x", "gender=:3"] {
-            assert!(
-                text.parse::<Constraint>().is_err(),
-                "{text} should be rejected"
-            );
+            assert!(text.parse::<Constraint>().is_err(), "{text} should be rejected");
         }
     }
 }

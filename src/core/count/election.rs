@@ -67,14 +67,7 @@ impl Preference {
     const EQUAL_BIT: u16 = 0x8000;
 
     fn new(candidate: CandidateIndex, equal_to_previous: bool) -> Self {
-        Self(
-            candidate.0
-                | if equal_to_previous {
-                    Self::EQUAL_BIT
-                } else {
-                    0
-                },
-        )
+        Self(candidate.0 | if equal_to_previous { Self::EQUAL_BIT } else { 0 })
     }
 
     /// The ranked candidate.
@@ -118,8 +111,7 @@ impl Ballot {
 
     /// The ranks in order, each a group of one or more candidates ranked equally.
     pub fn ranks(&self) -> impl Iterator<Item = &[Preference]> {
-        self.preferences
-            .chunk_by(|_, next| next.equal_to_previous())
+        self.preferences.chunk_by(|_, next| next.equal_to_previous())
     }
 
     /// The candidates this ballot counts for under UK STV practice: preferences up to the first
@@ -248,8 +240,7 @@ impl ElectionBuilder {
                 if self.candidates[candidate.get()].withdrawn {
                     continue;
                 }
-                self.scratch
-                    .push(Preference::new(candidate, !first_in_rank));
+                self.scratch.push(Preference::new(candidate, !first_in_rank));
                 first_in_rank = false;
             }
         }
@@ -270,10 +261,7 @@ impl ElectionBuilder {
         } else {
             let preferences: Box<[Preference]> = self.scratch.as_slice().into();
             self.index.insert(preferences.clone(), self.ballots.len());
-            self.ballots.push(Ballot {
-                weight,
-                preferences,
-            });
+            self.ballots.push(Ballot { weight, preferences });
         }
         Ok(())
     }
@@ -307,16 +295,12 @@ fn check_candidates(candidates: &[Candidate]) -> Result<(), ElectionError> {
         return Err(ElectionError::NoCandidates);
     }
     if candidates.len() > MAX_CANDIDATES {
-        return Err(ElectionError::TooManyCandidates {
-            found: candidates.len(),
-        });
+        return Err(ElectionError::TooManyCandidates { found: candidates.len() });
     }
     let mut seen = std::collections::HashSet::new();
     for candidate in candidates {
         if !seen.insert(candidate.name.as_str()) {
-            return Err(ElectionError::DuplicateName {
-                name: candidate.name.clone(),
-            });
+            return Err(ElectionError::DuplicateName { name: candidate.name.clone() });
         }
     }
     Ok(())
@@ -432,9 +416,7 @@ mod tests {
         builder.add(1, [&[c(0)][..], &[c(1), c(2)]]).unwrap();
         builder.add(1, [&[c(1), c(2)][..], &[c(0)]]).unwrap();
         let election = builder.build("t".into(), 1, None).unwrap();
-        let [first, second] = election.ballots() else {
-            panic!("two ballots expected")
-        };
+        let [first, second] = election.ballots() else { panic!("two ballots expected") };
         assert_eq!(first.counted_prefix().len(), 1);
         assert_eq!(first.validity(), BallotValidity::Valid);
         assert_eq!(second.counted_prefix().len(), 0);
@@ -445,22 +427,13 @@ mod tests {
     fn rejects_more_seats_than_standing_candidates() {
         let builder = ElectionBuilder::new(candidates(3)).unwrap();
         let err = builder.build("t".into(), 3, None).unwrap_err();
-        assert_eq!(
-            err,
-            ElectionError::MoreSeatsThanCandidates {
-                seats: 3,
-                standing: 2
-            }
-        );
+        assert_eq!(err, ElectionError::MoreSeatsThanCandidates { seats: 3, standing: 2 });
     }
 
     #[test]
     fn rejects_total_weight_beyond_the_arithmetic_bound() {
         let mut builder = ElectionBuilder::new(candidates(2)).unwrap();
         builder.add(MAX_TOTAL_WEIGHT, [&[c(0)][..]]).unwrap();
-        assert_eq!(
-            builder.add(1, [&[c(0)][..]]),
-            Err(ElectionError::TooManyBallots)
-        );
+        assert_eq!(builder.add(1, [&[c(0)][..]]), Err(ElectionError::TooManyBallots));
     }
 }

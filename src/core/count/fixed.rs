@@ -46,32 +46,22 @@ impl<const D: u32> Fixed<D> {
 
     /// `self × other`, truncated (rounded towards zero) to D places.
     pub fn mul_round_down(self, other: Self) -> Self {
-        Self(narrow(
-            (i128::from(self.0) * i128::from(other.0)) / i128::from(Self::SCALE),
-        ))
+        Self(narrow((i128::from(self.0) * i128::from(other.0)) / i128::from(Self::SCALE)))
     }
 
     /// `self × other`, rounded up (away from zero for non-negative values) to D places.
     pub fn mul_round_up(self, other: Self) -> Self {
-        Self(narrow(div_ceil(
-            i128::from(self.0) * i128::from(other.0),
-            i128::from(Self::SCALE),
-        )))
+        Self(narrow(div_ceil(i128::from(self.0) * i128::from(other.0), i128::from(Self::SCALE))))
     }
 
     /// `self ÷ other`, truncated to D places. `other` must be non-zero.
     pub fn div_round_down(self, other: Self) -> Self {
-        Self(narrow(
-            (i128::from(self.0) * i128::from(Self::SCALE)) / i128::from(other.0),
-        ))
+        Self(narrow((i128::from(self.0) * i128::from(Self::SCALE)) / i128::from(other.0)))
     }
 
     /// `self ÷ other`, rounded up to D places. `other` must be non-zero and both non-negative.
     pub fn div_round_up(self, other: Self) -> Self {
-        Self(narrow(div_ceil(
-            i128::from(self.0) * i128::from(Self::SCALE),
-            i128::from(other.0),
-        )))
+        Self(narrow(div_ceil(i128::from(self.0) * i128::from(Self::SCALE), i128::from(other.0))))
     }
 
     /// `self × n` for a whole number `n` (a ballot weight): exact.
@@ -118,10 +108,7 @@ fn div_ceil(numerator: i128, denominator: i128) -> i128 {
 /// Narrows an `i128` intermediate back to `i64`. Within the module's documented bound this never
 /// fails; saturating keeps a violated bound visible in the totals rather than wrapping silently.
 fn narrow(value: i128) -> i64 {
-    debug_assert!(
-        i64::try_from(value).is_ok(),
-        "fixed-point overflow: {value}"
-    );
+    debug_assert!(i64::try_from(value).is_ok(), "fixed-point overflow: {value}");
     i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
 
@@ -207,15 +194,9 @@ pub fn parse_units(text: &str, decimals: u32) -> Option<i64> {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let mut fraction_units: i64 = if fraction.is_empty() {
-        0
-    } else {
-        fraction.parse().ok()?
-    };
+    let mut fraction_units: i64 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
     fraction_units = fraction_units.checked_mul(10i64.pow(decimals - fraction.len() as u32))?;
-    let units = whole
-        .checked_mul(10i64.pow(decimals))?
-        .checked_add(fraction_units)?;
+    let units = whole.checked_mul(10i64.pow(decimals))?.checked_add(fraction_units)?;
     Some(if negative { -units } else { units })
 }
 

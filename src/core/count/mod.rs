@@ -167,12 +167,6 @@ pub(crate) fn initial_status(election: &Election) -> Vec<CandidateStatus> {
     election
         .candidates()
         .iter()
-        .map(|c| {
-            if c.withdrawn {
-                CandidateStatus::Withdrawn
-            } else {
-                CandidateStatus::Hopeful
-            }
-        })
+        .map(|c| if c.withdrawn { CandidateStatus::Withdrawn } else { CandidateStatus::Hopeful })
         .collect()
 }

@@ -233,10 +233,7 @@ impl Round {
 impl Report {
     /// The elected candidates' names in order of election.
     pub fn elected_names(&self) -> Vec<&str> {
-        self.elected
-            .iter()
-            .map(|c| self.candidates[c.get()].name.as_str())
-            .collect()
+        self.elected.iter().map(|c| self.candidates[c.get()].name.as_str()).collect()
     }
 
     /// A candidate's name.

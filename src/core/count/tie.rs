@@ -14,9 +14,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::CountError;
 use super::election::CandidateIndex;
 use super::report::{LotSource, TieBasis, TieDecision, TiePurpose};
+use super::CountError;
 
 /// Domain-separation tag for lot keys (docs/PROTOCOL.md will list it with the other tags).
 pub const LOT_TAG: &[u8] = b"teller/count/lot/v1\0";
@@ -73,8 +73,7 @@ impl TieBreaker {
         for round in rounds {
             let votes = &history[round];
             let value = |c: &CandidateIndex| votes[c.get()];
-            let (Some(min), Some(max)) =
-                (tied.iter().map(value).min(), tied.iter().map(value).max())
+            let (Some(min), Some(max)) = (tied.iter().map(value).min(), tied.iter().map(value).max())
             else {
                 break;
             };
@@ -82,11 +81,8 @@ impl TieBreaker {
                 continue;
             }
             let target = if prefer == Prefer::Fewest { min } else { max };
-            let candidates: Vec<CandidateIndex> = tied
-                .iter()
-                .copied()
-                .filter(|c| value(c) == target)
-                .collect();
+            let candidates: Vec<CandidateIndex> =
+                tied.iter().copied().filter(|c| value(c) == target).collect();
             if let [chosen] = candidates.as_slice() {
                 return Ok(TieDecision {
                     purpose,
@@ -97,18 +93,10 @@ impl TieBreaker {
             }
             // Several still tied at this round: the look-back narrows to them and goes on.
             let narrowed = self.choose(purpose, &candidates, &history[..round], prefer)?;
-            return Ok(TieDecision {
-                tied: tied.to_vec(),
-                ..narrowed
-            });
+            return Ok(TieDecision { tied: tied.to_vec(), ..narrowed });
         }
         let order = self.draw(tied)?;
-        Ok(TieDecision {
-            purpose,
-            tied: tied.to_vec(),
-            chosen: order[0],
-            basis: TieBasis::Lot(order),
-        })
+        Ok(TieDecision { purpose, tied: tied.to_vec(), chosen: order[0], basis: TieBasis::Lot(order) })
     }
 
     /// The tied candidates in the order the lot draws them.
@@ -120,11 +108,7 @@ impl TieBreaker {
                 let position = |c: &CandidateIndex| line.iter().position(|x| x == c);
                 order.sort_by_key(|c| std::cmp::Reverse(position(c)));
             }
-            LotSource::None => {
-                return Err(CountError::LotNeeded {
-                    tied: tied.to_vec(),
-                });
-            }
+            LotSource::None => return Err(CountError::LotNeeded { tied: tied.to_vec() }),
         }
         Ok(order)
     }
@@ -152,14 +136,7 @@ mod tests {
         // Round 1: a < b; round 2: a > b; round 3 (current): equal.
         let history = vec![vec![10, 20], vec![30, 25]];
         let breaker = TieBreaker::new(Lookback::MostRecent, LotSource::None);
-        let d = breaker
-            .choose(
-                TiePurpose::Exclusion,
-                &[c(0), c(1)],
-                &history,
-                Prefer::Fewest,
-            )
-            .unwrap();
+        let d = breaker.choose(TiePurpose::Exclusion, &[c(0), c(1)], &history, Prefer::Fewest).unwrap();
         assert_eq!((d.chosen, d.basis), (c(1), TieBasis::Round(2)));
     }
 
@@ -167,14 +144,7 @@ mod tests {
     fn earliest_lookback_uses_the_first_differing_round() {
         let history = vec![vec![10, 20], vec![30, 25]];
         let breaker = TieBreaker::new(Lookback::Earliest, LotSource::None);
-        let d = breaker
-            .choose(
-                TiePurpose::Exclusion,
-                &[c(0), c(1)],
-                &history,
-                Prefer::Fewest,
-            )
-            .unwrap();
+        let d = breaker.choose(TiePurpose::Exclusion, &[c(0), c(1)], &history, Prefer::Fewest).unwrap();
         assert_eq!((d.chosen, d.basis), (c(0), TieBasis::Round(1)));
     }
 
@@ -182,42 +152,21 @@ mod tests {
     fn lookback_skips_rounds_where_the_tied_were_equal() {
         let history = vec![vec![5, 9, 5], vec![7, 7, 7]];
         let breaker = TieBreaker::new(Lookback::MostRecent, LotSource::None);
-        let d = breaker
-            .choose(
-                TiePurpose::SurplusOrder,
-                &[c(0), c(1), c(2)],
-                &history,
-                Prefer::Most,
-            )
-            .unwrap();
+        let d = breaker.choose(TiePurpose::SurplusOrder, &[c(0), c(1), c(2)], &history, Prefer::Most).unwrap();
         assert_eq!((d.chosen, d.basis), (c(1), TieBasis::Round(1)));
     }
 
     #[test]
     fn unresolved_tie_without_lot_source_is_an_error() {
         let breaker = TieBreaker::new(Lookback::Earliest, LotSource::None);
-        let err = breaker.choose(
-            TiePurpose::Exclusion,
-            &[c(0), c(1)],
-            &[vec![1, 1]],
-            Prefer::Fewest,
-        );
-        assert_eq!(
-            err,
-            Err(CountError::LotNeeded {
-                tied: vec![c(0), c(1)]
-            })
-        );
+        let err = breaker.choose(TiePurpose::Exclusion, &[c(0), c(1)], &[vec![1, 1]], Prefer::Fewest);
+        assert_eq!(err, Err(CountError::LotNeeded { tied: vec![c(0), c(1)] }));
     }
 
     #[test]
     fn lot_is_reproducible_and_depends_on_the_seed() {
         let tied: Vec<_> = (0..8).map(c).collect();
-        let draw = |seed: &[u8]| {
-            TieBreaker::new(Lookback::None, LotSource::Seed(seed.to_vec()))
-                .draw(&tied)
-                .unwrap()
-        };
+        let draw = |seed: &[u8]| TieBreaker::new(Lookback::None, LotSource::Seed(seed.to_vec())).draw(&tied).unwrap();
         assert_eq!(draw(b"\x01\x02"), draw(b"\x01\x02"));
         assert_ne!(draw(b"\x01\x02"), draw(b"\x01\x03"));
     }
@@ -238,9 +187,6 @@ mod tests {
     #[test]
     fn tie_line_draws_the_least_favoured_first() {
         let breaker = TieBreaker::new(Lookback::None, LotSource::TieLine(vec![c(2), c(1), c(0)]));
-        assert_eq!(
-            breaker.draw(&[c(1), c(2), c(0)]).unwrap(),
-            vec![c(0), c(1), c(2)]
-        );
+        assert_eq!(breaker.draw(&[c(1), c(2), c(0)]).unwrap(), vec![c(0), c(1), c(2)]);
     }
 }

@@ -29,13 +29,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order the command line lists them.
-    pub const ALL: [Method; 5] = [
-        Method::Scottish,
-        Method::Meek,
-        Method::Ers97,
-        Method::Irv,
-        Method::Block,
-    ];
+    pub const ALL: [Method; 5] = [Method::Scottish, Method::Meek, Method::Ers97, Method::Irv, Method::Block];
 
     /// The short name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -79,12 +73,8 @@ impl Method {
             Method::Ers97 => {
                 "ERS97 STV (Electoral Reform Society, 3rd edition 1997): 2 decimal places truncated, quota floor2(valid/(seats+1))+0.01"
             }
-            Method::Irv => {
-                "Instant-runoff voting: single seat, elected by a majority of continuing votes"
-            }
-            Method::Block => {
-                "Block vote: each ballot's first N preferences count one vote each; N = seats"
-            }
+            Method::Irv => "Instant-runoff voting: single seat, elected by a majority of continuing votes",
+            Method::Block => "Block vote: each ballot's first N preferences count one vote each; N = seats",
         }
     }
 }

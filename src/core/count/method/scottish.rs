@@ -62,9 +62,7 @@ impl Papers {
             }
             papers.weights.push(ballot.weight());
             papers.starts.push(papers.preferences.len() as u32);
-            papers
-                .preferences
-                .extend(prefix.iter().map(|p| p.candidate()));
+            papers.preferences.extend(prefix.iter().map(|p| p.candidate()));
         }
         papers.starts.push(papers.preferences.len() as u32);
         papers
@@ -125,10 +123,7 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
         let action = count.next_transfer()?;
         done = count.end_stage(action)?;
     }
-    Ok(MethodResult {
-        rounds: count.rounds,
-        elected: count.elected,
-    })
+    Ok(MethodResult { rounds: count.rounds, elected: count.elected })
 }
 
 impl Count<'_> {
@@ -137,15 +132,11 @@ impl Count<'_> {
         for ballot in 0..self.papers.weights.len() as u32 {
             let candidate = self.papers.ranking(ballot)[0];
             first[candidate.get()].push((ballot, 0));
-            self.votes[candidate.get()] +=
-                Value::from_int(self.papers.weights[ballot as usize] as i64);
+            self.votes[candidate.get()] += Value::from_int(self.papers.weights[ballot as usize] as i64);
         }
         for (candidate, papers) in first.into_iter().enumerate() {
             if !papers.is_empty() {
-                self.parcels[candidate].push(Parcel {
-                    value: Value::ONE,
-                    papers,
-                });
+                self.parcels[candidate].push(Parcel { value: Value::ONE, papers });
             }
         }
     }
@@ -177,59 +168,29 @@ impl Count<'_> {
                     Reason::ConstraintDoomed { needed, seats_left }
                 };
                 self.exclude(candidate, reason);
-                return Ok(Action::Exclusion {
-                    candidates: vec![candidate],
-                    transfer_value: None,
-                });
+                return Ok(Action::Exclusion { candidates: vec![candidate], transfer_value: None });
             }
         }
         if !self.pending.is_empty() {
             let surplus = |c: &CandidateIndex| self.votes[c.get()] - self.quota;
-            let largest = self
-                .pending
-                .iter()
-                .map(surplus)
-                .max()
-                .unwrap_or(Value::ZERO);
-            let tied: Vec<CandidateIndex> = self
-                .pending
-                .iter()
-                .copied()
-                .filter(|c| surplus(c) == largest)
-                .collect();
+            let largest = self.pending.iter().map(surplus).max().unwrap_or(Value::ZERO);
+            let tied: Vec<CandidateIndex> =
+                self.pending.iter().copied().filter(|c| surplus(c) == largest).collect();
             let candidate = self.pick(&tied, Prefer::Most, TiePurpose::SurplusOrder)?;
             self.pending.retain(|c| *c != candidate);
             let transfer_value = self.transfer_surplus(candidate);
-            return Ok(Action::Surplus {
-                candidate,
-                transfer_value: Some(transfer_value),
-            });
+            return Ok(Action::Surplus { candidate, transfer_value: Some(transfer_value) });
         }
         let excludable: Vec<CandidateIndex> = self
             .hopeful()
-            .filter(|c| {
-                !self
-                    .input
-                    .constraint
-                    .as_ref()
-                    .is_some_and(|k| k.guarded(*c, &self.status))
-            })
+            .filter(|c| !self.input.constraint.as_ref().is_some_and(|k| k.guarded(*c, &self.status)))
             .collect();
-        let fewest = excludable
-            .iter()
-            .map(|c| self.votes[c.get()])
-            .min()
-            .unwrap_or(Value::ZERO);
-        let tied: Vec<CandidateIndex> = excludable
-            .into_iter()
-            .filter(|c| self.votes[c.get()] == fewest)
-            .collect();
+        let fewest = excludable.iter().map(|c| self.votes[c.get()]).min().unwrap_or(Value::ZERO);
+        let tied: Vec<CandidateIndex> =
+            excludable.into_iter().filter(|c| self.votes[c.get()] == fewest).collect();
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
         self.exclude(candidate, Reason::FewestVotes);
-        Ok(Action::Exclusion {
-            candidates: vec![candidate],
-            transfer_value: None,
-        })
+        Ok(Action::Exclusion { candidates: vec![candidate], transfer_value: None })
     }
 
     /// One candidate from `among` (which the caller has found tied, or a single candidate).
@@ -243,10 +204,7 @@ impl Count<'_> {
             [] => Err(CountError::NoValidBallots),
             [only] => Ok(*only),
             tied => {
-                let decision = self
-                    .input
-                    .ties
-                    .choose(purpose, tied, &self.history(), prefer)?;
+                let decision = self.input.ties.choose(purpose, tied, &self.history(), prefer)?;
                 let chosen = decision.chosen;
                 self.ties.push(decision);
                 Ok(chosen)
@@ -257,8 +215,7 @@ impl Count<'_> {
     /// Moves every paper of `parcel` to its next continuing preference at `value`, returning
     /// the value of the papers that had none (non-transferable).
     fn move_papers(&mut self, papers: &[(u32, u16)], value: Value) -> Value {
-        let mut arriving: Vec<Vec<(u32, u16)>> =
-            (0..self.votes.len()).map(|_| Vec::new()).collect();
+        let mut arriving: Vec<Vec<(u32, u16)>> = (0..self.votes.len()).map(|_| Vec::new()).collect();
         let mut exhausted = Value::ZERO;
         for &(ballot, position) in papers {
             let ranking = self.papers.ranking(ballot);
@@ -313,11 +270,7 @@ impl Count<'_> {
     /// Rule 50: excludes `candidate` and moves all their papers at the value each carries.
     fn exclude(&mut self, candidate: CandidateIndex, reason: Reason) {
         self.status[candidate.get()] = CandidateStatus::Excluded;
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Excluded,
-            reason,
-        });
+        self.decisions.push(Decision { candidate, outcome: Outcome::Excluded, reason });
         let parcels = std::mem::take(&mut self.parcels[candidate.get()]);
         for parcel in &parcels {
             let exhausted = self.move_papers(&parcel.papers, parcel.value);
@@ -329,39 +282,21 @@ impl Count<'_> {
     fn elect(&mut self, candidate: CandidateIndex, reason: Reason) {
         self.status[candidate.get()] = CandidateStatus::Elected;
         self.elected.push(candidate);
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Elected,
-            reason,
-        });
+        self.decisions.push(Decision { candidate, outcome: Outcome::Elected, reason });
     }
 
     /// Elects whoever reached the quota, applies rule 52, records the stage. True when done.
     fn end_stage(&mut self, action: Action) -> Result<bool, CountError> {
         // Rule 47: elect in order of votes, largest first.
-        let mut reached: Vec<CandidateIndex> = self
-            .hopeful()
-            .filter(|c| self.votes[c.get()] >= self.quota)
-            .collect();
+        let mut reached: Vec<CandidateIndex> =
+            self.hopeful().filter(|c| self.votes[c.get()] >= self.quota).collect();
         while !reached.is_empty() && self.elected.len() < self.seats {
-            let most = reached
-                .iter()
-                .map(|c| self.votes[c.get()])
-                .max()
-                .unwrap_or(Value::ZERO);
-            let tied: Vec<CandidateIndex> = reached
-                .iter()
-                .copied()
-                .filter(|c| self.votes[c.get()] == most)
-                .collect();
+            let most = reached.iter().map(|c| self.votes[c.get()]).max().unwrap_or(Value::ZERO);
+            let tied: Vec<CandidateIndex> =
+                reached.iter().copied().filter(|c| self.votes[c.get()] == most).collect();
             let candidate = self.pick(&tied, Prefer::Most, TiePurpose::Election)?;
             reached.retain(|c| *c != candidate);
-            if self
-                .input
-                .constraint
-                .as_ref()
-                .is_some_and(|k| !k.may_elect(candidate, &self.status))
-            {
+            if self.input.constraint.as_ref().is_some_and(|k| !k.may_elect(candidate, &self.status)) {
                 // Left continuing; the doom check at the next stage excludes them (ConstraintBlocked).
                 continue;
             }
@@ -371,11 +306,7 @@ impl Count<'_> {
             }
         }
         let seats_left = self.seats - self.elected.len();
-        let doomed = self
-            .input
-            .constraint
-            .as_ref()
-            .is_some_and(|k| !k.doomed(&self.status).is_empty());
+        let doomed = self.input.constraint.as_ref().is_some_and(|k| !k.doomed(&self.status).is_empty());
         let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
         if seats_left > 0 && hopeful.len() <= seats_left && !doomed {
             // Rule 52: the continuing candidates fill the remaining seats.
@@ -386,12 +317,7 @@ impl Count<'_> {
             }
         }
         let votes: Vec<i64> = self.votes.iter().map(|v| v.units()).collect();
-        let transfers = self
-            .votes
-            .iter()
-            .zip(&self.before)
-            .map(|(a, b)| (*a - *b).units())
-            .collect();
+        let transfers = self.votes.iter().zip(&self.before).map(|(a, b)| (*a - *b).units()).collect();
         self.before.clone_from(&self.votes);
         self.rounds.push(Round {
             number: self.rounds.len() + 1,
