@@ -135,7 +135,19 @@ pub(super) fn reason(report: &Report, index: usize, decision: &Decision) -> Stri
         Reason::FilledRemainingSeats => {
             "the continuing candidates were as many as the seats left".to_owned()
         }
+        Reason::ReachedActiveVoteShare => format!(
+            "reached the active vote divided by the seats left plus one ({} votes), below the quota (ERS97 5.1.7(b))",
+            number(report, votes_now)
+        ),
         Reason::FewestVotes => format!("fewest votes{had}"),
+        Reason::ConstraintGuard { passed_over } => {
+            let names: Vec<&str> = passed_over.iter().map(|c| report.name(*c)).collect();
+            format!(
+                "fewest votes{had} among candidates the constraint allows to be excluded; passed over, because {} needs them: {}",
+                group(report),
+                names.join(", ")
+            )
+        }
         Reason::BulkExclusion => format!(
             "excluded together with others whose combined votes could not reach the next candidate{had}"
         ),
