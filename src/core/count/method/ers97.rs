@@ -276,27 +276,15 @@ impl Count<'_> {
         }
         // 5.2.5: no group can go together, so one candidate with the fewest votes (ties by the
         // earliest differing stage, then lot), passing over candidates the constraint guards.
-        let excludable: Vec<CandidateIndex> = self
-            .hopeful()
-            .filter(|c| {
-                !self
-                    .input
-                    .constraint
-                    .as_ref()
-                    .is_some_and(|k| k.guarded(*c, &self.status))
-            })
-            .collect();
-        let fewest = excludable
-            .iter()
-            .map(|c| self.votes[c.get()])
-            .min()
-            .unwrap_or(Value::ZERO);
-        let tied: Vec<CandidateIndex> = excludable
-            .into_iter()
-            .filter(|c| self.votes[c.get()] == fewest)
-            .collect();
+        let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
+        let (tied, reason) = super::fewest_unguarded(
+            &hopeful,
+            |c| self.votes[c.get()],
+            self.input.constraint.as_ref(),
+            &self.status,
+        );
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
-        Ok(Step::Exclude(vec![candidate], Reason::FewestVotes))
+        Ok(Step::Exclude(vec![candidate], reason))
     }
 
     /// 5.2.5: the largest group of lowest candidates that may be excluded together: enough

@@ -205,32 +205,14 @@ impl Count<'_> {
                 transfer_value: Some(transfer_value),
             });
         }
-        let guarded = |c: &CandidateIndex| {
-            self.input
-                .constraint
-                .as_ref()
-                .is_some_and(|k| k.guarded(*c, &self.status))
-        };
-        let excludable: Vec<CandidateIndex> = self.hopeful().filter(|c| !guarded(c)).collect();
-        let fewest = excludable
-            .iter()
-            .map(|c| self.votes[c.get()])
-            .min()
-            .unwrap_or(Value::ZERO);
-        let passed_over: Vec<CandidateIndex> = self
-            .hopeful()
-            .filter(|c| guarded(c) && self.votes[c.get()] <= fewest)
-            .collect();
-        let tied: Vec<CandidateIndex> = excludable
-            .into_iter()
-            .filter(|c| self.votes[c.get()] == fewest)
-            .collect();
+        let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
+        let (tied, reason) = super::fewest_unguarded(
+            &hopeful,
+            |c| self.votes[c.get()],
+            self.input.constraint.as_ref(),
+            &self.status,
+        );
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
-        let reason = if passed_over.is_empty() {
-            Reason::FewestVotes
-        } else {
-            Reason::ConstraintGuard { passed_over }
-        };
         self.exclude(candidate, reason);
         Ok(Action::Exclusion {
             candidates: vec![candidate],
