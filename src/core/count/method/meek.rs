@@ -691,3 +691,90 @@ impl Meek<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::count::tie::TieBreaker;
+    use crate::core::count::{LotSource, parse_blt};
+
+    fn count_file(path: &str, arithmetic: Arithmetic) -> MethodResult {
+        let bytes = std::fs::read(format!(
+            "{}/tests/data/stv/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("test data");
+        let election = parse_blt(&bytes).expect("a ballot file").election;
+        let mut totals = crate::core::count::BallotTotals::default();
+        for ballot in election.ballots() {
+            totals.valid += ballot.weight();
+        }
+        let input = CountInput {
+            election: &election,
+            ties: TieBreaker::new(crate::core::count::Method::Meek.lookback(), LotSource::None),
+            constraint: None,
+            totals,
+        };
+        count_with(&input, arithmetic).expect("count")
+    }
+
+    fn units(text: &str) -> i64 {
+        crate::core::count::parse_units(text, 9).expect("a value")
+    }
+
+    /// With stv-rs's rounding (keep truncated), the engine reproduces stv-rs 0.5.1's transcript
+    /// `stv-rs-testdata/meek/vegetables.fixed9.log` digit for digit, including the rounds where
+    /// the reference rule (keep rounded up) differs by one unit. So the only difference between
+    /// our Meek and that transcript is the rounding the PRF rule prescribes.
+    #[test]
+    fn open_stv_rounding_reproduces_stv_rs_vegetables() {
+        let result = count_file(
+            "stv-rs-testdata/ballots/vegetables.blt",
+            Arithmetic::OpenStv,
+        );
+        // Candidates: Apple, Banana (withdrawn), Cherry, Date, Eggplant, Fig (withdrawn), Grape,
+        // Hazelnut, Jalapeno. Log "Round 3: Defeat (surplus 0.000000461 < omega): Apple" is our
+        // round 4; "Round 4: Defeat … Date" our round 5.
+        let round4 = &result.rounds[3];
+        assert_eq!(round4.votes[6], units("8.416270460"));
+        assert_eq!(round4.votes[7], units("8.416270517"));
+        assert_eq!(round4.votes[8], units("8.416270642"));
+        assert_eq!(round4.votes[0], units("2.832540310"));
+        assert_eq!(round4.quota, units("8.416270386"));
+        assert_eq!(round4.exhausted + round4.rounding, units("2.918648071"));
+        let round5 = &result.rounds[4];
+        assert_eq!(round5.votes[6], units("7.000000631"));
+        assert_eq!(round5.votes[7], units("7.000000712"));
+        assert_eq!(round5.votes[8], units("7.000000798"));
+        assert_eq!(round5.quota, units("7.000000429"));
+
+        let reference = count_file(
+            "stv-rs-testdata/ballots/vegetables.blt",
+            Arithmetic::Reference,
+        );
+        assert_eq!(reference.rounds[3].votes[7], units("8.416270516"));
+        assert_eq!(reference.elected, result.elected);
+    }
+
+    #[test]
+    fn tree_shares_prefixes_and_counts_weights() {
+        let bytes = b"3 1\n2 1 2 0\n1 1 2 3 0\n4 2 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"t\"\n";
+        let election = parse_blt(bytes).expect("a ballot file").election;
+        let tree = BallotTree::new(&election);
+        let shape: Vec<(u16, u16, u32, u32, u32)> = tree
+            .nodes
+            .iter()
+            .map(|n| (n.candidate, n.depth, n.next, n.weight, n.ends))
+            .collect();
+        // A(3) → B(3, 2 end) → C(1, 1 end); B(4, 4 end).
+        assert_eq!(
+            shape,
+            vec![
+                (0, 0, 3, 3, 0),
+                (1, 1, 3, 3, 2),
+                (2, 2, 3, 1, 1),
+                (1, 0, 4, 4, 4)
+            ]
+        );
+    }
+}
