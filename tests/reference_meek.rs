@@ -261,11 +261,8 @@ fn check_conservation(report: &Report) {
             "round {} does not conserve votes",
             round.number
         );
-        assert!(
-            round.rounding >= 0,
-            "round {}: negative rounding",
-            round.number
-        );
+        // PRF B.2.a: kept + passed on = w exactly, so no value is lost to rounding.
+        assert_eq!(round.rounding, 0, "round {}: rounding", round.number);
     }
 }
 
@@ -879,7 +876,7 @@ proptest! {
         let valid = report.ballots.valid as i64 * 1_000_000_000;
         for round in &report.rounds {
             prop_assert_eq!(round.accounted(), valid);
-            prop_assert!(round.rounding >= 0);
+            prop_assert_eq!(round.rounding, 0);
             prop_assert!(round.exhausted >= 0);
         }
     }
