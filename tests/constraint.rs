@@ -128,7 +128,7 @@ fn nec_example_elects_at_least_five_women_under_the_constraint() {
             },
         );
     }
-    for method in [Method::Scottish, Method::Ers97] {
+    for method in [Method::Scottish, Method::Meek, Method::Ers97] {
         let women = |report: &Report| {
             report
                 .elected_names()

@@ -148,7 +148,6 @@ fn ers97_looks_back_to_the_earliest_stage_where_the_tied_differed() {
 }
 
 #[test]
-#[ignore = "needs meek.rs from the meek branch"]
 fn meek_looks_back_to_the_earliest_stage_where_the_tied_differed() {
     let e = election(LOOKBACK);
     let report = run(&e, Method::Meek, None).expect("no lot needed");
@@ -216,24 +215,24 @@ fn irv_lot_is_seeded_reproducible_and_recorded() {
 }
 
 #[test]
-#[ignore = "needs meek.rs from the meek branch"]
 fn meek_lot_is_seeded_reproducible_and_recorded() {
     lot_is_seeded_reproducible_and_recorded(Method::Meek);
 }
 
 #[test]
 fn tie_line_decides_lot_without_a_seed() {
-    // `[tie c b a]` ranks candidates most to least favoured: the least favoured is drawn first.
+    // The lot draws in the `[tie]` line's order: of the tied pair A and B, B is listed first, so
+    // B is drawn (excluded) first, as Droop.py and stv-rs do.
     let blt = LOT.replacen("3 1\n", "3 1\n[tie 2 1 3]\n", 1);
     let e = election(&blt);
     let report = run(&e, Method::Scottish, None).expect("tie line is a lot source");
     let tie = ties(&report)[0];
     assert_eq!(
         tie.chosen,
-        c(&e, "A"),
-        "A is least favoured of the tied pair in [tie 2 1 3]"
+        c(&e, "B"),
+        "B comes first of the tied pair in [tie 2 1 3]"
     );
-    assert_eq!(report.elected_names(), ["B"]);
+    assert_eq!(report.elected_names(), ["A"]);
 }
 
 // --- Reference cases --------------------------------------------------------------------------

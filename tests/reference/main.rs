@@ -3,4 +3,5 @@
 
 mod common;
 mod ers97;
+mod meek;
 mod scottish;

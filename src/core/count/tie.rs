@@ -8,8 +8,8 @@
 //! and the lot draws the tied candidates in ascending key order; the first drawn is chosen (excluded,
 //! transferred first, elected). The seed is public after close (the final checkpoint's root), so
 //! anyone can reproduce the draw, and nobody could know it before. Without a seed, a `[tie]` line in
-//! the ballot file gives the order instead (earlier in the line = drawn later, as in Droop.py: the
-//! line ranks candidates from most to least favoured). Without either, a count that needs lot stops
+//! the ballot file gives the order instead: the lot draws candidates in the line's order, so the
+//! first listed is chosen (as Droop.py and stv-rs defeat the first of a `[tie]` line). Without either, a count that needs lot stops
 //! with [`CountError::LotNeeded`].
 
 use sha2::{Digest, Sha256};
@@ -118,7 +118,7 @@ impl TieBreaker {
             LotSource::Seed(seed) => order.sort_by_cached_key(|c| lot_key(seed, *c)),
             LotSource::TieLine(line) => {
                 let position = |c: &CandidateIndex| line.iter().position(|x| x == c);
-                order.sort_by_key(|c| std::cmp::Reverse(position(c)));
+                order.sort_by_key(position);
             }
             LotSource::None => {
                 return Err(CountError::LotNeeded {
@@ -236,11 +236,11 @@ mod tests {
     }
 
     #[test]
-    fn tie_line_draws_the_least_favoured_first() {
+    fn tie_line_draws_in_the_line_order() {
         let breaker = TieBreaker::new(Lookback::None, LotSource::TieLine(vec![c(2), c(1), c(0)]));
         assert_eq!(
             breaker.draw(&[c(1), c(2), c(0)]).unwrap(),
-            vec![c(0), c(1), c(2)]
+            vec![c(2), c(1), c(0)]
         );
     }
 }

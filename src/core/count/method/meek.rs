@@ -595,12 +595,21 @@ impl Meek<'_> {
         // Guard cannot protect every hopeful candidate while more remain than seats (B.1 would
         // have ended the count); fall back to all hopeful candidates rather than stall.
         let excludable = if unguarded.is_empty() {
-            hopeful
+            hopeful.clone()
         } else {
             unguarded
         };
         let Some(lowest) = excludable.iter().map(|c| self.votes(*c)).min() else {
             return Ok(());
+        };
+        let passed_over: Vec<CandidateIndex> = hopeful
+            .into_iter()
+            .filter(|c| !excludable.contains(c) && self.votes(*c) <= lowest)
+            .collect();
+        let reason = if passed_over.is_empty() {
+            Reason::FewestVotes
+        } else {
+            Reason::ConstraintGuard { passed_over }
         };
         let reach = lowest + self.surplus.max(Value::ZERO);
         let tied: Vec<CandidateIndex> = excludable
@@ -608,7 +617,7 @@ impl Meek<'_> {
             .filter(|c| self.votes(*c) <= reach)
             .collect();
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
-        self.exclude(candidate, Reason::FewestVotes);
+        self.exclude(candidate, reason);
         Ok(())
     }
 
