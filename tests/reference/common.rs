@@ -58,7 +58,6 @@ pub struct ExpectedRow {
     pub seats: usize,
     pub scottish_elected: Vec<String>,
     pub scottish_stages: usize,
-    pub meek_elected: Vec<String>,
 }
 
 pub fn scot_elex_expected() -> Vec<ExpectedRow> {
@@ -72,12 +71,11 @@ pub fn scot_elex_expected() -> Vec<ExpectedRow> {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("column {name}"))
     };
-    let (file, seats, scottish, stages, meek) = (
+    let (file, seats, scottish, stages) = (
         col("file"),
         col("seats"),
         col("scottish_elected"),
         col("scottish_stages_openstv"),
-        col("meek_elected"),
     );
     lines
         .filter(|l| !l.trim().is_empty())
@@ -89,7 +87,6 @@ pub fn scot_elex_expected() -> Vec<ExpectedRow> {
                 seats: f[seats].parse().expect("seats is a number"),
                 scottish_elected: split(&f[scottish]),
                 scottish_stages: f[stages].parse().expect("stages is a number"),
-                meek_elected: split(&f[meek]),
             }
         })
         .collect()
