@@ -142,7 +142,7 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
 
 fn parse_hex(text: &str) -> Result<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!("--seed {text:?} is not an even number of hex digits");
     }
     (0..text.len())

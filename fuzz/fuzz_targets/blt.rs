@@ -28,12 +28,19 @@ fuzz_target!(|data: &[u8]| {
         Ok(p) => p.election,
         Err(e) => panic!("write_blt output does not parse: {e}\n---\n{written}"),
     };
-    assert_eq!(reparsed, election, "round trip changed the election\n---\n{written}");
+    assert_eq!(
+        reparsed, election,
+        "round trip changed the election\n---\n{written}"
+    );
 
     for &method in METHODS {
         // A seed, so ties that reach lot are drawn rather than refused; the count may still
         // refuse (no valid ballots, …) but must not panic.
-        let options = CountOptions { method, seed: Some(vec![0x5e, 0xed]), constraint: None };
+        let options = CountOptions {
+            method,
+            seed: Some(vec![0x5e, 0xed]),
+            constraint: None,
+        };
         let _ = count(&election, &options);
     }
 });
