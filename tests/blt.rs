@@ -604,6 +604,16 @@ fn writes_strict_blt_with_every_feature() {
 }
 
 #[test]
+fn write_keeps_nicknames_fuzz_crash_4e58bdc4() {
+    // Regression: fuzz/README.md, crash-4e58bdc49c8360d823849a522ffefdc4f3823c27 (the fuzzer's
+    // first input, from stv-rs's vegetables files). write_blt dropped the [nick] line, so the
+    // re-parsed election had no nicknames and was not equal to the original.
+    let text = "3 2\n[nick apple banana cherry]\n3 apple 0\n0\n\"Apple\"\n\"Banana\"\n\"Cherry\"\n\"Vegetable contest\"\n";
+    let e = parse(text).election;
+    assert_eq!(parse(&write_blt(&e)).election, e);
+}
+
+#[test]
 fn every_reference_file_round_trips() {
     for path in reference_files().into_iter().step_by(7) {
         let e = parse_blt(&std::fs::read(&path).unwrap()).unwrap().election;
