@@ -243,8 +243,10 @@ fn run_count(args: CountArgs) -> Result<()> {
     let report = count::count(&election, &options)
         .with_context(|| format!("counting {}", args.ballots.display()))?;
     let text = match args.format {
+        Format::Text => count::render::text(&report),
         Format::Json => count::render::json(&report),
-        Format::Text | Format::Csv | Format::Html => count::render::json(&report),
+        Format::Csv => count::render::csv(&report),
+        Format::Html => count::render::html(&report),
     };
     write_output(args.out.as_deref(), &text)
 }

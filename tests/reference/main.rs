@@ -2,4 +2,5 @@
 //! Droop.py, OpenSTV, stv-rs). The data and its provenance are in tests/data/stv/*/README.md.
 
 mod common;
+mod ers97;
 mod scottish;

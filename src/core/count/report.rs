@@ -136,6 +136,9 @@ pub enum Outcome {
 pub enum Reason {
     /// Votes reached the quota.
     ReachedQuota,
+    /// Votes reached the total active vote ÷ (places not yet filled + 1), which was below the
+    /// quota (ERS97 5.1.7(b), 5.3.13(b), 5.4.9(b)).
+    ReachedActiveVoteShare,
     /// The continuing candidates were exactly as many as the seats left.
     FilledRemainingSeats,
     /// Fewest votes of the continuing candidates.
@@ -146,6 +149,12 @@ pub enum Reason {
     MostVotes,
     /// More than half of the continuing votes (IRV).
     Majority,
+    /// Fewest votes among the candidates the constraint does not guard: these guarded group
+    /// members had as few or fewer votes but could not be excluded.
+    ConstraintGuard {
+        /// The guarded candidates passed over.
+        passed_over: Vec<CandidateIndex>,
+    },
     /// Excluded because the constraint needs every remaining seat for its group.
     ConstraintDoomed {
         /// Seats the group still needs.

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::constraint::ConstraintState;
+use super::election::CandidateIndex;
+use super::report::{CandidateStatus, Reason};
 use super::tie::Lookback;
 
 pub(super) mod block;
@@ -77,7 +80,7 @@ impl Method {
                 "Meek STV (New Zealand rules / Hill-Wichmann-Woodall Algorithm 123): fixed point, 9 decimal places, omega 0.000001"
             }
             Method::Ers97 => {
-                "ERS97 STV (Electoral Reform Society, 3rd edition 1997): 2 decimal places truncated, quota floor2(valid/(seats+1))+0.01"
+                "ERS97 STV (Electoral Reform Society, 3rd edition 1997): 2 decimal places truncated, quota valid/(seats+1) rounded up to 2 places (5.1.6)"
             }
             Method::Irv => {
                 "Instant-runoff voting: single seat, elected by a majority of continuing votes"
@@ -109,4 +112,41 @@ impl FromStr for Method {
             .find(|m| m.name() == name)
             .ok_or_else(|| UnknownMethod(name.to_owned()))
     }
+}
+
+/// The exclusion candidates under the guard of the constraint (docs/COUNTING.md §8): the
+/// continuing candidates with fewest votes among those the constraint does not guard (several if
+/// tied), and the reason to give — `ConstraintGuard` naming any guarded candidate passed over with
+/// as few or fewer votes, else `FewestVotes`.
+pub(super) fn fewest_unguarded<V: Ord + Copy>(
+    hopeful: &[CandidateIndex],
+    votes: impl Fn(CandidateIndex) -> V,
+    constraint: Option<&ConstraintState>,
+    status: &[CandidateStatus],
+) -> (Vec<CandidateIndex>, Reason) {
+    let guarded = |c: &CandidateIndex| constraint.is_some_and(|k| k.guarded(*c, status));
+    let fewest = hopeful
+        .iter()
+        .filter(|c| !guarded(c))
+        .map(|c| votes(*c))
+        .min();
+    let Some(fewest) = fewest else {
+        return (Vec::new(), Reason::FewestVotes);
+    };
+    let tied = hopeful
+        .iter()
+        .copied()
+        .filter(|c| !guarded(c) && votes(*c) == fewest)
+        .collect();
+    let passed_over: Vec<CandidateIndex> = hopeful
+        .iter()
+        .copied()
+        .filter(|c| guarded(c) && votes(*c) <= fewest)
+        .collect();
+    let reason = if passed_over.is_empty() {
+        Reason::FewestVotes
+    } else {
+        Reason::ConstraintGuard { passed_over }
+    };
+    (tied, reason)
 }

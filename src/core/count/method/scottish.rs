@@ -205,27 +205,15 @@ impl Count<'_> {
                 transfer_value: Some(transfer_value),
             });
         }
-        let excludable: Vec<CandidateIndex> = self
-            .hopeful()
-            .filter(|c| {
-                !self
-                    .input
-                    .constraint
-                    .as_ref()
-                    .is_some_and(|k| k.guarded(*c, &self.status))
-            })
-            .collect();
-        let fewest = excludable
-            .iter()
-            .map(|c| self.votes[c.get()])
-            .min()
-            .unwrap_or(Value::ZERO);
-        let tied: Vec<CandidateIndex> = excludable
-            .into_iter()
-            .filter(|c| self.votes[c.get()] == fewest)
-            .collect();
+        let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
+        let (tied, reason) = super::fewest_unguarded(
+            &hopeful,
+            |c| self.votes[c.get()],
+            self.input.constraint.as_ref(),
+            &self.status,
+        );
         let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
-        self.exclude(candidate, Reason::FewestVotes);
+        self.exclude(candidate, reason);
         Ok(Action::Exclusion {
             candidates: vec![candidate],
             transfer_value: None,

@@ -59,10 +59,15 @@ pub fn value(report: &Report) -> Value {
                         Outcome::Excluded => "excluded",
                     };
                     m.insert("outcome".into(), outcome.into());
+                    if let Reason::ConstraintGuard { passed_over } = &decision.reason {
+                        m.insert("passed_over".into(), names(passed_over));
+                    }
                     let (reason, extra) = match &decision.reason {
                         Reason::ReachedQuota => ("reached-quota", None),
+                        Reason::ReachedActiveVoteShare => ("reached-active-vote-share", None),
                         Reason::FilledRemainingSeats => ("filled-remaining-seats", None),
                         Reason::FewestVotes => ("fewest-votes", None),
+                        Reason::ConstraintGuard { .. } => ("fewest-votes-unguarded", None),
                         Reason::BulkExclusion => ("bulk-exclusion", None),
                         Reason::MostVotes => ("most-votes", None),
                         Reason::Majority => ("majority", None),
