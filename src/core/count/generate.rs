@@ -183,8 +183,9 @@ fn normal_fixed(rng: &mut Xoshiro256StarStar) -> i64 {
 const SLATES: [&str; 4] = ["SlateA", "SlateB", "SlateC", "SlateD"];
 /// Voter shares per slate, in percent (0.38 / 0.30 / 0.20 / 0.12).
 const VOTER_SHARE_PERCENT: [u64; 4] = [38, 30, 20, 12];
-/// Slate factors in tenths: own slate 1 (×10), next slate 0.5 (×5), others 0.2 (×2); the
-/// mixed voter's own-slate boost is 3 (×30 against ×10).
+/// Slate factors in tenths, so weights stay integers. A loyal voter's own slate is a pool of its
+/// own, ranked before the rest, so it needs no factor; after it, the next slate weighs 0.5 (×5)
+/// and the other two 0.2 (×2). A mixed voter's own slate weighs 3 (×30) against 1 (×10).
 const LOYAL_NEXT: u64 = 5;
 const LOYAL_OTHER: u64 = 2;
 const MIXED_OWN: u64 = 30;
