@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use teller::core::count::{
     self, CandidateAttributes, Constraint, CountOptions, Election, GeneratorOptions, Method,
+    SyntheticElection,
 };
 
 #[derive(Parser)]
@@ -106,6 +107,10 @@ struct GenArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write the candidates' attributes (CSV `name,gender,slate`, as `count --attributes`
+    /// reads) to this file.
+    #[arg(long, value_name = "CSV")]
+    attributes_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -253,6 +258,51 @@ fn run_gen(args: GenArgs) -> Result<()> {
         seats: args.seats,
         seed: args.seed,
     };
-    let text = count::generate(&options);
-    write_output(args.out.as_deref(), &text)
+    let election = SyntheticElection::new(&options).context("teller gen")?;
+    // Streamed through a buffer: a million-ballot file is about 20 MB.
+    let (sink, what): (Box<dyn std::io::Write>, String) = match &args.out {
+        Some(path) => {
+            let file =
+                fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            (Box::new(file), path.display().to_string())
+        }
+        None => (
+            Box::new(std::io::stdout().lock()),
+            "standard output".to_owned(),
+        ),
+    };
+    let mut writer = IoFmt {
+        inner: std::io::BufWriter::new(sink),
+        error: None,
+    };
+    let written = election.write_blt(&mut writer);
+    if let Some(error) = writer.error.take() {
+        return Err(error).with_context(|| format!("writing {what}"));
+    }
+    written.with_context(|| format!("writing {what}"))?;
+    writer
+        .inner
+        .flush()
+        .with_context(|| format!("writing {what}"))?;
+    if let Some(path) = &args.attributes_out {
+        fs::write(path, election.attributes_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Lets the generator's `fmt::Write` output go to a file, keeping the I/O error that `fmt::Error`
+/// cannot carry.
+struct IoFmt<W: std::io::Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> std::fmt::Write for IoFmt<W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
 }

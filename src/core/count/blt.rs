@@ -9,7 +9,8 @@
 //!   marks a skipped preference (a break: the rest of the line is not counted), and a leading
 //!   `(id)` ballot label is ignored;
 //! - a line holding only `0` ends the ballots; then one name per candidate and the title, quoted
-//!   (`""` inside quotes is a literal quote) or, leniently, a bare line.
+//!   (`""` inside quotes is a literal quote) or, leniently, a bare line; text after the title is
+//!   ignored with a note, as droop and OpenSTV ignore it.
 //!
 //! Anything else is an error naming the line. The parser never panics on any input (fuzzed in
 //! `fuzz/fuzz_targets/blt.rs`). Identical ballots are merged by [`ElectionBuilder`].
@@ -107,8 +108,8 @@ pub enum BltErrorKind {
     /// An opening quote with no closing one.
     #[error("a quoted name is not closed")]
     UnterminatedQuote,
-    /// Text after the title.
-    #[error("unexpected text after the title: {found:?}")]
+    /// Text after a quoted name on the same line.
+    #[error("unexpected text after a quoted name: {found:?}")]
     TrailingText {
         /// The text.
         found: String,
@@ -387,6 +388,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
 
     // Phase 2: names and title, each a quoted string (or a bare line).
     let mut strings: Vec<(String, usize)> = Vec::new();
+    let mut ignored_after_title = 0usize;
     for line in lines {
         last_line = line.number;
         if line.text.starts_with('[') {
@@ -399,9 +401,26 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             )?;
             continue;
         }
+        if strings.len() > candidate_count {
+            // Free text after the title, as in droop's test files M135.blt (the author's notes) and
+            // cfer/*.blt (expected tallies): droop and OpenSTV stop reading at the title, so we
+            // ignore it too, and say so.
+            ignored_after_title += 1;
+            continue;
+        }
         for s in quoted_strings(line.text, line.number)? {
             strings.push((s, line.number));
         }
+    }
+    if strings.len() > candidate_count + 1 {
+        // More strings on the title's own line.
+        strings.truncate(candidate_count + 1);
+        ignored_after_title += 1;
+    }
+    if ignored_after_title > 0 {
+        notes.push(format!(
+            "{ignored_after_title} lines of text after the title were ignored"
+        ));
     }
     if strings.len() < candidate_count {
         return Err(err(
@@ -409,14 +428,6 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             BltErrorKind::MissingNames {
                 found: strings.len(),
                 candidates: candidate_count,
-            },
-        ));
-    }
-    if let Some((extra, number)) = strings.get(candidate_count + 1) {
-        return Err(err(
-            *number,
-            BltErrorKind::TrailingText {
-                found: extra.clone(),
             },
         ));
     }
@@ -651,8 +662,8 @@ fn quoted_strings(text: &str, number: usize) -> Result<Vec<String>, BltError> {
         match chars.next() {
             None => return Ok(out),
             Some('"') => {}
-            Some(_) => {
-                let rest: String = std::iter::once(' ').chain(chars).collect();
+            Some(c) => {
+                let rest: String = std::iter::once(c).chain(chars).collect();
                 return Err(err(
                     number,
                     BltErrorKind::TrailingText {
@@ -681,9 +692,9 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Writes an election as a strict BLT file: header, withdrawn line, one ballot line per merged
-/// ballot (equal ranks as `a=b`), `0`, quoted names and title. [`parse_blt`] reads it back to the
-/// same election.
+/// Writes an election as a strict BLT file: header, withdrawn line, `[nick]` and `[tie]` lines when
+/// the election has them, one ballot line per merged ballot (equal ranks as `a=b`), `0`, quoted
+/// names and title. [`parse_blt`] reads it back to the same election.
 pub fn write_blt(election: &Election) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", election.candidates().len(), election.seats());
@@ -696,6 +707,16 @@ pub fn write_blt(election: &Election) -> String {
         .collect();
     if !withdrawn.is_empty() {
         let _ = writeln!(out, "{}", withdrawn.join(" "));
+    }
+    // Nicknames are part of the election (`Candidate::nick`), so they are written back; the parser
+    // only accepts a `[nick]` line naming every candidate, so either all have one or none does.
+    let nicks: Option<Vec<&str>> = election
+        .candidates()
+        .iter()
+        .map(|c| c.nick.as_deref())
+        .collect();
+    if let Some(nicks) = nicks {
+        let _ = writeln!(out, "[nick {}]", nicks.join(" "));
     }
     if let Some(order) = election.tie_order() {
         let order: Vec<String> = order.iter().map(|c| (c.get() + 1).to_string()).collect();

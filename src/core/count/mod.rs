@@ -22,7 +22,10 @@ pub use election::{
     ElectionBuilder, ElectionError, MAX_CANDIDATES, MAX_TOTAL_WEIGHT, Preference,
 };
 pub use fixed::{Fixed, format_units, parse_units};
-pub use generate::{GeneratorOptions, generate};
+pub use generate::{
+    GeneratorError, GeneratorOptions, MAX_GENERATED_CANDIDATES, SplitMix64, SyntheticElection,
+    Xoshiro256StarStar, generate,
+};
 pub use method::{Method, UnknownMethod};
 pub use report::{
     Action, BallotTotals, CandidateStatus, Decision, LotSource, Outcome, Reason, Report,
