@@ -143,7 +143,7 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
 fn parse_hex(text: &str) -> Result<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
     if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("--seed {text:?} is not an even number of hex digits");
+        bail!("--seed {text:?} is not hexadecimal (an even number of the digits 0-9, a-f)");
     }
     (0..text.len())
         .step_by(2)
@@ -241,6 +241,19 @@ fn run_count(args: CountArgs) -> Result<()> {
         constraint: args.minimum,
     };
     let report = count::count(&election, &options)
+        .map_err(|error| match &error {
+            count::CountError::LotNeeded { tied } => {
+                let names: Vec<&str> = tied
+                    .iter()
+                    .map(|c| election.candidates()[c.get()].name.as_str())
+                    .collect();
+                anyhow::anyhow!(
+                    "{} are tied and the rule falls back to lot; give --seed HEX to draw lots",
+                    names.join(", ")
+                )
+            }
+            _ => anyhow::Error::new(error),
+        })
         .with_context(|| format!("counting {}", args.ballots.display()))?;
     let text = match args.format {
         Format::Text => count::render::text(&report),

@@ -15,6 +15,12 @@
 //! Anything else is an error naming the line. The parser never panics on any input (fuzzed in
 //! `fuzz/fuzz_targets/blt.rs`). Identical ballots are merged by [`ElectionBuilder`].
 
+// Parsers of outside input never panic (STYLE.md §4).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::fmt::Write as _;
 
 use super::election::{

@@ -13,6 +13,12 @@
 //!
 //! Every method applies these three checks at the points its own rules elect and exclude.
 
+// Parsers of outside input never panic (STYLE.md §4).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::fmt;
 use std::str::FromStr;
 

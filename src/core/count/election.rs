@@ -4,6 +4,12 @@
 //! a count. Withdrawn candidates are removed from ballots on the way in, and identical ballots are
 //! merged (their weights added), so every method sees the same, smallest, input.
 
+// Parsers of outside input never panic (STYLE.md §4).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 

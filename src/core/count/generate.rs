@@ -25,6 +25,12 @@
 //!
 //! This module does no I/O: it writes into any [`std::fmt::Write`], and `main.rs` owns the file.
 
+// Parsers of outside input never panic (STYLE.md §4).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::fmt::{self, Write as _};
 
 /// The largest number of candidates the generator accepts.
