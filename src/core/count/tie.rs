@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::CountError;
 use super::election::CandidateIndex;
-use super::report::{LotSource, TieBasis, TieDecision, TiePurpose};
+use super::report::{LotSource, Round, TieBasis, TieDecision, TiePurpose};
 
 /// Domain-separation tag for lot keys (docs/PROTOCOL.md will list it with the other tags).
 pub const LOT_TAG: &[u8] = b"teller/count/lot/v1\0";
@@ -109,6 +109,30 @@ impl TieBreaker {
             chosen: order[0],
             basis: TieBasis::Lot(order),
         })
+    }
+
+    /// One candidate from `among`: the only one, or the one this tie-breaker chooses when several
+    /// are tied, with the decision appended to `log` for the round's report. `rounds` are the
+    /// completed rounds, whose votes the look-back reads.
+    pub fn pick(
+        &self,
+        among: &[CandidateIndex],
+        prefer: Prefer,
+        purpose: TiePurpose,
+        rounds: &[Round],
+        log: &mut Vec<TieDecision>,
+    ) -> Result<CandidateIndex, CountError> {
+        match among {
+            [] => Err(CountError::NoValidBallots),
+            [only] => Ok(*only),
+            tied => {
+                let history: Vec<Vec<i64>> = rounds.iter().map(|r| r.votes.clone()).collect();
+                let decision = self.choose(purpose, tied, &history, prefer)?;
+                let chosen = decision.chosen;
+                log.push(decision);
+                Ok(chosen)
+            }
+        }
     }
 
     /// The tied candidates in the order the lot draws them.

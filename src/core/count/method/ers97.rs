@@ -39,6 +39,7 @@ use super::super::report::{
 };
 use super::super::tie::{Lookback, Prefer, TieBreaker};
 use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial_status};
+use super::papers::Papers;
 
 type Value = Fixed<2>;
 
@@ -49,42 +50,6 @@ struct Parcel {
     round: usize,
     /// (ballot, position of the holding candidate in that ballot's counted preferences)
     papers: Vec<(u32, u16)>,
-}
-
-/// The counted preferences of every ballot, flattened.
-struct Papers {
-    weights: Vec<u64>,
-    starts: Vec<u32>,
-    preferences: Vec<CandidateIndex>,
-}
-
-impl Papers {
-    fn new(input: &CountInput<'_>) -> Self {
-        let ballots = input.election.ballots();
-        let mut papers = Papers {
-            weights: Vec::with_capacity(ballots.len()),
-            starts: Vec::with_capacity(ballots.len() + 1),
-            preferences: Vec::new(),
-        };
-        for ballot in ballots {
-            let prefix = ballot.counted_prefix();
-            if prefix.is_empty() {
-                continue;
-            }
-            papers.weights.push(ballot.weight());
-            papers.starts.push(papers.preferences.len() as u32);
-            papers
-                .preferences
-                .extend(prefix.iter().map(|p| p.candidate()));
-        }
-        papers.starts.push(papers.preferences.len() as u32);
-        papers
-    }
-
-    fn ranking(&self, ballot: u32) -> &[CandidateIndex] {
-        let b = ballot as usize;
-        &self.preferences[self.starts[b] as usize..self.starts[b + 1] as usize]
-    }
 }
 
 /// What the next stage does, decided by 5.2.2–5.2.5.
@@ -126,7 +91,7 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     let valid = Value::from_int(input.totals.valid as i64);
     let mut count = Count {
         input,
-        papers: Papers::new(input),
+        papers: Papers::new(input.election),
         valid,
         quota: quota(valid, election.seats()),
         seats: election.seats(),
@@ -342,19 +307,9 @@ impl Count<'_> {
         prefer: Prefer,
         purpose: TiePurpose,
     ) -> Result<CandidateIndex, CountError> {
-        match among {
-            [] => Err(CountError::NoValidBallots),
-            [only] => Ok(*only),
-            tied => {
-                let decision = self
-                    .input
-                    .ties
-                    .choose(purpose, tied, &self.history(), prefer)?;
-                let chosen = decision.chosen;
-                self.ties.push(decision);
-                Ok(chosen)
-            }
-        }
+        self.input
+            .ties
+            .pick(among, prefer, purpose, &self.rounds, &mut self.ties)
     }
 
     /// Moves `papers` to their next available preferences at `value`, as batches arriving in

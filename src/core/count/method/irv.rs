@@ -100,10 +100,6 @@ impl Count<'_> {
             .map(|(i, _)| CandidateIndex::new(i as u16))
     }
 
-    fn history(&self) -> Vec<Vec<i64>> {
-        self.rounds.iter().map(|r| r.votes.clone()).collect()
-    }
-
     /// Moves every ballot not held by a continuing candidate to its next continuing preference
     /// (at the start, every ballot to its first preference).
     fn distribute(&mut self) {
@@ -173,19 +169,9 @@ impl Count<'_> {
         prefer: Prefer,
         purpose: TiePurpose,
     ) -> Result<CandidateIndex, CountError> {
-        match among {
-            [] => Err(CountError::NoValidBallots),
-            [only] => Ok(*only),
-            tied => {
-                let decision = self
-                    .input
-                    .ties
-                    .choose(purpose, tied, &self.history(), prefer)?;
-                let chosen = decision.chosen;
-                self.ties.push(decision);
-                Ok(chosen)
-            }
-        }
+        self.input
+            .ties
+            .pick(among, prefer, purpose, &self.rounds, &mut self.ties)
     }
 
     /// Elects a majority winner or the last candidate standing, records the round. True when done.

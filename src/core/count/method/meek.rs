@@ -628,17 +628,9 @@ impl Meek<'_> {
         prefer: Prefer,
         purpose: TiePurpose,
     ) -> Result<CandidateIndex, CountError> {
-        match among {
-            [] => Err(CountError::NoValidBallots),
-            [only] => Ok(*only),
-            tied => {
-                let history: Vec<Vec<i64>> = self.rounds.iter().map(|r| r.votes.clone()).collect();
-                let decision = self.input.ties.choose(purpose, tied, &history, prefer)?;
-                let chosen = decision.chosen;
-                self.ties.push(decision);
-                Ok(chosen)
-            }
-        }
+        self.input
+            .ties
+            .pick(among, prefer, purpose, &self.rounds, &mut self.ties)
     }
 
     fn elect(&mut self, candidate: CandidateIndex, reason: Reason) {

@@ -12,6 +12,7 @@ pub(super) mod block;
 pub(super) mod ers97;
 pub(super) mod irv;
 pub(super) mod meek;
+mod papers;
 pub(super) mod scottish;
 
 /// A counting rule, named exactly.

@@ -30,6 +30,7 @@ use super::super::report::{
 };
 use super::super::tie::Prefer;
 use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial_status};
+use super::papers::Papers;
 
 type Value = Fixed<5>;
 
@@ -38,42 +39,6 @@ struct Parcel {
     value: Value,
     /// (ballot, position of the holding candidate in that ballot's counted preferences)
     papers: Vec<(u32, u16)>,
-}
-
-/// The counted preferences of every ballot, flattened.
-struct Papers {
-    weights: Vec<u64>,
-    starts: Vec<u32>,
-    preferences: Vec<CandidateIndex>,
-}
-
-impl Papers {
-    fn new(input: &CountInput<'_>) -> Self {
-        let ballots = input.election.ballots();
-        let mut papers = Papers {
-            weights: Vec::with_capacity(ballots.len()),
-            starts: Vec::with_capacity(ballots.len() + 1),
-            preferences: Vec::new(),
-        };
-        for ballot in ballots {
-            let prefix = ballot.counted_prefix();
-            if prefix.is_empty() {
-                continue;
-            }
-            papers.weights.push(ballot.weight());
-            papers.starts.push(papers.preferences.len() as u32);
-            papers
-                .preferences
-                .extend(prefix.iter().map(|p| p.candidate()));
-        }
-        papers.starts.push(papers.preferences.len() as u32);
-        papers
-    }
-
-    fn ranking(&self, ballot: u32) -> &[CandidateIndex] {
-        let b = ballot as usize;
-        &self.preferences[self.starts[b] as usize..self.starts[b + 1] as usize]
-    }
 }
 
 struct Count<'a> {
@@ -104,7 +69,7 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     let quota = Value::from_int(valid / (election.seats() as i64 + 1) + 1);
     let mut count = Count {
         input,
-        papers: Papers::new(input),
+        papers: Papers::new(input.election),
         quota,
         seats: election.seats(),
         status: initial_status(election),
@@ -156,10 +121,6 @@ impl Count<'_> {
             .enumerate()
             .filter(|(_, s)| **s == CandidateStatus::Hopeful)
             .map(|(i, _)| CandidateIndex::new(i as u16))
-    }
-
-    fn history(&self) -> Vec<Vec<i64>> {
-        self.rounds.iter().map(|r| r.votes.clone()).collect()
     }
 
     /// Chooses the next stage's transfer (doomed exclusion, largest surplus, or lowest exclusion),
@@ -227,19 +188,9 @@ impl Count<'_> {
         prefer: Prefer,
         purpose: TiePurpose,
     ) -> Result<CandidateIndex, CountError> {
-        match among {
-            [] => Err(CountError::NoValidBallots),
-            [only] => Ok(*only),
-            tied => {
-                let decision = self
-                    .input
-                    .ties
-                    .choose(purpose, tied, &self.history(), prefer)?;
-                let chosen = decision.chosen;
-                self.ties.push(decision);
-                Ok(chosen)
-            }
-        }
+        self.input
+            .ties
+            .pick(among, prefer, purpose, &self.rounds, &mut self.ties)
     }
 
     /// Moves every paper of `parcel` to its next continuing preference at `value`, returning
