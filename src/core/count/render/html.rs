@@ -141,12 +141,6 @@ fn header(out: &mut String, report: &Report, title: &str) {
     out.push_str("</section>\n");
 }
 
-fn standing(report: &Report) -> Vec<usize> {
-    (0..report.candidates.len())
-        .filter(|i| !report.candidates[*i].withdrawn)
-        .collect()
-}
-
 /// The decision about `candidate` in `round`, if any.
 fn outcome(round: &Round, candidate: usize) -> Option<Outcome> {
     round
@@ -172,7 +166,7 @@ fn stage_table(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tr>\n</thead>\n<tbody>\n");
-    for c in standing(report) {
+    for c in words::standing(report) {
         let candidate = &report.candidates[c];
         let mut notes = Vec::new();
         if let Some(slate) = &candidate.slate {
@@ -283,7 +277,7 @@ const TOP: i64 = 28;
 /// The horizontal bar chart of one stage: each standing candidate's votes against the quota.
 /// `scale` is the largest value drawn in any stage, so bars compare across stages.
 fn chart(out: &mut String, report: &Report, round: &Round, scale: i64) {
-    let standing = standing(report);
+    let standing = words::standing(report);
     let rows = standing.len() as i64;
     let width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH;
     let height = TOP + rows * ROW + 8;
@@ -412,7 +406,7 @@ fn transfers(out: &mut String, report: &Report, round: &Round, previous: Option<
     );
     let mut losers = Vec::new();
     let mut gainers = Vec::new();
-    for c in standing(report) {
+    for c in words::standing(report) {
         let change = round.transfers.get(c).copied().unwrap_or(0);
         if change < 0 {
             losers.push(c);

@@ -263,18 +263,12 @@ fn mark(round: &Round, candidate: usize) -> &'static str {
     }
 }
 
-fn standing(report: &Report) -> Vec<usize> {
-    (0..report.candidates.len())
-        .filter(|i| !report.candidates[*i].withdrawn)
-        .collect()
-}
-
 fn stage_table(out: &mut String, report: &Report) {
     if report.rounds.is_empty() {
         let _ = writeln!(out, "No stages.\n");
         return;
     }
-    let standing = standing(report);
+    let standing = words::standing(report);
     let mut labels = Vec::new();
     for &c in &standing {
         labels.push(words::truncate(
@@ -347,7 +341,7 @@ fn keep_factor_table(out: &mut String, report: &Report) {
     if report.rounds.iter().all(|r| r.keep_factors.is_empty()) {
         return;
     }
-    let standing = standing(report);
+    let standing = words::standing(report);
     let labels = standing
         .iter()
         .map(|&c| words::truncate(&words::clean(&report.candidates[c].name), NAME_WIDTH))

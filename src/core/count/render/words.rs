@@ -94,6 +94,14 @@ pub(super) fn action(report: &Report, action: &Action) -> String {
 }
 
 /// The constraint's group, e.g. "gender W".
+/// Positions of the candidates who stood (not withdrawn), in ballot-file order: the rows of
+/// every stage table.
+pub(super) fn standing(report: &Report) -> Vec<usize> {
+    (0..report.candidates.len())
+        .filter(|i| !report.candidates[*i].withdrawn)
+        .collect()
+}
+
 fn group(report: &Report) -> String {
     match &report.constraint {
         Some(c) => {
