@@ -70,6 +70,12 @@ pub enum CountError {
         /// The method.
         method: Method,
     },
+    /// A rule asked to choose among no candidates: an internal invariant failed. Never expected;
+    /// please report the ballot file.
+    #[error(
+        "the count reached a decision with no candidate to choose from (a bug; please report the ballot file)"
+    )]
+    NoCandidateToChoose,
     /// No valid ballot at all.
     #[error("there are no valid ballots to count")]
     NoValidBallots,

@@ -123,7 +123,7 @@ impl TieBreaker {
         log: &mut Vec<TieDecision>,
     ) -> Result<CandidateIndex, CountError> {
         match among {
-            [] => Err(CountError::NoValidBallots),
+            [] => Err(CountError::NoCandidateToChoose),
             [only] => Ok(*only),
             tied => {
                 let history: Vec<Vec<i64>> = rounds.iter().map(|r| r.votes.clone()).collect();

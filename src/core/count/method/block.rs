@@ -45,24 +45,11 @@ pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> 
     let mut elected = Vec::new();
     let mut decisions = Vec::new();
     let mut ties = Vec::new();
-    let history = [votes.iter().map(|v| v.units()).collect::<Vec<i64>>()];
     // The current round is the only one: the look-back has nothing before it (Lookback::None).
-    let pick = |among: Vec<CandidateIndex>,
-                ties: &mut Vec<TieDecision>|
-     -> Result<CandidateIndex, CountError> {
-        match among.as_slice() {
-            [] => Err(CountError::NoValidBallots),
-            [only] => Ok(*only),
-            tied => {
-                let decision =
-                    input
-                        .ties
-                        .choose(TiePurpose::Election, tied, &history[..0], Prefer::Most)?;
-                let chosen = decision.chosen;
-                ties.push(decision);
-                Ok(chosen)
-            }
-        }
+    let pick = |among: Vec<CandidateIndex>, ties: &mut Vec<TieDecision>| {
+        input
+            .ties
+            .pick(&among, Prefer::Most, TiePurpose::Election, &[], ties)
     };
     let top = |status: &[CandidateStatus],
                filter: &dyn Fn(CandidateIndex) -> bool|

@@ -225,7 +225,7 @@ impl Count<'_> {
         });
         if self.elected.is_empty() && self.hopeful().next().is_none() {
             // Every candidate was excluded (only possible when the constraint blocks the last one).
-            return Err(CountError::NoValidBallots);
+            return Err(CountError::NoCandidateToChoose);
         }
         Ok(!self.elected.is_empty())
     }
