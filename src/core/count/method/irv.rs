@@ -202,27 +202,23 @@ impl Count<'_> {
                 reason,
             });
         }
-        let votes: Vec<i64> = self.votes.iter().map(|v| v.units()).collect();
-        let transfers = self
-            .votes
-            .iter()
-            .zip(&self.before)
-            .map(|(a, b)| (*a - *b).units())
-            .collect();
-        self.before.clone_from(&self.votes);
-        self.rounds.push(Round {
-            number: self.rounds.len() + 1,
+        let round = super::StageTotals {
+            // The "quota" an IRV round shows is the majority threshold of the continuing votes.
+            quota: Value::from_units(continuing.units() / 2 + 1),
+            votes: &self.votes,
+            before: &self.before,
+            exhausted: self.exhausted,
+            rounding: Value::ZERO,
+            status: &self.status,
+        }
+        .round(
+            &self.rounds,
             action,
-            quota: (continuing.units() / 2) + 1,
-            votes,
-            transfers,
-            exhausted: self.exhausted.units(),
-            rounding: 0,
-            status: self.status.clone(),
-            decisions: std::mem::take(&mut self.decisions),
-            ties: std::mem::take(&mut self.ties),
-            keep_factors: Vec::new(),
-        });
+            std::mem::take(&mut self.decisions),
+            std::mem::take(&mut self.ties),
+        );
+        self.before.clone_from(&self.votes);
+        self.rounds.push(round);
         if self.elected.is_empty() && self.hopeful().next().is_none() {
             // Every candidate was excluded (only possible when the constraint blocks the last one).
             return Err(CountError::NoCandidateToChoose);

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use super::constraint::ConstraintState;
 use super::election::CandidateIndex;
-use super::report::{CandidateStatus, Reason};
+use super::fixed::Fixed;
+use super::report::{Action, CandidateStatus, Decision, Reason, Round, TieDecision};
 use super::tie::Lookback;
 
 pub(super) mod block;
@@ -150,4 +151,45 @@ pub(super) fn fewest_unguarded<V: Ord + Copy>(
         Reason::ConstraintGuard { passed_over }
     };
     (tied, reason)
+}
+
+/// The totals a method holds at the end of a stage, at the rule's precision.
+pub(super) struct StageTotals<'a, const D: u32> {
+    pub quota: Fixed<D>,
+    pub votes: &'a [Fixed<D>],
+    /// Votes at the start of the stage, to report each candidate's transfer.
+    pub before: &'a [Fixed<D>],
+    pub exhausted: Fixed<D>,
+    pub rounding: Fixed<D>,
+    pub status: &'a [CandidateStatus],
+}
+
+impl<const D: u32> StageTotals<'_, D> {
+    /// The report's record of this stage, numbered after `rounds`.
+    pub fn round(
+        &self,
+        rounds: &[Round],
+        action: Action,
+        decisions: Vec<Decision>,
+        ties: Vec<TieDecision>,
+    ) -> Round {
+        Round {
+            number: rounds.len() + 1,
+            action,
+            quota: self.quota.units(),
+            votes: self.votes.iter().map(|v| v.units()).collect(),
+            transfers: self
+                .votes
+                .iter()
+                .zip(self.before)
+                .map(|(a, b)| (*a - *b).units())
+                .collect(),
+            exhausted: self.exhausted.units(),
+            rounding: self.rounding.units(),
+            status: self.status.to_vec(),
+            decisions,
+            ties,
+            keep_factors: Vec::new(),
+        }
+    }
 }

@@ -324,27 +324,22 @@ impl Count<'_> {
                 self.elect(candidate, Reason::FilledRemainingSeats);
             }
         }
-        let votes: Vec<i64> = self.votes.iter().map(|v| v.units()).collect();
-        let transfers = self
-            .votes
-            .iter()
-            .zip(&self.before)
-            .map(|(a, b)| (*a - *b).units())
-            .collect();
-        self.before.clone_from(&self.votes);
-        self.rounds.push(Round {
-            number: self.rounds.len() + 1,
+        let round = super::StageTotals {
+            quota: self.quota,
+            votes: &self.votes,
+            before: &self.before,
+            exhausted: self.exhausted,
+            rounding: self.rounding,
+            status: &self.status,
+        }
+        .round(
+            &self.rounds,
             action,
-            quota: self.quota.units(),
-            votes,
-            transfers,
-            exhausted: self.exhausted.units(),
-            rounding: self.rounding.units(),
-            status: self.status.clone(),
-            decisions: std::mem::take(&mut self.decisions),
-            ties: std::mem::take(&mut self.ties),
-            keep_factors: Vec::new(),
-        });
+            std::mem::take(&mut self.decisions),
+            std::mem::take(&mut self.ties),
+        );
+        self.before.clone_from(&self.votes);
+        self.rounds.push(round);
         Ok(self.elected.len() >= self.seats)
     }
 }
