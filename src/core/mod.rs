@@ -2,3 +2,4 @@
 //! server's dependencies (`cargo build --no-default-features`), so a scrutineer can audit it alone.
 
 pub mod count;
+pub mod log;
