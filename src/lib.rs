@@ -2,7 +2,8 @@
 //!
 //! This crate currently holds the counter, [`core::count`]: BLT ballot files in and out, the
 //! Scottish STV, Meek, ERS97, IRV and block-vote rules in fixed-point arithmetic, a
-//! minimum-representation constraint, and round-by-round reports.
+//! minimum-representation constraint, and round-by-round reports; and the first piece of the
+//! election log, [`core::log`]'s RFC 6962 Merkle tree with inclusion and consistency proofs.
 //!
 //! ```
 //! use teller::core::count::{count, parse_blt, CountOptions, Method};
