@@ -2,4 +2,5 @@
 //! server's dependencies (`cargo build --no-default-features`), so a scrutineer can audit it alone.
 
 pub mod count;
+pub mod crypto;
 pub mod log;
