@@ -1,9 +1,14 @@
-//! The election log: so far the RFC 6962 Merkle tree and its proofs. Entries, the hash chain and
-//! checkpoints come with the election record (issue "The election record").
+//! The election log: the RFC 6962 Merkle tree and its proofs, C2SP signed notes and checkpoints
+//! (docs/PROTOCOL.md §3–4). Entries and the hash chain come with the election record (issue "The
+//! election record").
 
+mod checkpoint;
 mod merkle;
 mod note;
 
+pub use checkpoint::{
+    Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
+};
 pub use merkle::{
     Hash, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root,
     verify_consistency, verify_inclusion,
