@@ -1,8 +1,23 @@
-//! Cryptography and canonical encoding for the election record (docs/PROTOCOL.md §1–2). So far:
-//! canonical JSON. Passes, sealing and key shares follow with issue "The election record".
+//! Cryptography and canonical encoding for the election record (docs/PROTOCOL.md §1–2, §5–6,
+//! §11): canonical JSON, domain-separated hashing, voting passes (RFC 9474 blind signatures),
+//! sealed ballots (HPKE, RFC 9180) and trustee shares of the election key.
 
 mod canonical;
+mod hash;
+mod pass;
+mod seal;
+mod share;
 
 pub use canonical::{
     CanonicalError, MAX_SAFE_INTEGER, decode_bytes, encode_bytes, parse_canonical, to_canonical,
 };
+pub use hash::{Domain, Transcript};
+pub use pass::{
+    ISSUER_KEY_BITS, IssuerKeyPair, IssuerPublicKey, IssuerSecretKey, PASS_SIGNATURE_LEN, Pass,
+    PassError, PassRequest, PassSecret, generate_issuer_key, pass_message, sign_blinded,
+};
+pub use seal::{
+    ENC_LEN, ElectionPublicKey, ElectionSecretKey, SealError, SealedBallot, TAG_LEN, open, seal,
+    seal_info,
+};
+pub use share::{MAX_TRUSTEES, Share, ShareError, deal, reconstruct};
