@@ -1,6 +1,8 @@
 //! Pure logic: no I/O, no clock, no network, no database. Everything here builds without the
 //! server's dependencies (`cargo build --no-default-features`), so a scrutineer can audit it alone.
 
+pub mod ballot;
 pub mod count;
 pub mod crypto;
 pub mod log;
+pub mod manifest;

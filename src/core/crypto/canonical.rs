@@ -160,6 +160,75 @@ fn write_string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Why a canonical document does not decode into the expected type.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not canonical JSON.
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+    /// Canonical JSON, but not of the expected shape (missing, unknown or mistyped member).
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// Serialises `value` to canonical JSON: the one encoder of every wire type.
+pub fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
+    let value = serde_json::to_value(value).map_err(|e| CanonicalError::NotJson {
+        reason: e.to_string(),
+        line: 0,
+        column: 0,
+    })?;
+    to_canonical(&value)
+}
+
+/// Parses canonical JSON into `T`: the one decoder of every wire type. Non-canonical bytes,
+/// unknown members (types use `deny_unknown_fields`) and trailing bytes are refused.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let value = parse_canonical(bytes)?;
+    serde_json::from_value(value).map_err(|e| DecodeError::Shape(e.to_string()))
+}
+
+/// A byte string inside JSON: unpadded canonical base64url (§1). `N` fixes the length when
+/// non-zero; `Bytes<0>` is any length.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Bytes<const N: usize>(pub Vec<u8>);
+
+impl<const N: usize> Bytes<N> {
+    /// The bytes as a fixed-size array (`N` > 0).
+    pub fn array(&self) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.0[..N]);
+        out
+    }
+}
+
+impl<const N: usize> From<[u8; N]> for Bytes<N> {
+    fn from(bytes: [u8; N]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl<const N: usize> serde::Serialize for Bytes<N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&encode_bytes(&self.0))
+    }
+}
+
+impl<'de, const N: usize> serde::Deserialize<'de> for Bytes<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let text = String::deserialize(deserializer)?;
+        let bytes = decode_bytes(&text).map_err(D::Error::custom)?;
+        if N != 0 && bytes.len() != N {
+            return Err(D::Error::custom(format!(
+                "expected {N} bytes, found {}",
+                bytes.len()
+            )));
+        }
+        Ok(Self(bytes))
+    }
+}
+
 const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Bytes as unpadded base64url (RFC 4648 §5), the form every byte string takes inside JSON.

@@ -1,13 +1,17 @@
 //! The election log: the RFC 6962 Merkle tree and its proofs, C2SP signed notes and checkpoints
-//! (docs/PROTOCOL.md §3–4). Entries and the hash chain come with the election record (issue "The
-//! election record").
+//! (docs/PROTOCOL.md §3–4), and the entries with their hash chain (§10).
 
 mod checkpoint;
+mod entry;
 mod merkle;
 mod note;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
+};
+pub use entry::{
+    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson, RosterCommitment,
+    ballot_message, entry_hash,
 };
 pub use merkle::{
     Hash, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root,

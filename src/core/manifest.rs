@@ -1,0 +1,508 @@
+//! The election manifest (docs/PROTOCOL.md §8): contests, candidates, counting rules, the
+//! re-voting policy, the keys, and the trustees' share commitments, as canonical JSON. Its SHA-256
+//! is the election's fingerprint, printed on every notice.
+//!
+//! Parse, don't validate: [`ManifestDraft`] is the wire shape; [`Manifest::new`] checks it once
+//! (ids, seats, constraint, keys, trustees) and downstream code takes `&Manifest` without checking
+//! again.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::core::count::{
+    Attribute, Candidate, CandidateAttributes, Constraint, CountOptions, ElectionBuilder, Method,
+};
+use crate::core::crypto::{
+    Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, MAX_TRUSTEES, decode,
+    encode,
+};
+use crate::core::log::NoteVerifier;
+
+/// The version this code writes and reads.
+pub const MANIFEST_VERSION: i64 = 1;
+/// Most candidates in one contest.
+pub const MAX_CANDIDATES: usize = 1000;
+
+/// The manifest as it is written: public fields, no checks. See docs/PROTOCOL.md §8.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestDraft {
+    /// Always [`MANIFEST_VERSION`].
+    pub version: i64,
+    /// Short id, `[a-z0-9-]{1,64}`.
+    pub election: String,
+    /// Title shown to members.
+    pub title: String,
+    /// Voting window as the organisation states it (RFC 3339 text; informative).
+    pub window: Window,
+    /// Whether a member may vote again.
+    pub revote: Revote,
+    /// The contests, at least one.
+    pub contests: Vec<ContestDraft>,
+    /// The public keys.
+    pub keys: Keys,
+    /// The trustees: threshold and one share commitment per trustee.
+    pub trustees: Trustees,
+}
+
+/// The voting window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// When voting opens.
+    pub opens: String,
+    /// When voting closes.
+    pub closes: String,
+}
+
+/// The re-voting policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Revote {
+    /// One ballot per voting pass and contest (usual in party ballots).
+    Forbidden,
+    /// A later ballot under the same voting key replaces the earlier one, naming it.
+    Last,
+}
+
+/// One contest as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestDraft {
+    /// Short id, `[a-z0-9-]{1,32}`, unique in the election; also a file name in the record.
+    pub id: String,
+    /// Title shown on the ballot.
+    pub title: String,
+    /// Seats to fill.
+    pub seats: i64,
+    /// The counting rule's name (`scottish`, `meek`, `ers97`, `irv`, `block`).
+    pub method: String,
+    /// The candidates in ballot order, at least as many as seats.
+    pub candidates: Vec<CandidateDraft>,
+    /// A minimum of seats for candidates with an attribute, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<MinimumDraft>,
+}
+
+/// One candidate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateDraft {
+    /// Name as printed.
+    pub name: String,
+    /// Gender as the register records it, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// Slate, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slate: Option<String>,
+}
+
+/// "At least `seats` seats go to candidates whose `attribute` is `value`."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinimumDraft {
+    /// `gender` or `slate`.
+    pub attribute: String,
+    /// The value that puts a candidate in the group.
+    pub value: String,
+    /// The minimum number of seats.
+    pub seats: i64,
+}
+
+/// The election's public keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// The issuer's RSA key (RFC 9474), DER SubjectPublicKeyInfo.
+    pub issuer: Bytes<0>,
+    /// The issuer's note key for issuance-log checkpoints (signed-note verifier key).
+    pub issuance_log: String,
+    /// The ballot box's note key for ballot-log checkpoints.
+    pub ballot_log: String,
+    /// The election key ballots are sealed to (X25519).
+    pub election: Bytes<32>,
+}
+
+/// The trustees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trustees {
+    /// Shares needed to rebuild the election key.
+    pub threshold: i64,
+    /// Commitment to each trustee's share, trustee 1 first (§11).
+    pub commitments: Vec<Bytes<32>>,
+}
+
+/// Why a manifest is refused. Each names the field and the fix.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ManifestError {
+    /// Not canonical JSON of the manifest's shape.
+    #[error("the manifest is not canonical JSON of the expected shape: {0}")]
+    Decode(#[from] DecodeError),
+    /// Encoding failed (a number out of range).
+    #[error(transparent)]
+    Encode(#[from] CanonicalError),
+    /// Another version.
+    #[error("manifest version {0} is not supported (this is version {MANIFEST_VERSION})")]
+    Version(i64),
+    /// An id with characters outside `[a-z0-9-]` or of the wrong length.
+    #[error("{what} id {id:?} must be 1 to {max} characters of a-z, 0-9 and -")]
+    BadId {
+        /// What kind of id.
+        what: &'static str,
+        /// The id.
+        id: String,
+        /// The longest allowed.
+        max: usize,
+    },
+    /// No contests.
+    #[error("the election has no contests")]
+    NoContests,
+    /// Two contests with one id.
+    #[error("contest id {0:?} is used twice")]
+    DuplicateContest(String),
+    /// A contest problem.
+    #[error("contest {contest:?}: {problem}")]
+    Contest {
+        /// The contest's id.
+        contest: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A key that does not parse.
+    #[error("keys.{key}: {problem}")]
+    BadKey {
+        /// Which key.
+        key: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Bad threshold or commitment count.
+    #[error(
+        "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
+    )]
+    BadTrustees {
+        /// t.
+        threshold: i64,
+        /// n.
+        trustees: usize,
+    },
+}
+
+/// A checked contest.
+#[derive(Clone, Debug)]
+pub struct Contest {
+    draft: ContestDraft,
+    method: Method,
+    constraint: Option<Constraint>,
+}
+
+impl Contest {
+    /// The contest's id.
+    pub fn id(&self) -> &str {
+        &self.draft.id
+    }
+
+    /// The contest as written.
+    pub fn draft(&self) -> &ContestDraft {
+        &self.draft
+    }
+
+    /// Seats to fill.
+    pub fn seats(&self) -> usize {
+        self.draft.seats as usize
+    }
+
+    /// The counting rule.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// Number of candidates.
+    pub fn candidate_count(&self) -> usize {
+        self.draft.candidates.len()
+    }
+
+    /// The candidates for the count, with gender and slate.
+    pub fn count_candidates(&self) -> Vec<Candidate> {
+        self.draft
+            .candidates
+            .iter()
+            .map(|c| Candidate {
+                name: c.name.clone(),
+                nick: None,
+                withdrawn: false,
+                attributes: CandidateAttributes {
+                    gender: c.gender.clone(),
+                    slate: c.slate.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// How to count this contest with the tie-break `seed`.
+    pub fn count_options(&self, seed: &[u8]) -> CountOptions {
+        CountOptions {
+            method: self.method,
+            seed: Some(seed.to_vec()),
+            constraint: self.constraint.clone(),
+        }
+    }
+}
+
+/// A checked manifest with its canonical bytes and fingerprint.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    draft: ManifestDraft,
+    contests: Vec<Contest>,
+    bytes: Vec<u8>,
+    fingerprint: [u8; 32],
+    issuer: IssuerPublicKey,
+    issuance_log: NoteVerifier,
+    ballot_log: NoteVerifier,
+}
+
+fn check_id(what: &'static str, id: &str, max: usize) -> Result<(), ManifestError> {
+    let ok = !id.is_empty()
+        && id.len() <= max
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ManifestError::BadId {
+            what,
+            id: id.to_owned(),
+            max,
+        })
+    }
+}
+
+fn check_contest(draft: &ContestDraft) -> Result<Contest, ManifestError> {
+    check_id("contest", &draft.id, 32)?;
+    let problem = |problem: String| ManifestError::Contest {
+        contest: draft.id.clone(),
+        problem,
+    };
+    let method: Method = draft.method.parse().map_err(|e| problem(format!("{e}")))?;
+    let candidates = draft.candidates.len();
+    if candidates == 0 || candidates > MAX_CANDIDATES {
+        return Err(problem(format!(
+            "needs 1 to {MAX_CANDIDATES} candidates, has {candidates}"
+        )));
+    }
+    if draft.seats < 1 || draft.seats as usize > candidates {
+        return Err(problem(format!(
+            "seats {} must be between 1 and the number of candidates ({candidates})",
+            draft.seats
+        )));
+    }
+    if method == Method::Irv && draft.seats != 1 {
+        return Err(problem("irv fills exactly one seat".to_owned()));
+    }
+    // The count refuses duplicate names; catch them here, where the fix is.
+    ElectionBuilder::new(
+        draft
+            .candidates
+            .iter()
+            .map(|c| Candidate {
+                name: c.name.clone(),
+                nick: None,
+                withdrawn: false,
+                attributes: CandidateAttributes::default(),
+            })
+            .collect(),
+    )
+    .map_err(|e| problem(e.to_string()))?;
+    let constraint = match &draft.minimum {
+        None => None,
+        Some(minimum) => {
+            let attribute = match minimum.attribute.as_str() {
+                "gender" => Attribute::Gender,
+                "slate" => Attribute::Slate,
+                other => {
+                    return Err(problem(format!(
+                        "minimum.attribute {other:?} must be gender or slate"
+                    )));
+                }
+            };
+            let in_group = draft
+                .candidates
+                .iter()
+                .filter(|c| {
+                    let value = match attribute {
+                        Attribute::Gender => &c.gender,
+                        Attribute::Slate => &c.slate,
+                    };
+                    value.as_deref() == Some(minimum.value.as_str())
+                })
+                .count();
+            if minimum.seats < 1 || minimum.seats > draft.seats || minimum.seats as usize > in_group
+            {
+                return Err(problem(format!(
+                    "minimum of {} seats for {}={} cannot be met: {} seats, {in_group} such candidates",
+                    minimum.seats, minimum.attribute, minimum.value, draft.seats
+                )));
+            }
+            Some(Constraint {
+                attribute,
+                value: minimum.value.clone(),
+                minimum: minimum.seats as usize,
+            })
+        }
+    };
+    Ok(Contest {
+        draft: draft.clone(),
+        method,
+        constraint,
+    })
+}
+
+impl Manifest {
+    /// Checks `draft` and computes its canonical bytes and fingerprint.
+    pub fn new(draft: ManifestDraft) -> Result<Self, ManifestError> {
+        if draft.version != MANIFEST_VERSION {
+            return Err(ManifestError::Version(draft.version));
+        }
+        check_id("election", &draft.election, 64)?;
+        if draft.contests.is_empty() {
+            return Err(ManifestError::NoContests);
+        }
+        let mut contests = Vec::with_capacity(draft.contests.len());
+        for contest in &draft.contests {
+            if contests.iter().any(|c: &Contest| c.id() == contest.id) {
+                return Err(ManifestError::DuplicateContest(contest.id.clone()));
+            }
+            contests.push(check_contest(contest)?);
+        }
+        let bad_key = |key, problem: String| ManifestError::BadKey { key, problem };
+        let issuer = IssuerPublicKey::from_der(&draft.keys.issuer.0)
+            .map_err(|e| bad_key("issuer", e.to_string()))?;
+        if issuer.components().n().len() * 8 != crate::core::crypto::ISSUER_KEY_BITS {
+            return Err(bad_key(
+                "issuer",
+                format!(
+                    "must be a {}-bit RSA key",
+                    crate::core::crypto::ISSUER_KEY_BITS
+                ),
+            ));
+        }
+        let issuance_log = NoteVerifier::parse(&draft.keys.issuance_log)
+            .map_err(|e| bad_key("issuance_log", e.to_string()))?;
+        let ballot_log = NoteVerifier::parse(&draft.keys.ballot_log)
+            .map_err(|e| bad_key("ballot_log", e.to_string()))?;
+        let trustees = draft.trustees.commitments.len();
+        if draft.trustees.threshold < 1
+            || draft.trustees.threshold as usize > trustees
+            || trustees > usize::from(MAX_TRUSTEES)
+        {
+            return Err(ManifestError::BadTrustees {
+                threshold: draft.trustees.threshold,
+                trustees,
+            });
+        }
+        let bytes = encode(&draft)?;
+        let fingerprint = Sha256::digest(&bytes).into();
+        Ok(Self {
+            draft,
+            contests,
+            bytes,
+            fingerprint,
+            issuer,
+            issuance_log,
+            ballot_log,
+        })
+    }
+
+    /// Parses and checks canonical manifest bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::new(decode(bytes)?)
+    }
+
+    /// The manifest as written.
+    pub fn draft(&self) -> &ManifestDraft {
+        &self.draft
+    }
+
+    /// The canonical bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// SHA-256 of the canonical bytes: the election's fingerprint.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
+    }
+
+    /// The fingerprint in lower-case hex, as printed on notices.
+    pub fn fingerprint_hex(&self) -> String {
+        self.fingerprint.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The contests in manifest order.
+    pub fn contests(&self) -> &[Contest] {
+        &self.contests
+    }
+
+    /// The contest with this id.
+    pub fn contest(&self, id: &str) -> Option<&Contest> {
+        self.contests.iter().find(|c| c.id() == id)
+    }
+
+    /// The re-voting policy.
+    pub fn revote(&self) -> Revote {
+        self.draft.revote
+    }
+
+    /// The issuer's blind-signature key.
+    pub fn issuer_key(&self) -> &IssuerPublicKey {
+        &self.issuer
+    }
+
+    /// The issuance log's checkpoint key.
+    pub fn issuance_log_key(&self) -> &NoteVerifier {
+        &self.issuance_log
+    }
+
+    /// The ballot log's checkpoint key.
+    pub fn ballot_log_key(&self) -> &NoteVerifier {
+        &self.ballot_log
+    }
+
+    /// The election key ballots are sealed to.
+    pub fn election_key(&self) -> ElectionPublicKey {
+        ElectionPublicKey::from_bytes(self.draft.keys.election.array())
+    }
+
+    /// Shares needed for the key reveal.
+    pub fn threshold(&self) -> usize {
+        self.draft.trustees.threshold as usize
+    }
+
+    /// The trustees' share commitments, trustee 1 first.
+    pub fn share_commitments(&self) -> Vec<[u8; 32]> {
+        self.draft
+            .trustees
+            .commitments
+            .iter()
+            .map(Bytes::array)
+            .collect()
+    }
+
+    /// Origin line of the ballot log's checkpoints.
+    pub fn ballot_log_origin(&self) -> String {
+        format!("teller/ballots/{}", self.fingerprint_hex())
+    }
+
+    /// Origin line of the issuance log's checkpoints.
+    pub fn issuance_log_origin(&self) -> String {
+        format!("teller/issuance/{}", self.fingerprint_hex())
+    }
+}
