@@ -5,9 +5,16 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use sha2::{Digest as _, Sha256};
+
+use teller::admin::{SimulateOptions, Simulated, read_record, simulate, write_record};
+use teller::core::record::layout;
+use teller::core::verify::{Progress, VerifyOptions, verify};
 
 use teller::core::count::{
     self, CandidateAttributes, Constraint, CountOptions, Election, GeneratorOptions, Method,
@@ -31,6 +38,69 @@ enum Command {
     Count(CountArgs),
     /// Write a synthetic election (slates, name recognition, truncated rankings) as BLT.
     Gen(GenArgs),
+    /// Run a whole election in one process (issuer, booth, ballot box, trustees, tally) and write
+    /// its election record.
+    Simulate(SimulateArgs),
+    /// Check an election record: prints PASS or FAIL per check and the totals; exit status 0 only
+    /// if every check passes (1 if one fails, 2 if the record could not be read).
+    Verify(VerifyArgs),
+    /// Verify an election record and, only if every check passes, count one contest from it.
+    Tally(TallyArgs),
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// Members on the register.
+    #[arg(long)]
+    members: usize,
+    /// Seed: any text; the same seed gives the same record byte for byte. Without it, fresh
+    /// randomness from the operating system.
+    #[arg(long)]
+    seed: Option<String>,
+    /// The directory to write the record to (must not exist yet).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write the election's secret keys and trustee shares here (for testing only: a real
+    /// election never has them in one place).
+    #[arg(long, value_name = "DIR")]
+    keys: Option<PathBuf>,
+    /// Make every member eligible for every contest and vote in each, with valid rankings (the
+    /// verification benchmark).
+    #[arg(long)]
+    everyone_votes_everywhere: bool,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The election record directory.
+    record: PathBuf,
+    /// The fingerprint printed on the election notices (hex); the manifest must have it.
+    #[arg(long, value_name = "HEX")]
+    fingerprint: Option<String>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Do not show progress.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct TallyArgs {
+    /// The election record directory.
+    record: PathBuf,
+    /// The contest to count.
+    #[arg(long)]
+    contest: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,9 +188,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Count(args) => run_count(args),
         Command::Gen(args) => run_gen(args),
+        Command::Simulate(args) => run_simulate(args),
+        Command::Verify(args) => run_verify(args),
+        Command::Tally(args) => run_tally(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("teller: error: {error:#}");
             ExitCode::from(2)
@@ -224,7 +297,7 @@ fn split_csv_line(line: &str) -> Vec<String> {
     fields
 }
 
-fn run_count(args: CountArgs) -> Result<()> {
+fn run_count(args: CountArgs) -> Result<ExitCode> {
     let mut election = load_election(&args.ballots)?;
     if let Some(seats) = args.seats {
         election = election.with_seats(seats).context("--seats")?;
@@ -261,10 +334,11 @@ fn run_count(args: CountArgs) -> Result<()> {
         Format::Csv => count::render::csv(&report),
         Format::Html => count::render::html(&report),
     };
-    write_output(args.out.as_deref(), &text)
+    write_output(args.out.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn run_gen(args: GenArgs) -> Result<()> {
+fn run_gen(args: GenArgs) -> Result<ExitCode> {
     let options = GeneratorOptions {
         ballots: args.ballots,
         candidates: args.candidates,
@@ -301,7 +375,233 @@ fn run_gen(args: GenArgs) -> Result<()> {
         fs::write(path, election.attributes_csv())
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn threads(requested: Option<usize>) -> usize {
+    requested
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1)
+}
+
+/// Shows progress on standard error: at most one line a second per stage, and the last.
+struct ProgressLine {
+    quiet: bool,
+    last: Mutex<(Option<&'static str>, Instant)>,
+}
+
+impl ProgressLine {
+    fn new(quiet: bool) -> Self {
+        Self {
+            quiet,
+            last: Mutex::new((None, Instant::now())),
+        }
+    }
+
+    fn show(&self, progress: Progress) {
+        if self.quiet {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let new_stage = last.0 != Some(progress.stage);
+        let finished = progress.done == progress.total;
+        if new_stage || finished || last.1.elapsed().as_secs() >= 1 {
+            let percent = (progress.done * 100).checked_div(progress.total).unwrap_or(100);
+            eprintln!(
+                "teller: {}: {}/{} ({percent}%)",
+                progress.stage, progress.done, progress.total
+            );
+            *last = (Some(progress.stage), Instant::now());
+        }
+    }
+}
+
+fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
+    let seed: [u8; 32] = match &args.seed {
+        Some(text) => Sha256::digest(text.as_bytes()).into(),
+        None => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("OS randomness: {e}"))?;
+            seed
+        }
+    };
+    let options = SimulateOptions {
+        members: args.members,
+        seed,
+        threads: threads(args.threads),
+        everyone_votes_everywhere: args.everyone_votes_everywhere,
+    };
+    let progress = ProgressLine::new(false);
+    let started = Instant::now();
+    let simulated = simulate(&options, &|p| progress.show(p)).context("teller simulate")?;
+    write_record(&args.out, &simulated.record)?;
+    if let Some(dir) = &args.keys {
+        write_keys(dir, &simulated)?;
+    }
+    let ballots = simulated
+        .record
+        .files
+        .get(layout::BALLOT_LOG)
+        .map_or(0, |log| log.iter().filter(|&&b| b == b'\n').count().saturating_sub(2));
+    println!(
+        "election {} fingerprint {}",
+        simulated.manifest.draft().election,
+        simulated.manifest.fingerprint_hex()
+    );
+    println!(
+        "wrote {} ({} members, {ballots} ballots, {:.1} s)",
+        args.out.display(),
+        args.members,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_keys(dir: &Path, simulated: &Simulated) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let keys = &simulated.keys;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    };
+    let issuer = keys
+        .issuer
+        .sk
+        .to_der()
+        .map_err(|e| anyhow::anyhow!("encoding the issuer key: {e}"))?;
+    write("issuer.pk8", &issuer)?;
+    write("ballot-log.key", keys.ballot_log.encode().as_bytes())?;
+    write("issuance-log.key", keys.issuance_log.encode().as_bytes())?;
+    for share in &keys.shares {
+        let text = format!(
+            "{} {}\n",
+            share.index(),
+            teller::core::crypto::encode_bytes(&share.value())
+        );
+        write(&format!("trustee-{}.share", share.index()), text.as_bytes())?;
+    }
     Ok(())
+}
+
+fn parse_fingerprint(text: &str) -> Result<[u8; 32]> {
+    let bytes = parse_hex(text).context("--fingerprint")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("--fingerprint must be 64 hex digits (SHA-256)"))
+}
+
+/// Runs every check; returns the report to print and whether all passed.
+fn verify_report(
+    record: &Path,
+    fingerprint: Option<[u8; 32]>,
+    threads: usize,
+    quiet: bool,
+) -> Result<(String, bool)> {
+    let files = read_record(record)?;
+    let progress = ProgressLine::new(quiet);
+    let options = VerifyOptions {
+        threads,
+        fingerprint,
+        progress: &|p| progress.show(p),
+    };
+    let result = verify(&files, &options);
+    let mut text = String::new();
+    if let Some(manifest) = files
+        .files
+        .get(layout::MANIFEST)
+        .and_then(|bytes| teller::core::manifest::Manifest::parse(bytes).ok())
+    {
+        text.push_str(&format!(
+            "election {} fingerprint {}\n",
+            manifest.draft().election,
+            manifest.fingerprint_hex()
+        ));
+    }
+    for check in &result.checks {
+        match &check.failure {
+            None => text.push_str(&format!("PASS {}\n", check.name)),
+            Some(reason) => text.push_str(&format!("FAIL {}: {reason}\n", check.name)),
+        }
+    }
+    for (contest, seq, reason) in &result.invalid {
+        text.push_str(&format!("invalid ballot: contest {contest} entry {seq}: {reason}\n"));
+    }
+    text.push_str(&format!(
+        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+        "contest", "eligible", "issued", "reissued", "cast", "counted", "valid", "invalid"
+    ));
+    for t in &result.totals {
+        text.push_str(&format!(
+            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+            t.contest, t.eligible, t.issued, t.reissued, t.cast, t.counted, t.valid, t.invalid
+        ));
+    }
+    let failed = result.checks.iter().filter(|c| c.failure.is_some()).count();
+    if failed == 0 {
+        text.push_str(&format!("verify: PASS ({} checks)\n", result.checks.len()));
+    } else {
+        text.push_str(&format!(
+            "verify: FAIL ({failed} of {} checks failed)\n",
+            result.checks.len()
+        ));
+    }
+    Ok((text, failed == 0))
+}
+
+fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
+    let fingerprint = args.fingerprint.as_deref().map(parse_fingerprint).transpose()?;
+    let (report, passed) =
+        verify_report(&args.record, fingerprint, threads(args.threads), args.quiet)?;
+    write_output(None, &report)?;
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn run_tally(args: TallyArgs) -> Result<ExitCode> {
+    // The tally refuses an unverified record (DESIGN.md, protocol step 6).
+    let (report, passed) = verify_report(&args.record, None, threads(args.threads), false)?;
+    eprint!("{report}");
+    if !passed {
+        eprintln!("teller: the record does not verify; refusing to count it");
+        return Ok(ExitCode::from(1));
+    }
+    let record = read_record(&args.record)?;
+    let manifest_bytes = record
+        .files
+        .get(layout::MANIFEST)
+        .context("the record has no manifest")?;
+    let manifest = teller::core::manifest::Manifest::parse(manifest_bytes)?;
+    let contest = manifest.contest(&args.contest).with_context(|| {
+        let ids: Vec<&str> = manifest.contests().iter().map(|c| c.id()).collect();
+        format!("no contest {:?}; the contests are {}", args.contest, ids.join(", "))
+    })?;
+    let blt = record
+        .files
+        .get(&layout::blt(contest.id()))
+        .context("the record has no BLT file for the contest")?;
+    let results = record
+        .files
+        .get(&layout::results(contest.id()))
+        .context("the record has no results for the contest")?;
+    let results: serde_json::Value = serde_json::from_slice(results)?;
+    let seed = results["seed"]
+        .as_str()
+        .context("the results name no seed")?;
+    let seed = teller::core::crypto::decode_bytes(seed)?;
+    let mut election = count::parse_blt(blt)
+        .with_context(|| format!("in {}", layout::blt(contest.id())))?
+        .election;
+    for (index, candidate) in contest.count_candidates().into_iter().enumerate() {
+        election.set_attributes(count::CandidateIndex::new(index as u16), candidate.attributes);
+    }
+    let report = count::count(&election, &contest.count_options(&seed))?;
+    let text = match args.format {
+        Format::Text => count::render::text(&report),
+        Format::Json => count::render::json(&report),
+        Format::Csv => count::render::csv(&report),
+        Format::Html => count::render::html(&report),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Lets the generator's `fmt::Write` output go to a file, keeping the I/O error that `fmt::Error`

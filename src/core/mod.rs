@@ -6,3 +6,5 @@ pub mod count;
 pub mod crypto;
 pub mod log;
 pub mod manifest;
+pub mod record;
+pub mod verify;

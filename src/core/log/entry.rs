@@ -268,7 +268,7 @@ impl LogWriter {
             .map_err(|_| NoteError::Malformed {
                 reason: "the log origin is not a valid origin line",
             })?;
-        signer.sign(checkpoint.to_text().trim_end_matches('\n'))
+        signer.sign(&checkpoint.to_text())
     }
 }
 

@@ -236,6 +236,18 @@ impl NoteSigner {
         Ok(signer)
     }
 
+    /// `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>`, what [`NoteSigner::parse`] reads.
+    pub fn encode(&self) -> zeroize::Zeroizing<String> {
+        let mut raw = zeroize::Zeroizing::new(vec![ED25519]);
+        raw.extend_from_slice(&self.key.to_bytes());
+        zeroize::Zeroizing::new(format!(
+            "PRIVATE+KEY+{}+{}+{}",
+            self.verifier.name,
+            hex4(&self.verifier.id),
+            Base64::encode_string(&raw)
+        ))
+    }
+
     /// The matching verifier.
     pub fn verifier(&self) -> &NoteVerifier {
         &self.verifier
@@ -362,6 +374,7 @@ mod tests {
         let signer = NoteSigner::parse(PRIVATE).unwrap();
         assert_eq!(signer.verifier().encode(), PUBLIC);
         assert_eq!(signer.sign(TEXT).unwrap(), SIGNED);
+        assert_eq!(signer.encode().as_str(), PRIVATE);
     }
 
     #[test]

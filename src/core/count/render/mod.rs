@@ -12,6 +12,6 @@ mod words;
 
 pub use csv::csv;
 pub use html::html;
-pub use json::json;
+pub use json::{json, value as json_value};
 pub use slate::{FlowSource, SlateFlow, SlateGroup, SlateSummary, slate_summary};
 pub use text::text;

@@ -1,0 +1,251 @@
+//! The election record (docs/PROTOCOL.md §12–13): its directory layout, and the tally that turns
+//! opened ballots into the published decryptions, BLT files and canonical results.
+//!
+//! The tally is a pure function of the manifest, the ballot entries, their plaintexts and the
+//! tie-break seed. `teller simulate` (and later the server's tally) writes its output; `teller
+//! verify` runs it again on what it decrypted itself and demands the same bytes.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::core::ballot::{Invalid, Marks};
+use crate::core::count::{self, ElectionBuilder, render};
+use crate::core::crypto::{Bytes, CanonicalError, Domain, Transcript, encode, to_canonical};
+use crate::core::log::{BallotEntry, Entry};
+use crate::core::manifest::{Contest, Manifest};
+
+/// The record's files, as paths relative to its root with `/` separators.
+pub mod layout {
+    /// The manifest: its exact canonical bytes (no newline), so `sha256sum` prints the
+    /// fingerprint.
+    pub const MANIFEST: &str = "manifest.json";
+    /// The ballot log's entries, one per line.
+    pub const BALLOT_LOG: &str = "log/entries.jsonl";
+    /// Directory of the ballot log's signed checkpoints, each named `<size>.txt`.
+    pub const BALLOT_CHECKPOINTS: &str = "log/checkpoints/";
+    /// The issuance log's entries, one per line.
+    pub const ISSUANCE_LOG: &str = "issuance/entries.jsonl";
+    /// The issuance log's final signed checkpoint.
+    pub const ISSUANCE_CHECKPOINT: &str = "issuance/checkpoint.txt";
+    /// The key reveal: trustee shares and the rebuilt key.
+    pub const REVEAL: &str = "reveal.json";
+
+    /// A ballot-log checkpoint of `size` entries.
+    pub fn ballot_checkpoint(size: u64) -> String {
+        format!("{BALLOT_CHECKPOINTS}{size}.txt")
+    }
+
+    /// A contest's roster commitments.
+    pub fn roster(contest: &str) -> String {
+        format!("roster/{contest}.txt")
+    }
+
+    /// A contest's decryptions.
+    pub fn decryptions(contest: &str) -> String {
+        format!("decryptions/{contest}.jsonl")
+    }
+
+    /// A contest's counted ballots as BLT, for any other STV counter.
+    pub fn blt(contest: &str) -> String {
+        format!("blt/{contest}.blt")
+    }
+
+    /// A contest's canonical results.
+    pub fn results(contest: &str) -> String {
+        format!("results/{contest}.json")
+    }
+}
+
+/// A member's commitment in a contest's roster: `SHA-256(tag ‖ contest ‖ salt ‖ member number)`.
+/// The member and the issuer know the salt; the record shows only the commitment.
+pub fn member_commitment(contest: &str, salt: &[u8; 16], member: &str) -> [u8; 32] {
+    Transcript::new(Domain::RosterMember)
+        .field(contest.as_bytes())
+        .fixed(salt)
+        .field(member.as_bytes())
+        .hash()
+}
+
+/// A roster file: the sorted commitments, one base64url line each.
+pub fn roster_file(commitments: &BTreeSet<[u8; 32]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(commitments.len() * 44);
+    for commitment in commitments {
+        out.extend_from_slice(crate::core::crypto::encode_bytes(commitment).as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The key reveal as published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reveal {
+    /// The election secret key rebuilt from the shares.
+    pub key: Bytes<32>,
+    /// The shares used, by trustee index.
+    pub shares: Vec<RevealedShare>,
+}
+
+/// One trustee's share as published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealedShare {
+    /// The trustee's index, 1..=n.
+    pub index: i64,
+    /// The share's value.
+    pub value: Bytes<32>,
+}
+
+/// One ballot entry as the tally sees it: where it is, and what opening it gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    /// The entry's sequence number.
+    pub seq: i64,
+    /// The plaintext, or `None` if it did not open.
+    pub plaintext: Option<Vec<u8>>,
+}
+
+/// What the tally publishes for one contest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestTally {
+    /// `decryptions/<contest>.jsonl`.
+    pub decryptions: Vec<u8>,
+    /// `blt/<contest>.blt`.
+    pub blt: Vec<u8>,
+    /// `results/<contest>.json`.
+    pub results: Vec<u8>,
+    /// Ballot entries cast in the contest.
+    pub cast: usize,
+    /// Ballots counted (the last under each voting key when re-voting is allowed).
+    pub counted: usize,
+    /// Counted ballots that are invalid, with the reason.
+    pub invalid: Vec<(i64, Invalid)>,
+}
+
+/// The sequence numbers of ballot entries that some later entry replaces.
+pub fn replaced(entries: &[Entry]) -> BTreeSet<i64> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Ballot(BallotEntry {
+                replaces: Some(r), ..
+            }) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Tallies one contest: `opened` holds every ballot entry of the contest in log order;
+/// `replaced` the entries a later ballot replaced; `seed` is the final checkpoint's root hash.
+pub fn tally_contest(
+    contest: &Contest,
+    opened: &[Opened],
+    replaced: &BTreeSet<i64>,
+    seed: &[u8; 32],
+) -> Result<ContestTally, CanonicalError> {
+    let mut decryptions = Vec::new();
+    for ballot in opened {
+        let line = match &ballot.plaintext {
+            Some(plain) => json!({"seq": ballot.seq, "plaintext": crate::core::crypto::encode_bytes(plain)}),
+            None => json!({"seq": ballot.seq, "error": Invalid::DoesNotOpen.code()}),
+        };
+        decryptions.extend_from_slice(&to_canonical(&line)?);
+        decryptions.push(b'\n');
+    }
+
+    let candidates = contest.candidate_count();
+    let mut builder = ElectionBuilder::new_unnamed(contest.count_candidates());
+    let mut invalid = Vec::new();
+    let mut counted = 0;
+    let mut build_error = None;
+    for ballot in opened.iter().filter(|b| !replaced.contains(&b.seq)) {
+        counted += 1;
+        let ranking = ballot
+            .plaintext
+            .as_deref()
+            .ok_or(Invalid::DoesNotOpen)
+            .and_then(|plain| Marks::decode(plain, candidates))
+            .and_then(|marks| marks.ranking());
+        match ranking {
+            Ok(ranking) => {
+                if let Err(e) = builder.add(1, ranking.iter().map(std::slice::from_ref)) {
+                    build_error.get_or_insert(e.to_string());
+                }
+            }
+            Err(reason) => invalid.push((ballot.seq, reason)),
+        }
+    }
+    let election = builder.build(contest.draft().title.clone(), contest.seats(), None);
+    let (blt, outcome) = match election {
+        Ok(election) => {
+            let blt = count::write_blt(&election).into_bytes();
+            let outcome = match build_error {
+                Some(e) => Err(e),
+                None => count::count(&election, &contest.count_options(seed))
+                    .map_err(|e| e.to_string()),
+            };
+            (blt, outcome)
+        }
+        Err(e) => (Vec::new(), Err(e.to_string())),
+    };
+
+    let invalid_json: Vec<Value> = invalid
+        .iter()
+        .map(|(seq, reason)| json!({"seq": seq, "reason": reason.code()}))
+        .collect();
+    let mut results = json!({
+        "contest": contest.id(),
+        "method": contest.method().name(),
+        "seed": crate::core::crypto::encode_bytes(seed),
+        "cast": opened.len(),
+        "counted": counted,
+        "valid": counted - invalid.len(),
+        "invalid": invalid_json,
+    });
+    match outcome {
+        Ok(report) => results["report"] = render::json_value(&report),
+        Err(error) => results["error"] = Value::String(error),
+    }
+    let mut results = to_canonical(&results)?;
+    results.push(b'\n');
+    Ok(ContestTally {
+        decryptions,
+        blt,
+        results,
+        cast: opened.len(),
+        counted,
+        invalid,
+    })
+}
+
+/// The canonical bytes of the key reveal.
+pub fn reveal_file(reveal: &Reveal) -> Result<Vec<u8>, CanonicalError> {
+    encode(reveal)
+}
+
+/// Groups ballot entries by contest, in log order.
+pub fn ballots_by_contest<'a>(
+    manifest: &Manifest,
+    entries: &'a [Entry],
+) -> BTreeMap<String, Vec<&'a BallotEntry>> {
+    let mut by_contest: BTreeMap<String, Vec<&BallotEntry>> = manifest
+        .contests()
+        .iter()
+        .map(|c| (c.id().to_owned(), Vec::new()))
+        .collect();
+    for entry in entries {
+        if let Entry::Ballot(ballot) = entry
+            && let Some(list) = by_contest.get_mut(&ballot.contest)
+        {
+            list.push(ballot);
+        }
+    }
+    by_contest
+}
