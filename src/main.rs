@@ -406,7 +406,9 @@ impl ProgressLine {
         let new_stage = last.0 != Some(progress.stage);
         let finished = progress.done == progress.total;
         if new_stage || finished || last.1.elapsed().as_secs() >= 1 {
-            let percent = (progress.done * 100).checked_div(progress.total).unwrap_or(100);
+            let percent = (progress.done * 100)
+                .checked_div(progress.total)
+                .unwrap_or(100);
             eprintln!(
                 "teller: {}: {}/{} ({percent}%)",
                 progress.stage, progress.done, progress.total
@@ -442,7 +444,12 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
         .record
         .files
         .get(layout::BALLOT_LOG)
-        .map_or(0, |log| log.iter().filter(|&&b| b == b'\n').count().saturating_sub(2));
+        .map_or(0, |log| {
+            log.iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                .saturating_sub(2)
+        });
     println!(
         "election {} fingerprint {}",
         simulated.manifest.draft().election,
@@ -524,7 +531,9 @@ fn verify_report(
         }
     }
     for (contest, seq, reason) in &result.invalid {
-        text.push_str(&format!("invalid ballot: contest {contest} entry {seq}: {reason}\n"));
+        text.push_str(&format!(
+            "invalid ballot: contest {contest} entry {seq}: {reason}\n"
+        ));
     }
     text.push_str(&format!(
         "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
@@ -549,11 +558,19 @@ fn verify_report(
 }
 
 fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
-    let fingerprint = args.fingerprint.as_deref().map(parse_fingerprint).transpose()?;
+    let fingerprint = args
+        .fingerprint
+        .as_deref()
+        .map(parse_fingerprint)
+        .transpose()?;
     let (report, passed) =
         verify_report(&args.record, fingerprint, threads(args.threads), args.quiet)?;
     write_output(None, &report)?;
-    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run_tally(args: TallyArgs) -> Result<ExitCode> {
@@ -572,7 +589,11 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
     let manifest = teller::core::manifest::Manifest::parse(manifest_bytes)?;
     let contest = manifest.contest(&args.contest).with_context(|| {
         let ids: Vec<&str> = manifest.contests().iter().map(|c| c.id()).collect();
-        format!("no contest {:?}; the contests are {}", args.contest, ids.join(", "))
+        format!(
+            "no contest {:?}; the contests are {}",
+            args.contest,
+            ids.join(", ")
+        )
     })?;
     let blt = record
         .files
@@ -591,7 +612,10 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
         .with_context(|| format!("in {}", layout::blt(contest.id())))?
         .election;
     for (index, candidate) in contest.count_candidates().into_iter().enumerate() {
-        election.set_attributes(count::CandidateIndex::new(index as u16), candidate.attributes);
+        election.set_attributes(
+            count::CandidateIndex::new(index as u16),
+            candidate.attributes,
+        );
     }
     let report = count::count(&election, &contest.count_options(&seed))?;
     let text = match args.format {

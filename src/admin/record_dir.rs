@@ -70,8 +70,7 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
     for (path, bytes) in &record.files {
         let target = temporary.join(path);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
         fs::File::open(&target)

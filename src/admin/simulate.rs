@@ -13,7 +13,7 @@ use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
 use crate::core::ballot::Marks;
 use crate::core::crypto::{
-    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, Share, deal, encode_bytes,
+    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, SealedBallot, Share, deal,
     generate_issuer_key, reconstruct, seal, sign_blinded,
 };
 use crate::core::log::{
@@ -21,8 +21,8 @@ use crate::core::log::{
     RosterCommitment, ballot_message, leaf_hash, root,
 };
 use crate::core::manifest::{
-    CandidateDraft, ContestDraft, Keys, Manifest, ManifestDraft, MinimumDraft, Revote, Trustees,
-    Window, MANIFEST_VERSION,
+    CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, MinimumDraft,
+    Revote, Trustees, Window,
 };
 use crate::core::record::{
     Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file, roster_file,
@@ -87,10 +87,18 @@ struct Plan {
     seal_seed: [u8; 32],
 }
 
+/// A ballot the box accepted: contest index, pass, sealed ballot, voting-key signature.
+struct Cast {
+    contest: usize,
+    pass: PassJson,
+    sealed: SealedBallot,
+    signature: [u8; 64],
+}
+
 /// What one member's session produced.
 struct Session {
     issuances: Vec<(usize, bool)>,
-    ballots: Vec<(usize, PassJson, [u8; 32], Vec<u8>, [u8; 64])>,
+    ballots: Vec<Cast>,
 }
 
 fn contests() -> Vec<ContestDraft> {
@@ -327,28 +335,29 @@ fn session(manifest: &Manifest, issuer: &IssuerKeyPair, plan: &Plan) -> Result<S
         let key = pass.verify(manifest.issuer_key(), &fingerprint, id)?;
         key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
             .map_err(|_| anyhow!("the ballot box refused a ballot signature"))?;
-        session.ballots.push((
-            *contest_index,
-            PassJson::from(&pass),
-            sealed.enc,
-            sealed.ct,
+        session.ballots.push(Cast {
+            contest: *contest_index,
+            pass: PassJson::from(&pass),
+            sealed,
             signature,
-        ));
+        });
     }
     Ok(session)
 }
 
 /// Runs the whole election.
-pub fn simulate(options: &SimulateOptions, progress: &(dyn Fn(Progress) + Sync)) -> Result<Simulated> {
+pub fn simulate(
+    options: &SimulateOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Simulated> {
     ensure!(options.members > 0, "--members must be at least 1");
     ensure!(
         options.members <= 10_000_000,
         "--members must be at most 10,000,000"
     );
     let mut rng = ChaCha20Rng::from_seed(options.seed);
-    let step = |stage: &'static str, done: usize, total: usize| {
-        progress(Progress { stage, done, total })
-    };
+    let step =
+        |stage: &'static str, done: usize, total: usize| progress(Progress { stage, done, total });
 
     // Set-up: keys, shares, manifest.
     step("generating keys", 0, 1);
@@ -420,7 +429,11 @@ pub fn simulate(options: &SimulateOptions, progress: &(dyn Fn(Progress) + Sync))
     let popularity: Vec<Vec<u32>> = manifest
         .contests()
         .iter()
-        .map(|c| (0..c.candidate_count()).map(|_| rng.random_range(1..20)).collect())
+        .map(|c| {
+            (0..c.candidate_count())
+                .map(|_| rng.random_range(1..20))
+                .collect()
+        })
         .collect();
     let plans = plans(options, &members, &popularity, &mut rng);
     let voters = plans.len();
@@ -467,21 +480,27 @@ pub fn simulate(options: &SimulateOptions, progress: &(dyn Fn(Progress) + Sync))
         if batch.len() >= ISSUANCE_BATCH {
             flush(&mut batch, &mut issuance, &mut rng)?;
         }
-        for (contest, pass, enc, ct, signature) in session.ballots {
+        for Cast {
+            contest,
+            pass,
+            sealed,
+            signature,
+        } in session.ballots
+        {
             ballots.append(|seq, prev| {
                 Entry::Ballot(BallotEntry {
                     seq,
                     prev,
                     contest: manifest.contests()[contest].id().to_owned(),
                     pass,
-                    enc: enc.into(),
-                    ct: Bytes(ct),
+                    enc: sealed.enc.into(),
+                    ct: Bytes(sealed.ct),
                     signature: Bytes(signature.to_vec()),
                     replaces: None,
                 })
             })?;
             let size = ballots.entries().len();
-            if size % checkpoint_every == 0 {
+            if size.is_multiple_of(checkpoint_every) {
                 checkpoints.insert(size as u64, ballots.signed_checkpoint(&ballot_log)?);
             }
         }
@@ -537,8 +556,14 @@ pub fn simulate(options: &SimulateOptions, progress: &(dyn Fn(Progress) + Sync))
         &cast,
         options.threads,
         |b| {
-            crate::core::crypto::open(&key, &fingerprint, &b.contest, &b.pass.key.array(), &b.sealed())
-                .ok()
+            crate::core::crypto::open(
+                &key,
+                &fingerprint,
+                &b.contest,
+                &b.pass.key.array(),
+                &b.sealed(),
+            )
+            .ok()
         },
         |done| step("opening ballots", done, total),
     );
@@ -559,11 +584,14 @@ pub fn simulate(options: &SimulateOptions, progress: &(dyn Fn(Progress) + Sync))
         files.insert(layout::blt(contest.id()), tally.blt);
         files.insert(layout::results(contest.id()), tally.results);
     }
-    step("counting", manifest.contests().len(), manifest.contests().len());
+    step(
+        "counting",
+        manifest.contests().len(),
+        manifest.contests().len(),
+    );
     if files.values().any(Vec::is_empty) {
         bail!("a record file came out empty");
     }
-    let _ = encode_bytes;
     Ok(Simulated {
         record: Record { files },
         keys: SimulatedKeys {

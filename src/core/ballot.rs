@@ -201,6 +201,10 @@ mod tests {
         assert_eq!(Marks::decode(&bad, 3), Err(Invalid::Malformed));
         let mut bad = good;
         bad[4] = 4;
-        assert_eq!(Marks::decode(&bad, 3), Err(Invalid::Malformed), "mark 4 of 3");
+        assert_eq!(
+            Marks::decode(&bad, 3),
+            Err(Invalid::Malformed),
+            "mark 4 of 3"
+        );
     }
 }

@@ -443,7 +443,10 @@ impl Manifest {
 
     /// The fingerprint in lower-case hex, as printed on notices.
     pub fn fingerprint_hex(&self) -> String {
-        self.fingerprint.iter().map(|b| format!("{b:02x}")).collect()
+        self.fingerprint
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The contests in manifest order.

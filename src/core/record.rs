@@ -153,7 +153,9 @@ pub fn tally_contest(
     let mut decryptions = Vec::new();
     for ballot in opened {
         let line = match &ballot.plaintext {
-            Some(plain) => json!({"seq": ballot.seq, "plaintext": crate::core::crypto::encode_bytes(plain)}),
+            Some(plain) => {
+                json!({"seq": ballot.seq, "plaintext": crate::core::crypto::encode_bytes(plain)})
+            }
             None => json!({"seq": ballot.seq, "error": Invalid::DoesNotOpen.code()}),
         };
         decryptions.extend_from_slice(&to_canonical(&line)?);
@@ -188,8 +190,9 @@ pub fn tally_contest(
             let blt = count::write_blt(&election).into_bytes();
             let outcome = match build_error {
                 Some(e) => Err(e),
-                None => count::count(&election, &contest.count_options(seed))
-                    .map_err(|e| e.to_string()),
+                None => {
+                    count::count(&election, &contest.count_options(seed)).map_err(|e| e.to_string())
+                }
             };
             (blt, outcome)
         }

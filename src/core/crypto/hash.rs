@@ -118,8 +118,14 @@ mod tests {
 
     #[test]
     fn fields_cannot_be_shifted_between_each_other() {
-        let a = Transcript::new(Domain::Entry).field(b"ab").field(b"c").hash();
-        let b = Transcript::new(Domain::Entry).field(b"a").field(b"bc").hash();
+        let a = Transcript::new(Domain::Entry)
+            .field(b"ab")
+            .field(b"c")
+            .hash();
+        let b = Transcript::new(Domain::Entry)
+            .field(b"a")
+            .field(b"bc")
+            .hash();
         assert_ne!(a, b);
     }
 }

@@ -9,8 +9,8 @@ mod seal;
 mod share;
 
 pub use canonical::{
-    Bytes, CanonicalError, DecodeError, MAX_SAFE_INTEGER, decode, decode_bytes, encode, encode_bytes,
-    parse_canonical, to_canonical,
+    Bytes, CanonicalError, DecodeError, MAX_SAFE_INTEGER, decode, decode_bytes, encode,
+    encode_bytes, parse_canonical, to_canonical,
 };
 pub use hash::{Domain, Transcript};
 pub use pass::{

@@ -162,7 +162,10 @@ impl PassRequest {
                 &self.message,
             )
             .map_err(|_| PassError::BadSignature)?;
-        let randomizer = self.blinding.msg_randomizer.ok_or(PassError::BadSignature)?;
+        let randomizer = self
+            .blinding
+            .msg_randomizer
+            .ok_or(PassError::BadSignature)?;
         Ok(Pass {
             key: self.key.to_bytes(),
             randomizer: randomizer.0,

@@ -40,7 +40,9 @@ pub enum SealError {
     #[error("the encapsulated key is not {ENC_LEN} bytes")]
     BadEnc,
     /// The AEAD refused: wrong key, wrong election, contest or voting key, or altered bytes.
-    #[error("the sealed ballot does not open under this key for this election, contest and voting key")]
+    #[error(
+        "the sealed ballot does not open under this key for this election, contest and voting key"
+    )]
     DoesNotOpen,
 }
 

@@ -160,7 +160,9 @@ pub fn ballot_message(
     sealed: &SealedBallot,
     replaces: Option<i64>,
 ) -> Vec<u8> {
-    let replaces = replaces.map(|r| r.to_be_bytes().to_vec()).unwrap_or_default();
+    let replaces = replaces
+        .map(|r| r.to_be_bytes().to_vec())
+        .unwrap_or_default();
     Transcript::new(Domain::BallotSignature)
         .fixed(election)
         .field(contest.as_bytes())
@@ -263,11 +265,9 @@ impl LogWriter {
 
     /// The checkpoint signed by `signer`, as a signed note.
     pub fn signed_checkpoint(&self, signer: &NoteSigner) -> Result<String, NoteError> {
-        let checkpoint = self
-            .checkpoint()
-            .map_err(|_| NoteError::Malformed {
-                reason: "the log origin is not a valid origin line",
-            })?;
+        let checkpoint = self.checkpoint().map_err(|_| NoteError::Malformed {
+            reason: "the log origin is not a valid origin line",
+        })?;
         signer.sign(&checkpoint.to_text())
     }
 }

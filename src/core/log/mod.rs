@@ -10,8 +10,8 @@ pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
 };
 pub use entry::{
-    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson, RosterCommitment,
-    ballot_message, entry_hash,
+    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
+    RosterCommitment, ballot_message, entry_hash,
 };
 pub use merkle::{
     Hash, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root,

@@ -266,7 +266,10 @@ fn first_difference(found: &[u8], expected: &[u8]) -> String {
         .count()
         + 1;
     if found.len() != expected.len() && found.starts_with(expected) {
-        format!("has {} bytes after the expected end", found.len() - expected.len())
+        format!(
+            "has {} bytes after the expected end",
+            found.len() - expected.len()
+        )
     } else {
         format!("differs from line {line} on")
     }
@@ -311,7 +314,9 @@ impl<'a> Verifier<'a> {
         let fingerprint = manifest.fingerprint();
 
         // The ballot log.
-        let log_bytes = self.required(ENTRIES, layout::BALLOT_LOG).unwrap_or_default();
+        let log_bytes = self
+            .required(ENTRIES, layout::BALLOT_LOG)
+            .unwrap_or_default();
         let raw = match lines(log_bytes) {
             Ok(raw) => raw,
             Err(e) => {
@@ -336,7 +341,7 @@ impl<'a> Verifier<'a> {
         let seed = self.checkpoints(&manifest, &leaves, &entries);
 
         let eligible = self.rosters(&manifest, open.as_ref());
-        let issued = self.issuance(&manifest, &fingerprint, open.as_ref());
+        let issued = self.issuance(&manifest, &fingerprint);
         let key = self.reveal(&manifest);
 
         // Per-ballot cryptography, on all cores.
@@ -414,13 +419,18 @@ impl<'a> Verifier<'a> {
                 continue;
             }
             let Ok(tally) = tally_contest(contest, &opened, &replaced, &seed) else {
-                self.fail(RECOUNT, format!("contest {id}: the tally could not be encoded"));
+                self.fail(
+                    RECOUNT,
+                    format!("contest {id}: the tally could not be encoded"),
+                );
                 continue;
             };
             totals.counted = tally.counted;
             totals.invalid = tally.invalid.len();
             totals.valid = tally.counted - tally.invalid.len();
-            if tally.cast != tally.counted + opened.iter().filter(|o| replaced.contains(&o.seq)).count() {
+            if tally.cast
+                != tally.counted + opened.iter().filter(|o| replaced.contains(&o.seq)).count()
+            {
                 self.fail(TOTALS, format!("contest {id}: cast ≠ counted + replaced"));
             }
             self.invalid.extend(
@@ -438,7 +448,10 @@ impl<'a> Verifier<'a> {
                     Some(found) if found == expected.as_slice() => {}
                     Some(found) => {
                         let how = first_difference(found, expected);
-                        self.fail(check, format!("{path} {how}: it is not what the record gives"));
+                        self.fail(
+                            check,
+                            format!("{path} {how}: it is not what the record gives"),
+                        );
                     }
                     None => {}
                 }
@@ -513,7 +526,10 @@ impl<'a> Verifier<'a> {
                 );
             }
             if let Some(close) = closed_at {
-                self.fail(ENTRIES, format!("entry {i} follows the close entry {close}"));
+                self.fail(
+                    ENTRIES,
+                    format!("entry {i} follows the close entry {close}"),
+                );
             }
             match entry {
                 Entry::Open(o) if i == 0 => {
@@ -615,7 +631,10 @@ impl<'a> Verifier<'a> {
             if size > leaves.len() {
                 self.fail(
                     CHECKPOINT_ROOTS,
-                    format!("{path}: size {size} but the log has {} entries", leaves.len()),
+                    format!(
+                        "{path}: size {size} but the log has {} entries",
+                        leaves.len()
+                    ),
                 );
             } else if root(&leaves[..size]) != *checkpoint.root() {
                 self.fail(
@@ -629,8 +648,8 @@ impl<'a> Verifier<'a> {
         for pair in checkpoints.windows(2) {
             let (older, newer) = (&pair[0], &pair[1]);
             let new_size = (newer.size() as usize).min(leaves.len());
-            let proof = consistency_proof(&leaves[..new_size], older.size() as usize)
-                .unwrap_or_default();
+            let proof =
+                consistency_proof(&leaves[..new_size], older.size() as usize).unwrap_or_default();
             if let Err(e) = verify_consistent(older, newer, &proof) {
                 self.fail(
                     CHECKPOINT_CONSISTENCY,
@@ -649,7 +668,10 @@ impl<'a> Verifier<'a> {
         match last {
             Some(c) if c.size() as usize == leaves.len() && *c.root() == all => {
                 if !matches!(entries.last(), Some(Entry::Close(_))) {
-                    self.fail(FINAL_CHECKPOINT, "the final checkpoint does not end with a close entry");
+                    self.fail(
+                        FINAL_CHECKPOINT,
+                        "the final checkpoint does not end with a close entry",
+                    );
                 }
             }
             _ => self.fail(
@@ -673,7 +695,10 @@ impl<'a> Verifier<'a> {
                 continue;
             };
             let Some(commitment) = open.and_then(|o| o.rosters.get(contest.id())) else {
-                self.fail(ROSTERS, format!("no roster commitment for {}", contest.id()));
+                self.fail(
+                    ROSTERS,
+                    format!("no roster commitment for {}", contest.id()),
+                );
                 continue;
             };
             let members = match lines(bytes) {
@@ -691,11 +716,17 @@ impl<'a> Verifier<'a> {
                     .and_then(|t| decode_bytes(t).ok())
                     .filter(|b| b.len() == 32);
                 let Some(member) = decoded else {
-                    self.fail(ROSTERS, format!("{path} line {}: not a 32-byte commitment", i + 1));
+                    self.fail(
+                        ROSTERS,
+                        format!("{path} line {}: not a 32-byte commitment", i + 1),
+                    );
                     continue;
                 };
                 if previous.as_ref().is_some_and(|p| *p >= member) {
-                    self.fail(ROSTERS, format!("{path} line {}: not in ascending order", i + 1));
+                    self.fail(
+                        ROSTERS,
+                        format!("{path} line {}: not in ascending order", i + 1),
+                    );
                 }
                 leaves.push(leaf_hash(&member));
                 previous = Some(member);
@@ -711,7 +742,10 @@ impl<'a> Verifier<'a> {
                 );
             }
             if root(&leaves) != commitment.root.array() {
-                self.fail(ROSTERS, format!("{path}: the root is not the one the open entry commits to"));
+                self.fail(
+                    ROSTERS,
+                    format!("{path}: the root is not the one the open entry commits to"),
+                );
             }
             eligible.insert(contest.id().to_owned(), members.len());
         }
@@ -723,7 +757,6 @@ impl<'a> Verifier<'a> {
         &mut self,
         manifest: &Manifest,
         fingerprint: &[u8; 32],
-        open: Option<&OpenEntry>,
     ) -> BTreeMap<String, (usize, usize, usize)> {
         let mut issued: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
         let Some(bytes) = self.required(ISSUANCE_LOG, layout::ISSUANCE_LOG) else {
@@ -746,11 +779,14 @@ impl<'a> Verifier<'a> {
                 .and_then(|b| lines(b).ok())
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|l| std::str::from_utf8(l).ok().and_then(|t| decode_bytes(t).ok()))
+                .filter_map(|l| {
+                    std::str::from_utf8(l)
+                        .ok()
+                        .and_then(|t| decode_bytes(t).ok())
+                })
                 .collect();
             rosters.insert(contest.id().to_owned(), members);
         }
-        let _ = open;
         let mut expected = *fingerprint;
         let mut leaves = Vec::with_capacity(raw.len());
         // Per (contest, member): first issues and re-issues. Batches are shuffled, so a re-issue
@@ -761,7 +797,10 @@ impl<'a> Verifier<'a> {
             let entry = match decode::<Entry>(bytes) {
                 Ok(Entry::Issuance(entry)) => entry,
                 Ok(_) => {
-                    self.fail(ISSUANCE_LOG, format!("issuance entry {i} is not an issuance"));
+                    self.fail(
+                        ISSUANCE_LOG,
+                        format!("issuance entry {i} is not an issuance"),
+                    );
                     expected = entry_hash(bytes);
                     continue;
                 }
@@ -779,7 +818,10 @@ impl<'a> Verifier<'a> {
                 reissue,
             } = &entry;
             if *seq != i as i64 {
-                self.fail(ISSUANCE_LOG, format!("issuance line {} carries seq {seq}", i + 1));
+                self.fail(
+                    ISSUANCE_LOG,
+                    format!("issuance line {} carries seq {seq}", i + 1),
+                );
             }
             if prev.array() != expected {
                 self.fail(
@@ -789,7 +831,10 @@ impl<'a> Verifier<'a> {
             }
             expected = entry_hash(bytes);
             let Some(roster) = rosters.get(contest) else {
-                self.fail(ISSUANCE_LOG, format!("issuance entry {i}: unknown contest {contest:?}"));
+                self.fail(
+                    ISSUANCE_LOG,
+                    format!("issuance entry {i}: unknown contest {contest:?}"),
+                );
                 continue;
             };
             if !roster.contains(&member.0) {
@@ -823,27 +868,27 @@ impl<'a> Verifier<'a> {
                 );
             }
         }
-        match self.required(ISSUANCE_LOG, layout::ISSUANCE_CHECKPOINT) {
-            Some(note) => {
-                match open_note(note, std::slice::from_ref(manifest.issuance_log_key()))
-                    .map_err(|e| e.to_string())
-                    .and_then(|(text, _)| Checkpoint::parse(&text).map_err(|e| e.to_string()))
-                {
-                    Ok(c) => {
-                        if c.origin() != manifest.issuance_log_origin()
-                            || c.size() as usize != leaves.len()
-                            || *c.root() != root(&leaves)
-                        {
-                            self.fail(
-                                ISSUANCE_LOG,
-                                "the issuance checkpoint does not cover exactly the issuance entries",
-                            );
-                        }
+        if let Some(note) = self.required(ISSUANCE_LOG, layout::ISSUANCE_CHECKPOINT) {
+            let checkpoint = open_note(note, std::slice::from_ref(manifest.issuance_log_key()))
+                .map_err(|e| e.to_string())
+                .and_then(|(text, _)| Checkpoint::parse(&text).map_err(|e| e.to_string()));
+            match checkpoint {
+                Ok(c) => {
+                    if c.origin() != manifest.issuance_log_origin()
+                        || c.size() as usize != leaves.len()
+                        || *c.root() != root(&leaves)
+                    {
+                        self.fail(
+                            ISSUANCE_LOG,
+                            "the issuance checkpoint does not cover exactly the issuance entries",
+                        );
                     }
-                    Err(e) => self.fail(ISSUANCE_LOG, format!("{}: {e}", layout::ISSUANCE_CHECKPOINT)),
                 }
+                Err(e) => self.fail(
+                    ISSUANCE_LOG,
+                    format!("{}: {e}", layout::ISSUANCE_CHECKPOINT),
+                ),
             }
-            None => {}
         }
         issued
     }
@@ -864,7 +909,8 @@ impl<'a> Verifier<'a> {
             .shares
             .iter()
             .map(|s| {
-                let index = u8::try_from(s.index).map_err(|_| format!("share index {}", s.index))?;
+                let index =
+                    u8::try_from(s.index).map_err(|_| format!("share index {}", s.index))?;
                 Share::new(index, s.value.array()).map_err(|e| e.to_string())
             })
             .collect();
@@ -874,7 +920,10 @@ impl<'a> Verifier<'a> {
         }) {
             Ok(rebuilt) => {
                 if rebuilt != key {
-                    self.fail(ELECTION_KEY, "the key rebuilt from the shares is not the revealed key");
+                    self.fail(
+                        ELECTION_KEY,
+                        "the key rebuilt from the shares is not the revealed key",
+                    );
                 }
             }
             Err(e) => self.fail(KEY_SHARES, e),
@@ -915,7 +964,10 @@ impl<'a> Verifier<'a> {
                     for b in list.iter().filter(|b| b.replaces.is_some()) {
                         self.fail(
                             ONE_BALLOT_PER_PASS,
-                            format!("entry {} replaces another, but re-voting is forbidden", b.seq),
+                            format!(
+                                "entry {} replaces another, but re-voting is forbidden",
+                                b.seq
+                            ),
                         );
                     }
                 }
@@ -979,14 +1031,21 @@ fn check_ballot(
         .map_err(|e| e.to_string());
     let sealed = ballot.sealed();
     let voting_key = ballot.pass.key.array();
-    let message = ballot_message(&fingerprint, &ballot.contest, &voting_key, &sealed, ballot.replaces);
+    let message = ballot_message(
+        &fingerprint,
+        &ballot.contest,
+        &voting_key,
+        &sealed,
+        ballot.replaces,
+    );
     let signature = VerifyingKey::from_bytes(&voting_key)
         .map_err(|_| "the voting key is not a valid Ed25519 key".to_owned())
         .and_then(|vk| {
             vk.verify_strict(&message, &Signature::from_bytes(&ballot.signature.array()))
                 .map_err(|_| "the voting-key signature does not verify".to_owned())
         });
-    let plaintext = key.and_then(|key| open(key, &fingerprint, &ballot.contest, &voting_key, &sealed).ok());
+    let plaintext =
+        key.and_then(|key| open(key, &fingerprint, &ballot.contest, &voting_key, &sealed).ok());
     BallotCheck {
         pass,
         signature,
