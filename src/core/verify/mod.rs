@@ -336,6 +336,18 @@ impl<'a> Verifier<'a> {
             |done| self.progress("reading entries", done, total),
         );
         let (entries, open) = self.entries(&manifest, &raw, &decoded);
+        if let Some(first) = decoded.first().and_then(|l| l.entry.as_ref())
+            && first.prev() != fingerprint
+        {
+            self.fail(
+                MANIFEST,
+                format!(
+                    "the ballot log is anchored to another manifest (fingerprint {}), not this one ({})",
+                    hex(&first.prev()),
+                    manifest.fingerprint_hex()
+                ),
+            );
+        }
         self.hash_chain(&fingerprint, &decoded);
         let leaves: Vec<Hash> = decoded.iter().map(|l| l.leaf).collect();
         let seed = self.checkpoints(&manifest, &leaves, &entries);

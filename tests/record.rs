@@ -1,0 +1,181 @@
+//! The election record end to end, through the real `teller` binary: `teller simulate` writes a
+//! record of 2,000 members, `teller verify` passes it, and every contest's BLT file recounts with
+//! `teller count` to the published winners.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn teller() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_teller"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("teller-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn simulate(members: usize, seed: &str, out: &Path) {
+    let status = teller()
+        .args([
+            "simulate",
+            "--members",
+            &members.to_string(),
+            "--seed",
+            seed,
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .expect("running teller simulate");
+    assert!(
+        status.status.success(),
+        "teller simulate failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn verify_passes_a_fresh_simulated_record_of_2000_members() {
+    let record = scratch("2000");
+    simulate(2000, "record-test", &record);
+
+    let output = teller()
+        .args(["verify", "--quiet"])
+        .arg(&record)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for check in teller::core::verify::CHECKS {
+        assert!(
+            stdout.lines().any(|l| l == format!("PASS {check}")),
+            "no PASS line for {check}:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("verify: PASS"));
+    // Totals: a header and one row per contest, with the invalid ballots listed by entry.
+    for contest in ["nec", "youth", "wales", "disabled"] {
+        assert!(stdout.lines().any(|l| l.starts_with(contest)), "{stdout}");
+    }
+    assert!(
+        stdout.contains("invalid ballot: contest nec entry"),
+        "{stdout}"
+    );
+
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
+    for contest in manifest["contests"].as_array().unwrap() {
+        recounts_to_the_published_winners(&record, contest);
+    }
+    std::fs::remove_dir_all(&record).unwrap();
+}
+
+/// Recounts `blt/<contest>.blt` with `teller count` as any scrutineer would (method, seats,
+/// constraint and candidate genders from the manifest, seed from the results) and compares the
+/// winners with `results/<contest>.json`.
+fn recounts_to_the_published_winners(record: &Path, contest: &Value) {
+    let id = contest["id"].as_str().unwrap();
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(record.join(format!("results/{id}.json"))).unwrap())
+            .unwrap();
+    let published = &results["report"]["elected"];
+    assert!(
+        published.as_array().is_some_and(|a| !a.is_empty()),
+        "{id}: {results}"
+    );
+    let seed = teller::core::crypto::decode_bytes(results["seed"].as_str().unwrap()).unwrap();
+    let seed: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let attributes = record.with_extension(format!("{id}.csv"));
+    let mut csv = String::from("name,gender,slate\n");
+    for c in contest["candidates"].as_array().unwrap() {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            c["name"].as_str().unwrap(),
+            c["gender"].as_str().unwrap(),
+            c["slate"].as_str().unwrap()
+        ));
+    }
+    std::fs::write(&attributes, csv).unwrap();
+    let mut command = teller();
+    command
+        .arg("count")
+        .arg(record.join(format!("blt/{id}.blt")))
+        .args(["--method", contest["method"].as_str().unwrap()])
+        .args(["--seed", &seed, "--format", "json", "--attributes"])
+        .arg(&attributes);
+    if let Some(minimum) = contest.get("minimum") {
+        command.args([
+            "--minimum",
+            &format!(
+                "{}={}:{}",
+                minimum["attribute"].as_str().unwrap(),
+                minimum["value"].as_str().unwrap(),
+                minimum["seats"]
+            ),
+        ]);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{id}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let recount: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(&recount["elected"], published, "contest {id}");
+    std::fs::remove_file(attributes).unwrap();
+}
+
+#[test]
+fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
+    use teller::admin::{SimulateOptions, simulate};
+    let options = |threads| SimulateOptions {
+        members: 150,
+        seed: [7; 32],
+        threads,
+        everyone_votes_everywhere: false,
+    };
+    let one = simulate(&options(1), &|_| {}).unwrap().record;
+    let two = simulate(&options(2), &|_| {}).unwrap().record;
+    assert_eq!(one, two);
+    let other = simulate(
+        &SimulateOptions {
+            seed: [8; 32],
+            ..options(2)
+        },
+        &|_| {},
+    )
+    .unwrap()
+    .record;
+    assert_ne!(one.files["manifest.json"], other.files["manifest.json"]);
+}
+
+#[test]
+fn tally_counts_a_verified_record_and_refuses_a_tampered_one() {
+    let record = scratch("tally");
+    simulate(120, "tally-test", &record);
+    let output = teller()
+        .args(["tally", "--contest", "nec"])
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("elected"));
+
+    let results = record.join("results/youth.json");
+    let mut bytes = std::fs::read(&results).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&results, bytes).unwrap();
+    let output = teller()
+        .args(["tally", "--contest", "nec"])
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "nothing counted");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to count"));
+    std::fs::remove_dir_all(&record).unwrap();
+}

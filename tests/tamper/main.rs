@@ -1,0 +1,538 @@
+//! The tamper suite: each kind of tampering with an election record makes `teller verify` fail
+//! and name the failing check.
+//!
+//! One record is simulated from a fixed seed (the same seed always gives the same bytes; see
+//! `simulate_is_deterministic_in_its_seed_whatever_the_threads`). Where a tampering would also
+//! break the hash chain and the checkpoints, the test re-seals the log with the ballot box's own
+//! key, as a dishonest operator could, to show that the targeted check still catches it.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use ed25519_dalek::Signer as _;
+use rand::SeedableRng as _;
+use rand::rngs::ChaCha20Rng;
+use teller::admin::{SimulateOptions, Simulated, simulate};
+use teller::core::ballot::Marks;
+use teller::core::crypto::{
+    Bytes, IssuerKeyPair, PassSecret, decode, encode, encode_bytes, generate_issuer_key, seal,
+    sign_blinded,
+};
+use teller::core::log::{
+    BallotEntry, Checkpoint, Entry, LogWriter, PassJson, ballot_message, leaf_hash, root,
+};
+use teller::core::record::{Reveal, layout};
+use teller::core::verify::{
+    self, BALLOT_SIGNATURES, BALLOTS_ISSUANCES_ELIGIBLE, CHECKPOINT_CONSISTENCY, CHECKPOINT_ROOTS,
+    CHECKPOINT_SIGNATURES, DECRYPTIONS, ELECTION_KEY, ENTRIES, FINAL_CHECKPOINT, HASH_CHAIN,
+    ISSUANCE_LOG, KEY_SHARES, MANIFEST, ONE_BALLOT_PER_PASS, PASS_SIGNATURES, RECORD_FILES,
+    RECOUNT, Record, Verification, VerifyOptions,
+};
+
+static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
+    simulate(
+        &SimulateOptions {
+            members: 300,
+            seed: [42; 32],
+            threads: 2,
+            everyone_votes_everywhere: false,
+        },
+        &|_| {},
+    )
+    .expect("simulating the fixture election")
+});
+
+fn record() -> Record {
+    ELECTION.record.clone()
+}
+
+fn check(record: &Record) -> Verification {
+    verify::verify(
+        record,
+        &VerifyOptions {
+            threads: 2,
+            fingerprint: None,
+            progress: &|_| {},
+        },
+    )
+}
+
+#[track_caller]
+fn assert_fails(record: &Record, failing: &str) -> Verification {
+    let result = check(record);
+    assert!(!result.passed(), "verification passed");
+    assert!(
+        result.failure(failing).is_some(),
+        "{failing} did not fail; failures: {:?}",
+        result
+            .checks
+            .iter()
+            .filter(|c| c.failure.is_some())
+            .collect::<Vec<_>>()
+    );
+    result
+}
+
+#[track_caller]
+fn assert_passes_check(result: &Verification, name: &str) {
+    assert_eq!(result.failure(name), None, "{name} failed");
+}
+
+fn entries(record: &Record) -> Vec<Vec<u8>> {
+    record.files[layout::BALLOT_LOG]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn set_entries(record: &mut Record, lines: &[Vec<u8>]) {
+    let mut out = Vec::new();
+    for line in lines {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    record.files.insert(layout::BALLOT_LOG.into(), out);
+}
+
+/// Rewrites the ballot log's sequence numbers, hash chain and checkpoints (one final checkpoint)
+/// with the ballot box's key, as an operator who controls the box could.
+fn reseal(record: &mut Record, mut lines: Vec<Entry>) {
+    let manifest = &ELECTION.manifest;
+    let mut log = LogWriter::new(manifest.ballot_log_origin(), manifest.fingerprint());
+    for entry in lines.drain(..) {
+        log.append(|seq, prev| match entry {
+            Entry::Open(mut e) => {
+                (e.seq, e.prev) = (seq, prev);
+                Entry::Open(e)
+            }
+            Entry::Ballot(mut e) => {
+                (e.seq, e.prev) = (seq, prev);
+                Entry::Ballot(e)
+            }
+            Entry::Close(mut e) => {
+                (e.seq, e.prev) = (seq, prev);
+                Entry::Close(e)
+            }
+            Entry::Issuance(e) => Entry::Issuance(e),
+        })
+        .unwrap();
+    }
+    set_entries(record, log.entries());
+    record
+        .files
+        .retain(|path, _| !path.starts_with(layout::BALLOT_CHECKPOINTS));
+    let note = log.signed_checkpoint(&ELECTION.keys.ballot_log).unwrap();
+    record.files.insert(
+        layout::ballot_checkpoint(log.entries().len() as u64),
+        note.into_bytes(),
+    );
+}
+
+fn decoded(record: &Record) -> Vec<Entry> {
+    entries(record)
+        .iter()
+        .map(|l| Entry::decode(l).unwrap())
+        .collect()
+}
+
+fn first_ballot(entries: &[Entry]) -> (usize, BallotEntry) {
+    entries
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| match e {
+            Entry::Ballot(b) => Some((i, b.clone())),
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// A well-formed ballot for contest `nec` under a pass from `issuer` (the real one or another).
+fn forged_ballot(issuer: &IssuerKeyPair, secret: [u8; 16], ranking: &[usize]) -> BallotEntry {
+    let manifest = &ELECTION.manifest;
+    let fingerprint = manifest.fingerprint();
+    let secret = PassSecret::from_bytes(secret);
+    let request = secret.blind(&issuer.pk, &fingerprint, "nec").unwrap();
+    let blind = sign_blinded(&issuer.sk, request.blinded_message()).unwrap();
+    let pass = request.finalize(&issuer.pk, &blind).unwrap();
+    let plaintext = Marks::from_ranking(12, ranking).encode();
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    let sealed = seal(
+        &manifest.election_key(),
+        &fingerprint,
+        "nec",
+        &pass.key,
+        &plaintext,
+        &mut rng,
+    )
+    .unwrap();
+    let message = ballot_message(&fingerprint, "nec", &pass.key, &sealed, None);
+    let signature = secret.voting_key(&fingerprint, "nec").sign(&message);
+    BallotEntry {
+        seq: 0,
+        prev: [0; 32].into(),
+        contest: "nec".into(),
+        pass: PassJson::from(&pass),
+        enc: sealed.enc.into(),
+        ct: Bytes(sealed.ct),
+        signature: Bytes(signature.to_bytes().to_vec()),
+        replaces: None,
+    }
+}
+
+fn insert_before_close(entries: &mut Vec<Entry>, ballot: BallotEntry) {
+    let close = entries.len() - 1;
+    entries.insert(close, Entry::Ballot(ballot));
+}
+
+#[test]
+fn the_untouched_record_verifies_and_every_file_is_covered_by_a_check() {
+    let result = check(&record());
+    assert!(result.passed(), "{:?}", result.checks);
+    let files: BTreeSet<String> = record().files.keys().cloned().collect();
+    assert_eq!(result.files_read, files);
+}
+
+#[test]
+fn dropping_an_entry_breaks_the_chain() {
+    let mut record = record();
+    let mut lines = entries(&record);
+    lines.remove(5);
+    set_entries(&mut record, &lines);
+    assert_fails(&record, HASH_CHAIN);
+    assert_fails(&record, ENTRIES);
+    assert_fails(&record, CHECKPOINT_ROOTS);
+}
+
+#[test]
+fn reordering_two_entries_breaks_the_chain() {
+    let mut record = record();
+    let mut lines = entries(&record);
+    lines.swap(3, 4);
+    set_entries(&mut record, &lines);
+    assert_fails(&record, HASH_CHAIN);
+    assert_fails(&record, ENTRIES);
+}
+
+#[test]
+fn flipping_a_byte_anywhere_in_any_file_fails() {
+    let original = record();
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    for (path, bytes) in &original.files {
+        let mut positions = vec![0, bytes.len() / 2, bytes.len() - 1];
+        positions.extend((0..4).map(|_| rand::RngExt::random_range(&mut rng, 0..bytes.len())));
+        for at in positions {
+            for mask in [0x01, 0x80] {
+                let mut record = original.clone();
+                record.files.get_mut(path).unwrap()[at] ^= mask;
+                let result = check(&record);
+                assert!(
+                    !result.passed(),
+                    "flipping {mask:#04x} at byte {at} of {path} went unnoticed"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_duplicated_ballot_is_caught_even_when_the_log_is_resealed() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let (_, ballot) = first_ballot(&entries);
+    insert_before_close(&mut entries, ballot);
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, ONE_BALLOT_PER_PASS);
+    assert_passes_check(&result, HASH_CHAIN);
+    assert_passes_check(&result, CHECKPOINT_ROOTS);
+    assert_passes_check(&result, PASS_SIGNATURES);
+}
+
+#[test]
+fn a_pass_signed_by_another_key_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let other = generate_issuer_key(&mut ChaCha20Rng::from_seed([9; 32])).unwrap();
+    insert_before_close(&mut entries, forged_ballot(&other, [1; 16], &[0, 1]));
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, PASS_SIGNATURES);
+    assert_passes_check(&result, HASH_CHAIN);
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+}
+
+#[test]
+fn a_pass_used_twice_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let issuer = &ELECTION.keys.issuer;
+    insert_before_close(&mut entries, forged_ballot(issuer, [2; 16], &[0, 1]));
+    insert_before_close(&mut entries, forged_ballot(issuer, [2; 16], &[3, 2]));
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, ONE_BALLOT_PER_PASS);
+    assert_passes_check(&result, PASS_SIGNATURES);
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+}
+
+#[test]
+fn more_voting_keys_than_passes_issued_is_caught() {
+    // An issuer minting passes beyond the issuance log: more voting keys cast than passes issued
+    // in a contest.
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let totals = check(&record).totals;
+    let nec = totals.iter().find(|t| t.contest == "nec").unwrap();
+    for i in 0..=(nec.issued - nec.cast) {
+        let mut secret = [7u8; 16];
+        secret[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        insert_before_close(
+            &mut entries,
+            forged_ballot(&ELECTION.keys.issuer, secret, &[0]),
+        );
+    }
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, BALLOTS_ISSUANCES_ELIGIBLE);
+    assert_passes_check(&result, PASS_SIGNATURES);
+    assert_passes_check(&result, ONE_BALLOT_PER_PASS);
+}
+
+#[test]
+fn a_ballot_added_after_close_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    entries.push(Entry::Ballot(forged_ballot(
+        &ELECTION.keys.issuer,
+        [4; 16],
+        &[5],
+    )));
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, ENTRIES);
+    assert_fails(&record, FINAL_CHECKPOINT);
+    assert_passes_check(&result, HASH_CHAIN);
+}
+
+#[test]
+fn a_ballot_with_a_bad_voting_key_signature_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let (at, mut ballot) = first_ballot(&entries);
+    ballot.signature.0[10] ^= 1;
+    entries[at] = Entry::Ballot(ballot);
+    reseal(&mut record, entries);
+    assert_fails(&record, BALLOT_SIGNATURES);
+}
+
+#[test]
+fn a_checkpoint_that_forks_the_log_is_caught() {
+    let mut record = record();
+    let lines = entries(&record);
+    // A validly signed checkpoint of 10 entries whose tenth entry is not the log's.
+    let mut leaves: Vec<_> = lines[..10].iter().map(|l| leaf_hash(l)).collect();
+    leaves[9] = leaf_hash(b"another history");
+    let fork = Checkpoint::new(&ELECTION.manifest.ballot_log_origin(), 10, root(&leaves)).unwrap();
+    let note = ELECTION.keys.ballot_log.sign(&fork.to_text()).unwrap();
+    record
+        .files
+        .insert(layout::ballot_checkpoint(10), note.into_bytes());
+    let result = assert_fails(&record, CHECKPOINT_CONSISTENCY);
+    assert_fails(&record, CHECKPOINT_ROOTS);
+    assert_passes_check(&result, CHECKPOINT_SIGNATURES);
+}
+
+#[test]
+fn a_checkpoint_signed_by_another_key_is_caught() {
+    let mut record = record();
+    let path = record
+        .files
+        .keys()
+        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
+        .unwrap()
+        .clone();
+    let text = String::from_utf8(record.files[&path].clone()).unwrap();
+    let body = &text[..text.find("\n\n").unwrap() + 1];
+    let impostor = teller::core::log::NoteSigner::from_seed("teller-ballot-box", &[5; 32]).unwrap();
+    record
+        .files
+        .insert(path, impostor.sign(body).unwrap().into_bytes());
+    assert_fails(&record, CHECKPOINT_SIGNATURES);
+}
+
+fn reveal(record: &Record) -> Reveal {
+    decode(&record.files[layout::REVEAL]).unwrap()
+}
+
+#[test]
+fn a_wrong_trustee_share_is_caught() {
+    let mut record = record();
+    let mut published = reveal(&record);
+    // Trustee 2 hands in trustee 3's share.
+    published.shares[1].value = ELECTION.keys.shares[2].value().into();
+    record
+        .files
+        .insert(layout::REVEAL.into(), encode(&published).unwrap());
+    assert_fails(&record, KEY_SHARES);
+}
+
+#[test]
+fn t_minus_one_shares_cannot_reveal_the_key() {
+    let mut record = record();
+    let mut published = reveal(&record);
+    published.shares.pop();
+    record
+        .files
+        .insert(layout::REVEAL.into(), encode(&published).unwrap());
+    let result = assert_fails(&record, KEY_SHARES);
+    assert!(result.failure(KEY_SHARES).unwrap().contains("threshold"));
+}
+
+#[test]
+fn a_revealed_key_that_is_not_the_election_key_is_caught() {
+    let mut record = record();
+    let mut published = reveal(&record);
+    published.key.0[3] ^= 1;
+    record
+        .files
+        .insert(layout::REVEAL.into(), encode(&published).unwrap());
+    assert_fails(&record, ELECTION_KEY);
+}
+
+#[test]
+fn an_altered_decryption_is_caught() {
+    let mut record = record();
+    let path = layout::decryptions("nec");
+    let text = String::from_utf8(record.files[&path].clone()).unwrap();
+    let first = text.lines().next().unwrap();
+    let value: serde_json::Value = serde_json::from_str(first).unwrap();
+    let other = Marks::from_ranking(12, &[11, 10, 9]).encode();
+    let altered = serde_json::json!({"seq": value["seq"], "plaintext": encode_bytes(&other)});
+    let altered = String::from_utf8(teller::core::crypto::to_canonical(&altered).unwrap()).unwrap();
+    record
+        .files
+        .insert(path, text.replacen(first, &altered, 1).into_bytes());
+    let result = assert_fails(&record, DECRYPTIONS);
+    assert_passes_check(&result, RECOUNT);
+}
+
+#[test]
+fn an_altered_result_is_caught() {
+    let mut record = record();
+    let path = layout::results("nec");
+    let mut value: serde_json::Value = serde_json::from_slice(&record.files[&path]).unwrap();
+    let elected = value["report"]["elected"].as_array_mut().unwrap();
+    elected.swap(0, 1);
+    let mut bytes = teller::core::crypto::to_canonical(&value).unwrap();
+    bytes.push(b'\n');
+    record.files.insert(path, bytes);
+    let result = assert_fails(&record, RECOUNT);
+    assert!(
+        result
+            .failure(RECOUNT)
+            .unwrap()
+            .contains("results/nec.json")
+    );
+}
+
+#[test]
+fn a_swapped_manifest_is_caught() {
+    let other = simulate(
+        &SimulateOptions {
+            members: 20,
+            seed: [43; 32],
+            threads: 1,
+            everyone_votes_everywhere: false,
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let mut record = record();
+    record.files.insert(
+        layout::MANIFEST.into(),
+        other.record.files[layout::MANIFEST].clone(),
+    );
+    let result = assert_fails(&record, MANIFEST);
+    assert!(
+        result
+            .failure(MANIFEST)
+            .unwrap()
+            .contains("anchored to another manifest"),
+        "{:?}",
+        result.failure(MANIFEST)
+    );
+    // And with the fingerprint from the notices, the swap is named directly.
+    let result = verify::verify(
+        &record,
+        &VerifyOptions {
+            threads: 1,
+            fingerprint: Some(ELECTION.manifest.fingerprint()),
+            progress: &|_| {},
+        },
+    );
+    assert!(result.failure(MANIFEST).unwrap().contains("not the"));
+}
+
+#[test]
+fn a_dropped_issuance_is_caught() {
+    let mut record = record();
+    let text = String::from_utf8(record.files[layout::ISSUANCE_LOG].clone()).unwrap();
+    let kept: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    record
+        .files
+        .insert(layout::ISSUANCE_LOG.into(), kept.into_bytes());
+    assert_fails(&record, ISSUANCE_LOG);
+}
+
+#[test]
+fn an_extra_or_missing_file_is_caught() {
+    let mut record = record();
+    record
+        .files
+        .insert("notes/readme.txt".into(), b"trust us\n".to_vec());
+    let result = assert_fails(&record, RECORD_FILES);
+    assert!(
+        result
+            .failure(RECORD_FILES)
+            .unwrap()
+            .contains("notes/readme.txt")
+    );
+
+    let mut record = self::record();
+    record.files.remove(&layout::blt("youth"));
+    assert_fails(&record, RECORD_FILES);
+}
+
+#[test]
+fn teller_verify_exits_1_and_prints_the_failing_check() {
+    let dir = std::env::temp_dir().join(format!("teller-tamper-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut record = record();
+    let mut published = reveal(&record);
+    published.shares[0].value = ELECTION.keys.shares[2].value().into();
+    record
+        .files
+        .insert(layout::REVEAL.into(), encode(&published).unwrap());
+    teller::admin::write_record(&dir, &record).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
+        .args(["verify", "--quiet"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("FAIL key-shares: share 1 does not match")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verify: FAIL"));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
+        .args(["verify", "/nonexistent/record"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "a record that cannot be read"
+    );
+}
