@@ -1,0 +1,301 @@
+//! Known-answer tests: the published RFC 9474 and RFC 9180 vectors run through the crates and
+//! types Teller uses, and Teller's own vectors (`tests/vectors/teller.json`) for every layer of
+//! the protocol, so an independent implementation (or the browser booth) can check itself.
+//!
+//! `TELLER_WRITE_VECTORS=1 cargo test --release --test vectors` rewrites `teller.json` from the
+//! code; without it the test compares. See tests/vectors/README.md.
+
+use std::convert::Infallible;
+
+use blind_rsa_signatures::{BlindMessage, BlindingResult, MessageRandomizer, Secret, Signature};
+use hpke::{Deserializable as _, Serializable as _};
+use serde_json::{Value, json};
+
+use teller::core::ballot::Marks;
+use teller::core::crypto::{
+    Domain, ElectionSecretKey, IssuerPublicKey, IssuerSecretKey, PassSecret, SealedBallot, Share,
+    Transcript, encode_bytes, pass_message, reconstruct, seal_info,
+};
+use teller::core::log::{
+    CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, RosterCommitment,
+    ballot_message, entry_hash,
+};
+use teller::core::record::member_commitment;
+
+fn vectors(name: &str) -> Value {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+fn hex(value: &Value) -> Vec<u8> {
+    let text = value.as_str().unwrap();
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An RNG that replays a vector's randomness, then refuses to go on.
+struct Replay(Vec<u8>);
+
+impl rand::TryRng for Replay {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        assert!(dest.len() <= self.0.len(), "the vector's randomness ran out");
+        let rest = self.0.split_off(dest.len());
+        dest.copy_from_slice(&self.0);
+        self.0 = rest;
+        Ok(())
+    }
+}
+
+impl rand::TryCryptoRng for Replay {}
+
+#[test]
+fn rfc_9474_rsabssa_sha384_pss_randomized() {
+    let v = vectors("rfc9474.json");
+    let public = IssuerPublicKey::from_der(&hex(&v["derived_public_spki_der"])).unwrap();
+    let secret = IssuerSecretKey::from_der(&hex(&v["derived_private_pkcs8_der"])).unwrap();
+    let msg = hex(&v["msg"]);
+    let prefix: [u8; 32] = hex(&v["msg_prefix"]).try_into().unwrap();
+
+    // [issuer] BlindSign is deterministic RSA: blinded_msg^d mod n.
+    let blind_sig = secret.blind_sign(hex(&v["blinded_msg"])).unwrap();
+    assert_eq!(blind_sig.0, hex(&v["blind_sig"]));
+    // [booth] Finalize with the vector's inverse gives the published signature.
+    let blinding = BlindingResult {
+        blind_message: BlindMessage(hex(&v["blinded_msg"])),
+        secret: Secret(hex(&v["inv"])),
+        msg_randomizer: Some(MessageRandomizer(prefix)),
+    };
+    let sig = public.finalize(&blind_sig, &blinding, &msg).unwrap();
+    assert_eq!(sig.0, hex(&v["sig"]));
+    // [ballot box] Verify, and the negatives: flipped bit, wrong prefix, wrong message.
+    public
+        .verify(&Signature(hex(&v["sig"])), Some(MessageRandomizer(prefix)), &msg)
+        .unwrap();
+    let mut flipped = hex(&v["sig"]);
+    flipped[7] ^= 1;
+    assert!(
+        public
+            .verify(&Signature(flipped), Some(MessageRandomizer(prefix)), &msg)
+            .is_err()
+    );
+    let mut other_prefix = prefix;
+    other_prefix[0] ^= 1;
+    assert!(
+        public
+            .verify(
+                &Signature(hex(&v["sig"])),
+                Some(MessageRandomizer(other_prefix)),
+                &msg
+            )
+            .is_err()
+    );
+    assert!(
+        public
+            .verify(
+                &Signature(hex(&v["sig"])),
+                Some(MessageRandomizer(prefix)),
+                b"another message"
+            )
+            .is_err()
+    );
+    assert!(
+        public
+            .verify(&Signature(hex(&v["sig"])), None, &msg)
+            .is_err(),
+        "the randomized variant needs its prefix"
+    );
+}
+
+#[test]
+fn rfc_9180_x25519_hkdf_sha256_aes_128_gcm_base() {
+    type Kem = hpke::kem::X25519HkdfSha256;
+    let v = vectors("rfc9180.json");
+    // Our key type derives the published public key from the published secret.
+    let secret = ElectionSecretKey::from_bytes(hex(&v["skRm"]).try_into().unwrap());
+    assert_eq!(secret.public_key().unwrap().to_bytes().to_vec(), hex(&v["pkRm"]));
+
+    let first = &v["encryptions"][0];
+    let public = <Kem as hpke::Kem>::PublicKey::from_bytes(&hex(&v["pkRm"])).unwrap();
+    let mut rng = Replay(hex(&v["ikmE"]));
+    let (enc, ct) = hpke::single_shot_seal_with_rng::<hpke::aead::AesGcm128, hpke::kdf::HkdfSha256, Kem>(
+        &hpke::OpModeS::Base,
+        &public,
+        &hex(&v["info"]),
+        &hex(&first["pt"]),
+        &hex(&first["aad"]),
+        &mut rng,
+    )
+    .unwrap();
+    assert_eq!(enc.to_bytes().to_vec(), hex(&v["enc"]));
+    assert_eq!(ct, hex(&first["ct"]));
+
+    let private = <Kem as hpke::Kem>::PrivateKey::from_bytes(&hex(&v["skRm"])).unwrap();
+    let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(&hex(&v["enc"])).unwrap();
+    let open = |ct: &[u8], aad: &[u8]| {
+        hpke::single_shot_open::<hpke::aead::AesGcm128, hpke::kdf::HkdfSha256, Kem>(
+            &hpke::OpModeR::Base,
+            &private,
+            &encapped,
+            &hex(&v["info"]),
+            ct,
+            aad,
+        )
+    };
+    assert_eq!(open(&hex(&first["ct"]), &hex(&first["aad"])).unwrap(), hex(&first["pt"]));
+    let mut flipped = hex(&first["ct"]);
+    flipped[0] ^= 1;
+    assert!(open(&flipped, &hex(&first["aad"])).is_err());
+    assert!(open(&hex(&first["ct"]), b"Count-1").is_err());
+}
+
+/// Every Teller-specific value, computed from fixed inputs.
+fn teller_vectors() -> Value {
+    let fingerprint = [0x11u8; 32];
+    let secret = PassSecret::from_bytes(*b"0123456789abcdef");
+    let voting_key = secret.voting_key(&fingerprint, "nec").verifying_key();
+    let marks = Marks::from_ranking(4, &[2, 0, 3]);
+    let sealed = SealedBallot {
+        enc: [0x22; 32],
+        ct: vec![0x33; 11 + 16],
+    };
+    let election_secret = ElectionSecretKey::from_bytes([0x44; 32]);
+    let share = |index: u8, value: u8| {
+        let mut bytes = [0u8; 32];
+        bytes[0] = value;
+        Share::new(index, bytes).unwrap()
+    };
+    // f(x) = 7 + 5x: shares 12, 17, 22; any two rebuild 7.
+    let shares = [share(1, 12), share(2, 17), share(3, 22)];
+    let commitments: Vec<[u8; 32]> = shares.iter().map(Share::commitment).collect();
+    let rebuilt = reconstruct(&shares[1..], &commitments, 2).unwrap();
+
+    let mut log = LogWriter::new("teller/ballots/example".into(), fingerprint);
+    log.append(|seq, prev| {
+        Entry::Open(OpenEntry {
+            seq,
+            prev,
+            rosters: [(
+                "nec".to_owned(),
+                RosterCommitment {
+                    eligible: 2,
+                    root: [0x55; 32].into(),
+                },
+            )]
+            .into(),
+        })
+    })
+    .unwrap();
+    log.append(|seq, prev| Entry::Close(CloseEntry { seq, prev }))
+        .unwrap();
+    let issuance = Entry::Issuance(IssuanceEntry {
+        seq: 0,
+        prev: fingerprint.into(),
+        contest: "nec".into(),
+        member: member_commitment("nec", &[0x66; 16], "M0000001").into(),
+        reissue: false,
+    })
+    .encode()
+    .unwrap();
+    let signer = NoteSigner::from_seed("teller-ballot-box", &[0x77; 32]).unwrap();
+
+    let tags: serde_json::Map<String, Value> = Domain::ALL
+        .iter()
+        .map(|d| (d.tag().to_owned(), json!(to_hex(&Transcript::new(*d).hash()))))
+        .collect();
+    json!({
+        "comment": "Generated by tests/vectors.rs from the fixed inputs written there; see README.md",
+        "domain_tag_hashes": tags,
+        "pass": {
+            "fingerprint": to_hex(&fingerprint),
+            "contest": "nec",
+            "secret": to_hex(&secret.to_bytes()),
+            "voting_key": to_hex(voting_key.as_bytes()),
+            "message": to_hex(&pass_message(&fingerprint, "nec", &voting_key)),
+        },
+        "ballot": {
+            "candidates": 4,
+            "ranking": [2, 0, 3],
+            "plaintext": to_hex(&marks.encode()),
+            "seal_info": to_hex(&seal_info(&fingerprint, "nec")),
+            "sealed_enc": to_hex(&sealed.enc),
+            "sealed_ct": to_hex(&sealed.ct),
+            "signed_message": to_hex(&ballot_message(&fingerprint, "nec", voting_key.as_bytes(), &sealed, None)),
+            "signed_message_replacing_7": to_hex(&ballot_message(&fingerprint, "nec", voting_key.as_bytes(), &sealed, Some(7))),
+        },
+        "roster": {
+            "contest": "nec",
+            "salt": to_hex(&[0x66; 16]),
+            "member": "M0000001",
+            "commitment": to_hex(&member_commitment("nec", &[0x66; 16], "M0000001")),
+        },
+        "entries": {
+            "open": String::from_utf8(log.entries()[0].clone()).unwrap(),
+            "open_hash": to_hex(&entry_hash(&log.entries()[0])),
+            "close": String::from_utf8(log.entries()[1].clone()).unwrap(),
+            "issuance": String::from_utf8(issuance).unwrap(),
+            "checkpoint": log.signed_checkpoint(&signer).unwrap(),
+            "checkpoint_key": signer.verifier().encode(),
+        },
+        "election_key": {
+            "secret": to_hex(&election_secret.to_bytes()),
+            "public": to_hex(&election_secret.public_key().unwrap().to_bytes()),
+        },
+        "shares": {
+            "threshold": 2,
+            "shares": shares.iter().map(|s| json!({"index": s.index(), "value": to_hex(&s.value())})).collect::<Vec<_>>(),
+            "commitments": commitments.iter().map(|c| to_hex(c)).collect::<Vec<_>>(),
+            "rebuilt_from_2_and_3": to_hex(&rebuilt.to_bytes()),
+        },
+        "base64url_of_voting_key": encode_bytes(voting_key.as_bytes()),
+    })
+}
+
+#[test]
+fn teller_vectors_match_the_committed_file() {
+    let computed = teller_vectors();
+    let path = format!("{}/tests/vectors/teller.json", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("TELLER_WRITE_VECTORS").is_some() {
+        let mut text = serde_json::to_string_pretty(&computed).unwrap();
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+    }
+    let committed = vectors("teller.json");
+    assert_eq!(computed, committed, "run with TELLER_WRITE_VECTORS=1 only for a deliberate protocol change");
+}
+
+#[test]
+fn teller_vectors_check_against_independent_arithmetic() {
+    // Values a reader can check by hand or with a one-line script, independent of our code.
+    let v = vectors("teller.json");
+    // Plaintext: version 1, 4 candidates, marks 2, 0, 1, 3 (ranking [2, 0, 3]).
+    assert_eq!(v["ballot"]["plaintext"], "0100040002000000010003");
+    // Shares of f(x) = 7 + 5x rebuild 7.
+    assert_eq!(
+        v["shares"]["rebuilt_from_2_and_3"],
+        "0700000000000000000000000000000000000000000000000000000000000000"
+    );
+    // Pass message layout: tag, NUL, fingerprint, u32 length 3, "nec", 32-byte key.
+    let message = hex(&v["pass"]["message"]);
+    let tag = b"teller/pass/message/v1\0";
+    assert_eq!(&message[..tag.len()], tag);
+    assert_eq!(&message[tag.len()..tag.len() + 32], &[0x11; 32]);
+    assert_eq!(&message[tag.len() + 32..tag.len() + 39], b"\0\0\0\x03nec");
+    assert_eq!(message.len(), tag.len() + 32 + 7 + 32);
+}
