@@ -12,7 +12,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use sha2::{Digest as _, Sha256};
 
-use teller::admin::{SimulateOptions, Simulated, read_record, simulate, write_record};
+use teller::admin::{
+    SimulateOptions, Simulated, bench_verify, read_record, simulate, write_record,
+};
 use teller::core::record::layout;
 use teller::core::verify::{Progress, VerifyOptions, verify};
 
@@ -46,6 +48,25 @@ enum Command {
     Verify(VerifyArgs),
     /// Verify an election record and, only if every check passes, count one contest from it.
     Tally(TallyArgs),
+    /// Benchmarks (docs/BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Time `teller verify` on a record against the floor: the per-ballot primitive costs
+    /// measured here, times the ballots, divided by the cores.
+    Verify {
+        /// The election record directory.
+        record: PathBuf,
+        /// Ballots sampled to measure each primitive.
+        #[arg(long, default_value_t = 5000)]
+        sample: usize,
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -191,6 +212,11 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_simulate(args),
         Command::Verify(args) => run_verify(args),
         Command::Tally(args) => run_tally(args),
+        Command::Bench(BenchCommand::Verify {
+            record,
+            sample,
+            threads: requested,
+        }) => run_bench_verify(&record, sample, threads(requested)),
     };
     match result {
         Ok(code) => code,
@@ -571,6 +597,40 @@ fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn run_bench_verify(record: &Path, sample: usize, threads: usize) -> Result<ExitCode> {
+    let (files, read) = {
+        let start = Instant::now();
+        (read_record(record)?, start.elapsed())
+    };
+    let bench = bench_verify(&files, threads, sample)?;
+    println!(
+        "record {}: {} ballots, read in {:.2} s",
+        record.display(),
+        bench.ballots,
+        read.as_secs_f64()
+    );
+    println!(
+        "per-ballot cost, one thread, mean of {} ballots:",
+        bench.sample
+    );
+    for (name, cost) in &bench.per_ballot {
+        println!("  {name:<24} {:>8.1} µs", cost.as_secs_f64() * 1e6);
+    }
+    println!(
+        "floor (sum x ballots): {:.2} s; / {} cores: {:.2} s",
+        bench.floor.as_secs_f64(),
+        bench.threads,
+        bench.floor.as_secs_f64() / bench.threads as f64
+    );
+    println!(
+        "teller verify wall time: {:.2} s ({}); ratio to floor/cores: {:.2} (target <= 1.25)",
+        bench.wall.as_secs_f64(),
+        if bench.passed { "PASS" } else { "FAIL" },
+        bench.ratio()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_tally(args: TallyArgs) -> Result<ExitCode> {

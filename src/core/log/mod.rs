@@ -5,6 +5,7 @@ mod checkpoint;
 mod entry;
 mod merkle;
 mod note;
+mod proof;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
@@ -21,3 +22,4 @@ pub use note::{
     MAX_NOTE_BYTES, MAX_SIGNATURES, NoteError, NoteSignature, NoteSigner, NoteVerifier, key_id,
     open_note, parse_note,
 };
+pub use proof::{ConsistencyProof, InclusionProof, MAX_PROOF_HASHES, ProofDecodeError};
