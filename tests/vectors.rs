@@ -9,6 +9,7 @@ use std::convert::Infallible;
 
 use blind_rsa_signatures::{BlindMessage, BlindingResult, MessageRandomizer, Secret, Signature};
 use hpke::{Deserializable as _, Serializable as _};
+use rand::SeedableRng as _;
 use serde_json::{Value, json};
 
 use teller::core::ballot::Marks;
@@ -20,7 +21,11 @@ use teller::core::log::{
     CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, RosterCommitment,
     ballot_message, entry_hash,
 };
-use teller::core::record::member_commitment;
+use teller::core::manifest::{
+    CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Revote,
+    Trustees, Window,
+};
+use teller::core::record::{Opened, member_commitment, tally_contest};
 
 fn vectors(name: &str) -> Value {
     let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -229,6 +234,64 @@ fn teller_vectors() -> Value {
     .unwrap();
     let signer = NoteSigner::from_seed("teller-ballot-box", &[0x77; 32]).unwrap();
 
+    // A one-contest manifest (the issuer key generated from a fixed seed; rsa is pinned in
+    // Cargo.lock) and the tally of three ballots, one of them invalid.
+    let issuer = teller::core::crypto::generate_issuer_key(
+        &mut rand::rngs::ChaCha20Rng::from_seed([0x88; 32]),
+    )
+    .unwrap();
+    let manifest = Manifest::new(ManifestDraft {
+        version: MANIFEST_VERSION,
+        election: "example".into(),
+        title: "Example".into(),
+        window: Window {
+            opens: "2026-11-01T09:00:00Z".into(),
+            closes: "2026-11-21T17:00:00Z".into(),
+        },
+        revote: Revote::Forbidden,
+        contests: vec![ContestDraft {
+            id: "chair".into(),
+            title: "Chair".into(),
+            seats: 1,
+            method: "irv".into(),
+            candidates: ["Ada", "Bo", "Cy"]
+                .map(|name| CandidateDraft {
+                    name: name.into(),
+                    gender: None,
+                    slate: None,
+                })
+                .to_vec(),
+            minimum: None,
+        }],
+        keys: Keys {
+            issuer: teller::core::crypto::Bytes(issuer.pk.to_der().unwrap()),
+            issuance_log: signer.verifier().encode(),
+            ballot_log: signer.verifier().encode(),
+            election: election_secret.public_key().unwrap().to_bytes().into(),
+        },
+        trustees: Trustees {
+            threshold: 2,
+            commitments: commitments.iter().map(|c| (*c).into()).collect(),
+        },
+    })
+    .unwrap();
+    let opened = [
+        (1, Marks::from_ranking(3, &[1, 0])),
+        (2, Marks::from_ranking(3, &[1])),
+        (3, Marks::from_marks(vec![1, 1, 0])),
+    ]
+    .map(|(seq, marks)| Opened {
+        seq,
+        plaintext: Some(marks.encode()),
+    });
+    let tally = tally_contest(
+        &manifest.contests()[0],
+        &opened,
+        &Default::default(),
+        &[0x99; 32],
+    )
+    .unwrap();
+
     let tags: serde_json::Map<String, Value> = Domain::ALL
         .iter()
         .map(|d| {
@@ -283,6 +346,16 @@ fn teller_vectors() -> Value {
             "rebuilt_from_2_and_3": to_hex(&rebuilt.to_bytes()),
         },
         "base64url_of_voting_key": encode_bytes(voting_key.as_bytes()),
+        "manifest": {
+            "bytes": String::from_utf8(manifest.bytes().to_vec()).unwrap(),
+            "fingerprint": manifest.fingerprint_hex(),
+        },
+        "tally": {
+            "seed": to_hex(&[0x99; 32]),
+            "decryptions": String::from_utf8(tally.decryptions).unwrap(),
+            "blt": String::from_utf8(tally.blt).unwrap(),
+            "results": String::from_utf8(tally.results).unwrap(),
+        },
     })
 }
 
@@ -308,6 +381,22 @@ fn teller_vectors_check_against_independent_arithmetic() {
     let v = vectors("teller.json");
     // Plaintext: version 1, 4 candidates, marks 2, 0, 1, 3 (ranking [2, 0, 3]).
     assert_eq!(v["ballot"]["plaintext"], "0100040002000000010003");
+    // The fingerprint is the plain SHA-256 of the manifest's bytes (checked here with sha2 alone).
+    let bytes = v["manifest"]["bytes"].as_str().unwrap().as_bytes();
+    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
+    assert_eq!(v["manifest"]["fingerprint"], to_hex(&digest));
+    // The tally: Bo has two first preferences of two valid ballots; entry 3 has two 1s.
+    let results: Value = serde_json::from_str(v["tally"]["results"].as_str().unwrap()).unwrap();
+    assert_eq!(results["report"]["elected"], json!(["Bo"]));
+    assert_eq!(
+        results["invalid"],
+        json!([{"reason": "first-preference-not-unique", "seq": 3}])
+    );
+    // The BLT file, written by hand from the two valid ballots (Bo, Ada) and (Bo).
+    assert_eq!(
+        v["tally"]["blt"],
+        "3 1\n1 2 1 0\n1 2 0\n0\n\"Ada\"\n\"Bo\"\n\"Cy\"\n\"Chair\"\n"
+    );
     // Shares of f(x) = 7 + 5x rebuild 7.
     assert_eq!(
         v["shares"]["rebuilt_from_2_and_3"],
