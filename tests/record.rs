@@ -179,3 +179,32 @@ fn tally_counts_a_verified_record_and_refuses_a_tampered_one() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to count"));
     std::fs::remove_dir_all(&record).unwrap();
 }
+
+#[test]
+fn the_committed_fixture_record_still_verifies_and_regenerates_byte_for_byte() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/record");
+    let output = teller()
+        .args(["verify", "--quiet"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let again = scratch("fixture");
+    simulate(40, "fixture", &again);
+    let committed = teller::admin::read_record(&fixture).unwrap();
+    let regenerated = teller::admin::read_record(&again).unwrap();
+    for (path, bytes) in &committed.files {
+        assert_eq!(
+            regenerated.files.get(path),
+            Some(bytes),
+            "{path} is no longer written the same way (see tests/data/README.md)"
+        );
+    }
+    assert_eq!(committed.files.len(), regenerated.files.len());
+    std::fs::remove_dir_all(&again).unwrap();
+}
