@@ -15,6 +15,7 @@ use sha2::{Digest as _, Sha256};
 use teller::admin::{
     SimulateOptions, Simulated, bench_verify, read_record, simulate, write_record,
 };
+use teller::core::manifest::Revote;
 use teller::core::record::layout;
 use teller::core::verify::{Progress, VerifyOptions, verify};
 
@@ -89,9 +90,19 @@ struct SimulateArgs {
     /// verification benchmark).
     #[arg(long)]
     everyone_votes_everywhere: bool,
+    /// The re-voting policy: `forbidden` (one ballot per pass) or `last` (some members vote
+    /// again; the last ballot under a voting key counts).
+    #[arg(long, value_enum, default_value = "forbidden")]
+    revote: RevoteArg,
     /// Threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RevoteArg {
+    Forbidden,
+    Last,
 }
 
 #[derive(clap::Args)]
@@ -458,6 +469,10 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
         seed,
         threads: threads(args.threads),
         everyone_votes_everywhere: args.everyone_votes_everywhere,
+        revote: match args.revote {
+            RevoteArg::Forbidden => Revote::Forbidden,
+            RevoteArg::Last => Revote::Last,
+        },
     };
     let progress = ProgressLine::new(false);
     let started = Instant::now();

@@ -42,6 +42,9 @@ pub struct SimulateOptions {
     /// Make every member eligible for every contest and vote in each (the verification
     /// benchmark's "N ballots × 4 contests").
     pub everyone_votes_everywhere: bool,
+    /// The re-voting policy. Under [`Revote::Last`], some members vote again in one contest
+    /// after everyone else, and the later ballot names the one it replaces.
+    pub revote: Revote,
 }
 
 /// The secret keys of a simulated election, for tests that forge or re-sign.
@@ -84,6 +87,8 @@ struct Plan {
     lost_secret: Option<PassSecret>,
     /// Per contest the member may vote in: the marks, or `None` to abstain.
     ballots: Vec<(usize, Option<Marks>)>,
+    /// Under re-voting policy `last`: a second ranking for the first contest voted in.
+    revote: Option<Marks>,
     seal_seed: [u8; 32],
 }
 
@@ -265,7 +270,7 @@ fn plans(
         }
         let secret = PassSecret::random(rng);
         let lost_secret = (!everyone && chance(rng, 3)).then(|| PassSecret::random(rng));
-        let ballots = member
+        let ballots: Vec<(usize, Option<Marks>)> = member
             .eligible
             .iter()
             .enumerate()
@@ -278,6 +283,15 @@ fn plans(
                 )
             })
             .collect();
+        // Drawn only under `last`, so records under `forbidden` do not change with this option.
+        let revote = if options.revote == Revote::Last && chance(rng, 50) {
+            ballots
+                .iter()
+                .find(|(_, marks)| marks.is_some())
+                .map(|(contest, _)| marks(rng, &popularity[*contest], everyone))
+        } else {
+            None
+        };
         let mut seal_seed = [0u8; 32];
         rng.fill_bytes(&mut seal_seed);
         plans.push(Plan {
@@ -285,6 +299,7 @@ fn plans(
             secret,
             lost_secret,
             ballots,
+            revote,
             seal_seed,
         });
     }
@@ -376,7 +391,7 @@ pub fn simulate(
             opens: "2026-11-01T09:00:00Z".into(),
             closes: "2026-11-21T17:00:00Z".into(),
         },
-        revote: Revote::Forbidden,
+        revote: options.revote,
         contests: contests(),
         keys: Keys {
             issuer: Bytes(issuer.pk.to_der().map_err(|e| anyhow!("{e}"))?),
@@ -472,7 +487,9 @@ pub fn simulate(
         }
         Ok(())
     };
-    for (plan, session) in plans.iter().zip(sessions) {
+    // Each member's first ballot, for re-votes: where it is and its pass.
+    let mut first_ballot: BTreeMap<usize, (usize, i64, PassJson)> = BTreeMap::new();
+    for (p, (plan, session)) in plans.iter().zip(sessions).enumerate() {
         let session = session?;
         for (contest, reissue) in session.issuances {
             batch.push((contest, commitments[contest][plan.member], reissue));
@@ -487,6 +504,9 @@ pub fn simulate(
             signature,
         } in session.ballots
         {
+            first_ballot
+                .entry(p)
+                .or_insert((contest, ballots.next_seq(), pass.clone()));
             ballots.append(|seq, prev| {
                 Entry::Ballot(BallotEntry {
                     seq,
@@ -506,6 +526,44 @@ pub fn simulate(
         }
     }
     flush(&mut batch, &mut issuance, &mut rng)?;
+    for (p, plan) in plans.iter().enumerate() {
+        let (Some(marks), Some((contest, replaces, pass))) = (&plan.revote, first_ballot.get(&p))
+        else {
+            continue;
+        };
+        // [booth] the member votes again under the same pass, naming the ballot it replaces.
+        let id = manifest.contests()[*contest].id();
+        let mut seed = plan.seal_seed;
+        seed[0] ^= 0xff;
+        let sealed = seal(
+            &manifest.election_key(),
+            &fingerprint,
+            id,
+            &pass.key.array(),
+            &marks.encode(),
+            &mut ChaCha20Rng::from_seed(seed),
+        )?;
+        let message = ballot_message(
+            &fingerprint,
+            id,
+            &pass.key.array(),
+            &sealed,
+            Some(*replaces),
+        );
+        let signature = plan.secret.voting_key(&fingerprint, id).sign(&message);
+        ballots.append(|seq, prev| {
+            Entry::Ballot(BallotEntry {
+                seq,
+                prev,
+                contest: id.to_owned(),
+                pass: pass.clone(),
+                enc: sealed.enc.into(),
+                ct: Bytes(sealed.ct),
+                signature: Bytes(signature.to_bytes().to_vec()),
+                replaces: Some(*replaces),
+            })
+        })?;
+    }
     ballots.append(|seq, prev| Entry::Close(CloseEntry { seq, prev }))?;
     let final_root = *ballots.checkpoint()?.root();
     checkpoints.insert(

@@ -36,6 +36,7 @@ static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
             seed: [42; 32],
             threads: 2,
             everyone_votes_everywhere: false,
+            revote: teller::core::manifest::Revote::Forbidden,
         },
         &|_| {},
     )
@@ -97,8 +98,12 @@ fn set_entries(record: &mut Record, lines: &[Vec<u8>]) {
 
 /// Rewrites the ballot log's sequence numbers, hash chain and checkpoints (one final checkpoint)
 /// with the ballot box's key, as an operator who controls the box could.
-fn reseal(record: &mut Record, mut lines: Vec<Entry>) {
-    let manifest = &ELECTION.manifest;
+fn reseal(record: &mut Record, lines: Vec<Entry>) {
+    reseal_for(&ELECTION, record, lines);
+}
+
+fn reseal_for(election: &Simulated, record: &mut Record, mut lines: Vec<Entry>) {
+    let manifest = &election.manifest;
     let mut log = LogWriter::new(manifest.ballot_log_origin(), manifest.fingerprint());
     for entry in lines.drain(..) {
         log.append(|seq, prev| match entry {
@@ -122,7 +127,7 @@ fn reseal(record: &mut Record, mut lines: Vec<Entry>) {
     record
         .files
         .retain(|path, _| !path.starts_with(layout::BALLOT_CHECKPOINTS));
-    let note = log.signed_checkpoint(&ELECTION.keys.ballot_log).unwrap();
+    let note = log.signed_checkpoint(&election.keys.ballot_log).unwrap();
     record.files.insert(
         layout::ballot_checkpoint(log.entries().len() as u64),
         note.into_bytes(),
@@ -149,7 +154,18 @@ fn first_ballot(entries: &[Entry]) -> (usize, BallotEntry) {
 
 /// A well-formed ballot for contest `nec` under a pass from `issuer` (the real one or another).
 fn forged_ballot(issuer: &IssuerKeyPair, secret: [u8; 16], ranking: &[usize]) -> BallotEntry {
-    let manifest = &ELECTION.manifest;
+    forged_ballot_for(&ELECTION, issuer, secret, ranking, None)
+}
+
+/// Like [`forged_ballot`], in `election`, optionally naming the entry it replaces.
+fn forged_ballot_for(
+    election: &Simulated,
+    issuer: &IssuerKeyPair,
+    secret: [u8; 16],
+    ranking: &[usize],
+    replaces: Option<i64>,
+) -> BallotEntry {
+    let manifest = &election.manifest;
     let fingerprint = manifest.fingerprint();
     let secret = PassSecret::from_bytes(secret);
     let request = secret.blind(&issuer.pk, &fingerprint, "nec").unwrap();
@@ -166,7 +182,7 @@ fn forged_ballot(issuer: &IssuerKeyPair, secret: [u8; 16], ranking: &[usize]) ->
         &mut rng,
     )
     .unwrap();
-    let message = ballot_message(&fingerprint, "nec", &pass.key, &sealed, None);
+    let message = ballot_message(&fingerprint, "nec", &pass.key, &sealed, replaces);
     let signature = secret.voting_key(&fingerprint, "nec").sign(&message);
     BallotEntry {
         seq: 0,
@@ -176,7 +192,7 @@ fn forged_ballot(issuer: &IssuerKeyPair, secret: [u8; 16], ranking: &[usize]) ->
         enc: sealed.enc.into(),
         ct: Bytes(sealed.ct),
         signature: Bytes(signature.to_bytes().to_vec()),
-        replaces: None,
+        replaces,
     }
 }
 
@@ -439,6 +455,7 @@ fn a_swapped_manifest_is_caught() {
             seed: [43; 32],
             threads: 1,
             everyone_votes_everywhere: false,
+            revote: teller::core::manifest::Revote::Forbidden,
         },
         &|_| {},
     )
@@ -535,4 +552,81 @@ fn teller_verify_exits_1_and_prints_the_failing_check() {
         Some(2),
         "a record that cannot be read"
     );
+}
+
+static REVOTING: LazyLock<Simulated> = LazyLock::new(|| {
+    simulate(
+        &SimulateOptions {
+            members: 200,
+            seed: [44; 32],
+            threads: 2,
+            everyone_votes_everywhere: false,
+            revote: teller::core::manifest::Revote::Last,
+        },
+        &|_| {},
+    )
+    .expect("simulating the re-voting election")
+});
+
+#[test]
+fn under_revote_last_only_the_last_ballot_per_voting_key_counts() {
+    let record = REVOTING.record.clone();
+    let result = check(&record);
+    assert!(result.passed(), "{:?}", result.checks);
+    let entries = decoded(&record);
+    let mut replaced_somewhere = 0;
+    for totals in &result.totals {
+        let replacing = entries
+            .iter()
+            .filter(|e| {
+                matches!(e, Entry::Ballot(b) if b.contest == totals.contest && b.replaces.is_some())
+            })
+            .count();
+        assert_eq!(
+            totals.cast - totals.counted,
+            replacing,
+            "{}",
+            totals.contest
+        );
+        replaced_somewhere += replacing;
+    }
+    assert!(replaced_somewhere > 0, "the fixture has re-votes");
+}
+
+#[test]
+fn a_revote_naming_the_wrong_ballot_is_caught() {
+    let mut record = REVOTING.record.clone();
+    let mut entries = decoded(&record);
+    let issuer = &REVOTING.keys.issuer;
+    let close = entries.len() - 1;
+    let first_seq = close as i64;
+    insert_before_close(
+        &mut entries,
+        forged_ballot_for(&REVOTING, issuer, [5; 16], &[0], None),
+    );
+    // Validly signed by the voting key, but names entry 1 instead of its own first ballot.
+    insert_before_close(
+        &mut entries,
+        forged_ballot_for(&REVOTING, issuer, [5; 16], &[1], Some(1)),
+    );
+    reseal_for(&REVOTING, &mut record, entries);
+    let result = assert_fails(&record, ONE_BALLOT_PER_PASS);
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+
+    // Naming its own first ballot, the same pair is accepted.
+    let mut record = REVOTING.record.clone();
+    let mut entries = decoded(&record);
+    insert_before_close(
+        &mut entries,
+        forged_ballot_for(&REVOTING, issuer, [5; 16], &[0], None),
+    );
+    insert_before_close(
+        &mut entries,
+        forged_ballot_for(&REVOTING, issuer, [5; 16], &[1], Some(first_seq)),
+    );
+    reseal_for(&REVOTING, &mut record, entries);
+    let result = check(&record);
+    assert_passes_check(&result, ONE_BALLOT_PER_PASS);
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+    assert_passes_check(&result, ENTRIES);
 }
