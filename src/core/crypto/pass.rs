@@ -65,6 +65,15 @@ pub fn generate_issuer_key(rng: &mut impl rand::CryptoRng) -> Result<IssuerKeyPa
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct PassSecret([u8; 16]);
 
+/// Constant time.
+impl PartialEq for PassSecret {
+    fn eq(&self, other: &Self) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+impl Eq for PassSecret {}
+
 impl fmt::Debug for PassSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PassSecret(redacted)")

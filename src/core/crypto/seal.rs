@@ -64,8 +64,17 @@ impl ElectionPublicKey {
 
 /// The election's secret key: 32 bytes, an X25519 scalar (clamped when used, RFC 7748 §5).
 /// Exists only at the key reveal, reconstructed from trustee shares. Redacted, zeroized.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct ElectionSecretKey([u8; 32]);
+
+/// Constant time, so comparing a rebuilt key with the revealed one leaks nothing by its timing.
+impl PartialEq for ElectionSecretKey {
+    fn eq(&self, other: &Self) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+impl Eq for ElectionSecretKey {}
 
 impl fmt::Debug for ElectionSecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

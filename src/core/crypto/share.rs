@@ -70,11 +70,21 @@ pub enum ShareError {
 
 /// One trustee's share: its index (1..=n) and the value of the sharing polynomial there.
 /// Redacted in `Debug`, zeroized on drop.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Share {
     index: u8,
     value: [u8; 32],
 }
+
+/// Constant time in the share's value.
+impl PartialEq for Share {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && bool::from(subtle::ConstantTimeEq::ct_eq(&self.value[..], &other.value[..]))
+    }
+}
+
+impl Eq for Share {}
 
 impl fmt::Debug for Share {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
