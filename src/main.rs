@@ -17,6 +17,7 @@ use teller::admin::{
 };
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
+use teller::core::register::split_csv_line;
 use teller::core::verify::{Progress, VerifyOptions, verify};
 
 use teller::core::count::{
@@ -311,27 +312,6 @@ fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Splits one CSV line (RFC 4180 quoting; no embedded newlines).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, in_quotes) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => in_quotes = !in_quotes,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
 }
 
 fn run_count(args: CountArgs) -> Result<ExitCode> {

@@ -7,4 +7,5 @@ pub mod crypto;
 pub mod log;
 pub mod manifest;
 pub mod record;
+pub mod register;
 pub mod verify;

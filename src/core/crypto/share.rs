@@ -80,7 +80,10 @@ pub struct Share {
 impl PartialEq for Share {
     fn eq(&self, other: &Self) -> bool {
         self.index == other.index
-            && bool::from(subtle::ConstantTimeEq::ct_eq(&self.value[..], &other.value[..]))
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                &self.value[..],
+                &other.value[..],
+            ))
     }
 }
 

@@ -1,0 +1,512 @@
+//! The register (DESIGN.md, "Eligibility"): members as a membership office exports them, and the
+//! per-contest rules that decide who may vote where. Groundwork for `teller register import`
+//! (issue "The ballot server"): parsing is all-or-nothing and reports every bad row by line and
+//! column; eligibility is a pure function of a member's row and the contest's rule.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A calendar date (proleptic Gregorian), written `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl Date {
+    /// The date, if it exists.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Self { year, month, day })
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u16> {
+            let part = text.get(range)?;
+            part.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| part.parse().ok())?
+        };
+        Self::new(
+            number(0..4)?,
+            u8::try_from(number(5..7)?).ok()?,
+            u8::try_from(number(8..10)?).ok()?,
+        )
+    }
+
+    /// Whole years from `self` (a birth date) to `on`.
+    pub fn age_on(self, on: Date) -> u16 {
+        let years = on.year.saturating_sub(self.year);
+        if (on.month, on.day) < (self.month, self.day) {
+            years.saturating_sub(1)
+        } else {
+            years
+        }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One member as the register records them. Names and addresses are not kept: eligibility does
+/// not need them, and what is not stored cannot leak.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The membership number, unique in the register.
+    pub number: String,
+    /// When they joined.
+    pub joined: Date,
+    /// In good standing (not suspended).
+    pub good_standing: bool,
+    /// Behind with their dues.
+    pub in_arrears: bool,
+    /// Date of birth.
+    pub born: Date,
+    /// Region of their address, as the register spells it (e.g. `Wales`).
+    pub region: String,
+    /// Self-declared disability.
+    pub disability: bool,
+}
+
+/// A register: members by membership number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Register {
+    members: BTreeMap<String, Member>,
+}
+
+/// The columns a register export must have (any order, any case; other columns are ignored).
+pub const COLUMNS: [&str; 7] = [
+    "member_number",
+    "joined",
+    "good_standing",
+    "arrears",
+    "date_of_birth",
+    "region",
+    "disability",
+];
+
+/// One problem in a register file: line (1-based, the header is line 1), column and what to fix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {problem}")]
+pub struct RowError {
+    /// The line.
+    pub line: usize,
+    /// The column's name.
+    pub column: String,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+/// Splits one CSV line (RFC 4180 quoting; no embedded newlines).
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => in_quotes = !in_quotes,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" => Some(true),
+        "no" | "n" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+impl Register {
+    /// Parses a register export. All or nothing: every bad row is reported, and one bad row
+    /// means no register.
+    pub fn parse(text: &str) -> Result<Self, Vec<RowError>> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let Some((_, header)) = lines.next() else {
+            return Err(vec![RowError {
+                line: 1,
+                column: String::new(),
+                problem: "the file is empty; expected a header line".into(),
+            }]);
+        };
+        let header: Vec<String> = split_csv_line(header.trim_start_matches('\u{feff}'))
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
+        let mut at = [0usize; 7];
+        let mut errors = Vec::new();
+        for (slot, name) in at.iter_mut().zip(COLUMNS) {
+            match header.iter().position(|c| c == name) {
+                Some(i) => *slot = i,
+                None => errors.push(RowError {
+                    line: 1,
+                    column: name.into(),
+                    problem: format!(
+                        "the header has no {name} column (needed: {})",
+                        COLUMNS.join(", ")
+                    ),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut members = BTreeMap::new();
+        for (index, line) in lines {
+            let line_number = index + 1;
+            let fields = split_csv_line(line);
+            let field = |i: usize| fields.get(at[i]).map(|s| s.trim()).unwrap_or("");
+            let mut bad = |column: usize, problem: String| {
+                errors.push(RowError {
+                    line: line_number,
+                    column: COLUMNS[column].into(),
+                    problem,
+                })
+            };
+            let number = field(0).to_owned();
+            if number.is_empty() {
+                bad(0, "the membership number is empty".into());
+            }
+            let date = |i: usize, bad: &mut dyn FnMut(usize, String)| {
+                Date::parse(field(i)).or_else(|| {
+                    bad(i, format!("{:?} is not a date YYYY-MM-DD", field(i)));
+                    None
+                })
+            };
+            let joined = date(1, &mut bad);
+            let born = date(4, &mut bad);
+            let flag = |i: usize, bad: &mut dyn FnMut(usize, String)| {
+                yes_no(field(i)).or_else(|| {
+                    bad(i, format!("{:?} is not yes or no", field(i)));
+                    None
+                })
+            };
+            let good_standing = flag(2, &mut bad);
+            let in_arrears = flag(3, &mut bad);
+            let disability = flag(6, &mut bad);
+            let (Some(joined), Some(born), Some(good_standing), Some(in_arrears), Some(disability)) =
+                (joined, born, good_standing, in_arrears, disability)
+            else {
+                continue;
+            };
+            if number.is_empty() {
+                continue;
+            }
+            let member = Member {
+                number: number.clone(),
+                joined,
+                good_standing,
+                in_arrears,
+                born,
+                region: field(5).to_owned(),
+                disability,
+            };
+            if members.insert(number.clone(), member).is_some() {
+                errors.push(RowError {
+                    line: line_number,
+                    column: COLUMNS[0].into(),
+                    problem: format!("membership number {number} appears twice"),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self { members })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The members in membership-number order.
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        self.members.values()
+    }
+
+    /// The member with this number.
+    pub fn member(&self, number: &str) -> Option<&Member> {
+        self.members.get(number)
+    }
+
+    /// What changed from `self` (an earlier import) to `newer`: shown before a re-import is
+    /// accepted.
+    pub fn diff(&self, newer: &Register) -> RegisterDiff {
+        let mut diff = RegisterDiff::default();
+        for (number, member) in &newer.members {
+            match self.members.get(number) {
+                None => diff.added.push(number.clone()),
+                Some(old) if old != member => diff.changed.push(number.clone()),
+                Some(_) => {}
+            }
+        }
+        diff.removed = self
+            .members
+            .keys()
+            .filter(|n| !newer.members.contains_key(*n))
+            .cloned()
+            .collect();
+        diff
+    }
+}
+
+/// Members added, removed and changed between two imports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegisterDiff {
+    /// New membership numbers.
+    pub added: Vec<String>,
+    /// Numbers no longer in the register.
+    pub removed: Vec<String>,
+    /// Numbers whose row changed.
+    pub changed: Vec<String>,
+}
+
+/// A contest's eligibility rule, applied when the register is frozen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EligibilityRule {
+    /// Members must have joined before this date.
+    pub freeze: Date,
+    /// Members in arrears may not vote (usual in party ballots).
+    pub exclude_arrears: bool,
+    /// Only members younger than this on the freeze date (a youth post: 27).
+    pub under_age: Option<u16>,
+    /// Only members in this region (compared ignoring case).
+    pub region: Option<String>,
+    /// Only members who declared a disability.
+    pub disability: bool,
+}
+
+impl EligibilityRule {
+    /// Whether `member` may vote in the contest. A member not in good standing never may.
+    pub fn admits(&self, member: &Member) -> bool {
+        member.good_standing
+            && member.joined < self.freeze
+            && !(self.exclude_arrears && member.in_arrears)
+            && self
+                .under_age
+                .is_none_or(|limit| member.born.age_on(self.freeze) < limit)
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|r| r.eq_ignore_ascii_case(&member.region))
+            && (!self.disability || member.disability)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "member_number,name,joined,good_standing,arrears,date_of_birth,region,disability";
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    fn member() -> Member {
+        Member {
+            number: "M1".into(),
+            joined: date("2020-01-01"),
+            good_standing: true,
+            in_arrears: false,
+            born: date("2000-06-15"),
+            region: "Wales".into(),
+            disability: false,
+        }
+    }
+
+    fn rule() -> EligibilityRule {
+        EligibilityRule {
+            freeze: date("2026-06-15"),
+            exclude_arrears: true,
+            under_age: None,
+            region: None,
+            disability: false,
+        }
+    }
+
+    #[test]
+    fn dates_exist_or_are_refused() {
+        assert_eq!(date("2024-02-29").to_string(), "2024-02-29");
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-04-31",
+            "2026-1-01",
+            "26-01-01",
+            "2026-01-0x",
+            "+026-01-01",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert!(Date::parse("2000-02-29").is_some());
+    }
+
+    #[test]
+    fn age_counts_whole_years_to_the_freeze_date() {
+        let born = date("2000-06-15");
+        assert_eq!(born.age_on(date("2026-06-14")), 25);
+        assert_eq!(born.age_on(date("2026-06-15")), 26);
+        assert_eq!(born.age_on(date("2027-06-15")), 27);
+    }
+
+    #[test]
+    fn eligibility_follows_each_rule_of_the_domain() {
+        let base = rule();
+        assert!(base.admits(&member()));
+        assert!(!base.admits(&Member {
+            good_standing: false,
+            ..member()
+        }));
+        assert!(!base.admits(&Member {
+            in_arrears: true,
+            ..member()
+        }));
+        assert!(
+            EligibilityRule {
+                exclude_arrears: false,
+                ..rule()
+            }
+            .admits(&Member {
+                in_arrears: true,
+                ..member()
+            })
+        );
+        assert!(
+            !base.admits(&Member {
+                joined: date("2026-06-15"),
+                ..member()
+            }),
+            "joined on the freeze date"
+        );
+        assert!(base.admits(&Member {
+            joined: date("2026-06-14"),
+            ..member()
+        }));
+        // Youth: under 27 on the freeze date; born 2000-06-15 is 26 on 2026-06-15.
+        let youth = EligibilityRule {
+            under_age: Some(27),
+            ..rule()
+        };
+        assert!(youth.admits(&member()));
+        assert!(!youth.admits(&Member {
+            born: date("1999-06-15"),
+            ..member()
+        }));
+        assert!(youth.admits(&Member {
+            born: date("1999-06-16"),
+            ..member()
+        }));
+        let wales = EligibilityRule {
+            region: Some("wales".into()),
+            ..rule()
+        };
+        assert!(wales.admits(&member()));
+        assert!(!wales.admits(&Member {
+            region: "Scotland".into(),
+            ..member()
+        }));
+        let disabled = EligibilityRule {
+            disability: true,
+            ..rule()
+        };
+        assert!(!disabled.admits(&member()));
+        assert!(disabled.admits(&Member {
+            disability: true,
+            ..member()
+        }));
+    }
+
+    #[test]
+    fn parses_an_export_with_extra_columns_in_any_order() {
+        let text = format!(
+            "{HEADER}\nM1,\"Jones, Ann\",2020-01-01,yes,no,2000-06-15,Wales,no\n\nM2,Bo,2021-03-04,Y,1,1990-01-01,London,true\n"
+        );
+        let register = Register::parse(&text).unwrap();
+        assert_eq!(register.members().count(), 2);
+        assert_eq!(register.member("M1"), Some(&member()));
+        assert!(register.member("M2").unwrap().in_arrears);
+    }
+
+    #[test]
+    fn reports_every_bad_row_by_line_and_column_and_keeps_nothing() {
+        let text = format!(
+            "{HEADER}\nM1,A,2020-01-01,yes,no,2000-06-15,Wales,no\n,B,2020-01-01,yes,no,2000-06-15,Wales,no\nM3,C,2020-02-30,maybe,no,2000-06-15,Wales,no\nM1,D,2020-01-01,yes,no,2000-06-15,Wales,no\n"
+        );
+        let errors = Register::parse(&text).unwrap_err();
+        let found: Vec<(usize, &str)> =
+            errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "member_number"),
+                (4, "joined"),
+                (4, "good_standing"),
+                (5, "member_number")
+            ]
+        );
+        assert!(errors[3].problem.contains("appears twice"));
+        assert!(errors[1].to_string().starts_with("line 4, column joined:"));
+    }
+
+    #[test]
+    fn refuses_a_header_without_the_needed_columns() {
+        let errors = Register::parse("member_number,joined\nM1,2020-01-01\n").unwrap_err();
+        assert_eq!(errors.len(), 5);
+        assert!(errors.iter().all(|e| e.line == 1));
+        assert!(Register::parse("").is_err());
+    }
+
+    #[test]
+    fn diff_names_added_removed_and_changed_members() {
+        let old = Register::parse(&format!(
+            "{HEADER}\nM1,A,2020-01-01,yes,no,2000-06-15,Wales,no\nM2,B,2020-01-01,yes,no,2000-06-15,Wales,no\n"
+        ))
+        .unwrap();
+        let new = Register::parse(&format!(
+            "{HEADER}\nM1,A,2020-01-01,yes,yes,2000-06-15,Wales,no\nM3,C,2020-01-01,yes,no,2000-06-15,Wales,no\n"
+        ))
+        .unwrap();
+        let diff = old.diff(&new);
+        assert_eq!(diff.added, ["M3"]);
+        assert_eq!(diff.removed, ["M2"]);
+        assert_eq!(diff.changed, ["M1"]);
+        assert_eq!(new.diff(&new), RegisterDiff::default());
+    }
+}
