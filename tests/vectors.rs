@@ -262,6 +262,13 @@ fn teller_vectors() -> Value {
                 })
                 .to_vec(),
             minimum: None,
+            eligibility: teller::core::manifest::EligibilityDraft {
+                freeze: "2026-09-01".into(),
+                exclude_arrears: true,
+                under_age: None,
+                region: None,
+                disability: false,
+            },
         }],
         keys: Keys {
             issuer: teller::core::crypto::Bytes(issuer.pk.to_der().unwrap()),

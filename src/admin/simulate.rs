@@ -21,13 +21,14 @@ use crate::core::log::{
     RosterCommitment, ballot_message, leaf_hash, root,
 };
 use crate::core::manifest::{
-    CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, MinimumDraft,
-    Revote, Trustees, Window,
+    CandidateDraft, ContestDraft, EligibilityDraft, Keys, MANIFEST_VERSION, Manifest,
+    ManifestDraft, MinimumDraft, Revote, Trustees, Window,
 };
 use crate::core::record::{
     Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file, roster_file,
     tally_contest,
 };
+use crate::core::register::{self, Date};
 use crate::core::verify::{Progress, Record, par_map};
 
 /// What to simulate.
@@ -137,6 +138,13 @@ fn contests() -> Vec<ContestDraft> {
                 value: "W".into(),
                 seats: 3,
             }),
+            eligibility: EligibilityDraft {
+                freeze: FREEZE.into(),
+                exclude_arrears: true,
+                under_age: None,
+                region: None,
+                disability: false,
+            },
         },
         ContestDraft {
             id: "youth".into(),
@@ -150,6 +158,13 @@ fn contests() -> Vec<ContestDraft> {
                 candidate("Priya Patel", "W", "Left"),
             ],
             minimum: None,
+            eligibility: EligibilityDraft {
+                freeze: FREEZE.into(),
+                exclude_arrears: true,
+                under_age: Some(27),
+                region: None,
+                disability: false,
+            },
         },
         ContestDraft {
             id: "wales".into(),
@@ -162,6 +177,13 @@ fn contests() -> Vec<ContestDraft> {
                 candidate("Tomos Thomas", "M", "Right"),
             ],
             minimum: None,
+            eligibility: EligibilityDraft {
+                freeze: FREEZE.into(),
+                exclude_arrears: true,
+                under_age: None,
+                region: Some("Wales".into()),
+                disability: false,
+            },
         },
         ContestDraft {
             id: "disabled".into(),
@@ -174,35 +196,79 @@ fn contests() -> Vec<ContestDraft> {
                 candidate("Wren Walsh", "W", "Right"),
             ],
             minimum: None,
+            eligibility: EligibilityDraft {
+                freeze: FREEZE.into(),
+                exclude_arrears: true,
+                under_age: None,
+                region: None,
+                disability: true,
+            },
         },
     ]
 }
+
+/// The register's freeze date: members who joined on or after it may not vote.
+const FREEZE: &str = "2026-09-01";
 
 fn chance(rng: &mut ChaCha20Rng, percent_tenths: u32) -> bool {
     rng.random_range(0..1000) < percent_tenths
 }
 
-/// The register: eligibility per contest from standing, arrears, join date, age, region and
-/// self-declared disability (DESIGN.md, rules of the domain).
-fn register(options: &SimulateOptions, rng: &mut ChaCha20Rng) -> Vec<Member> {
+fn random_date(rng: &mut ChaCha20Rng, years: std::ops::RangeInclusive<u16>) -> Date {
+    let year = rng.random_range(years);
+    let month = rng.random_range(1..=12u8);
+    let day = rng.random_range(1..=28u8);
+    Date::new(year, month, day).expect("days 1 to 28 exist in every month")
+}
+
+/// The register as a membership office would export it — join date, standing, arrears, date of
+/// birth, region, self-declared disability — and each member's eligibility per contest under the
+/// manifest's rules, computed by the same code the register import uses.
+fn register(options: &SimulateOptions, manifest: &Manifest, rng: &mut ChaCha20Rng) -> Vec<Member> {
+    const REGIONS: [&str; 6] = [
+        "London",
+        "Scotland",
+        "North West",
+        "Midlands",
+        "South East",
+        "Yorkshire",
+    ];
     (0..options.members)
         .map(|i| {
             let mut salt = [0u8; 16];
             rng.fill_bytes(&mut salt);
-            let good_standing = !chance(rng, 40);
-            let in_arrears = chance(rng, 30);
-            let joined_before_freeze = !chance(rng, 30);
-            let age: u32 = rng.random_range(16..90);
-            let in_wales = chance(rng, 80);
-            let disabled = chance(rng, 70);
-            let base = good_standing && !in_arrears && joined_before_freeze;
-            let eligible = if options.everyone_votes_everywhere {
-                vec![true; 4]
+            let row = if options.everyone_votes_everywhere {
+                register::Member {
+                    number: format!("M{:07}", i + 1),
+                    joined: Date::new(2010, 1, 1).expect("a real date"),
+                    good_standing: true,
+                    in_arrears: false,
+                    born: Date::new(2005, 1, 1).expect("a real date"),
+                    region: "Wales".into(),
+                    disability: true,
+                }
             } else {
-                vec![base, base && age < 27, base && in_wales, base && disabled]
+                register::Member {
+                    number: format!("M{:07}", i + 1),
+                    joined: random_date(rng, 1990..=2026),
+                    good_standing: !chance(rng, 40),
+                    in_arrears: chance(rng, 30),
+                    born: random_date(rng, 1936..=2010),
+                    region: if chance(rng, 80) {
+                        "Wales".into()
+                    } else {
+                        REGIONS[rng.random_range(0..REGIONS.len())].into()
+                    },
+                    disability: chance(rng, 70),
+                }
             };
+            let eligible = manifest
+                .contests()
+                .iter()
+                .map(|c| c.eligibility().admits(&row))
+                .collect();
             Member {
-                number: format!("M{:07}", i + 1),
+                number: row.number,
                 salt,
                 eligible,
             }
@@ -410,7 +476,7 @@ pub fn simulate(
     step("generating keys", 1, 1);
 
     // The register, frozen: roster commitments per contest.
-    let members = register(options, &mut rng);
+    let members = register(options, &manifest, &mut rng);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert(layout::MANIFEST.into(), manifest.bytes().to_vec());
     let mut rosters = BTreeMap::new();

@@ -22,6 +22,7 @@ use crate::core::crypto::{
     encode,
 };
 use crate::core::log::NoteVerifier;
+use crate::core::register::{Date, EligibilityRule};
 
 /// The version this code writes and reads.
 pub const MANIFEST_VERSION: i64 = 1;
@@ -87,6 +88,27 @@ pub struct ContestDraft {
     /// A minimum of seats for candidates with an attribute, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum: Option<MinimumDraft>,
+    /// Who may vote in the contest, decided from the register when it is frozen.
+    pub eligibility: EligibilityDraft,
+}
+
+/// A contest's eligibility rule as the manifest publishes it (DESIGN.md, "Eligibility"). Every
+/// member must be in good standing and have joined before `freeze`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityDraft {
+    /// The freeze date, `YYYY-MM-DD`: members who joined on or after it may not vote.
+    pub freeze: String,
+    /// Members in arrears may not vote.
+    pub exclude_arrears: bool,
+    /// Only members younger than this on the freeze date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under_age: Option<i64>,
+    /// Only members in this region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Only members who declared a disability.
+    pub disability: bool,
 }
 
 /// One candidate.
@@ -151,6 +173,9 @@ pub enum ManifestError {
     /// Another version.
     #[error("manifest version {0} is not supported (this is version {MANIFEST_VERSION})")]
     Version(i64),
+    /// Canonical JSON, but not the manifest's one encoding (an optional member written as null).
+    #[error("the manifest writes an optional member as null; leave it out instead")]
+    NotTheEncoding,
     /// An id with characters outside `[a-z0-9-]` or of the wrong length.
     #[error("{what} id {id:?} must be 1 to {max} characters of a-z, 0-9 and -")]
     BadId {
@@ -201,6 +226,7 @@ pub struct Contest {
     draft: ContestDraft,
     method: Method,
     constraint: Option<Constraint>,
+    eligibility: EligibilityRule,
 }
 
 impl Contest {
@@ -217,6 +243,11 @@ impl Contest {
     /// Seats to fill.
     pub fn seats(&self) -> usize {
         self.draft.seats as usize
+    }
+
+    /// Who may vote in the contest.
+    pub fn eligibility(&self) -> &EligibilityRule {
+        &self.eligibility
     }
 
     /// The counting rule.
@@ -358,10 +389,38 @@ fn check_contest(draft: &ContestDraft) -> Result<Contest, ManifestError> {
             })
         }
     };
+    let rule = &draft.eligibility;
+    let freeze = Date::parse(&rule.freeze).ok_or_else(|| {
+        problem(format!(
+            "eligibility.freeze {:?} is not a date YYYY-MM-DD",
+            rule.freeze
+        ))
+    })?;
+    let under_age = rule
+        .under_age
+        .map(|age| {
+            u16::try_from(age)
+                .ok()
+                .filter(|age| (1..=150).contains(age))
+                .ok_or_else(|| problem(format!("eligibility.under_age {age} is not an age")))
+        })
+        .transpose()?;
+    if rule.region.as_ref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(problem(
+            "eligibility.region is empty; leave it out for every region".into(),
+        ));
+    }
     Ok(Contest {
         draft: draft.clone(),
         method,
         constraint,
+        eligibility: EligibilityRule {
+            freeze,
+            exclude_arrears: rule.exclude_arrears,
+            under_age,
+            region: rule.region.clone(),
+            disability: rule.disability,
+        },
     })
 }
 
@@ -423,7 +482,13 @@ impl Manifest {
 
     /// Parses and checks canonical manifest bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
-        Self::new(decode(bytes)?)
+        let manifest = Self::new(decode(bytes)?)?;
+        // Canonical JSON can still spell one manifest two ways (`"minimum":null` or left out);
+        // only the one this code writes is accepted, so the fingerprint is SHA-256 of the file.
+        if manifest.bytes != bytes {
+            return Err(ManifestError::NotTheEncoding);
+        }
+        Ok(manifest)
     }
 
     /// The manifest as written.
@@ -507,5 +572,116 @@ impl Manifest {
     /// Origin line of the issuance log's checkpoints.
     pub fn issuance_log_origin(&self) -> String {
         format!("teller/issuance/{}", self.fingerprint_hex())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The manifest of the committed fixture record (tests/data/record).
+    fn fixture() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/record/manifest.json"
+        ))
+        .expect("the fixture manifest")
+    }
+
+    fn edited(edit: impl FnOnce(&mut ManifestDraft)) -> Result<Manifest, ManifestError> {
+        let mut draft: ManifestDraft = decode(&fixture()).expect("the fixture decodes");
+        edit(&mut draft);
+        Manifest::new(draft)
+    }
+
+    #[test]
+    fn the_fixture_parses_and_its_fingerprint_is_the_sha256_of_the_file() {
+        let manifest = Manifest::parse(&fixture()).unwrap();
+        let digest: [u8; 32] = Sha256::digest(fixture()).into();
+        assert_eq!(manifest.fingerprint(), digest);
+        assert_eq!(
+            manifest.contest("youth").unwrap().eligibility().under_age,
+            Some(27)
+        );
+    }
+
+    #[test]
+    fn refuses_a_second_spelling_of_the_same_manifest() {
+        let text = String::from_utf8(fixture()).unwrap();
+        // `"minimum":null` is canonical JSON and decodes to the same draft, but is not the
+        // manifest's encoding, so its SHA-256 would not be the fingerprint.
+        let spelled = text.replacen(
+            "\"method\":\"irv\"",
+            "\"method\":\"irv\",\"minimum\":null",
+            1,
+        );
+        assert_eq!(
+            Manifest::parse(spelled.as_bytes()).unwrap_err(),
+            ManifestError::NotTheEncoding
+        );
+    }
+
+    #[test]
+    fn refuses_each_kind_of_bad_contest_with_its_reason() {
+        let contest_problem = |r: Result<Manifest, ManifestError>| match r {
+            Err(ManifestError::Contest { problem, .. }) => problem,
+            other => panic!("expected a contest problem, got {other:?}"),
+        };
+        let p = contest_problem(edited(|d| d.contests[0].seats = 13));
+        assert!(p.contains("seats 13"), "{p}");
+        let p = contest_problem(edited(|d| d.contests[1].seats = 2));
+        assert!(p.contains("irv fills exactly one seat"), "{p}");
+        let p = contest_problem(edited(|d| d.contests[0].method = "borda".into()));
+        assert!(p.contains("borda"), "{p}");
+        let p = contest_problem(edited(|d| {
+            d.contests[0].minimum.as_mut().unwrap().seats = 7;
+        }));
+        assert!(p.contains("cannot be met"), "{p}");
+        let p = contest_problem(edited(|d| {
+            d.contests[0].eligibility.freeze = "2026-02-30".into()
+        }));
+        assert!(p.contains("eligibility.freeze"), "{p}");
+        let p = contest_problem(edited(|d| d.contests[1].eligibility.under_age = Some(0)));
+        assert!(p.contains("under_age"), "{p}");
+        let p = contest_problem(edited(|d| {
+            let name = d.contests[0].candidates[0].name.clone();
+            d.contests[0].candidates[1].name = name;
+        }));
+        assert!(!p.is_empty());
+    }
+
+    #[test]
+    fn refuses_bad_ids_keys_and_trustees() {
+        assert!(matches!(
+            edited(|d| d.contests[1].id = "nec".into()),
+            Err(ManifestError::DuplicateContest(_))
+        ));
+        assert!(matches!(
+            edited(|d| d.contests[0].id = "NEC".into()),
+            Err(ManifestError::BadId { .. })
+        ));
+        assert!(matches!(
+            edited(|d| d.trustees.threshold = 4),
+            Err(ManifestError::BadTrustees { .. })
+        ));
+        assert!(matches!(
+            edited(|d| d.keys.issuer.0.truncate(100)),
+            Err(ManifestError::BadKey { key: "issuer", .. })
+        ));
+        assert!(matches!(
+            edited(|d| d.keys.ballot_log = "not a key".into()),
+            Err(ManifestError::BadKey {
+                key: "ballot_log",
+                ..
+            })
+        ));
+        assert!(matches!(
+            edited(|d| d.version = 2),
+            Err(ManifestError::Version(2))
+        ));
+        assert!(matches!(
+            edited(|d| d.contests.clear()),
+            Err(ManifestError::NoContests)
+        ));
     }
 }
