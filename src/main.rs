@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sha2::{Digest as _, Sha256};
 
 use teller::admin::{
-    SimulateOptions, Simulated, bench_verify, read_record, simulate, write_record,
+    EXAMPLE_ELECTION, ElectionDefinition, SimulateOptions, bench_verify, create_election,
+    read_record, simulate, write_keys, write_record,
 };
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
@@ -50,9 +51,30 @@ enum Command {
     Verify(VerifyArgs),
     /// Verify an election record and, only if every check passes, count one contest from it.
     Tally(TallyArgs),
+    /// Returning-officer commands for an election.
+    #[command(subcommand)]
+    Election(ElectionCommand),
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum ElectionCommand {
+    /// Check an election definition (TOML), generate its keys and write its manifest; print the
+    /// fingerprint. The election key is split among the trustees at once: each share goes to its
+    /// own file under --keys, and the whole key is never stored. (Storing the election in the
+    /// server's database comes with `teller serve`.)
+    Create {
+        /// The election definition, e.g. examples/election.toml.
+        definition: PathBuf,
+        /// Where to write the manifest (canonical JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A new directory for the secret keys and the trustees' share files.
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +98,10 @@ struct SimulateArgs {
     /// Members on the register.
     #[arg(long)]
     members: usize,
+    /// The election definition (TOML, as `teller election create` reads); default: the built-in
+    /// copy of examples/election.toml.
+    #[arg(long, value_name = "TOML")]
+    election: Option<PathBuf>,
     /// Seed: any text; the same seed gives the same record byte for byte. Without it, fresh
     /// randomness from the operating system.
     #[arg(long)]
@@ -224,6 +250,11 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_simulate(args),
         Command::Verify(args) => run_verify(args),
         Command::Tally(args) => run_tally(args),
+        Command::Election(ElectionCommand::Create {
+            definition,
+            out,
+            keys,
+        }) => run_election_create(&definition, &out, &keys),
         Command::Bench(BenchCommand::Verify {
             record,
             sample,
@@ -444,7 +475,16 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
             seed
         }
     };
+    let definition = match &args.election {
+        Some(path) => {
+            let text =
+                fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            ElectionDefinition::parse(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => ElectionDefinition::parse(EXAMPLE_ELECTION).context("the built-in example")?,
+    };
     let options = SimulateOptions {
+        definition,
         members: args.members,
         seed,
         threads: threads(args.threads),
@@ -459,7 +499,7 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
     let simulated = simulate(&options, &|p| progress.show(p)).context("teller simulate")?;
     write_record(&args.out, &simulated.record)?;
     if let Some(dir) = &args.keys {
-        write_keys(dir, &simulated)?;
+        write_keys(dir, &simulated.keys)?;
     }
     let ballots = simulated
         .record
@@ -483,32 +523,6 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_keys(dir: &Path, simulated: &Simulated) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let keys = &simulated.keys;
-    let write = |name: &str, bytes: &[u8]| {
-        let path = dir.join(name);
-        fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
-    };
-    let issuer = keys
-        .issuer
-        .sk
-        .to_der()
-        .map_err(|e| anyhow::anyhow!("encoding the issuer key: {e}"))?;
-    write("issuer.pk8", &issuer)?;
-    write("ballot-log.key", keys.ballot_log.encode().as_bytes())?;
-    write("issuance-log.key", keys.issuance_log.encode().as_bytes())?;
-    for share in &keys.shares {
-        let text = format!(
-            "{} {}\n",
-            share.index(),
-            teller::core::crypto::encode_bytes(&share.value())
-        );
-        write(&format!("trustee-{}.share", share.index()), text.as_bytes())?;
-    }
-    Ok(())
 }
 
 fn parse_fingerprint(text: &str) -> Result<[u8; 32]> {
@@ -592,6 +606,38 @@ fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn run_election_create(definition: &Path, out: &Path, keys: &Path) -> Result<ExitCode> {
+    let text = fs::read_to_string(definition)
+        .with_context(|| format!("reading {}", definition.display()))?;
+    let definition_parsed =
+        ElectionDefinition::parse(&text).with_context(|| format!("in {}", definition.display()))?;
+    if out.exists() {
+        bail!(
+            "{} already exists; give a new file for the manifest",
+            out.display()
+        );
+    }
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("OS randomness: {e}"))?;
+    let mut rng = <rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(seed);
+    let (manifest, election_keys) = create_election(&definition_parsed, &mut rng)
+        .with_context(|| format!("in {}", definition.display()))?;
+    write_keys(keys, &election_keys)?;
+    fs::write(out, manifest.bytes()).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "election {} fingerprint {}",
+        manifest.draft().election,
+        manifest.fingerprint_hex()
+    );
+    println!(
+        "manifest: {}; keys and {} trustee shares: {} (give each trustee their file, then delete it here)",
+        out.display(),
+        election_keys.shares.len(),
+        keys.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_bench_verify(record: &Path, sample: usize, threads: usize) -> Result<ExitCode> {

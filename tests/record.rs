@@ -132,6 +132,8 @@ fn recounts_to_the_published_winners(record: &Path, contest: &Value) {
 fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
     use teller::admin::{SimulateOptions, simulate};
     let options = |threads| SimulateOptions {
+        definition: teller::admin::ElectionDefinition::parse(teller::admin::EXAMPLE_ELECTION)
+            .unwrap(),
         members: 150,
         seed: [7; 32],
         threads,
@@ -208,4 +210,56 @@ fn the_committed_fixture_record_still_verifies_and_regenerates_byte_for_byte() {
     }
     assert_eq!(committed.files.len(), regenerated.files.len());
     std::fs::remove_dir_all(&again).unwrap();
+}
+
+#[test]
+fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
+    let dir = scratch("create");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("manifest.json");
+    let output = teller()
+        .args(["election", "create"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/election.toml"))
+        .arg("--out")
+        .arg(&manifest)
+        .arg("--keys")
+        .arg(dir.join("keys"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bytes = std::fs::read(&manifest).unwrap();
+    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("fingerprint {hex}")));
+    let parsed = teller::core::manifest::Manifest::parse(&bytes).unwrap();
+    for i in 1..=3 {
+        let share = std::fs::read_to_string(dir.join(format!("keys/trustee-{i}.share"))).unwrap();
+        assert!(share.starts_with(&format!("{i} ")));
+    }
+    assert_eq!(parsed.share_commitments().len(), 3);
+    // The whole election key is stored nowhere: only the public key and the shares exist.
+    let files: Vec<_> = std::fs::read_dir(dir.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files.len(), 6, "{files:?}");
+
+    let again = teller()
+        .args(["election", "create", "examples/election.toml", "--out"])
+        .arg(&manifest)
+        .arg("--keys")
+        .arg(dir.join("keys2"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "refuses to overwrite the manifest"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -11,19 +11,17 @@ use ed25519_dalek::Signer as _;
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
+use super::create::{ElectionDefinition, ElectionKeys, create_election};
 use crate::core::ballot::Marks;
 use crate::core::crypto::{
-    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, SealedBallot, Share, deal,
-    generate_issuer_key, reconstruct, seal, sign_blinded,
+    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, SealedBallot, reconstruct, seal,
+    sign_blinded,
 };
 use crate::core::log::{
-    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, PassJson,
+    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
     RosterCommitment, ballot_message, leaf_hash, root,
 };
-use crate::core::manifest::{
-    CandidateDraft, ContestDraft, EligibilityDraft, Keys, MANIFEST_VERSION, Manifest,
-    ManifestDraft, MinimumDraft, Revote, Trustees, Window,
-};
+use crate::core::manifest::{Manifest, Revote};
 use crate::core::record::{
     Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file, roster_file,
     tally_contest,
@@ -34,6 +32,8 @@ use crate::core::verify::{Progress, Record, par_map};
 /// What to simulate.
 #[derive(Clone, Debug)]
 pub struct SimulateOptions {
+    /// The election (contests, rules, trustees), e.g. `examples/election.toml`.
+    pub definition: ElectionDefinition,
     /// Members on the register.
     pub members: usize,
     /// The seed every random choice comes from.
@@ -43,35 +43,22 @@ pub struct SimulateOptions {
     /// Make every member eligible for every contest and vote in each (the verification
     /// benchmark's "N ballots × 4 contests").
     pub everyone_votes_everywhere: bool,
-    /// The re-voting policy. Under [`Revote::Last`], some members vote again in one contest
-    /// after everyone else, and the later ballot names the one it replaces.
+    /// The re-voting policy (overrides the definition's). Under [`Revote::Last`], some members
+    /// vote again in one contest after everyone else, and the later ballot names the one it
+    /// replaces.
     pub revote: Revote,
-}
-
-/// The secret keys of a simulated election, for tests that forge or re-sign.
-pub struct SimulatedKeys {
-    /// The issuer's RSA key pair.
-    pub issuer: IssuerKeyPair,
-    /// The ballot box's checkpoint key.
-    pub ballot_log: NoteSigner,
-    /// The issuer's checkpoint key.
-    pub issuance_log: NoteSigner,
-    /// All trustees' shares.
-    pub shares: Vec<Share>,
 }
 
 /// A simulated election.
 pub struct Simulated {
     /// The election record.
     pub record: Record,
-    /// Its secret keys.
-    pub keys: SimulatedKeys,
+    /// Its secret keys (for tests that forge or re-sign).
+    pub keys: ElectionKeys,
     /// The checked manifest.
     pub manifest: Manifest,
 }
 
-const TRUSTEES: usize = 3;
-const THRESHOLD: usize = 2;
 const TURNOUT_PERCENT: u32 = 75;
 const ISSUANCE_BATCH: usize = 64;
 
@@ -107,109 +94,6 @@ struct Session {
     ballots: Vec<Cast>,
 }
 
-fn contests() -> Vec<ContestDraft> {
-    let candidate = |name: &str, gender: &str, slate: &str| CandidateDraft {
-        name: name.into(),
-        gender: Some(gender.into()),
-        slate: Some(slate.into()),
-    };
-    vec![
-        ContestDraft {
-            id: "nec".into(),
-            title: "National Executive Committee".into(),
-            seats: 6,
-            method: "meek".into(),
-            candidates: vec![
-                candidate("Ada Achterberg", "W", "Left"),
-                candidate("Bram Boateng", "M", "Left"),
-                candidate("Carys Cadwallader", "W", "Left"),
-                candidate("Dev Dhillon", "M", "Left"),
-                candidate("Esme Eriksen", "W", "Centre"),
-                candidate("Femi Fashola", "M", "Centre"),
-                candidate("Grainne Gallagher", "W", "Centre"),
-                candidate("Hamish Hughes", "M", "Centre"),
-                candidate("Ines Iqbal", "W", "Right"),
-                candidate("Jonas Jablonski", "M", "Right"),
-                candidate("Kezia Kowalczyk", "W", "Right"),
-                candidate("Liam Lindqvist", "M", "Right"),
-            ],
-            minimum: Some(MinimumDraft {
-                attribute: "gender".into(),
-                value: "W".into(),
-                seats: 3,
-            }),
-            eligibility: EligibilityDraft {
-                freeze: FREEZE.into(),
-                exclude_arrears: true,
-                under_age: None,
-                region: None,
-                disability: false,
-            },
-        },
-        ContestDraft {
-            id: "youth".into(),
-            title: "Youth representative".into(),
-            seats: 1,
-            method: "irv".into(),
-            candidates: vec![
-                candidate("Mo Mensah", "M", "Left"),
-                candidate("Nia Nwosu", "W", "Centre"),
-                candidate("Oskar Olsen", "M", "Right"),
-                candidate("Priya Patel", "W", "Left"),
-            ],
-            minimum: None,
-            eligibility: EligibilityDraft {
-                freeze: FREEZE.into(),
-                exclude_arrears: true,
-                under_age: Some(27),
-                region: None,
-                disability: false,
-            },
-        },
-        ContestDraft {
-            id: "wales".into(),
-            title: "Wales representative".into(),
-            seats: 1,
-            method: "irv".into(),
-            candidates: vec![
-                candidate("Rhys Rowlands", "M", "Left"),
-                candidate("Siân Evans", "W", "Centre"),
-                candidate("Tomos Thomas", "M", "Right"),
-            ],
-            minimum: None,
-            eligibility: EligibilityDraft {
-                freeze: FREEZE.into(),
-                exclude_arrears: true,
-                under_age: None,
-                region: Some("Wales".into()),
-                disability: false,
-            },
-        },
-        ContestDraft {
-            id: "disabled".into(),
-            title: "Disabled members' representative".into(),
-            seats: 1,
-            method: "scottish".into(),
-            candidates: vec![
-                candidate("Uma Underwood", "W", "Left"),
-                candidate("Victor Vance", "M", "Centre"),
-                candidate("Wren Walsh", "W", "Right"),
-            ],
-            minimum: None,
-            eligibility: EligibilityDraft {
-                freeze: FREEZE.into(),
-                exclude_arrears: true,
-                under_age: None,
-                region: None,
-                disability: true,
-            },
-        },
-    ]
-}
-
-/// The register's freeze date: members who joined on or after it may not vote.
-const FREEZE: &str = "2026-09-01";
-
 fn chance(rng: &mut ChaCha20Rng, percent_tenths: u32) -> bool {
     rng.random_range(0..1000) < percent_tenths
 }
@@ -233,6 +117,12 @@ fn register(options: &SimulateOptions, manifest: &Manifest, rng: &mut ChaCha20Rn
         "South East",
         "Yorkshire",
     ];
+    // Under --everyone-votes-everywhere, every member lives in the region a contest requires.
+    let everyone_region = manifest
+        .contests()
+        .iter()
+        .find_map(|c| c.eligibility().region.clone())
+        .unwrap_or_else(|| "Wales".into());
     (0..options.members)
         .map(|i| {
             let mut salt = [0u8; 16];
@@ -244,7 +134,7 @@ fn register(options: &SimulateOptions, manifest: &Manifest, rng: &mut ChaCha20Rn
                     good_standing: true,
                     in_arrears: false,
                     born: Date::new(2005, 1, 1).expect("a real date"),
-                    region: "Wales".into(),
+                    region: everyone_region.clone(),
                     disability: true,
                 }
             } else {
@@ -442,36 +332,10 @@ pub fn simulate(
 
     // Set-up: keys, shares, manifest.
     step("generating keys", 0, 1);
-    let issuer = generate_issuer_key(&mut rng)?;
-    let mut seed = [0u8; 32];
-    rng.fill_bytes(&mut seed);
-    let ballot_log = NoteSigner::from_seed("teller-ballot-box", &seed)?;
-    rng.fill_bytes(&mut seed);
-    let issuance_log = NoteSigner::from_seed("teller-issuer", &seed)?;
-    let (election_key, shares) = deal(THRESHOLD, TRUSTEES, &mut rng)?;
-    let draft = ManifestDraft {
-        version: MANIFEST_VERSION,
-        election: "simulated".into(),
-        title: "Simulated election".into(),
-        window: Window {
-            opens: "2026-11-01T09:00:00Z".into(),
-            closes: "2026-11-21T17:00:00Z".into(),
-        },
-        revote: options.revote,
-        contests: contests(),
-        keys: Keys {
-            issuer: Bytes(issuer.pk.to_der().map_err(|e| anyhow!("{e}"))?),
-            issuance_log: issuance_log.verifier().encode(),
-            ballot_log: ballot_log.verifier().encode(),
-            election: election_key.public_key()?.to_bytes().into(),
-        },
-        trustees: Trustees {
-            threshold: THRESHOLD as i64,
-            commitments: shares.iter().map(|s| s.commitment().into()).collect(),
-        },
-    };
-    drop(election_key); // Only the shares exist from here on.
-    let manifest = Manifest::new(draft).context("the simulated manifest")?;
+    let mut definition = options.definition.clone();
+    definition.revote = options.revote;
+    let (manifest, keys) =
+        create_election(&definition, &mut rng).context("creating the election")?;
     let fingerprint = manifest.fingerprint();
     step("generating keys", 1, 1);
 
@@ -521,7 +385,7 @@ pub fn simulate(
     let sessions = par_map(
         &plans,
         options.threads,
-        |plan| session(&manifest, &issuer, plan),
+        |plan| session(&manifest, &keys.issuer, plan),
         |done| step("voting", done, voters),
     );
     let planned: usize = plans
@@ -587,7 +451,7 @@ pub fn simulate(
             })?;
             let size = ballots.entries().len();
             if size.is_multiple_of(checkpoint_every) {
-                checkpoints.insert(size as u64, ballots.signed_checkpoint(&ballot_log)?);
+                checkpoints.insert(size as u64, ballots.signed_checkpoint(&keys.ballot_log)?);
             }
         }
     }
@@ -634,7 +498,7 @@ pub fn simulate(
     let final_root = *ballots.checkpoint()?.root();
     checkpoints.insert(
         ballots.entries().len() as u64,
-        ballots.signed_checkpoint(&ballot_log)?,
+        ballots.signed_checkpoint(&keys.ballot_log)?,
     );
     for (size, note) in checkpoints {
         files.insert(layout::ballot_checkpoint(size), note.into_bytes());
@@ -643,11 +507,11 @@ pub fn simulate(
     files.insert(layout::ISSUANCE_LOG.into(), jsonl(issuance.entries()));
     files.insert(
         layout::ISSUANCE_CHECKPOINT.into(),
-        issuance.signed_checkpoint(&issuance_log)?.into_bytes(),
+        issuance.signed_checkpoint(&keys.issuance_log)?.into_bytes(),
     );
 
     // Trustees: the first t bring their shares; the key is rebuilt and revealed.
-    let brought = &shares[..THRESHOLD];
+    let brought = &keys.shares[..manifest.threshold()];
     let key: ElectionSecretKey =
         reconstruct(brought, &manifest.share_commitments(), manifest.threshold())?;
     let reveal = Reveal {
@@ -715,12 +579,7 @@ pub fn simulate(
     );
     Ok(Simulated {
         record: Record { files },
-        keys: SimulatedKeys {
-            issuer,
-            ballot_log,
-            issuance_log,
-            shares,
-        },
+        keys,
         manifest,
     })
 }

@@ -627,14 +627,14 @@ mod tests {
             Err(ManifestError::Contest { problem, .. }) => problem,
             other => panic!("expected a contest problem, got {other:?}"),
         };
-        let p = contest_problem(edited(|d| d.contests[0].seats = 13));
-        assert!(p.contains("seats 13"), "{p}");
+        let p = contest_problem(edited(|d| d.contests[0].seats = 19));
+        assert!(p.contains("seats 19"), "{p}");
         let p = contest_problem(edited(|d| d.contests[1].seats = 2));
         assert!(p.contains("irv fills exactly one seat"), "{p}");
         let p = contest_problem(edited(|d| d.contests[0].method = "borda".into()));
         assert!(p.contains("borda"), "{p}");
         let p = contest_problem(edited(|d| {
-            d.contests[0].minimum.as_mut().unwrap().seats = 7;
+            d.contests[0].minimum.as_mut().unwrap().seats = 10;
         }));
         assert!(p.contains("cannot be met"), "{p}");
         let p = contest_problem(edited(|d| {

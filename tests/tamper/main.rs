@@ -32,6 +32,7 @@ use teller::core::verify::{
 static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
     simulate(
         &SimulateOptions {
+            definition: example(),
             members: 300,
             seed: [42; 32],
             threads: 2,
@@ -42,6 +43,10 @@ static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
     )
     .expect("simulating the fixture election")
 });
+
+fn example() -> teller::admin::ElectionDefinition {
+    teller::admin::ElectionDefinition::parse(teller::admin::EXAMPLE_ELECTION).unwrap()
+}
 
 fn record() -> Record {
     ELECTION.record.clone()
@@ -171,7 +176,8 @@ fn forged_ballot_for(
     let request = secret.blind(&issuer.pk, &fingerprint, "nec").unwrap();
     let blind = sign_blinded(&issuer.sk, request.blinded_message()).unwrap();
     let pass = request.finalize(&issuer.pk, &blind).unwrap();
-    let plaintext = Marks::from_ranking(12, ranking).encode();
+    let candidates = manifest.contest("nec").unwrap().candidate_count();
+    let plaintext = Marks::from_ranking(candidates, ranking).encode();
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let sealed = seal(
         &manifest.election_key(),
@@ -418,7 +424,7 @@ fn an_altered_decryption_is_caught() {
     let text = String::from_utf8(record.files[&path].clone()).unwrap();
     let first = text.lines().next().unwrap();
     let value: serde_json::Value = serde_json::from_str(first).unwrap();
-    let other = Marks::from_ranking(12, &[11, 10, 9]).encode();
+    let other = Marks::from_ranking(18, &[11, 10, 9]).encode();
     let altered = serde_json::json!({"seq": value["seq"], "plaintext": encode_bytes(&other)});
     let altered = String::from_utf8(teller::core::crypto::to_canonical(&altered).unwrap()).unwrap();
     record
@@ -451,6 +457,7 @@ fn an_altered_result_is_caught() {
 fn a_swapped_manifest_is_caught() {
     let other = simulate(
         &SimulateOptions {
+            definition: example(),
             members: 20,
             seed: [43; 32],
             threads: 1,
@@ -557,6 +564,7 @@ fn teller_verify_exits_1_and_prints_the_failing_check() {
 static REVOTING: LazyLock<Simulated> = LazyLock::new(|| {
     simulate(
         &SimulateOptions {
+            definition: example(),
             members: 200,
             seed: [44; 32],
             threads: 2,

@@ -1,0 +1,198 @@
+//! Creating an election: the returning officer's definition (TOML) becomes a checked manifest,
+//! with its keys generated here — the issuer's RSA key, the two log keys, and the election key,
+//! which is split among the trustees at once and never stored whole (DESIGN.md, protocol step 1).
+
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+
+use crate::core::crypto::{Bytes, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key};
+use crate::core::log::NoteSigner;
+use crate::core::manifest::{
+    ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Revote, Trustees, Window,
+};
+
+/// The election as the returning officer writes it (`examples/election.toml`): the manifest
+/// without its keys, and how many trustees hold shares.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionDefinition {
+    /// Short id.
+    pub election: String,
+    /// Title.
+    pub title: String,
+    /// The re-voting policy.
+    pub revote: Revote,
+    /// The voting window.
+    pub window: Window,
+    /// The trustees.
+    pub trustees: TrusteeCount,
+    /// The contests (`[[contest]]` tables).
+    #[serde(rename = "contest")]
+    pub contests: Vec<ContestDraft>,
+}
+
+/// How the election key is shared.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrusteeCount {
+    /// Shares needed to rebuild the key.
+    pub threshold: usize,
+    /// Trustees holding a share.
+    pub count: usize,
+}
+
+/// The example election shipped in `examples/election.toml`.
+pub const EXAMPLE_ELECTION: &str = include_str!("../../examples/election.toml");
+
+impl ElectionDefinition {
+    /// Parses a definition; errors name the line and field.
+    pub fn parse(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| anyhow!("{e}"))
+    }
+}
+
+/// The secret keys of an election. The election secret key is not among them: only its shares.
+pub struct ElectionKeys {
+    /// The issuer's RSA key pair (blind signatures).
+    pub issuer: IssuerKeyPair,
+    /// The ballot box's checkpoint key.
+    pub ballot_log: NoteSigner,
+    /// The issuer's checkpoint key.
+    pub issuance_log: NoteSigner,
+    /// One share per trustee.
+    pub shares: Vec<Share>,
+}
+
+/// Generates the keys and builds the checked manifest.
+pub fn create_election(
+    definition: &ElectionDefinition,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(Manifest, ElectionKeys)> {
+    let issuer = generate_issuer_key(rng)?;
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(seed.as_mut());
+    let ballot_log = NoteSigner::from_seed("teller-ballot-box", &seed)?;
+    rng.fill_bytes(seed.as_mut());
+    let issuance_log = NoteSigner::from_seed("teller-issuer", &seed)?;
+    let (election_key, shares) = deal(
+        definition.trustees.threshold,
+        definition.trustees.count,
+        rng,
+    )?;
+    let draft = ManifestDraft {
+        version: MANIFEST_VERSION,
+        election: definition.election.clone(),
+        title: definition.title.clone(),
+        window: definition.window.clone(),
+        revote: definition.revote,
+        contests: definition.contests.clone(),
+        keys: Keys {
+            issuer: Bytes(issuer.pk.to_der().map_err(|e| anyhow!("{e}"))?),
+            issuance_log: issuance_log.verifier().encode(),
+            ballot_log: ballot_log.verifier().encode(),
+            election: election_key.public_key()?.to_bytes().into(),
+        },
+        trustees: Trustees {
+            threshold: definition.trustees.threshold as i64,
+            commitments: shares.iter().map(|s| s.commitment().into()).collect(),
+        },
+    };
+    // Only the shares exist from here on.
+    drop(election_key);
+    let manifest = Manifest::new(draft)?;
+    Ok((
+        manifest,
+        ElectionKeys {
+            issuer,
+            ballot_log,
+            issuance_log,
+            shares,
+        },
+    ))
+}
+
+/// Writes a secret file readable by its owner only.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes the keys under `dir`, one file each: `issuer.pk8` (PKCS#8 DER), `ballot-log.key` and
+/// `issuance-log.key` (signed-note signer keys), and `trustee-<i>.share` per trustee
+/// (`<i> <base64url value>`), to be handed to each trustee and removed from this machine.
+pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
+    if dir.exists() && fs::read_dir(dir)?.next().is_some() {
+        bail!("{} is not empty; give a new key directory", dir.display());
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let issuer = zeroize::Zeroizing::new(
+        keys.issuer
+            .sk
+            .to_der()
+            .map_err(|e| anyhow!("encoding the issuer key: {e}"))?,
+    );
+    write_secret(&dir.join("issuer.pk8"), &issuer)?;
+    write_secret(
+        &dir.join("ballot-log.key"),
+        keys.ballot_log.encode().as_bytes(),
+    )?;
+    write_secret(
+        &dir.join("issuance-log.key"),
+        keys.issuance_log.encode().as_bytes(),
+    )?;
+    for share in &keys.shares {
+        let text = zeroize::Zeroizing::new(format!(
+            "{} {}\n",
+            share.index(),
+            encode_bytes(&share.value())
+        ));
+        write_secret(
+            &dir.join(format!("trustee-{}.share", share.index())),
+            text.as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng as _;
+
+    #[test]
+    fn the_example_election_creates_a_valid_manifest() {
+        let definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+        let (manifest, keys) = create_election(
+            &definition,
+            &mut rand::rngs::ChaCha20Rng::from_seed([1; 32]),
+        )
+        .unwrap();
+        assert_eq!(manifest.contests().len(), 4);
+        assert_eq!(manifest.contest("nec").unwrap().seats(), 9);
+        assert_eq!(keys.shares.len(), 3);
+        assert_eq!(manifest.share_commitments()[2], keys.shares[2].commitment());
+    }
+
+    #[test]
+    fn refuses_unknown_fields_with_the_line() {
+        let text = EXAMPLE_ELECTION.replace(
+            "revote = \"forbidden\"",
+            "revote = \"forbidden\"\nrevotes = 1",
+        );
+        let error = ElectionDefinition::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("revotes"), "{error}");
+        assert!(error.contains("line"), "{error}");
+    }
+}
