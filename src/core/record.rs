@@ -10,7 +10,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ use crate::core::ballot::{Invalid, Marks};
 use crate::core::count::{self, ElectionBuilder, render};
 use crate::core::crypto::{Bytes, CanonicalError, Domain, Transcript, encode, to_canonical};
 use crate::core::log::{BallotEntry, Entry};
-use crate::core::manifest::{Contest, Manifest};
+use crate::core::manifest::Contest;
 
 /// The record's files, as paths relative to its root with `/` separators.
 pub mod layout {
@@ -231,24 +231,4 @@ pub fn tally_contest(
 /// The canonical bytes of the key reveal.
 pub fn reveal_file(reveal: &Reveal) -> Result<Vec<u8>, CanonicalError> {
     encode(reveal)
-}
-
-/// Groups ballot entries by contest, in log order.
-pub fn ballots_by_contest<'a>(
-    manifest: &Manifest,
-    entries: &'a [Entry],
-) -> BTreeMap<String, Vec<&'a BallotEntry>> {
-    let mut by_contest: BTreeMap<String, Vec<&BallotEntry>> = manifest
-        .contests()
-        .iter()
-        .map(|c| (c.id().to_owned(), Vec::new()))
-        .collect();
-    for entry in entries {
-        if let Entry::Ballot(ballot) = entry
-            && let Some(list) = by_contest.get_mut(&ballot.contest)
-        {
-            list.push(ballot);
-        }
-    }
-    by_contest
 }

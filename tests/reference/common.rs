@@ -31,25 +31,9 @@ pub fn name_set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String
     names.into_iter().map(str::to_owned).collect()
 }
 
-/// Splits one CSV line with RFC 4180 quoting.
+/// Splits one CSV line with RFC 4180 quoting (the product's own splitter, one copy).
 pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, in_quotes) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => in_quotes = !in_quotes,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
+    teller::core::register::split_csv_line(line)
 }
 
 /// Rows of `expected.csv` in scot-elex, keyed by column name.

@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::common::csv_fields;
 use proptest::prelude::*;
 use teller::core::count::{
     Action, BltErrorKind, CandidateAttributes, CandidateIndex, CandidateStatus, Constraint,
@@ -397,25 +398,6 @@ fn scottish_tricky_wards_match_droop_meek_prf() {
             .collect();
         assert_eq!(elected_set(&report), meek_set, "{case}");
     }
-}
-
-/// Splits one CSV line (RFC 4180 quotes).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().expect("a field").push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(String::new()),
-            _ => fields.last_mut().expect("a field").push(c),
-        }
-    }
-    fields
 }
 
 /// 1,095 real Scottish council elections: the Meek winners droop `meek-prf` and stv-rs `fixed9`
