@@ -113,6 +113,9 @@ struct SimulateArgs {
     /// election never has them in one place).
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,
+    /// Also write the simulated register, as a membership office would export it (CSV).
+    #[arg(long, value_name = "CSV")]
+    register_out: Option<PathBuf>,
     /// Make every member eligible for every contest and vote in each, with valid rankings (the
     /// verification benchmark).
     #[arg(long)]
@@ -500,6 +503,10 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
     write_record(&args.out, &simulated.record)?;
     if let Some(dir) = &args.keys {
         write_keys(dir, &simulated.keys)?;
+    }
+    if let Some(path) = &args.register_out {
+        fs::write(path, simulated.register.to_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let ballots = simulated
         .record

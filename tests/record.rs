@@ -263,3 +263,53 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_example_register_parses_and_is_what_simulate_writes() {
+    use teller::core::register::Register;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/members.csv");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    let register = Register::parse(&committed).unwrap();
+    assert_eq!(register.members().count(), 5000);
+
+    // Eligibility under the example election's rules: everyone's electorate is a subset of the
+    // NEC's, and each special post has a real, smaller electorate.
+    let definition =
+        teller::admin::ElectionDefinition::parse(teller::admin::EXAMPLE_ELECTION).unwrap();
+    let (manifest, _) = teller::admin::create_election(
+        &definition,
+        &mut <rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed([0; 32]),
+    )
+    .unwrap();
+    let electorate = |id: &str| {
+        let rule = manifest.contest(id).unwrap().eligibility();
+        register.members().filter(|m| rule.admits(m)).count()
+    };
+    let nec = electorate("nec");
+    assert!((4000..5000).contains(&nec), "{nec}");
+    for post in ["youth", "wales", "disabled"] {
+        let n = electorate(post);
+        assert!(n > 100 && n < nec / 4, "{post}: {n}");
+    }
+
+    let out = scratch("example-register");
+    let csv = out.with_extension("csv");
+    let status = teller()
+        .args([
+            "simulate",
+            "--members",
+            "5000",
+            "--seed",
+            "example",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("--register-out")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), committed);
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::remove_file(&csv).unwrap();
+}

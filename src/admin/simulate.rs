@@ -57,13 +57,15 @@ pub struct Simulated {
     pub keys: ElectionKeys,
     /// The checked manifest.
     pub manifest: Manifest,
+    /// The register the simulation drew, as a membership office would export it.
+    pub register: register::Register,
 }
 
 const TURNOUT_PERCENT: u32 = 75;
 const ISSUANCE_BATCH: usize = 64;
 
 struct Member {
-    number: String,
+    row: register::Member,
     salt: [u8; 16],
     eligible: Vec<bool>,
 }
@@ -98,13 +100,19 @@ fn chance(rng: &mut ChaCha20Rng, percent_tenths: u32) -> bool {
     rng.random_range(0..1000) < percent_tenths
 }
 
+/// A random date in `years`, no later than the day the simulated election closes.
 fn random_date(rng: &mut ChaCha20Rng, years: std::ops::RangeInclusive<u16>) -> Date {
-    let year = rng.random_range(years);
-    let month = rng.random_range(1..=12u8);
-    let day = rng.random_range(1..=28u8);
-    Date::new(year, month, day).expect("days 1 to 28 exist in every month")
+    let latest = Date::new(2026, 11, 20).expect("a real date");
+    loop {
+        let year = rng.random_range(years.clone());
+        let month = rng.random_range(1..=12u8);
+        let day = rng.random_range(1..=28u8);
+        let date = Date::new(year, month, day).expect("days 1 to 28 exist in every month");
+        if date <= latest {
+            return date;
+        }
+    }
 }
-
 /// The register as a membership office would export it — join date, standing, arrears, date of
 /// birth, region, self-declared disability — and each member's eligibility per contest under the
 /// manifest's rules, computed by the same code the register import uses.
@@ -158,7 +166,7 @@ fn register(options: &SimulateOptions, manifest: &Manifest, rng: &mut ChaCha20Rn
                 .map(|c| c.eligibility().admits(&row))
                 .collect();
             Member {
-                number: row.number,
+                row,
                 salt,
                 eligible,
             }
@@ -348,7 +356,7 @@ pub fn simulate(
     for (c, contest) in manifest.contests().iter().enumerate() {
         let per_member: Vec<[u8; 32]> = members
             .iter()
-            .map(|m| member_commitment(contest.id(), &m.salt, &m.number))
+            .map(|m| member_commitment(contest.id(), &m.salt, &m.row.number))
             .collect();
         let eligible: BTreeSet<[u8; 32]> = members
             .iter()
@@ -577,10 +585,13 @@ pub fn simulate(
         manifest.contests().len(),
         manifest.contests().len(),
     );
+    let register = register::Register::from_members(members.into_iter().map(|m| m.row))
+        .map_err(|number| anyhow!("membership number {number} drawn twice"))?;
     Ok(Simulated {
         record: Record { files },
         keys,
         manifest,
+        register,
     })
 }
 

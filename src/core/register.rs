@@ -253,6 +253,45 @@ impl Register {
         }
     }
 
+    /// A register of these members; fails with the first membership number given twice.
+    pub fn from_members(members: impl IntoIterator<Item = Member>) -> Result<Self, String> {
+        let mut register = Self::default();
+        for member in members {
+            let number = member.number.clone();
+            if register.members.insert(number.clone(), member).is_some() {
+                return Err(number);
+            }
+        }
+        Ok(register)
+    }
+
+    /// The register as CSV with the [`COLUMNS`] (what [`Register::parse`] reads back).
+    pub fn to_csv(&self) -> String {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let quoted = |s: &str| {
+            if s.contains([',', '"']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_owned()
+            }
+        };
+        let mut out = COLUMNS.join(",");
+        out.push('\n');
+        for m in self.members.values() {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                quoted(&m.number),
+                m.joined,
+                yes_no(m.good_standing),
+                yes_no(m.in_arrears),
+                m.born,
+                quoted(&m.region),
+                yes_no(m.disability)
+            ));
+        }
+        out
+    }
+
     /// The members in membership-number order.
     pub fn members(&self) -> impl Iterator<Item = &Member> {
         self.members.values()
@@ -491,6 +530,19 @@ mod tests {
         assert_eq!(errors.len(), 5);
         assert!(errors.iter().all(|e| e.line == 1));
         assert!(Register::parse("").is_err());
+    }
+
+    #[test]
+    fn csv_round_trips() {
+        let mut odd = member();
+        odd.number = "M\"2".into();
+        odd.region = "North, West".into();
+        let register = Register::from_members([member(), odd]).unwrap();
+        assert_eq!(Register::parse(&register.to_csv()).unwrap(), register);
+        assert_eq!(
+            Register::from_members([member(), member()]),
+            Err("M1".to_owned())
+        );
     }
 
     #[test]
