@@ -1,9 +1,11 @@
 //! Cryptography and canonical encoding for the election record (docs/PROTOCOL.md §1–2, §5–6,
 //! §11): canonical JSON, domain-separated hashing, voting passes (RFC 9474 blind signatures),
-//! sealed ballots (HPKE, RFC 9180) and trustee shares of the election key.
+//! sealed ballots (HPKE, RFC 9180), trustee shares of the election key, and invitation codes
+//! (argon2id).
 
 mod canonical;
 mod hash;
+mod invitation;
 mod pass;
 mod seal;
 mod share;
@@ -13,6 +15,10 @@ pub use canonical::{
     encode_bytes, parse_canonical, to_canonical,
 };
 pub use hash::{Domain, Transcript};
+pub use invitation::{
+    ARGON2_M_COST, ARGON2_P_COST, ARGON2_T_COST, CODE_BYTES, CODE_CHARS, InvitationCode,
+    InvitationError, InvitationHash,
+};
 pub use pass::{
     ISSUER_KEY_BITS, IssuerKeyPair, IssuerPublicKey, IssuerSecretKey, PASS_SIGNATURE_LEN, Pass,
     PassError, PassRequest, PassSecret, generate_issuer_key, pass_message, sign_blinded,
