@@ -12,10 +12,9 @@ use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
 use super::create::{ElectionDefinition, ElectionKeys, create_election};
-use crate::core::ballot::Marks;
+use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{
-    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, SealedBallot, reconstruct, seal,
-    sign_blinded,
+    ElectionSecretKey, IssuerKeyPair, PassSecret, reconstruct, seal, sign_blinded,
 };
 use crate::core::log::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
@@ -85,9 +84,7 @@ struct Plan {
 /// A ballot the box accepted: contest index, pass, sealed ballot, voting-key signature.
 struct Cast {
     contest: usize,
-    pass: PassJson,
-    sealed: SealedBallot,
-    signature: [u8; 64],
+    accepted: AcceptedCast,
 }
 
 /// What one member's session produced.
@@ -310,15 +307,20 @@ fn session(manifest: &Manifest, issuer: &IssuerKeyPair, plan: &Plan) -> Result<S
         )?;
         let message = ballot_message(&fingerprint, id, &pass.key, &sealed, None);
         let signature = voting_key.sign(&message).to_bytes();
-        // [ballot box] check the pass and the signature before appending.
-        let key = pass.verify(manifest.issuer_key(), &fingerprint, id)?;
-        key.verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
-            .map_err(|_| anyhow!("the ballot box refused a ballot signature"))?;
+        // [ballot box] the checks it makes before appending (a first ballot under this pass).
+        let request = CastRequest {
+            contest: id.to_owned(),
+            pass: PassJson::from(&pass),
+            enc: sealed.enc,
+            ct: sealed.ct,
+            signature,
+            replaces: None,
+        };
+        let accepted = accept_cast(manifest, request, None)
+            .map_err(|e| anyhow!("the ballot box refused a cast: {e}"))?;
         session.ballots.push(Cast {
             contest: *contest_index,
-            pass: PassJson::from(&pass),
-            sealed,
-            signature,
+            accepted,
         });
     }
     Ok(session)
@@ -435,28 +437,12 @@ pub fn simulate(
         if batch.len() >= ISSUANCE_BATCH {
             flush(&mut batch, &mut issuance, &mut rng)?;
         }
-        for Cast {
-            contest,
-            pass,
-            sealed,
-            signature,
-        } in session.ballots
-        {
+        for Cast { contest, accepted } in session.ballots {
+            let pass = accepted.pass().clone();
             first_ballot
                 .entry(p)
-                .or_insert((contest, ballots.next_seq(), pass.clone()));
-            ballots.append(|seq, prev| {
-                Entry::Ballot(BallotEntry {
-                    seq,
-                    prev,
-                    contest: manifest.contests()[contest].id().to_owned(),
-                    pass,
-                    enc: sealed.enc.into(),
-                    ct: Bytes(sealed.ct),
-                    signature: Bytes(signature.to_vec()),
-                    replaces: None,
-                })
-            })?;
+                .or_insert((contest, ballots.next_seq(), pass));
+            ballots.append(|seq, prev| Entry::Ballot(accepted.into_entry(seq, prev)))?;
             let size = ballots.entries().len();
             if size.is_multiple_of(checkpoint_every) {
                 checkpoints.insert(size as u64, ballots.signed_checkpoint(&keys.ballot_log)?);
@@ -489,18 +475,18 @@ pub fn simulate(
             Some(*replaces),
         );
         let signature = plan.secret.voting_key(&fingerprint, id).sign(&message);
-        ballots.append(|seq, prev| {
-            Entry::Ballot(BallotEntry {
-                seq,
-                prev,
-                contest: id.to_owned(),
-                pass: pass.clone(),
-                enc: sealed.enc.into(),
-                ct: Bytes(sealed.ct),
-                signature: Bytes(signature.to_bytes().to_vec()),
-                replaces: Some(*replaces),
-            })
-        })?;
+        // [ballot box] the same checks, now with this pass's previous ballot.
+        let request = CastRequest {
+            contest: id.to_owned(),
+            pass: pass.clone(),
+            enc: sealed.enc,
+            ct: sealed.ct,
+            signature: signature.to_bytes(),
+            replaces: Some(*replaces),
+        };
+        let accepted = accept_cast(&manifest, request, Some(*replaces))
+            .map_err(|e| anyhow!("the ballot box refused a re-vote: {e}"))?;
+        ballots.append(|seq, prev| Entry::Ballot(accepted.into_entry(seq, prev)))?;
     }
     ballots.append(|seq, prev| Entry::Close(CloseEntry { seq, prev }))?;
     let final_root = *ballots.checkpoint()?.root();

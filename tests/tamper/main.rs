@@ -638,3 +638,48 @@ fn a_revote_naming_the_wrong_ballot_is_caught() {
     assert_passes_check(&result, BALLOT_SIGNATURES);
     assert_passes_check(&result, ENTRIES);
 }
+
+#[test]
+fn the_ballot_box_refuses_each_bad_cast_and_says_why() {
+    use teller::core::ballot::{CastRefused, CastRequest, accept_cast};
+    let manifest = &ELECTION.manifest;
+    let request = |ballot: &BallotEntry| CastRequest {
+        contest: ballot.contest.clone(),
+        pass: ballot.pass.clone(),
+        enc: ballot.enc.array(),
+        ct: ballot.ct.0.clone(),
+        signature: ballot.signature.array(),
+        replaces: ballot.replaces,
+    };
+    let good = forged_ballot(&ELECTION.keys.issuer, [6; 16], &[2, 1]);
+    let accepted = accept_cast(manifest, request(&good), None).unwrap();
+    assert_eq!(accepted.into_entry(7, [9; 32].into()).seq, 7);
+
+    let refused = |r: CastRequest, previous| accept_cast(manifest, r, previous).unwrap_err();
+    let other = generate_issuer_key(&mut ChaCha20Rng::from_seed([10; 32])).unwrap();
+    let foreign = forged_ballot(&other, [6; 16], &[2, 1]);
+    assert_eq!(refused(request(&foreign), None), CastRefused::BadPass);
+    let mut bad = request(&good);
+    bad.signature[0] ^= 1;
+    assert_eq!(refused(bad, None), CastRefused::BadSignature);
+    let mut bad = request(&good);
+    bad.ct.push(0);
+    assert!(matches!(
+        refused(bad, None),
+        CastRefused::WrongLength { .. }
+    ));
+    let mut bad = request(&good);
+    bad.contest = "youth".into();
+    assert_eq!(
+        refused(bad, None),
+        CastRefused::BadPass,
+        "a pass binds its contest"
+    );
+    let mut bad = request(&good);
+    bad.contest = "treasurer".into();
+    assert!(matches!(refused(bad, None), CastRefused::UnknownContest(_)));
+    assert_eq!(
+        refused(request(&good), Some(3)),
+        CastRefused::AlreadyVoted { entry: 3 }
+    );
+}

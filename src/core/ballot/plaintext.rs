@@ -1,5 +1,5 @@
-//! The ranked ballot (docs/PROTOCOL.md §9): the plaintext a member seals, its fixed length, and
-//! its validity under UK STV practice.
+//! The ballot plaintext (docs/PROTOCOL.md §9): what a member seals, its fixed length, and its
+//! validity under UK STV practice.
 //!
 //! A ballot is what the member writes on a paper: next to each candidate, a preference number or
 //! nothing. The plaintext is `0x01 ‖ candidates (u16 BE) ‖ one u16 BE mark per candidate`, so every

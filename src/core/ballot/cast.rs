@@ -1,0 +1,161 @@
+//! The ballot box's decision on a cast (docs/PROTOCOL.md §10): what it checks before a ballot is
+//! appended to the log. The box learns no identity; it checks the pass, the voting-key signature,
+//! the ciphertext's fixed length and the re-voting policy, and either builds the entry or says
+//! exactly why not.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use ed25519_dalek::Signature;
+
+use super::plaintext::plaintext_len;
+use crate::core::crypto::{Bytes, ENC_LEN, TAG_LEN};
+use crate::core::log::{BallotEntry, PassJson, ballot_message};
+use crate::core::manifest::{Manifest, Revote};
+
+/// A cast as the booth sends it: no cookie, no identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CastRequest {
+    /// The contest.
+    pub contest: String,
+    /// The voting pass.
+    pub pass: PassJson,
+    /// HPKE encapsulated key.
+    pub enc: [u8; ENC_LEN],
+    /// HPKE ciphertext.
+    pub ct: Vec<u8>,
+    /// The voting key's signature.
+    pub signature: [u8; 64],
+    /// Under re-voting policy `last`: the entry this ballot replaces.
+    pub replaces: Option<i64>,
+}
+
+/// Why the box refuses a cast. Each says what the booth (or member) can do.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CastRefused {
+    /// The contest is not in this election.
+    #[error("there is no contest {0:?} in this election")]
+    UnknownContest(String),
+    /// The pass does not verify under the issuer key for this election and contest.
+    #[error("the voting pass is not valid for this election and contest")]
+    BadPass,
+    /// The voting-key signature does not verify.
+    #[error("the ballot's signature does not verify under its voting key")]
+    BadSignature,
+    /// The ciphertext is not the contest's fixed length.
+    #[error("a sealed ballot for this contest is {expected} bytes, this one is {found}")]
+    WrongLength {
+        /// The contest's ciphertext length.
+        expected: usize,
+        /// What was sent.
+        found: usize,
+    },
+    /// Re-voting is forbidden and this pass has voted.
+    #[error(
+        "this voting pass has already cast its ballot (entry {entry}); this election does not allow voting again"
+    )]
+    AlreadyVoted {
+        /// The entry already cast.
+        entry: i64,
+    },
+    /// Under re-voting policy `last`, `replaces` must name the pass's previous ballot.
+    #[error("this ballot must name the entry it replaces ({expected:?}), it names {found:?}")]
+    WrongReplaces {
+        /// The pass's previous ballot, if any.
+        expected: Option<i64>,
+        /// What the ballot named.
+        found: Option<i64>,
+    },
+}
+
+/// A cast the box accepted, waiting for its place in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedCast(BallotEntry);
+
+impl AcceptedCast {
+    /// The pass the ballot was cast under.
+    pub fn pass(&self) -> &PassJson {
+        &self.0.pass
+    }
+
+    /// The entry at `seq` after the entry whose chain hash is `prev`.
+    pub fn into_entry(self, seq: i64, prev: Bytes<32>) -> BallotEntry {
+        BallotEntry {
+            seq,
+            prev,
+            ..self.0
+        }
+    }
+}
+
+/// Checks a cast; `previous` is the last entry cast under the same voting key in this contest.
+pub fn accept_cast(
+    manifest: &Manifest,
+    cast: CastRequest,
+    previous: Option<i64>,
+) -> Result<AcceptedCast, CastRefused> {
+    let contest = manifest
+        .contest(&cast.contest)
+        .ok_or_else(|| CastRefused::UnknownContest(cast.contest.clone()))?;
+    let fingerprint = manifest.fingerprint();
+    let key = cast
+        .pass
+        .pass()
+        .verify(manifest.issuer_key(), &fingerprint, contest.id())
+        .map_err(|_| CastRefused::BadPass)?;
+    let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
+    if cast.ct.len() != expected {
+        return Err(CastRefused::WrongLength {
+            expected,
+            found: cast.ct.len(),
+        });
+    }
+    let sealed = crate::core::crypto::SealedBallot {
+        enc: cast.enc,
+        ct: cast.ct,
+    };
+    let message = ballot_message(
+        &fingerprint,
+        contest.id(),
+        key.as_bytes(),
+        &sealed,
+        cast.replaces,
+    );
+    key.verify_strict(&message, &Signature::from_bytes(&cast.signature))
+        .map_err(|_| CastRefused::BadSignature)?;
+    match (manifest.revote(), previous) {
+        (Revote::Forbidden, Some(entry)) => return Err(CastRefused::AlreadyVoted { entry }),
+        (Revote::Forbidden, None) if cast.replaces.is_some() => {
+            return Err(CastRefused::WrongReplaces {
+                expected: None,
+                found: cast.replaces,
+            });
+        }
+        (Revote::Last, _) if cast.replaces != previous => {
+            return Err(CastRefused::WrongReplaces {
+                expected: previous,
+                found: cast.replaces,
+            });
+        }
+        _ => {}
+    }
+    let CastRequest {
+        contest: id,
+        pass,
+        signature,
+        replaces,
+        ..
+    } = cast;
+    Ok(AcceptedCast(BallotEntry {
+        seq: 0,
+        prev: [0; 32].into(),
+        contest: id,
+        pass,
+        enc: sealed.enc.into(),
+        ct: Bytes(sealed.ct),
+        signature: Bytes(signature.to_vec()),
+        replaces,
+    }))
+}
