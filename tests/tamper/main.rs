@@ -333,6 +333,42 @@ fn a_ballot_added_after_close_is_caught() {
 }
 
 #[test]
+fn a_sealed_ballot_of_another_length_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    // A validly passed and signed ballot whose plaintext is longer than the contest's.
+    let mut ballot = forged_ballot(&ELECTION.keys.issuer, [8; 16], &[0]);
+    let manifest = &ELECTION.manifest;
+    let fingerprint = manifest.fingerprint();
+    let long = Marks::from_ranking(19, &[0]).encode();
+    let sealed = seal(
+        &manifest.election_key(),
+        &fingerprint,
+        "nec",
+        &ballot.pass.key.array(),
+        &long,
+        &mut ChaCha20Rng::from_seed([2; 32]),
+    )
+    .unwrap();
+    let secret = PassSecret::from_bytes([8; 16]);
+    let message = ballot_message(&fingerprint, "nec", &ballot.pass.key.array(), &sealed, None);
+    ballot.enc = sealed.enc.into();
+    ballot.ct = Bytes(sealed.ct);
+    ballot.signature = Bytes(
+        secret
+            .voting_key(&fingerprint, "nec")
+            .sign(&message)
+            .to_bytes()
+            .to_vec(),
+    );
+    insert_before_close(&mut entries, ballot);
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, ENTRIES);
+    assert!(result.failure(ENTRIES).unwrap().contains("bytes"));
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+}
+
+#[test]
 fn a_ballot_with_a_bad_voting_key_signature_is_caught() {
     let mut record = record();
     let mut entries = decoded(&record);

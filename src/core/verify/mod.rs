@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::core::ballot::Invalid;
+use crate::core::ballot::{Invalid, plaintext_len};
 use crate::core::crypto::{
-    ElectionSecretKey, Share, decode, decode_bytes, encode_bytes, open, reconstruct,
+    ElectionSecretKey, Share, TAG_LEN, decode, decode_bytes, encode_bytes, open, reconstruct,
 };
 use crate::core::log::{
     BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, OpenEntry, ballot_message,
@@ -560,11 +560,25 @@ impl<'a> Verifier<'a> {
                     self.fail(ENTRIES, format!("entry {i}: an issuance in the ballot log"))
                 }
                 Entry::Ballot(b) => {
-                    if manifest.contest(&b.contest).is_none() {
-                        self.fail(
+                    match manifest.contest(&b.contest) {
+                        None => self.fail(
                             ENTRIES,
                             format!("entry {i}: contest {:?} is not in the manifest", b.contest),
-                        );
+                        ),
+                        Some(contest) => {
+                            // The box must refuse any other length (§10): a longer or shorter
+                            // ciphertext would say something about the ballot inside.
+                            let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
+                            if b.ct.0.len() != expected {
+                                self.fail(
+                                    ENTRIES,
+                                    format!(
+                                        "entry {i}: the sealed ballot is {} bytes, the contest's are {expected}",
+                                        b.ct.0.len()
+                                    ),
+                                );
+                            }
+                        }
                     }
                     if i == 0 {
                         self.fail(ENTRIES, "the first entry is not the open entry");
