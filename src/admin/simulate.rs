@@ -14,7 +14,7 @@ use rand::{Rng as _, RngExt as _, SeedableRng as _};
 use super::create::{ElectionDefinition, ElectionKeys, create_election};
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{
-    ElectionSecretKey, IssuerKeyPair, PassSecret, reconstruct, seal, sign_blinded,
+    ElectionSecretKey, IssuerKeyPair, PassSecret, Share, reconstruct, seal, sign_blinded,
 };
 use crate::core::log::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
@@ -353,30 +353,7 @@ pub fn simulate(
     let members = register(options, &manifest, &mut rng);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert(layout::MANIFEST.into(), manifest.bytes().to_vec());
-    let mut rosters = BTreeMap::new();
-    let mut commitments: Vec<Vec<[u8; 32]>> = Vec::new();
-    for (c, contest) in manifest.contests().iter().enumerate() {
-        let per_member: Vec<[u8; 32]> = members
-            .iter()
-            .map(|m| member_commitment(contest.id(), &m.salt, &m.row.number))
-            .collect();
-        let eligible: BTreeSet<[u8; 32]> = members
-            .iter()
-            .zip(&per_member)
-            .filter(|(m, _)| m.eligible[c])
-            .map(|(_, commitment)| *commitment)
-            .collect();
-        let leaves: Vec<_> = eligible.iter().map(|l| leaf_hash(l)).collect();
-        rosters.insert(
-            contest.id().to_owned(),
-            RosterCommitment {
-                eligible: eligible.len() as i64,
-                root: root(&leaves).into(),
-            },
-        );
-        files.insert(layout::roster(contest.id()), roster_file(&eligible));
-        commitments.push(per_member);
-    }
+    let (rosters, commitments) = freeze(&manifest, &members, &mut files);
 
     // Open, vote, close.
     let mut ballots = LogWriter::new(manifest.ballot_log_origin(), fingerprint);
@@ -505,7 +482,67 @@ pub fn simulate(
     );
 
     // Trustees: the first t bring their shares; the key is rebuilt and revealed.
-    let brought = &keys.shares[..manifest.threshold()];
+    let key = reveal_key(&manifest, &keys.shares[..manifest.threshold()], &mut files)?;
+    tally(
+        &manifest,
+        ballots.entries(),
+        &key,
+        &final_root,
+        options.threads,
+        &step,
+        &mut files,
+    )?;
+    let register = register::Register::from_members(members.into_iter().map(|m| m.row))
+        .map_err(|number| anyhow!("membership number {number} drawn twice"))?;
+    Ok(Simulated {
+        record: Record { files },
+        keys,
+        manifest,
+        register,
+    })
+}
+
+/// Freezes the register: each contest's roster of salted commitments (written to the record) and
+/// its commitment for the open entry; also every member's commitment per contest, for the
+/// issuance log.
+fn freeze(
+    manifest: &Manifest,
+    members: &[Member],
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> (BTreeMap<String, RosterCommitment>, Vec<Vec<[u8; 32]>>) {
+    let mut rosters = BTreeMap::new();
+    let mut commitments: Vec<Vec<[u8; 32]>> = Vec::new();
+    for (c, contest) in manifest.contests().iter().enumerate() {
+        let per_member: Vec<[u8; 32]> = members
+            .iter()
+            .map(|m| member_commitment(contest.id(), &m.salt, &m.row.number))
+            .collect();
+        let eligible: BTreeSet<[u8; 32]> = members
+            .iter()
+            .zip(&per_member)
+            .filter(|(m, _)| m.eligible[c])
+            .map(|(_, commitment)| *commitment)
+            .collect();
+        let leaves: Vec<_> = eligible.iter().map(|l| leaf_hash(l)).collect();
+        rosters.insert(
+            contest.id().to_owned(),
+            RosterCommitment {
+                eligible: eligible.len() as i64,
+                root: root(&leaves).into(),
+            },
+        );
+        files.insert(layout::roster(contest.id()), roster_file(&eligible));
+        commitments.push(per_member);
+    }
+    (rosters, commitments)
+}
+
+/// The key reveal: the shares the trustees `brought`, checked and combined; written to the record.
+fn reveal_key(
+    manifest: &Manifest,
+    brought: &[Share],
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<ElectionSecretKey> {
     let key: ElectionSecretKey =
         reconstruct(brought, &manifest.share_commitments(), manifest.threshold())?;
     let reveal = Reveal {
@@ -519,10 +556,21 @@ pub fn simulate(
             .collect(),
     };
     files.insert(layout::REVEAL.into(), reveal_file(&reveal)?);
+    Ok(key)
+}
 
-    // Decrypt and count.
-    let entries: Vec<Entry> = ballots
-        .entries()
+/// Opens every ballot of the closed `log` and tallies each contest into the record.
+fn tally(
+    manifest: &Manifest,
+    log: &[Vec<u8>],
+    key: &ElectionSecretKey,
+    final_root: &[u8; 32],
+    threads: usize,
+    step: &(dyn Fn(&'static str, usize, usize) + Sync),
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<()> {
+    let fingerprint = manifest.fingerprint();
+    let entries: Vec<Entry> = log
         .iter()
         .map(|bytes| Entry::decode(bytes))
         .collect::<Result<_, _>>()?;
@@ -536,10 +584,10 @@ pub fn simulate(
     let total = cast.len();
     let plaintexts = par_map(
         &cast,
-        options.threads,
+        threads,
         |b| {
             crate::core::crypto::open(
-                &key,
+                key,
                 &fingerprint,
                 &b.contest,
                 &b.pass.key.array(),
@@ -561,7 +609,7 @@ pub fn simulate(
                 plaintext: p.clone(),
             })
             .collect();
-        let tally = tally_contest(contest, &opened, &replaced, &final_root)?;
+        let tally = tally_contest(contest, &opened, &replaced, final_root)?;
         files.insert(layout::decryptions(contest.id()), tally.decryptions);
         files.insert(layout::blt(contest.id()), tally.blt);
         files.insert(layout::results(contest.id()), tally.results);
@@ -571,14 +619,7 @@ pub fn simulate(
         manifest.contests().len(),
         manifest.contests().len(),
     );
-    let register = register::Register::from_members(members.into_iter().map(|m| m.row))
-        .map_err(|number| anyhow!("membership number {number} drawn twice"))?;
-    Ok(Simulated {
-        record: Record { files },
-        keys,
-        manifest,
-        register,
-    })
+    Ok(())
 }
 
 fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {
