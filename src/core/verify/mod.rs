@@ -335,7 +335,6 @@ impl<'a> Verifier<'a> {
             },
             |done| self.progress("reading entries", done, total),
         );
-        let (entries, open) = self.entries(&manifest, &raw, &decoded);
         if let Some(first) = decoded.first().and_then(|l| l.entry.as_ref())
             && first.prev() != fingerprint
         {
@@ -350,6 +349,8 @@ impl<'a> Verifier<'a> {
         }
         self.hash_chain(&fingerprint, &decoded);
         let leaves: Vec<Hash> = decoded.iter().map(|l| l.leaf).collect();
+        // The decoded entries move out here (no second copy of a national election's log).
+        let (entries, open) = self.entries(&manifest, &raw, decoded);
         let seed = self.checkpoints(&manifest, &leaves, &entries);
 
         let eligible = self.rosters(&manifest, open.as_ref());
@@ -517,13 +518,13 @@ impl<'a> Verifier<'a> {
         &mut self,
         manifest: &Manifest,
         raw: &[&[u8]],
-        decoded: &[Line],
+        decoded: Vec<Line>,
     ) -> (Vec<Entry>, Option<OpenEntry>) {
         let mut entries = Vec::with_capacity(decoded.len());
         let mut open = None;
         let mut closed_at = None;
-        for (i, (line, bytes)) in decoded.iter().zip(raw).enumerate() {
-            let Some(entry) = &line.entry else {
+        for (i, (line, bytes)) in decoded.into_iter().zip(raw).enumerate() {
+            let Some(entry) = line.entry else {
                 let why = Entry::decode(bytes)
                     .err()
                     .map(|e| e.to_string())
@@ -543,7 +544,7 @@ impl<'a> Verifier<'a> {
                     format!("entry {i} follows the close entry {close}"),
                 );
             }
-            match entry {
+            match &entry {
                 Entry::Open(o) if i == 0 => {
                     let ids: BTreeSet<&str> = manifest.contests().iter().map(|c| c.id()).collect();
                     let rosters: BTreeSet<&str> = o.rosters.keys().map(String::as_str).collect();
@@ -586,7 +587,7 @@ impl<'a> Verifier<'a> {
                 }
                 Entry::Close(_) => closed_at = closed_at.or(Some(i)),
             }
-            entries.push(entry.clone());
+            entries.push(entry);
         }
         if open.is_none() {
             self.fail(ENTRIES, "the ballot log does not start with an open entry");
