@@ -103,60 +103,187 @@ pub fn root(leaves: &[Hash]) -> Hash {
 /// The audit path (RFC 6962 §2.1.1 PATH) for leaf `index` in the tree over `leaves`, leaf side
 /// first.
 pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Result<Vec<Hash>, ProofError> {
-    if index >= leaves.len() {
-        return Err(ProofError::IndexOutOfRange {
-            index: index as u64,
-            size: leaves.len() as u64,
-        });
-    }
-    let mut proof = Vec::new();
-    path(leaves, index, &mut proof);
-    Ok(proof)
-}
-
-fn path(leaves: &[Hash], index: usize, proof: &mut Vec<Hash>) {
-    if leaves.len() <= 1 {
-        return;
-    }
-    let k = split(leaves.len());
-    if index < k {
-        path(&leaves[..k], index, proof);
-        proof.push(root(&leaves[k..]));
-    } else {
-        path(&leaves[k..], index - k, proof);
-        proof.push(root(&leaves[..k]));
-    }
+    inclusion_proof_with(leaves.len() as u64, index as u64, &mut |a, b| {
+        Ok(root(&leaves[a as usize..b as usize]))
+    })
 }
 
 /// The consistency proof (RFC 6962 §2.1.2 PROOF) that the tree over the first `old_size` leaves is
 /// a prefix of the tree over all `leaves`.
 pub fn consistency_proof(leaves: &[Hash], old_size: usize) -> Result<Vec<Hash>, ProofError> {
-    if old_size == 0 || old_size > leaves.len() {
-        return Err(ProofError::BadSizes {
-            old: old_size as u64,
-            new: leaves.len() as u64,
-        });
+    consistency_proof_with(old_size as u64, leaves.len() as u64, &mut |a, b| {
+        Ok(root(&leaves[a as usize..b as usize]))
+    })
+}
+
+/// [`inclusion_proof`] for a tree of `size` leaves held elsewhere (a database): `subtree(a, b)`
+/// gives the head of the tree over leaves `a..b`, and is only asked for ranges RFC 6962's
+/// recursion produces (see [`subtree_from_nodes`]).
+pub fn inclusion_proof_with<E: From<ProofError>>(
+    size: u64,
+    index: u64,
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+) -> Result<Vec<Hash>, E> {
+    if index >= size {
+        return Err(ProofError::IndexOutOfRange { index, size }.into());
     }
     let mut proof = Vec::new();
-    subproof(old_size, leaves, true, &mut proof);
+    path(0, size, index, subtree, &mut proof)?;
     Ok(proof)
 }
 
-fn subproof(m: usize, leaves: &[Hash], complete: bool, proof: &mut Vec<Hash>) {
-    let n = leaves.len();
+/// [`consistency_proof`] for trees held elsewhere, as [`inclusion_proof_with`].
+pub fn consistency_proof_with<E: From<ProofError>>(
+    old_size: u64,
+    size: u64,
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+) -> Result<Vec<Hash>, E> {
+    if old_size == 0 || old_size > size {
+        return Err(ProofError::BadSizes {
+            old: old_size,
+            new: size,
+        }
+        .into());
+    }
+    let mut proof = Vec::new();
+    subproof(old_size, 0, size, true, subtree, &mut proof)?;
+    Ok(proof)
+}
+
+fn path<E>(
+    start: u64,
+    end: u64,
+    index: u64,
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+    proof: &mut Vec<Hash>,
+) -> Result<(), E> {
+    let n = end - start;
+    if n <= 1 {
+        return Ok(());
+    }
+    let k = split(n as usize) as u64;
+    if index < k {
+        path(start, start + k, index, subtree, proof)?;
+        proof.push(subtree(start + k, end)?);
+    } else {
+        path(start + k, end, index - k, subtree, proof)?;
+        proof.push(subtree(start, start + k)?);
+    }
+    Ok(())
+}
+
+fn subproof<E>(
+    m: u64,
+    start: u64,
+    end: u64,
+    complete: bool,
+    subtree: &mut impl FnMut(u64, u64) -> Result<Hash, E>,
+    proof: &mut Vec<Hash>,
+) -> Result<(), E> {
+    let n = end - start;
     if m == n {
         if !complete {
-            proof.push(root(leaves));
+            proof.push(subtree(start, end)?);
         }
-        return;
+        return Ok(());
     }
-    let k = split(n);
+    let k = split(n as usize) as u64;
     if m <= k {
-        subproof(m, &leaves[..k], complete, proof);
-        proof.push(root(&leaves[k..]));
+        subproof(m, start, start + k, complete, subtree, proof)?;
+        proof.push(subtree(start + k, end)?);
     } else {
-        subproof(m - k, &leaves[k..], false, proof);
-        proof.push(root(&leaves[..k]));
+        subproof(m - k, start + k, end, false, subtree, proof)?;
+        proof.push(subtree(start, start + k)?);
+    }
+    Ok(())
+}
+
+/// The head of the tree over leaves `start..end` from stored complete subtrees: `node(level, i)`
+/// is the head of the `2^level` leaves from `i · 2^level`, stored once that subtree is complete
+/// (what [`Frontier::push`] reports). Ranges from RFC 6962's recursion start on a multiple of
+/// their left part's size, so every lookup is of a complete, aligned subtree.
+pub fn subtree_from_nodes<E>(
+    start: u64,
+    end: u64,
+    node: &mut impl FnMut(u32, u64) -> Result<Hash, E>,
+) -> Result<Hash, E> {
+    let n = end - start;
+    if n == 0 {
+        return Ok(Sha256::digest(b"").into());
+    }
+    if n.is_power_of_two() && start.is_multiple_of(n) {
+        let level = n.trailing_zeros();
+        return node(level, start >> level);
+    }
+    let k = split(n as usize) as u64;
+    let left = subtree_from_nodes(start, start + k, node)?;
+    let right = subtree_from_nodes(start + k, end, node)?;
+    Ok(node_hash(&left, &right))
+}
+
+/// The right edge of a growing tree: the heads of its complete subtrees, largest first (one per
+/// set bit of the size). Enough to append a leaf and to compute the tree head without the leaves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    subtrees: Vec<Hash>,
+}
+
+impl Frontier {
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends a leaf hash; returns the subtrees this completes as `(level, index, head)`, the
+    /// leaf itself (level 0) first.
+    pub fn push(&mut self, leaf: Hash) -> Vec<(u32, u64, Hash)> {
+        let mut completed = vec![(0, self.size, leaf)];
+        let mut head = leaf;
+        let mut index = self.size;
+        let mut level = 0;
+        while index & 1 == 1 {
+            let left = self.subtrees.pop().unwrap_or_default();
+            head = node_hash(&left, &head);
+            index >>= 1;
+            level += 1;
+            completed.push((level, index, head));
+        }
+        self.subtrees.push(head);
+        self.size += 1;
+        completed
+    }
+
+    /// The tree head (MTH) of the leaves so far.
+    pub fn root(&self) -> Hash {
+        let mut subtrees = self.subtrees.iter().rev();
+        let Some(last) = subtrees.next() else {
+            return Sha256::digest(b"").into();
+        };
+        subtrees.fold(*last, |right, left| node_hash(left, &right))
+    }
+
+    /// The stored form: the size (8 bytes, big-endian) and the subtree heads.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.size.to_be_bytes().to_vec();
+        for head in &self.subtrees {
+            out.extend_from_slice(head);
+        }
+        out
+    }
+
+    /// Reads [`Frontier::to_bytes`]; `None` if the bytes do not describe a frontier.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let (size, rest) = bytes.split_first_chunk::<8>()?;
+        let size = u64::from_be_bytes(*size);
+        let (heads, tail) = rest.as_chunks::<32>();
+        if !tail.is_empty() || heads.len() != size.count_ones() as usize {
+            return None;
+        }
+        Some(Self {
+            size,
+            subtrees: heads.to_vec(),
+        })
     }
 }
 
@@ -286,6 +413,44 @@ pub fn verify_consistency(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server's way — a frontier, stored complete subtrees, proofs from them — agrees with
+    /// the in-memory tree on every size and index up to 70 leaves.
+    #[test]
+    fn frontier_and_stored_nodes_give_the_same_heads_and_proofs() {
+        let leaves: Vec<Hash> = (0u8..70).map(|i| leaf_hash(&[i])).collect();
+        let mut frontier = Frontier::default();
+        let mut nodes = std::collections::HashMap::new();
+        for (n, leaf) in leaves.iter().enumerate() {
+            for (level, index, head) in frontier.push(*leaf) {
+                assert!(nodes.insert((level, index), head).is_none());
+            }
+            let size = n + 1;
+            assert_eq!(frontier.root(), root(&leaves[..size]), "size {size}");
+            assert_eq!(Frontier::from_bytes(&frontier.to_bytes()), Some(frontier.clone()));
+            let mut node = |level: u32, index: u64| {
+                nodes
+                    .get(&(level, index))
+                    .copied()
+                    .ok_or(ProofError::IndexOutOfRange { index, size: 0 })
+            };
+            let mut subtree = |a, b| subtree_from_nodes(a, b, &mut node);
+            for index in 0..size {
+                assert_eq!(
+                    inclusion_proof_with(size as u64, index as u64, &mut subtree).unwrap(),
+                    inclusion_proof(&leaves[..size], index).unwrap()
+                );
+            }
+            for old in 1..=size {
+                assert_eq!(
+                    consistency_proof_with(old as u64, size as u64, &mut subtree).unwrap(),
+                    consistency_proof(&leaves[..size], old).unwrap()
+                );
+            }
+        }
+        assert_eq!(Frontier::from_bytes(&[0; 9]), None);
+        assert_eq!(Frontier::from_bytes(&[0, 0, 0, 0, 0, 0, 0, 1]), None);
+    }
     use proptest::prelude::*;
 
     /// The eight leaves of the RFC 6962 test tree used by certificate-transparency and Trillian.

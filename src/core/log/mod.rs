@@ -15,8 +15,9 @@ pub use entry::{
     RosterCommitment, ballot_message, entry_hash,
 };
 pub use merkle::{
-    Hash, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root,
-    verify_consistency, verify_inclusion,
+    Frontier, Hash, ProofError, consistency_proof, consistency_proof_with, inclusion_proof,
+    inclusion_proof_with, leaf_hash, node_hash, root, subtree_from_nodes, verify_consistency,
+    verify_inclusion,
 };
 pub use note::{
     MAX_NOTE_BYTES, MAX_SIGNATURES, NoteError, NoteSignature, NoteSigner, NoteVerifier, key_id,
