@@ -22,3 +22,5 @@
 
 pub mod admin;
 pub mod core;
+#[cfg(feature = "server")]
+pub mod store;

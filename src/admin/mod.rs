@@ -5,12 +5,19 @@
 
 mod bench;
 mod create;
+#[cfg(feature = "server")]
+mod office;
 mod record_dir;
 mod simulate;
 
 pub use bench::{VerifyBench, bench_verify};
 pub use create::{
     EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election, write_keys,
+};
+#[cfg(feature = "server")]
+pub use office::{
+    ImportReport, ServerKeys, close, create as create_stored_election, export_invitations,
+    import_register, load_keys, manifest_of, open, read_share, record, tally_election,
 };
 pub use record_dir::{read_record, write_record};
 pub use simulate::{SimulateOptions, Simulated, simulate};

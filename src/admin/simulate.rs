@@ -353,7 +353,15 @@ pub fn simulate(
     let members = register(options, &manifest, &mut rng);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert(layout::MANIFEST.into(), manifest.bytes().to_vec());
-    let (rosters, commitments) = freeze(&manifest, &members, &mut files);
+    let frozen: Vec<FrozenMember> = members
+        .iter()
+        .map(|m| FrozenMember {
+            number: m.row.number.clone(),
+            salt: m.salt,
+            eligible: m.eligible.clone(),
+        })
+        .collect();
+    let (rosters, commitments) = freeze(&manifest, &frozen, &mut files);
 
     // Open, vote, close.
     let mut ballots = LogWriter::new(manifest.ballot_log_origin(), fingerprint);
@@ -502,12 +510,20 @@ pub fn simulate(
     })
 }
 
+/// A member as the frozen register needs them: number, commitment salt, eligibility per contest
+/// (in manifest order).
+pub(crate) struct FrozenMember {
+    pub number: String,
+    pub salt: [u8; 16],
+    pub eligible: Vec<bool>,
+}
+
 /// Freezes the register: each contest's roster of salted commitments (written to the record) and
 /// its commitment for the open entry; also every member's commitment per contest, for the
 /// issuance log.
-fn freeze(
+pub(crate) fn freeze(
     manifest: &Manifest,
-    members: &[Member],
+    members: &[FrozenMember],
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> (BTreeMap<String, RosterCommitment>, Vec<Vec<[u8; 32]>>) {
     let mut rosters = BTreeMap::new();
@@ -515,7 +531,7 @@ fn freeze(
     for (c, contest) in manifest.contests().iter().enumerate() {
         let per_member: Vec<[u8; 32]> = members
             .iter()
-            .map(|m| member_commitment(contest.id(), &m.salt, &m.row.number))
+            .map(|m| member_commitment(contest.id(), &m.salt, &m.number))
             .collect();
         let eligible: BTreeSet<[u8; 32]> = members
             .iter()
@@ -538,7 +554,7 @@ fn freeze(
 }
 
 /// The key reveal: the shares the trustees `brought`, checked and combined; written to the record.
-fn reveal_key(
+pub(crate) fn reveal_key(
     manifest: &Manifest,
     brought: &[Share],
     files: &mut BTreeMap<String, Vec<u8>>,
@@ -560,7 +576,7 @@ fn reveal_key(
 }
 
 /// Opens every ballot of the closed `log` and tallies each contest into the record.
-fn tally(
+pub(crate) fn tally(
     manifest: &Manifest,
     log: &[Vec<u8>],
     key: &ElectionSecretKey,
@@ -622,7 +638,7 @@ fn tally(
     Ok(())
 }
 
-fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 1).sum());
     for entry in entries {
         out.extend_from_slice(entry);

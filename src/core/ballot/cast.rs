@@ -52,6 +52,9 @@ pub enum CastRefused {
         /// What was sent.
         found: usize,
     },
+    /// The election is not open for voting (not yet, or closed).
+    #[error("the election is not open for voting")]
+    Closed,
     /// Re-voting is forbidden and this pass has voted.
     #[error(
         "this voting pass has already cast its ballot (entry {entry}); this election does not allow voting again"
@@ -78,6 +81,11 @@ impl AcceptedCast {
     /// The pass the ballot was cast under.
     pub fn pass(&self) -> &PassJson {
         &self.0.pass
+    }
+
+    /// The contest the ballot is for.
+    pub fn contest(&self) -> &str {
+        &self.0.contest
     }
 
     /// The entry at `seq` after the entry whose chain hash is `prev`.

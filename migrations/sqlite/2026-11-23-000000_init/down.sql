@@ -1,0 +1,12 @@
+DROP TABLE events;
+DROP TABLE throttle;
+DROP TABLE sessions;
+DROP TABLE casts;
+DROP TABLE issuances;
+DROP TABLE checkpoints;
+DROP TABLE merkle_nodes;
+DROP TABLE log_entries;
+DROP TABLE log_heads;
+DROP TABLE record_files;
+DROP TABLE members;
+DROP TABLE elections;

@@ -1,0 +1,455 @@
+//! The returning officer's commands against the server's database: create, register import,
+//! invitations, open, close, turnout, tally with the trustees' shares, record export. Each either
+//! completes or leaves the database as it was.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+
+use super::create::{ElectionDefinition, create_election, write_keys};
+use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
+use crate::core::crypto::{
+    InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes,
+};
+use crate::core::log::{Entry, NoteSigner, OpenEntry};
+use crate::core::manifest::Manifest;
+use crate::core::record::layout;
+use crate::core::register::{Register, RegisterDiff};
+use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
+use crate::store::{BALLOTS, ElectionRow, ISSUANCE, MemberRow, Store};
+
+/// An election's secret keys as the server uses them (the trustees' shares are not here).
+pub struct ServerKeys {
+    /// The issuer's RSA secret key.
+    pub issuer: IssuerSecretKey,
+    /// The ballot box's checkpoint and promise key.
+    pub ballot_log: NoteSigner,
+    /// The issuer's checkpoint key.
+    pub issuance_log: NoteSigner,
+}
+
+/// Reads the server's keys from an election's key directory.
+pub fn load_keys(dir: &Path) -> Result<ServerKeys> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read(&path).with_context(|| format!("reading the key file {}", path.display()))
+    };
+    let issuer = IssuerSecretKey::from_der(&read("issuer.pk8")?)
+        .map_err(|e| anyhow!("{}/issuer.pk8 is not an issuer key: {e}", dir.display()))?;
+    let signer = |name: &str| -> Result<NoteSigner> {
+        let text = String::from_utf8(read(name)?)
+            .map_err(|_| anyhow!("{}/{name} is not text", dir.display()))?;
+        NoteSigner::parse(text.trim())
+            .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))
+    };
+    Ok(ServerKeys {
+        issuer,
+        ballot_log: signer("ballot-log.key")?,
+        issuance_log: signer("issuance-log.key")?,
+    })
+}
+
+/// A generator seeded from the operating system.
+pub fn os_seeded() -> Result<rand::rngs::ChaCha20Rng> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut())
+        .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
+    Ok(<rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(*seed))
+}
+
+/// The manifest of a stored election.
+pub fn manifest_of(row: &ElectionRow) -> Result<Manifest> {
+    Manifest::parse(&row.manifest)
+        .map_err(|e| anyhow!("the stored manifest of {:?} is damaged: {e}", row.id))
+}
+
+/// `teller election create`: checks the definition, generates the keys (secret ones to
+/// `key_dir`, shares one file per trustee), stores the election; returns the manifest.
+pub fn create(store: &Store, definition_text: &str, key_dir: &Path) -> Result<Manifest> {
+    let definition = ElectionDefinition::parse(definition_text)?;
+    if store.election(&definition.election).is_ok() {
+        bail!(
+            "there is already an election {:?} in this database",
+            definition.election
+        );
+    }
+    let mut rng = os_seeded()?;
+    let (manifest, keys) = create_election(&definition, &mut rng)?;
+    write_keys(key_dir, &keys)?;
+    let absolute = fs::canonicalize(key_dir)
+        .with_context(|| format!("finding {}", key_dir.display()))?;
+    if let Err(e) = store.create_election(&manifest, &absolute.to_string_lossy()) {
+        // Nothing half-done: keys of an election that was not stored are of no use.
+        let _ = fs::remove_dir_all(key_dir);
+        return Err(e);
+    }
+    Ok(manifest)
+}
+
+/// What a register import did.
+#[derive(Debug)]
+pub struct ImportReport {
+    /// Members imported.
+    pub members: usize,
+    /// Eligible members per contest, in manifest order.
+    pub eligible: Vec<(String, usize)>,
+    /// Against the register imported before, if there was one.
+    pub diff: Option<RegisterDiff>,
+}
+
+/// `teller register import`: the membership office's CSV; eligibility per contest under the
+/// manifest's rules; all or nothing, bad rows reported by line.
+pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<ImportReport> {
+    let row = store.election(election)?;
+    ensure!(
+        row.state == "created",
+        "election {election:?} is {}: the register is frozen once the election opens",
+        row.state
+    );
+    let manifest = manifest_of(&row)?;
+    let register = Register::parse(csv).map_err(|errors| {
+        let mut message = format!(
+            "the register has {} bad row(s); nothing was imported:",
+            errors.len()
+        );
+        for error in errors.iter().take(20) {
+            message.push_str(&format!("\n  {error}"));
+        }
+        if errors.len() > 20 {
+            message.push_str(&format!("\n  … and {} more", errors.len() - 20));
+        }
+        anyhow!(message)
+    })?;
+    let previous = store.members(election)?;
+    let rows_csv = register.to_csv();
+    let header = rows_csv.lines().next().unwrap_or_default().to_owned();
+    let diff = if previous.is_empty() {
+        None
+    } else {
+        let old_csv: String = std::iter::once(header)
+            .chain(previous.iter().map(|m| m.row_csv.clone()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let old = Register::parse(&old_csv)
+            .map_err(|_| anyhow!("the stored register of {election:?} is damaged"))?;
+        Some(old.diff(&register))
+    };
+    let old_salts: BTreeMap<&str, &[u8]> = previous
+        .iter()
+        .map(|m| (m.number.as_str(), m.salt.as_slice()))
+        .collect();
+    let mut eligible_counts = vec![0usize; manifest.contests().len()];
+    let mut rng = os_seeded()?;
+    let mut rows = Vec::new();
+    for (position, (member, line)) in register
+        .members()
+        .zip(rows_csv.lines().skip(1))
+        .enumerate()
+    {
+        let eligible: Vec<&str> = manifest
+            .contests()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.eligibility().admits(member))
+            .map(|(i, c)| {
+                eligible_counts[i] += 1;
+                c.id()
+            })
+            .collect();
+        let salt = match old_salts.get(member.number.as_str()) {
+            Some(salt) => salt.to_vec(),
+            None => {
+                let mut salt = [0u8; 16];
+                rand::Rng::fill_bytes(&mut rng, &mut salt);
+                salt.to_vec()
+            }
+        };
+        let code_hash = previous
+            .iter()
+            .find(|m| m.number == member.number)
+            .and_then(|m| m.code_hash.clone());
+        rows.push(MemberRow {
+            election: election.to_owned(),
+            number: member.number.clone(),
+            position: position as i64,
+            row_csv: line.to_owned(),
+            region: member.region.clone(),
+            eligible: eligible.join(","),
+            salt,
+            code_hash,
+        });
+    }
+    store.replace_register(election, &rows)?;
+    Ok(ImportReport {
+        members: rows.len(),
+        eligible: manifest
+            .contests()
+            .iter()
+            .zip(eligible_counts)
+            .map(|(c, n)| (c.id().to_owned(), n))
+            .collect(),
+        diff,
+    })
+}
+
+/// `teller invitations export`: new codes for every member without one (or, with `reissue`, for
+/// those members only, invalidating their old codes); the file is written before the hashes are
+/// stored, so no code is stored that the returning officer did not get.
+pub fn export_invitations(
+    store: &Store,
+    election: &str,
+    out: &Path,
+    reissue: &[String],
+    threads: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<usize> {
+    let row = store.election(election)?;
+    ensure!(
+        row.state == "created" || row.state == "open",
+        "election {election:?} is {}: invitations are for an election not yet closed",
+        row.state
+    );
+    let members = store.members(election)?;
+    ensure!(
+        !members.is_empty(),
+        "election {election:?} has no register yet: run `teller register import` first"
+    );
+    let targets: Vec<&MemberRow> = if reissue.is_empty() {
+        members.iter().filter(|m| m.code_hash.is_none()).collect()
+    } else {
+        reissue
+            .iter()
+            .map(|number| {
+                members
+                    .iter()
+                    .find(|m| &m.number == number)
+                    .ok_or_else(|| anyhow!("member {number} is not on the register"))
+            })
+            .collect::<Result<_>>()?
+    };
+    if targets.is_empty() {
+        bail!(
+            "every member of {election:?} already has an invitation code; use --reissue MEMBER to replace one"
+        );
+    }
+    let total = targets.len();
+    let made = par_map(
+        &targets,
+        threads,
+        |member| -> Result<(String, InvitationCode, String)> {
+            let mut rng = os_seeded()?;
+            let code = InvitationCode::generate(&mut rng);
+            let hash = InvitationHash::new(&code, &mut rng)?.to_phc();
+            Ok((member.number.clone(), code, hash))
+        },
+        |done| {
+            progress(Progress {
+                stage: "hashing invitation codes",
+                done,
+                total,
+            })
+        },
+    );
+    let made: Vec<_> = made.into_iter().collect::<Result<_>>()?;
+    let mut csv = String::from("member_number,invitation_code\n");
+    for (number, code, _) in &made {
+        csv.push_str(&format!("{number},{}\n", code.display()));
+    }
+    write_private(out, csv.as_bytes())?;
+    let hashes: Vec<(String, String)> = made.into_iter().map(|(n, _, h)| (n, h)).collect();
+    if let Err(e) = store.set_codes(election, &hashes) {
+        let _ = fs::remove_file(out);
+        return Err(e);
+    }
+    Ok(total)
+}
+
+/// Writes a file only its owner can read (invitation codes), replacing it atomically.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let temporary = PathBuf::from(format!("{}.partial", path.display()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `teller election open`: freezes the register into the rosters and starts the ballot log.
+pub fn open(store: &Store, election: &str) -> Result<()> {
+    let row = store.election(election)?;
+    let manifest = manifest_of(&row)?;
+    load_keys(Path::new(&row.key_dir))?;
+    let members = store.members(election)?;
+    let frozen = members
+        .iter()
+        .map(|m| {
+            let eligible: Vec<&str> = m.eligible_contests().collect();
+            Ok(FrozenMember {
+                number: m.number.clone(),
+                salt: m
+                    .salt
+                    .clone()
+                    .try_into()
+                    .map_err(|_| anyhow!("member {}'s salt is damaged", m.number))?,
+                eligible: manifest
+                    .contests()
+                    .iter()
+                    .map(|c| eligible.contains(&c.id()))
+                    .collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut files = BTreeMap::new();
+    let (rosters, _) = freeze(&manifest, &frozen, &mut files);
+    store.open_election(&manifest, files.into_iter().collect(), |seq, prev| {
+        Entry::Open(OpenEntry { seq, prev, rosters })
+    })
+}
+
+/// `teller election close`: the last issuances published, `close`, final checkpoints.
+pub fn close(store: &Store, election: &str) -> Result<u64> {
+    let row = store.election(election)?;
+    let manifest = manifest_of(&row)?;
+    let keys = load_keys(Path::new(&row.key_dir))?;
+    store.close_election(&manifest, &keys.ballot_log, &keys.issuance_log)
+}
+
+/// Reads a trustee's share file (`<index> <base64url value>`).
+pub fn read_share(path: &Path) -> Result<Share> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("reading the share file {}", path.display()))?;
+    let (index, value) = text
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| anyhow!("{} is not a share file (`<index> <value>`)", path.display()))?;
+    let index: u8 = index
+        .parse()
+        .map_err(|_| anyhow!("{}: the share index is not a number", path.display()))?;
+    let value: [u8; 32] = decode_bytes(value)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| anyhow!("{}: the share value is not 32 bytes", path.display()))?;
+    Share::new(index, value).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The record as it stands in the database (before the tally: without reveal and results).
+pub fn record(store: &Store, election: &str) -> Result<Record> {
+    let row = store.election(election)?;
+    ensure!(
+        row.state == "closed" || row.state == "tallied",
+        "election {election:?} is {}: the record is exported once it is closed",
+        row.state
+    );
+    let mut files: BTreeMap<String, Vec<u8>> = store.record_files(election)?.into_iter().collect();
+    files.insert(layout::MANIFEST.into(), row.manifest.clone());
+    for (log, path) in [
+        (BALLOTS, layout::BALLOT_LOG),
+        (ISSUANCE, layout::ISSUANCE_LOG),
+    ] {
+        let size = store.head(election, log)?.size() as i64;
+        files.insert(path.into(), jsonl(&store.entries(election, log, 0, size)?));
+    }
+    for (size, note) in store.checkpoints(election, BALLOTS)? {
+        files.insert(layout::ballot_checkpoint(size as u64), note.into_bytes());
+    }
+    let issuance_size = store.head(election, ISSUANCE)?.size() as i64;
+    let (_, note) = store
+        .checkpoints(election, ISSUANCE)?
+        .into_iter()
+        .find(|(size, _)| *size == issuance_size)
+        .ok_or_else(|| anyhow!("the issuance log of {election:?} has no final checkpoint"))?;
+    files.insert(layout::ISSUANCE_CHECKPOINT.into(), note.into_bytes());
+    Ok(Record { files })
+}
+
+/// `teller tally`: t shares rebuild the key; every ballot is opened and each contest counted; the
+/// whole record is verified before the results are stored. Returns the record.
+pub fn tally_election(
+    store: &Store,
+    election: &str,
+    shares: &[Share],
+    threads: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Record> {
+    let row = store.election(election)?;
+    ensure!(
+        row.state == "closed",
+        "election {election:?} is {}: the tally runs once, after the election closes",
+        row.state
+    );
+    let manifest = manifest_of(&row)?;
+    ensure!(
+        shares.len() >= manifest.threshold(),
+        "{} share(s) given; this election needs {} of its trustees' shares",
+        shares.len(),
+        manifest.threshold()
+    );
+    let mut record = record(store, election)?;
+    let before: Vec<String> = record.files.keys().cloned().collect();
+    let key = reveal_key(&manifest, shares, &mut record.files)
+        .context("rebuilding the election key from the shares")?;
+    let log: Vec<Vec<u8>> = record.files[layout::BALLOT_LOG]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    let size = log.len() as u64;
+    let final_root = crate::core::log::root(
+        &log.iter()
+            .map(|e| crate::core::log::leaf_hash(e))
+            .collect::<Vec<_>>(),
+    );
+    let checkpoint = store.checkpoints(election, BALLOTS)?;
+    ensure!(
+        checkpoint.last().map(|(s, _)| *s as u64) == Some(size),
+        "the ballot log of {election:?} has no final checkpoint"
+    );
+    let step = |stage: &'static str, done: usize, total: usize| {
+        progress(Progress { stage, done, total })
+    };
+    tally(
+        &manifest,
+        &log,
+        &key,
+        &final_root,
+        threads,
+        &step,
+        &mut record.files,
+    )?;
+    let verification = verify(
+        &record,
+        &VerifyOptions {
+            threads,
+            fingerprint: Some(manifest.fingerprint()),
+            progress,
+        },
+    );
+    if !verification.passed() {
+        let failed: Vec<String> = verification
+            .checks
+            .iter()
+            .filter_map(|c| c.failure.as_ref().map(|f| format!("  FAIL {}: {f}", c.name)))
+            .collect();
+        bail!(
+            "the record does not verify, so the results are not stored:\n{}",
+            failed.join("\n")
+        );
+    }
+    let new: Vec<(String, Vec<u8>)> = record
+        .files
+        .iter()
+        .filter(|(path, _)| !before.contains(path))
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect();
+    store.store_tally(election, new)?;
+    Ok(record)
+}

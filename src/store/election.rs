@@ -1,0 +1,638 @@
+//! Elections, the frozen register, invitation-code hashes, issuances, sessions, login throttling,
+//! the returning officer's event log and the stored parts of the record.
+
+use anyhow::{Result, anyhow, bail};
+use diesel::prelude::*;
+use rand::RngExt as _;
+
+use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
+use super::schema::{casts, elections, events, issuances, members, record_files, sessions, throttle};
+use super::{AnyConnection, Store, insert_rows, now};
+use crate::core::log::{Entry, IssuanceEntry, NoteSigner};
+use crate::core::manifest::Manifest;
+use crate::core::record::member_commitment;
+
+/// An election as stored.
+#[derive(Clone, Debug, Queryable)]
+pub struct ElectionRow {
+    /// Its id (the manifest's `election`).
+    pub id: String,
+    /// The manifest bytes (canonical JSON).
+    pub manifest: Vec<u8>,
+    /// Where its secret keys are.
+    pub key_dir: String,
+    /// `created`, `open`, `closed` or `tallied`.
+    pub state: String,
+    /// When it was created (Unix seconds).
+    pub created: i64,
+}
+
+/// A member on an election's frozen register.
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    /// The election.
+    pub election: String,
+    /// The membership number.
+    pub number: String,
+    /// The row's place in the register.
+    pub position: i64,
+    /// The row as imported (the register's CSV columns).
+    pub row_csv: String,
+    /// The member's region (turnout by region).
+    pub region: String,
+    /// The contests the member is eligible for, comma-separated.
+    pub eligible: String,
+    /// The salt of the member's roster commitments.
+    pub salt: Vec<u8>,
+    /// The argon2id hash of the member's invitation code (PHC string), once issued.
+    pub code_hash: Option<String>,
+}
+
+impl MemberRow {
+    /// The contests the member may vote in.
+    pub fn eligible_contests(&self) -> impl Iterator<Item = &str> {
+        self.eligible.split(',').filter(|c| !c.is_empty())
+    }
+}
+
+/// A pass issued: the blinded message and the issuer's blind signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredIssuance {
+    /// The blinded message the booth sent.
+    pub blinded: Vec<u8>,
+    /// The blind signature.
+    pub blind_sig: Vec<u8>,
+}
+
+/// What happened to a pass request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Newly issued.
+    Issued,
+    /// The identical request was issued before: the same signature again.
+    Repeated(Vec<u8>),
+    /// A different request for the same member and contest was issued before.
+    AlreadyIssued,
+    /// The election is not open.
+    Closed,
+}
+
+/// A login subject that must wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Throttled {
+    /// Seconds until another attempt is allowed.
+    pub retry_after: i64,
+}
+
+/// Turnout without any running tally: counts of eligibility, passes and ballots.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Turnout {
+    /// Per contest: (contest, eligible, passes issued, ballots cast).
+    pub contests: Vec<(String, i64, i64, i64)>,
+    /// Per region: (region, members, members issued at least one pass).
+    pub regions: Vec<(String, i64, i64)>,
+}
+
+/// Member-login failures allowed before the member must wait.
+const MEMBER_FREE_FAILURES: i64 = 5;
+/// Failures from one address allowed before it must wait (a branch office shares one address).
+const ADDRESS_FREE_FAILURES: i64 = 50;
+/// Issuances published together in the issuance log, shuffled.
+pub const ISSUANCE_BATCH: i64 = 64;
+
+fn event(conn: &mut AnyConnection, election: &str, kind: &str, detail: &str) -> Result<()> {
+    diesel::insert_into(events::table)
+        .values((
+            events::election.eq(election),
+            events::at.eq(now()),
+            events::kind.eq(kind),
+            events::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves the election from state `from` to `to`, as the transaction's first write; fails with a
+/// message naming the state it is in otherwise.
+fn transition(conn: &mut AnyConnection, election: &str, from: &str, to: &str) -> Result<()> {
+    let changed = diesel::update(
+        elections::table
+            .filter(elections::id.eq(election))
+            .filter(elections::state.eq(from)),
+    )
+    .set(elections::state.eq(to))
+    .execute(conn)?;
+    if changed == 1 {
+        return Ok(());
+    }
+    let state: Option<String> = elections::table
+        .find(election)
+        .select(elections::state)
+        .first(conn)
+        .optional()?;
+    match state {
+        None => bail!("there is no election {election:?} in this database"),
+        Some(state) => bail!("election {election:?} is {state}, not {from}"),
+    }
+}
+
+/// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
+/// issuance), when at least `min` are pending.
+fn publish_issuances(
+    conn: &mut AnyConnection,
+    manifest: &Manifest,
+    min: i64,
+) -> Result<usize> {
+    let election = manifest.draft().election.as_str();
+    let mut pending: Vec<(String, String, bool, Vec<u8>)> = issuances::table
+        .inner_join(
+            members::table.on(members::election
+                .eq(issuances::election)
+                .and(members::number.eq(issuances::member))),
+        )
+        .filter(issuances::election.eq(election))
+        .filter(issuances::published.eq(false))
+        .select((
+            issuances::contest,
+            issuances::member,
+            issuances::reissue,
+            members::salt,
+        ))
+        .load(conn)?;
+    if pending.is_empty() || (pending.len() as i64) < min {
+        return Ok(0);
+    }
+    let mut rng = rand::rng();
+    for i in (1..pending.len()).rev() {
+        pending.swap(i, rng.random_range(0..=i));
+    }
+    let mut head = lock_head(conn, election, ISSUANCE)?;
+    let mut published = Vec::new();
+    let items = pending
+        .into_iter()
+        .map(|(contest, member, reissue, salt)| -> Result<_> {
+            let salt: [u8; 16] = salt
+                .try_into()
+                .map_err(|_| anyhow!("member {member}'s salt is damaged"))?;
+            let commitment = member_commitment(&contest, &salt, &member);
+            published.push((contest.clone(), member));
+            Ok((contest, commitment, reissue))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    append(conn, &mut head, items, |(contest, member, reissue), seq, prev| {
+        Entry::Issuance(IssuanceEntry {
+            seq,
+            prev,
+            contest,
+            member: member.into(),
+            reissue,
+        })
+    })?;
+    for (contest, member) in &published {
+        diesel::update(issuances::table.find((election, contest, member)))
+            .set(issuances::published.eq(true))
+            .execute(conn)?;
+    }
+    Ok(published.len())
+}
+
+impl Store {
+    /// Stores a new election.
+    pub fn create_election(&self, manifest: &Manifest, key_dir: &str) -> Result<()> {
+        let id = &manifest.draft().election;
+        self.transaction(|conn| {
+            if elections::table
+                .find(id)
+                .count()
+                .get_result::<i64>(conn)?
+                > 0
+            {
+                bail!("there is already an election {id:?} in this database");
+            }
+            diesel::insert_into(elections::table)
+                .values((
+                    elections::id.eq(id),
+                    elections::manifest.eq(manifest.bytes()),
+                    elections::key_dir.eq(key_dir),
+                    elections::state.eq("created"),
+                    elections::created.eq(now()),
+                ))
+                .execute(conn)?;
+            event(conn, id, "created", &manifest.fingerprint_hex())
+        })
+    }
+
+    /// The election `id`, or an error saying there is none.
+    pub fn election(&self, id: &str) -> Result<ElectionRow> {
+        elections::table
+            .find(id)
+            .first(&mut *self.conn()?)
+            .optional()?
+            .ok_or_else(|| anyhow!("there is no election {id:?} in this database"))
+    }
+
+    /// Every election, oldest first.
+    pub fn elections(&self) -> Result<Vec<ElectionRow>> {
+        Ok(elections::table
+            .order((elections::created, elections::id))
+            .load(&mut *self.conn()?)?)
+    }
+
+    /// Replaces the election's register (only before it opens), all or nothing.
+    pub fn replace_register(&self, election: &str, rows: &[MemberRow]) -> Result<()> {
+        self.transaction(|conn| {
+            transition(conn, election, "created", "created")?;
+            diesel::delete(members::table.filter(members::election.eq(election)))
+                .execute(conn)?;
+            for chunk in rows.chunks(2000) {
+                insert_rows!(&mut *conn, members::table, chunk)?;
+            }
+            event(
+                conn,
+                election,
+                "register imported",
+                &format!("{} members", rows.len()),
+            )
+        })
+    }
+
+    /// The election's register, in register order.
+    pub fn members(&self, election: &str) -> Result<Vec<MemberRow>> {
+        Ok(members::table
+            .filter(members::election.eq(election))
+            .order(members::position)
+            .load(&mut *self.conn()?)?)
+    }
+
+    /// One member.
+    pub fn member(&self, election: &str, number: &str) -> Result<Option<MemberRow>> {
+        Ok(members::table
+            .find((election, number))
+            .first(&mut *self.conn()?)
+            .optional()?)
+    }
+
+    /// Stores new invitation-code hashes (replacing any earlier code) and logs the re-issues.
+    pub fn set_codes(&self, election: &str, codes: &[(String, String)]) -> Result<()> {
+        self.transaction(|conn| {
+            for (number, hash) in codes {
+                let old: Option<Option<String>> = members::table
+                    .find((election, number))
+                    .select(members::code_hash)
+                    .first(conn)
+                    .optional()?;
+                match old {
+                    None => bail!("member {number} is not on the register"),
+                    Some(Some(_)) => event(
+                        conn,
+                        election,
+                        "invitation re-issued",
+                        &format!("member {number}: the old code no longer works"),
+                    )?,
+                    Some(None) => {}
+                }
+                diesel::update(members::table.find((election, number)))
+                    .set(members::code_hash.eq(hash))
+                    .execute(conn)?;
+                // A new code also ends the member's sessions under the old one.
+                diesel::delete(
+                    sessions::table
+                        .filter(sessions::election.eq(election))
+                        .filter(sessions::member.eq(number)),
+                )
+                .execute(conn)?;
+            }
+            if !codes.is_empty() {
+                event(
+                    conn,
+                    election,
+                    "invitations exported",
+                    &format!("{} codes", codes.len()),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Opens the election: the register is frozen (its rosters become part of the record) and the
+    /// ballot log starts with `open`, built by `open_entry` from the ballot log's first `prev`.
+    pub fn open_election(
+        &self,
+        manifest: &Manifest,
+        rosters: Vec<(String, Vec<u8>)>,
+        open_entry: impl FnOnce(i64, crate::core::crypto::Bytes<32>) -> Entry,
+    ) -> Result<()> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            transition(conn, election, "created", "open")?;
+            let unissued: i64 = members::table
+                .filter(members::election.eq(election))
+                .filter(members::code_hash.is_null())
+                .count()
+                .get_result(conn)?;
+            let total: i64 = members::table
+                .filter(members::election.eq(election))
+                .count()
+                .get_result(conn)?;
+            if total == 0 {
+                bail!("election {election:?} has no register yet: run `teller register import`");
+            }
+            self.put_record_files(conn, election, rosters)?;
+            let mut ballots = create_log(conn, election, BALLOTS, manifest.fingerprint())?;
+            create_log(conn, election, ISSUANCE, manifest.fingerprint())?;
+            let mut open_entry = Some(open_entry);
+            append(conn, &mut ballots, [()], |(), seq, prev| {
+                let make = open_entry.take().expect("append calls make once per item");
+                make(seq, prev)
+            })?;
+            event(
+                conn,
+                election,
+                "opened",
+                &format!("{total} members, {unissued} without an invitation code"),
+            )
+        })
+    }
+
+    /// Closes the election: the remaining issuances are published, the ballot log ends with
+    /// `close`, and both logs get their final signed checkpoints.
+    pub fn close_election(
+        &self,
+        manifest: &Manifest,
+        ballot_signer: &NoteSigner,
+        issuance_signer: &NoteSigner,
+    ) -> Result<u64> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            let mut ballots = lock_head(conn, election, BALLOTS)?;
+            transition(conn, election, "open", "closed")?;
+            publish_issuances(conn, manifest, 1)?;
+            let issuance = lock_head(conn, election, ISSUANCE)?;
+            append(conn, &mut ballots, [()], |(), seq, prev| {
+                Entry::Close(crate::core::log::CloseEntry { seq, prev })
+            })?;
+            store_checkpoint(conn, &ballots, &manifest.ballot_log_origin(), ballot_signer)?;
+            store_checkpoint(
+                conn,
+                &issuance,
+                &manifest.issuance_log_origin(),
+                issuance_signer,
+            )?;
+            event(
+                conn,
+                election,
+                "closed",
+                &format!("{} ballot log entries", ballots.size()),
+            )?;
+            Ok(ballots.size())
+        })
+    }
+
+    /// Marks the election tallied and stores the tally's part of the record.
+    pub fn store_tally(&self, election: &str, files: Vec<(String, Vec<u8>)>) -> Result<()> {
+        self.transaction(|conn| {
+            transition(conn, election, "closed", "tallied")?;
+            self.put_record_files(conn, election, files)?;
+            event(conn, election, "tallied", "")
+        })
+    }
+
+    fn put_record_files(
+        &self,
+        conn: &mut AnyConnection,
+        election: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<()> {
+        for (path, bytes) in files {
+            diesel::insert_into(record_files::table)
+                .values((
+                    record_files::election.eq(election),
+                    record_files::path.eq(path),
+                    record_files::bytes.eq(bytes),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// The stored parts of the record (rosters; after the tally, the reveal and the results).
+    pub fn record_files(&self, election: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(record_files::table
+            .filter(record_files::election.eq(election))
+            .order(record_files::path)
+            .select((record_files::path, record_files::bytes))
+            .load(&mut *self.conn()?)?)
+    }
+
+    /// The pass issued to a member for a contest, if any.
+    pub fn issuance(
+        &self,
+        election: &str,
+        contest: &str,
+        member: &str,
+    ) -> Result<Option<StoredIssuance>> {
+        Ok(issuances::table
+            .find((election, contest, member))
+            .select((issuances::blinded, issuances::blind_sig))
+            .first::<(Vec<u8>, Vec<u8>)>(&mut *self.conn()?)
+            .optional()?
+            .map(|(blinded, blind_sig)| StoredIssuance { blinded, blind_sig }))
+    }
+
+    /// Records an issuance made outside the transaction (the RSA signature is slow), unless the
+    /// member already has one for the contest; publishes a shuffled batch when enough wait.
+    pub fn record_issuance(
+        &self,
+        manifest: &Manifest,
+        contest: &str,
+        member: &str,
+        issued: &StoredIssuance,
+    ) -> Result<IssueOutcome> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            // The issuance log's lock first: a close waits for this, or this sees the close.
+            lock_head(conn, election, ISSUANCE)?;
+            let state: String = elections::table
+                .find(election)
+                .select(elections::state)
+                .first(conn)?;
+            if state != "open" {
+                return Ok(IssueOutcome::Closed);
+            }
+            let existing: Option<(Vec<u8>, Vec<u8>)> = issuances::table
+                .find((election, contest, member))
+                .select((issuances::blinded, issuances::blind_sig))
+                .first(conn)
+                .optional()?;
+            if let Some((blinded, blind_sig)) = existing {
+                return Ok(if blinded == issued.blinded {
+                    IssueOutcome::Repeated(blind_sig)
+                } else {
+                    IssueOutcome::AlreadyIssued
+                });
+            }
+            diesel::insert_into(issuances::table)
+                .values((
+                    issuances::election.eq(election),
+                    issuances::contest.eq(contest),
+                    issuances::member.eq(member),
+                    issuances::blinded.eq(&issued.blinded),
+                    issuances::blind_sig.eq(&issued.blind_sig),
+                    issuances::reissue.eq(false),
+                    issuances::published.eq(false),
+                ))
+                .execute(conn)?;
+            publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
+            Ok(IssueOutcome::Issued)
+        })
+    }
+
+    /// Starts a member session under the hash of its bearer token.
+    pub fn create_session(
+        &self,
+        token_hash: &[u8],
+        election: &str,
+        member: &str,
+        expires: i64,
+    ) -> Result<()> {
+        self.transaction(|conn| {
+            diesel::delete(sessions::table.filter(sessions::expires.lt(now()))).execute(conn)?;
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::token_hash.eq(token_hash),
+                    sessions::election.eq(election),
+                    sessions::member.eq(member),
+                    sessions::expires.eq(expires),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// The member a live session belongs to, in `election`.
+    pub fn session(&self, token_hash: &[u8], election: &str) -> Result<Option<String>> {
+        Ok(sessions::table
+            .find(token_hash)
+            .filter(sessions::election.eq(election))
+            .filter(sessions::expires.ge(now()))
+            .select(sessions::member)
+            .first(&mut *self.conn()?)
+            .optional()?)
+    }
+
+    /// Whether any of these login subjects must wait.
+    pub fn throttled(&self, election: &str, subjects: &[&str]) -> Result<Option<Throttled>> {
+        let until: Option<i64> = throttle::table
+            .filter(throttle::election.eq(election))
+            .filter(throttle::subject.eq_any(subjects))
+            .select(diesel::dsl::max(throttle::blocked_until))
+            .first(&mut *self.conn()?)?;
+        let wait = until.unwrap_or(0) - now();
+        Ok((wait > 0).then_some(Throttled { retry_after: wait }))
+    }
+
+    /// Counts a failed login against a subject (`member:N` or `address:IP`); after the free
+    /// failures, each further one doubles the wait (30 s, 1 min, …, capped at an hour).
+    pub fn login_failed(&self, election: &str, subject: &str) -> Result<()> {
+        let free = if subject.starts_with("member:") {
+            MEMBER_FREE_FAILURES
+        } else {
+            ADDRESS_FREE_FAILURES
+        };
+        self.transaction(|conn| {
+            let updated = diesel::update(throttle::table.find((election, subject)))
+                .set(throttle::failures.eq(throttle::failures + 1))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(throttle::table)
+                    .values((
+                        throttle::election.eq(election),
+                        throttle::subject.eq(subject),
+                        throttle::failures.eq(1),
+                        throttle::blocked_until.eq(0),
+                    ))
+                    .execute(conn)?;
+            }
+            let failures: i64 = throttle::table
+                .find((election, subject))
+                .select(throttle::failures)
+                .first(conn)?;
+            if failures >= free {
+                let wait = (30i64 << (failures - free).min(7)).min(3600);
+                diesel::update(throttle::table.find((election, subject)))
+                    .set(throttle::blocked_until.eq(now() + wait))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Forgets a member's failures after a successful login.
+    pub fn login_succeeded(&self, election: &str, subject: &str) -> Result<()> {
+        diesel::delete(throttle::table.find((election, subject))).execute(&mut *self.conn()?)?;
+        Ok(())
+    }
+
+    /// Turnout per contest and region: never a count of preferences.
+    pub fn turnout(&self, manifest: &Manifest) -> Result<Turnout> {
+        let election = manifest.draft().election.as_str();
+        let mut conn = self.conn()?;
+        let rows: Vec<(String, String)> = members::table
+            .filter(members::election.eq(election))
+            .select((members::region, members::eligible))
+            .load(&mut *conn)?;
+        let issued: Vec<(String, String)> = issuances::table
+            .filter(issuances::election.eq(election))
+            .select((issuances::contest, issuances::member))
+            .load(&mut *conn)?;
+        let cast: Vec<String> = casts::table
+            .filter(casts::election.eq(election))
+            .select(casts::contest)
+            .load(&mut *conn)?;
+        let issued_members: std::collections::BTreeSet<&str> =
+            issued.iter().map(|(_, m)| m.as_str()).collect();
+        let member_regions: std::collections::BTreeMap<String, String> = members::table
+            .filter(members::election.eq(election))
+            .select((members::number, members::region))
+            .load::<(String, String)>(&mut *conn)?
+            .into_iter()
+            .collect();
+        let contests = manifest
+            .contests()
+            .iter()
+            .map(|c| {
+                let id = c.id();
+                let eligible = rows
+                    .iter()
+                    .filter(|(_, e)| e.split(',').any(|x| x == id))
+                    .count() as i64;
+                let passes = issued.iter().filter(|(c, _)| c == id).count() as i64;
+                let ballots = cast.iter().filter(|c| *c == id).count() as i64;
+                (id.to_owned(), eligible, passes, ballots)
+            })
+            .collect();
+        let mut regions: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for (region, _) in &rows {
+            regions.entry(region.clone()).or_default().0 += 1;
+        }
+        for member in issued_members {
+            if let Some(region) = member_regions.get(member) {
+                regions.entry(region.clone()).or_default().1 += 1;
+            }
+        }
+        Ok(Turnout {
+            contests,
+            regions: regions.into_iter().map(|(r, (m, i))| (r, m, i)).collect(),
+        })
+    }
+
+    /// The returning officer's event log of an election: `(unix time, kind, detail)`.
+    pub fn events(&self, election: &str) -> Result<Vec<(i64, String, String)>> {
+        Ok(events::table
+            .filter(events::election.eq(election))
+            .order(events::id)
+            .select((events::at, events::kind, events::detail))
+            .load(&mut *self.conn()?)?)
+    }
+}

@@ -1,0 +1,462 @@
+//! The two logs in the database: entries, the head (hash chain and Merkle frontier), complete
+//! subtrees for proofs, signed checkpoints, and the ballot box's batch append.
+
+use anyhow::{Context, Result, anyhow, bail};
+use diesel::prelude::*;
+
+use super::schema::{casts, checkpoints, elections, log_entries, log_heads, merkle_nodes};
+use super::{AnyConnection, Store, insert_rows, now};
+use crate::core::ballot::{AcceptedCast, CastRefused};
+use crate::core::crypto::Bytes;
+use crate::core::log::{
+    Checkpoint, ConsistencyProof, Entry, Frontier, Hash, InclusionProof, NoteSigner,
+    consistency_proof_with, entry_hash, inclusion_proof_with, leaf_hash, subtree_from_nodes,
+};
+
+/// The ballot log's name in the tables.
+pub const BALLOTS: &str = "ballots";
+/// The issuance log's name in the tables.
+pub const ISSUANCE: &str = "issuance";
+
+/// A log's head: what the next entry chains to, and the Merkle frontier.
+#[derive(Clone, Debug)]
+pub struct Head {
+    election: String,
+    log: &'static str,
+    /// The chain hash the next entry's `prev` must be.
+    pub last: [u8; 32],
+    /// The Merkle tree's right edge.
+    pub frontier: Frontier,
+}
+
+impl Head {
+    /// The number of entries.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+}
+
+/// A cast the box has checked, waiting for the sequencer.
+#[derive(Clone, Debug)]
+pub struct PendingCast {
+    /// The election.
+    pub election: String,
+    /// The checked cast.
+    pub cast: AcceptedCast,
+    /// The voting key's previous entry when the cast was checked (re-voting).
+    pub previous: Option<i64>,
+}
+
+/// Where an appended entry landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Its sequence number.
+    pub seq: i64,
+    /// Its Merkle leaf hash.
+    pub leaf: Hash,
+    /// Its bytes.
+    pub entry: Vec<u8>,
+}
+
+/// Takes the log's write lock (an update of its head row, so it is the transaction's first
+/// statement and a write) and reads the head.
+pub fn lock_head(conn: &mut AnyConnection, election: &str, log: &'static str) -> Result<Head> {
+    let updated = diesel::update(log_heads::table.find((election, log)))
+        .set(log_heads::last.eq(log_heads::last))
+        .execute(conn)?;
+    if updated != 1 {
+        bail!("election {election:?} has no {log} log (is it open?)");
+    }
+    read_head(conn, election, log)
+}
+
+/// Reads the head without locking.
+pub fn read_head(conn: &mut AnyConnection, election: &str, log: &'static str) -> Result<Head> {
+    let (frontier, last): (Vec<u8>, Vec<u8>) = log_heads::table
+        .find((election, log))
+        .select((log_heads::frontier, log_heads::last))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| anyhow!("election {election:?} has no {log} log (is it open?)"))?;
+    Ok(Head {
+        election: election.to_owned(),
+        log,
+        last: last
+            .try_into()
+            .map_err(|_| anyhow!("the {log} log head is damaged"))?,
+        frontier: Frontier::from_bytes(&frontier)
+            .ok_or_else(|| anyhow!("the {log} log head is damaged"))?,
+    })
+}
+
+/// Creates an empty log whose chain starts at the manifest `fingerprint`.
+pub fn create_log(
+    conn: &mut AnyConnection,
+    election: &str,
+    log: &'static str,
+    fingerprint: [u8; 32],
+) -> Result<Head> {
+    let head = Head {
+        election: election.to_owned(),
+        log,
+        last: fingerprint,
+        frontier: Frontier::default(),
+    };
+    diesel::insert_into(log_heads::table)
+        .values((
+            log_heads::election.eq(election),
+            log_heads::log.eq(log),
+            log_heads::frontier.eq(head.frontier.to_bytes()),
+            log_heads::last.eq(head.last.to_vec()),
+        ))
+        .execute(conn)?;
+    Ok(head)
+}
+
+/// Appends the entries `make` builds, one per item, and saves the head. Call inside the
+/// transaction that took [`lock_head`].
+pub fn append<T>(
+    conn: &mut AnyConnection,
+    head: &mut Head,
+    items: impl IntoIterator<Item = T>,
+    mut make: impl FnMut(T, i64, Bytes<32>) -> Entry,
+) -> Result<Vec<Appended>> {
+    let mut appended = Vec::new();
+    let mut entry_rows = Vec::new();
+    let mut node_rows = Vec::new();
+    for item in items {
+        let seq = head.size() as i64;
+        let bytes = make(item, seq, head.last.into()).encode()?;
+        head.last = entry_hash(&bytes);
+        let leaf = leaf_hash(&bytes);
+        for (level, index, hash) in head.frontier.push(leaf) {
+            node_rows.push((
+                merkle_nodes::election.eq(head.election.clone()),
+                merkle_nodes::log.eq(head.log),
+                merkle_nodes::level.eq(i64::from(level)),
+                merkle_nodes::idx.eq(index as i64),
+                merkle_nodes::hash.eq(hash.to_vec()),
+            ));
+        }
+        entry_rows.push((
+            log_entries::election.eq(head.election.clone()),
+            log_entries::log.eq(head.log),
+            log_entries::seq.eq(seq),
+            log_entries::entry.eq(bytes.clone()),
+        ));
+        appended.push(Appended {
+            seq,
+            leaf,
+            entry: bytes,
+        });
+    }
+    // SQLite allows at most 32,766 bound values a statement.
+    for rows in entry_rows.chunks(1000) {
+        insert_rows!(&mut *conn, log_entries::table, rows)?;
+    }
+    for rows in node_rows.chunks(1000) {
+        insert_rows!(&mut *conn, merkle_nodes::table, rows)?;
+    }
+    diesel::update(log_heads::table.find((&head.election, head.log)))
+        .set((
+            log_heads::frontier.eq(head.frontier.to_bytes()),
+            log_heads::last.eq(head.last.to_vec()),
+        ))
+        .execute(conn)?;
+    Ok(appended)
+}
+
+/// The outcome of one cast in a sequenced batch.
+pub type CastOutcome = Result<Appended, CastRefused>;
+
+impl Store {
+    /// The sequencer's group commit: appends a batch of checked casts to their elections' ballot
+    /// logs in one transaction per election, re-checking under the lock that each election is open
+    /// and that each voting key's previous ballot is still the one the cast was checked against.
+    /// Returns only after the transaction is durable; on error nothing of the batch is kept.
+    pub fn append_casts(&self, batch: Vec<PendingCast>) -> Result<Vec<CastOutcome>> {
+        let mut outcomes: Vec<Option<CastOutcome>> = (0..batch.len()).map(|_| None).collect();
+        let mut by_election: std::collections::BTreeMap<String, Vec<(usize, PendingCast)>> =
+            Default::default();
+        for (i, pending) in batch.into_iter().enumerate() {
+            by_election
+                .entry(pending.election.clone())
+                .or_default()
+                .push((i, pending));
+        }
+        for (election, casts_in) in by_election {
+            let results = self.transaction(|conn| {
+                let mut head = lock_head(conn, &election, BALLOTS)?;
+                let state: String = elections::table
+                    .find(&election)
+                    .select(elections::state)
+                    .first(conn)?;
+                let mut results = Vec::new();
+                let mut accepted = Vec::new();
+                let mut latest: std::collections::HashMap<Vec<u8>, i64> = Default::default();
+                for (i, pending) in casts_in {
+                    if state != "open" {
+                        results.push((i, Err(CastRefused::Closed)));
+                        continue;
+                    }
+                    let key = pending.cast.pass().key.0.to_vec();
+                    let previous = match latest.get(&key) {
+                        Some(seq) => Some(*seq),
+                        None => casts::table
+                            .find((&election, &key))
+                            .select(casts::last_seq)
+                            .first::<i64>(conn)
+                            .optional()?,
+                    };
+                    if previous != pending.previous {
+                        // Another ballot under this key landed since the check.
+                        results.push((
+                            i,
+                            Err(match previous {
+                                Some(entry) if pending.previous.is_none() => {
+                                    CastRefused::AlreadyVoted { entry }
+                                }
+                                _ => CastRefused::WrongReplaces {
+                                    expected: previous,
+                                    found: pending.previous,
+                                },
+                            }),
+                        ));
+                        continue;
+                    }
+                    latest.insert(key.clone(), head.size() as i64 + accepted.len() as i64);
+                    accepted.push((i, key, previous, pending.cast));
+                }
+                let contests: Vec<String> = accepted
+                    .iter()
+                    .map(|(_, _, _, cast)| cast.contest().to_owned())
+                    .collect();
+                let meta: Vec<(usize, Vec<u8>, Option<i64>)> = accepted
+                    .iter()
+                    .map(|(i, key, previous, _)| (*i, key.clone(), *previous))
+                    .collect();
+                let appended = append(
+                    conn,
+                    &mut head,
+                    accepted.into_iter().map(|(_, _, _, cast)| cast),
+                    |cast, seq, prev| Entry::Ballot(cast.into_entry(seq, prev)),
+                )?;
+                for ((i, key, previous), (contest, appended)) in
+                    meta.into_iter().zip(contests.into_iter().zip(appended))
+                {
+                    if previous.is_some() {
+                        diesel::update(casts::table.find((&election, &key)))
+                            .set(casts::last_seq.eq(appended.seq))
+                            .execute(conn)?;
+                    } else if latest.get(&key) == Some(&appended.seq) {
+                        diesel::insert_into(casts::table)
+                            .values((
+                                casts::election.eq(&election),
+                                casts::pass_key.eq(&key),
+                                casts::contest.eq(contest),
+                                casts::last_seq.eq(appended.seq),
+                            ))
+                            .execute(conn)?;
+                    }
+                    results.push((i, Ok(appended)));
+                }
+                Ok(results)
+            })?;
+            for (i, outcome) in results {
+                outcomes[i] = Some(outcome);
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.ok_or_else(|| anyhow!("a cast of the batch was not sequenced")))
+            .collect()
+    }
+
+    /// The ballot a voting key last cast, if any.
+    pub fn previous_cast(&self, election: &str, pass_key: &[u8]) -> Result<Option<i64>> {
+        Ok(casts::table
+            .find((election, pass_key))
+            .select(casts::last_seq)
+            .first(&mut *self.conn()?)
+            .optional()?)
+    }
+
+    /// The log's head, read without locking.
+    pub fn head(&self, election: &str, log: &'static str) -> Result<Head> {
+        read_head(&mut *self.conn()?, election, log)
+    }
+
+    /// Entries `start..end` of a log.
+    pub fn entries(
+        &self,
+        election: &str,
+        log: &'static str,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<Vec<u8>>> {
+        Ok(log_entries::table
+            .filter(log_entries::election.eq(election))
+            .filter(log_entries::log.eq(log))
+            .filter(log_entries::seq.ge(start))
+            .filter(log_entries::seq.lt(end))
+            .order(log_entries::seq)
+            .select(log_entries::entry)
+            .load(&mut *self.conn()?)?)
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of `size` entries.
+    pub fn inclusion_proof(
+        &self,
+        election: &str,
+        log: &'static str,
+        seq: u64,
+        size: u64,
+    ) -> Result<InclusionProof> {
+        let mut conn = self.conn()?;
+        let head = read_head(&mut conn, election, log)?;
+        if size > head.size() {
+            bail!("the log has {} entries, not {size}", head.size());
+        }
+        let hashes = inclusion_proof_with_nodes(seq, size, election, log, &mut conn)?;
+        Ok(InclusionProof {
+            index: seq as i64,
+            size: size as i64,
+            hashes: hashes.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// The consistency proof from the tree of `old` entries to the tree of `new`.
+    pub fn consistency_proof(
+        &self,
+        election: &str,
+        log: &'static str,
+        old: u64,
+        new: u64,
+    ) -> Result<ConsistencyProof> {
+        let mut conn = self.conn()?;
+        let head = read_head(&mut conn, election, log)?;
+        if new > head.size() {
+            bail!("the log has {} entries, not {new}", head.size());
+        }
+        let mut node = node_reader(election, log, &mut conn);
+        let hashes = consistency_proof_with(old, new, &mut |a, b| {
+            subtree_from_nodes(a, b, &mut node)
+        })?;
+        Ok(ConsistencyProof {
+            old: old as i64,
+            new: new as i64,
+            hashes: hashes.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// The latest signed checkpoint of a log, signing a new one when the log has grown and the
+    /// latest is at least `max_age` seconds old (so a busy log is not re-signed on every request).
+    pub fn checkpoint(
+        &self,
+        election: &str,
+        log: &'static str,
+        origin: &str,
+        signer: &NoteSigner,
+        max_age: i64,
+    ) -> Result<String> {
+        let mut conn = self.conn()?;
+        let latest: Option<(i64, String, i64)> = checkpoints::table
+            .filter(checkpoints::election.eq(election))
+            .filter(checkpoints::log.eq(log))
+            .order(checkpoints::size.desc())
+            .select((checkpoints::size, checkpoints::note, checkpoints::created))
+            .first(&mut *conn)
+            .optional()?;
+        let head = read_head(&mut conn, election, log)?;
+        if let Some((size, note, created)) = &latest
+            && (*size as u64 == head.size() || now() - created < max_age)
+        {
+            return Ok(note.clone());
+        }
+        let checkpoint = Checkpoint::new(origin, head.size(), head.frontier.root())
+            .map_err(|e| anyhow!("{e}"))?;
+        let note = signer.sign(&checkpoint.to_text())?;
+        let inserted = diesel::insert_into(checkpoints::table)
+            .values((
+                checkpoints::election.eq(election),
+                checkpoints::log.eq(log),
+                checkpoints::size.eq(head.size() as i64),
+                checkpoints::note.eq(&note),
+                checkpoints::created.eq(now()),
+            ))
+            .execute(&mut *conn);
+        match inserted {
+            Ok(_) => Ok(note),
+            // Another process signed this size first: serve theirs, so one size has one note.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Ok(checkpoints::table
+                .find((election, log, head.size() as i64))
+                .select(checkpoints::note)
+                .first(&mut *conn)?),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every stored checkpoint of a log: `(size, note)`, smallest first.
+    pub fn checkpoints(&self, election: &str, log: &'static str) -> Result<Vec<(i64, String)>> {
+        Ok(checkpoints::table
+            .filter(checkpoints::election.eq(election))
+            .filter(checkpoints::log.eq(log))
+            .order(checkpoints::size)
+            .select((checkpoints::size, checkpoints::note))
+            .load(&mut *self.conn()?)?)
+    }
+}
+
+/// Signs and stores a checkpoint of the head (inside a write transaction).
+pub fn store_checkpoint(
+    conn: &mut AnyConnection,
+    head: &Head,
+    origin: &str,
+    signer: &NoteSigner,
+) -> Result<()> {
+    let checkpoint =
+        Checkpoint::new(origin, head.size(), head.frontier.root()).map_err(|e| anyhow!("{e}"))?;
+    let note = signer.sign(&checkpoint.to_text())?;
+    diesel::delete(checkpoints::table.find((&head.election, head.log, head.size() as i64)))
+        .execute(conn)?;
+    diesel::insert_into(checkpoints::table)
+        .values((
+            checkpoints::election.eq(&head.election),
+            checkpoints::log.eq(head.log),
+            checkpoints::size.eq(head.size() as i64),
+            checkpoints::note.eq(note),
+            checkpoints::created.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn node_reader<'a>(
+    election: &'a str,
+    log: &'static str,
+    conn: &'a mut AnyConnection,
+) -> impl FnMut(u32, u64) -> Result<Hash> + 'a {
+    move |level, index| {
+        let hash: Vec<u8> = merkle_nodes::table
+            .find((election, log, i64::from(level), index as i64))
+            .select(merkle_nodes::hash)
+            .first(conn)
+            .with_context(|| format!("reading Merkle node {level}/{index} of the {log} log"))?;
+        hash.try_into()
+            .map_err(|_| anyhow!("Merkle node {level}/{index} of the {log} log is damaged"))
+    }
+}
+
+fn inclusion_proof_with_nodes(
+    seq: u64,
+    size: u64,
+    election: &str,
+    log: &'static str,
+    conn: &mut AnyConnection,
+) -> Result<Vec<Hash>> {
+    let mut node = node_reader(election, log, conn);
+    inclusion_proof_with(size, seq, &mut |a, b| subtree_from_nodes(a, b, &mut node))
+}

@@ -1,0 +1,192 @@
+//! The server's database through diesel: SQLite (embedded default: WAL, `synchronous=FULL`) or
+//! PostgreSQL (`postgres://…`), one schema for both, migrations embedded and run at start.
+//!
+//! Write transactions start with a write (`lock_*`), so SQLite takes its write lock before it reads
+//! and PostgreSQL serialises concurrent processes on the same row: several `teller serve`
+//! processes on one PostgreSQL database append to one log.
+
+mod election;
+mod log;
+pub mod schema;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow};
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
+
+pub use election::{ElectionRow, IssueOutcome, MemberRow, StoredIssuance, Throttled, Turnout};
+pub use log::{Appended, BALLOTS, Head, ISSUANCE, PendingCast};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+mod connection {
+    // The derive writes undocumented items of its own.
+    #![allow(missing_docs)]
+
+    /// One connection to either backend.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// PostgreSQL.
+        Postgresql(diesel::PgConnection),
+        /// SQLite.
+        Sqlite(diesel::SqliteConnection),
+    }
+}
+pub use connection::AnyConnection;
+
+/// The database every command and server process shares.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager<AnyConnection>>,
+    url: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &redact(&self.url)).finish()
+    }
+}
+
+/// The database URL with any password hidden, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(conn) = conn {
+            // WAL lets readers run beside the one writer; FULL syncs the WAL at every commit, so a
+            // committed (acknowledged) ballot survives a crash or power loss.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Store {
+    /// Connects to `url` — a `postgres://` or `postgresql://` URL, or a SQLite file path
+    /// (optionally `sqlite://PATH`) — and brings the schema up to date.
+    pub fn open(url: &str) -> Result<Self> {
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let target = if postgres {
+            url.to_owned()
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            path.to_owned()
+        };
+        let manager = ConnectionManager::<AnyConnection>::new(target);
+        let pool = Pool::builder()
+            .max_size(if postgres { 12 } else { 8 })
+            .connection_timeout(Duration::from_secs(30))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)
+            .with_context(|| format!("connecting to the database {}", redact(url)))?;
+        let store = Self {
+            pool,
+            url: url.to_owned(),
+        };
+        let mut conn = store.conn()?;
+        let migrations = match &mut *conn {
+            AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        };
+        migrations.map_err(|e| anyhow!("bringing the database schema up to date: {e}"))?;
+        Ok(store)
+    }
+
+    /// Whether this is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> Result<PooledConnection<ConnectionManager<AnyConnection>>> {
+        self.pool
+            .get()
+            .with_context(|| format!("connecting to the database {}", redact(&self.url)))
+    }
+
+    /// Runs `f` in one transaction: all of it commits, or none.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T>,
+    ) -> Result<T> {
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        conn.transaction(f)
+    }
+}
+
+/// Inserts many rows in one statement. diesel's multi-backend connection has no batch insert, so
+/// this dispatches to the concrete connection.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::store::AnyConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::store::AnyConnection::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    };
+}
+pub(crate) use insert_rows;
+
+/// Whether a diesel error is a unique-key violation (another process got there first).
+pub fn is_unique_violation(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<diesel::result::Error>(),
+        Some(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_stay_out_of_messages() {
+        assert_eq!(
+            redact("postgres://teller:hunter2@db:5432/teller"),
+            "postgres://teller:***@db:5432/teller"
+        );
+        assert_eq!(redact("teller.db"), "teller.db");
+    }
+}

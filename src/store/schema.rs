@@ -1,0 +1,136 @@
+//! The tables, as diesel sees them; `migrations/sqlite` and `migrations/postgres` create them.
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    elections (id) {
+        id -> Text,
+        manifest -> Binary,
+        key_dir -> Text,
+        state -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
+    members (election, number) {
+        election -> Text,
+        number -> Text,
+        position -> BigInt,
+        row_csv -> Text,
+        region -> Text,
+        eligible -> Text,
+        salt -> Binary,
+        code_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    record_files (election, path) {
+        election -> Text,
+        path -> Text,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    log_heads (election, log) {
+        election -> Text,
+        log -> Text,
+        frontier -> Binary,
+        last -> Binary,
+    }
+}
+
+diesel::table! {
+    log_entries (election, log, seq) {
+        election -> Text,
+        log -> Text,
+        seq -> BigInt,
+        entry -> Binary,
+    }
+}
+
+diesel::table! {
+    merkle_nodes (election, log, level, idx) {
+        election -> Text,
+        log -> Text,
+        level -> BigInt,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    checkpoints (election, log, size) {
+        election -> Text,
+        log -> Text,
+        size -> BigInt,
+        note -> Text,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
+    issuances (election, contest, member) {
+        election -> Text,
+        contest -> Text,
+        member -> Text,
+        blinded -> Binary,
+        blind_sig -> Binary,
+        reissue -> Bool,
+        published -> Bool,
+    }
+}
+
+diesel::table! {
+    casts (election, pass_key) {
+        election -> Text,
+        pass_key -> Binary,
+        contest -> Text,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Binary,
+        election -> Text,
+        member -> Text,
+        expires -> BigInt,
+    }
+}
+
+diesel::table! {
+    throttle (election, subject) {
+        election -> Text,
+        subject -> Text,
+        failures -> BigInt,
+        blocked_until -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        election -> Text,
+        at -> BigInt,
+        kind -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    elections,
+    members,
+    record_files,
+    log_heads,
+    log_entries,
+    merkle_nodes,
+    checkpoints,
+    issuances,
+    casts,
+    sessions,
+    throttle,
+    events,
+);
