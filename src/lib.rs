@@ -23,4 +23,6 @@
 pub mod admin;
 pub mod core;
 #[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
 pub mod store;

@@ -18,7 +18,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 pub use election::{ElectionRow, IssueOutcome, MemberRow, StoredIssuance, Throttled, Turnout};
-pub use log::{Appended, BALLOTS, Head, ISSUANCE, PendingCast};
+pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -6,6 +6,7 @@ mod entry;
 mod merkle;
 mod note;
 mod proof;
+mod promise;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
@@ -23,4 +24,5 @@ pub use note::{
     MAX_NOTE_BYTES, MAX_SIGNATURES, NoteError, NoteSignature, NoteSigner, NoteVerifier, key_id,
     open_note, parse_note,
 };
+pub use promise::{open_promise, promise_text};
 pub use proof::{ConsistencyProof, InclusionProof, MAX_PROOF_HASHES, ProofDecodeError};

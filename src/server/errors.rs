@@ -1,0 +1,122 @@
+//! Errors as the API answers them: `{"error": {"code": …, "message": …}}` with a stable code, an
+//! HTTP status, and no internals (those go to the server's log).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::core::ballot::CastRefused;
+
+/// An API error. `code()` is the stable machine-readable name (docs/API.md lists them).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Unknown election, entry or path.
+    #[error("there is no {what}")]
+    NotFound {
+        /// What was asked for.
+        what: String,
+    },
+    /// Wrong member number or invitation code (which of the two is not said).
+    #[error("the member number or invitation code is not right")]
+    BadLogin,
+    /// Too many failed logins for this member or address.
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    Throttled {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
+    /// No session or an expired one.
+    #[error("log in first (the session is missing or has expired)")]
+    Unauthorized,
+    /// The member is not eligible for the contest.
+    #[error("you are not eligible to vote in contest {0:?}")]
+    NotEligible(String),
+    /// A different pass was already issued for this member and contest.
+    #[error(
+        "a voting pass for contest {0:?} was already issued to you; a retry from the same booth gets the same pass"
+    )]
+    AlreadyIssued(String),
+    /// The election is not open.
+    #[error("the election is not open for voting")]
+    NotOpen,
+    /// The ballot box refused the cast.
+    #[error("{0}")]
+    Refused(CastRefused),
+    /// Something failed inside; details are in the server's log.
+    #[error("something went wrong on the server; the returning officer has the details")]
+    Internal,
+}
+
+impl ApiError {
+    /// Logs `detail` and answers [`ApiError::Internal`].
+    pub fn internal(detail: &str) -> Self {
+        eprintln!("teller serve: {detail}");
+        Self::Internal
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::NotFound { .. } => "not_found",
+            Self::BadLogin => "bad_login",
+            Self::Throttled { .. } => "throttled",
+            Self::Unauthorized => "unauthorized",
+            Self::NotEligible(_) => "not_eligible",
+            Self::AlreadyIssued(_) => "already_issued",
+            Self::NotOpen => "not_open",
+            Self::Refused(refused) => match refused {
+                CastRefused::UnknownContest(_) => "unknown_contest",
+                CastRefused::BadPass => "bad_pass",
+                CastRefused::BadSignature => "bad_signature",
+                CastRefused::WrongLength { .. } => "wrong_length",
+                CastRefused::Closed => "not_open",
+                CastRefused::AlreadyVoted { .. } => "already_voted",
+                CastRefused::WrongReplaces { .. } => "wrong_replaces",
+            },
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::internal(&format!("{error:#}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(&format!("{error}"))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::BadLogin | Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotEligible(_) => StatusCode::FORBIDDEN,
+            Self::AlreadyIssued(_) | Self::NotOpen => StatusCode::CONFLICT,
+            Self::Refused(CastRefused::AlreadyVoted { .. } | CastRefused::Closed) => {
+                StatusCode::CONFLICT
+            }
+            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::Throttled { retry_after } = self {
+            response.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        response.json(serde_json::json!({
+            "error": { "code": self.code(), "message": self.to_string() }
+        }))
+    }
+}

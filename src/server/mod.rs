@@ -1,0 +1,177 @@
+//! `teller serve`: the JSON API of docs/API.md on actix-web — member login, pass issuance, casting
+//! (no cookie, no identity), and the public logs — over the shared [`Store`].
+//!
+//! Casts go through one sequencer thread per process that appends whatever has queued up in one
+//! transaction (group commit) and answers each cast only after that transaction is durable.
+
+mod api;
+mod errors;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, RwLock, mpsc};
+
+use actix_web::{App, HttpServer, middleware, web};
+use anyhow::{Context, Result};
+
+use crate::admin::{ServerKeys, load_keys, manifest_of};
+use crate::core::manifest::Manifest;
+use crate::store::{CastOutcome, PendingCast, Store};
+
+pub use errors::ApiError;
+
+/// The largest request body accepted (a cast is about 1 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Casts appended in one transaction at most.
+const MAX_BATCH: usize = 2048;
+
+/// One election as the server holds it in memory.
+pub struct LoadedElection {
+    /// The checked manifest.
+    pub manifest: Manifest,
+    /// The issuer's and the logs' secret keys.
+    pub keys: ServerKeys,
+}
+
+type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, String>>;
+
+/// Shared by every request handler.
+pub struct AppState {
+    store: Store,
+    elections: RwLock<HashMap<String, Arc<LoadedElection>>>,
+    sequencer: mpsc::Sender<(PendingCast, Reply)>,
+    argon2: tokio::sync::Semaphore,
+}
+
+impl AppState {
+    /// The election `id`, loaded (manifest and keys) on first use.
+    fn election(&self, id: &str) -> Result<Arc<LoadedElection>, ApiError> {
+        if let Some(loaded) = self
+            .elections
+            .read()
+            .map_err(|_| ApiError::internal("election cache poisoned"))?
+            .get(id)
+        {
+            return Ok(loaded.clone());
+        }
+        let row = self.store.election(id).map_err(|_| ApiError::NotFound {
+            what: format!("election {id:?}"),
+        })?;
+        let manifest = manifest_of(&row).map_err(ApiError::from)?;
+        let keys = load_keys(Path::new(&row.key_dir)).map_err(ApiError::from)?;
+        let loaded = Arc::new(LoadedElection { manifest, keys });
+        self.elections
+            .write()
+            .map_err(|_| ApiError::internal("election cache poisoned"))?
+            .insert(id.to_owned(), loaded.clone());
+        Ok(loaded)
+    }
+}
+
+/// The sequencer: takes whatever casts have queued, appends them in one transaction, answers
+/// each. Runs until every sender is gone.
+fn run_sequencer(store: Store, queue: mpsc::Receiver<(PendingCast, Reply)>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (casts, replies): (Vec<PendingCast>, Vec<Reply>) = batch.into_iter().unzip();
+        match store.append_casts(casts) {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                eprintln!("teller serve: appending a batch of casts failed: {error:#}");
+                for reply in replies {
+                    let _ = reply.send(Err(format!("{error:#}")));
+                }
+            }
+        }
+    }
+}
+
+/// Serves the API on `bind` until the process is stopped; calls `ready` with the bound address
+/// once it accepts connections.
+pub fn serve(
+    store: Store,
+    bind: &str,
+    workers: usize,
+    ready: impl FnOnce(SocketAddr) + Send + 'static,
+) -> Result<()> {
+    let (sender, queue) = mpsc::channel();
+    let sequencer_store = store.clone();
+    std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || run_sequencer(sequencer_store, queue))
+        .context("starting the sequencer")?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let state = web::Data::new(AppState {
+        store,
+        elections: RwLock::new(HashMap::new()),
+        sequencer: sender,
+        // argon2id takes 19 MiB and one core for tens of milliseconds: no more logins at once
+        // than there are cores, so a login burst queues instead of exhausting memory.
+        argon2: tokio::sync::Semaphore::new(cores),
+    });
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_BODY_BYTES)
+                        .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+                )
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+                )
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(security_headers())
+                .configure(api::routes)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
+                        what: "this path".into(),
+                    })
+                }))
+        })
+        .workers(workers.max(1))
+        .backlog(4096)
+        .max_connections(100_000)
+        .bind(bind)
+        .with_context(|| format!("listening on {bind}"))?;
+        let address = server
+            .addrs()
+            .first()
+            .copied()
+            .context("the server has no address")?;
+        let running = server.run();
+        ready(address);
+        running.await.context("serving")
+    })
+}
+
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"))
+}
