@@ -23,6 +23,8 @@
 pub mod admin;
 pub mod core;
 #[cfg(feature = "server")]
+pub mod client;
+#[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]
 pub mod store;

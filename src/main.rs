@@ -13,13 +13,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sha2::{Digest as _, Sha256};
 
 use teller::admin::{
-    EXAMPLE_ELECTION, ElectionDefinition, SimulateOptions, bench_verify, create_election,
+    EXAMPLE_ELECTION, ElectionDefinition, SimulateOptions, bench_verify,
     read_record, simulate, write_keys, write_record,
 };
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
 use teller::core::register::split_csv_line;
 use teller::core::verify::{Progress, VerifyOptions, verify};
+
+#[cfg(feature = "server")]
+mod commands;
 
 use teller::core::count::{
     self, CandidateAttributes, Constraint, CountOptions, Election, GeneratorOptions, Method,
@@ -49,32 +52,46 @@ enum Command {
     /// Check an election record: prints PASS or FAIL per check and the totals; exit status 0 only
     /// if every check passes (1 if one fails, 2 if the record could not be read).
     Verify(VerifyArgs),
-    /// Verify an election record and, only if every check passes, count one contest from it.
+    /// Tally: with --share, a closed election in the database (t trustees' shares rebuild the key;
+    /// decrypt, count, verify, store the results); otherwise verify a record directory and, only
+    /// if every check passes, print one contest's count from it.
     Tally(TallyArgs),
-    /// Returning-officer commands for an election.
+    /// Returning-officer commands for an election: create, open, close, list.
+    #[cfg(feature = "server")]
     #[command(subcommand)]
-    Election(ElectionCommand),
+    Election(commands::ElectionCommand),
+    /// The register of members.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Register(commands::RegisterCommand),
+    /// Invitation codes for the members.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Invitations(commands::InvitationsCommand),
+    /// Turnout per contest and region (never a running tally).
+    #[cfg(feature = "server")]
+    Turnout {
+        /// The election id.
+        election: String,
+        #[command(flatten)]
+        db: commands::Database,
+    },
+    /// The election record of a stored election.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Record(commands::RecordCommand),
+    /// Serve the member and public-log API (docs/API.md).
+    #[cfg(feature = "server")]
+    Serve(commands::ServeArgs),
+    /// Create a throwaway demo election, print member numbers with codes, and serve it.
+    #[cfg(feature = "server")]
+    Demo(commands::DemoArgs),
+    /// Members voting over real HTTP: Teller's own client, and the load generator.
+    #[cfg(feature = "server")]
+    VoteSim(commands::VoteSimArgs),
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
-}
-
-#[derive(Subcommand)]
-enum ElectionCommand {
-    /// Check an election definition (TOML), generate its keys and write its manifest; print the
-    /// fingerprint. The election key is split among the trustees at once: each share goes to its
-    /// own file under --keys, and the whole key is never stored. (Storing the election in the
-    /// server's database comes with `teller serve`.)
-    Create {
-        /// The election definition, e.g. examples/election.toml.
-        definition: PathBuf,
-        /// Where to write the manifest (canonical JSON).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// A new directory for the secret keys and the trustees' share files.
-        #[arg(long, value_name = "DIR")]
-        keys: PathBuf,
-    },
 }
 
 #[derive(Subcommand)]
@@ -152,11 +169,18 @@ struct VerifyArgs {
 
 #[derive(clap::Args)]
 struct TallyArgs {
-    /// The election record directory.
+    /// The election record directory; with --share, the election id.
     record: PathBuf,
-    /// The contest to count.
-    #[arg(long)]
-    contest: String,
+    /// The contest to count (from a record directory).
+    #[arg(long, required_unless_present = "shares")]
+    contest: Option<String>,
+    /// A trustee's share file (repeat: the election's threshold of them).
+    #[cfg(feature = "server")]
+    #[arg(long = "share", value_name = "FILE")]
+    shares: Vec<PathBuf>,
+    #[cfg(feature = "server")]
+    #[command(flatten)]
+    db: commands::Database,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -253,11 +277,22 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_simulate(args),
         Command::Verify(args) => run_verify(args),
         Command::Tally(args) => run_tally(args),
-        Command::Election(ElectionCommand::Create {
-            definition,
-            out,
-            keys,
-        }) => run_election_create(&definition, &out, &keys),
+        #[cfg(feature = "server")]
+        Command::Election(command) => commands::run_election(command),
+        #[cfg(feature = "server")]
+        Command::Register(command) => commands::run_register(command),
+        #[cfg(feature = "server")]
+        Command::Invitations(command) => commands::run_invitations(command, threads(None)),
+        #[cfg(feature = "server")]
+        Command::Turnout { election, db } => commands::run_turnout(&election, &db),
+        #[cfg(feature = "server")]
+        Command::Record(command) => commands::run_record(command),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => commands::run_serve(args),
+        #[cfg(feature = "server")]
+        Command::Demo(args) => commands::run_demo(args),
+        #[cfg(feature = "server")]
+        Command::VoteSim(args) => commands::run_vote_sim(args),
         Command::Bench(BenchCommand::Verify {
             record,
             sample,
@@ -436,20 +471,20 @@ fn threads(requested: Option<usize>) -> usize {
 }
 
 /// Shows progress on standard error: at most one line a second per stage, and the last.
-struct ProgressLine {
+pub(crate) struct ProgressLine {
     quiet: bool,
     last: Mutex<(Option<&'static str>, Instant)>,
 }
 
 impl ProgressLine {
-    fn new(quiet: bool) -> Self {
+    pub(crate) fn new(quiet: bool) -> Self {
         Self {
             quiet,
             last: Mutex::new((None, Instant::now())),
         }
     }
 
-    fn show(&self, progress: Progress) {
+    pub(crate) fn show(&self, progress: Progress) {
         if self.quiet {
             return;
         }
@@ -615,38 +650,6 @@ fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
     })
 }
 
-fn run_election_create(definition: &Path, out: &Path, keys: &Path) -> Result<ExitCode> {
-    let text = fs::read_to_string(definition)
-        .with_context(|| format!("reading {}", definition.display()))?;
-    let definition_parsed =
-        ElectionDefinition::parse(&text).with_context(|| format!("in {}", definition.display()))?;
-    if out.exists() {
-        bail!(
-            "{} already exists; give a new file for the manifest",
-            out.display()
-        );
-    }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("OS randomness: {e}"))?;
-    let mut rng = <rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(seed);
-    let (manifest, election_keys) = create_election(&definition_parsed, &mut rng)
-        .with_context(|| format!("in {}", definition.display()))?;
-    write_keys(keys, &election_keys)?;
-    fs::write(out, manifest.bytes()).with_context(|| format!("writing {}", out.display()))?;
-    println!(
-        "election {} fingerprint {}",
-        manifest.draft().election,
-        manifest.fingerprint_hex()
-    );
-    println!(
-        "manifest: {}; keys and {} trustee shares: {} (give each trustee their file, then delete it here)",
-        out.display(),
-        election_keys.shares.len(),
-        keys.display()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 fn run_bench_verify(record: &Path, sample: usize, threads: usize) -> Result<ExitCode> {
     let (files, read) = {
         let start = Instant::now();
@@ -682,6 +685,14 @@ fn run_bench_verify(record: &Path, sample: usize, threads: usize) -> Result<Exit
 }
 
 fn run_tally(args: TallyArgs) -> Result<ExitCode> {
+    #[cfg(feature = "server")]
+    if !args.shares.is_empty() {
+        let election = args.record.to_string_lossy();
+        return commands::run_election_tally(&election, &args.shares, &args.db, threads(args.threads));
+    }
+    let Some(contest_id) = args.contest.clone() else {
+        bail!("give --contest (to count from a record directory) or --share (to tally an election)");
+    };
     // The tally refuses an unverified record (DESIGN.md, protocol step 6).
     let (report, passed) = verify_report(&args.record, None, threads(args.threads), false)?;
     eprint!("{report}");
@@ -695,11 +706,11 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
         .get(layout::MANIFEST)
         .context("the record has no manifest")?;
     let manifest = teller::core::manifest::Manifest::parse(manifest_bytes)?;
-    let contest = manifest.contest(&args.contest).with_context(|| {
+    let contest = manifest.contest(&contest_id).with_context(|| {
         let ids: Vec<&str> = manifest.contests().iter().map(|c| c.id()).collect();
         format!(
             "no contest {:?}; the contests are {}",
-            args.contest,
+            contest_id,
             ids.join(", ")
         )
     })?;

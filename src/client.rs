@@ -1,0 +1,566 @@
+//! Teller's own member client over real HTTP (`teller vote-sim`): logs members in with their
+//! invitation codes, gets blind-signed passes, casts random valid rankings, and checks every
+//! receipt — the promise's signature, then an inclusion proof against a later checkpoint. Also
+//! the load generator: casting is timed on its own, with the passes already issued.
+//!
+//! It probes the server's refusals as it goes: wrong codes, a pass for a contest the member is
+//! not eligible for, a repeated pass request (must give the same signature), a second ballot
+//! under a pass (refused under re-voting policy `forbidden`). Any answer other than the expected
+//! one is an error.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use ed25519_dalek::Signer as _;
+use rand::rngs::ChaCha20Rng;
+use rand::{Rng as _, RngExt as _, SeedableRng as _};
+
+use crate::core::ballot::Marks;
+use crate::core::crypto::{Bytes, Pass, PassSecret, seal};
+use crate::core::log::{
+    Checkpoint, InclusionProof, PassJson, ballot_message, leaf_hash, open_note, open_promise,
+};
+use crate::core::manifest::{Manifest, Revote};
+use crate::server::wire::{
+    CastBody, LoginRequest, LoginResponse, PassRequestBody, PassResponse, Receipt,
+};
+
+/// What `teller vote-sim` does.
+#[derive(Clone, Debug)]
+pub struct VoteSimOptions {
+    /// Base URLs of the servers (casts are spread over them in turn).
+    pub servers: Vec<String>,
+    /// The election.
+    pub election: String,
+    /// `(member number, invitation code)` from `teller invitations export`.
+    pub invitations: Vec<(String, String)>,
+    /// Fraction of members who vote.
+    pub turnout: f64,
+    /// Members in flight at once.
+    pub concurrency: usize,
+    /// Seed of every random choice (who votes, rankings).
+    pub seed: [u8; 32],
+    /// Members who first try a wrong code.
+    pub wrong_codes: usize,
+    /// Write each acknowledged receipt here as it arrives (one JSON line, flushed).
+    pub receipts: Option<std::path::PathBuf>,
+    /// Skip checking receipts against a checkpoint (the crash test checks them itself).
+    pub skip_receipt_checks: bool,
+}
+
+/// What happened.
+#[derive(Debug, Default)]
+pub struct VoteSimReport {
+    /// Members who logged in.
+    pub logins: usize,
+    /// Wrong-code logins refused.
+    pub wrong_codes_refused: usize,
+    /// Passes issued.
+    pub passes: usize,
+    /// Pass requests for contests the member may not vote in, refused.
+    pub ineligible_refused: usize,
+    /// Repeated pass requests answered with the same signature.
+    pub repeats_same: usize,
+    /// Ballots accepted.
+    pub ballots: usize,
+    /// Second ballots refused (`already_voted`) or accepted as replacements.
+    pub second_ballots: usize,
+    /// Receipts checked against a checkpoint.
+    pub receipts_checked: usize,
+    /// Seconds spent logging in and getting passes.
+    pub session_seconds: f64,
+    /// Seconds spent casting.
+    pub cast_seconds: f64,
+    /// Cast latencies, sorted (milliseconds).
+    pub cast_latencies_ms: Vec<f64>,
+}
+
+impl VoteSimReport {
+    /// The `q` quantile of cast latency (milliseconds).
+    pub fn latency(&self, q: f64) -> f64 {
+        if self.cast_latencies_ms.is_empty() {
+            return 0.0;
+        }
+        let at = ((self.cast_latencies_ms.len() - 1) as f64 * q).round() as usize;
+        self.cast_latencies_ms[at]
+    }
+}
+
+/// Reads `teller invitations export`'s CSV.
+pub fn read_invitations(text: &str) -> Result<Vec<(String, String)>> {
+    let mut lines = text.lines();
+    ensure!(
+        lines.next() == Some("member_number,invitation_code"),
+        "not an invitations file: the first line must be `member_number,invitation_code`"
+    );
+    lines
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, line)| {
+            let (member, code) = line
+                .split_once(',')
+                .ok_or_else(|| anyhow!("line {}: expected `member,code`", i + 2))?;
+            Ok((member.to_owned(), code.to_owned()))
+        })
+        .collect()
+}
+
+struct Http {
+    agent: ureq::Agent,
+}
+
+/// An HTTP answer: status and body.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T> {
+        if self.status != 200 {
+            bail!(
+                "{what}: HTTP {} {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            );
+        }
+        serde_json::from_slice(&self.body).with_context(|| format!("{what}: unreadable answer"))
+    }
+
+    fn error_code(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+impl Http {
+    fn new() -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Self { agent }
+    }
+
+    fn get(&self, url: &str) -> Result<Answer> {
+        let mut response = self
+            .agent
+            .get(url)
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        Ok(Answer {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_vec()?,
+        })
+    }
+
+    fn post<T: serde::Serialize>(&self, url: &str, token: Option<&str>, body: &T) -> Result<Answer> {
+        let mut request = self.agent.post(url);
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut response = request
+            .send_json(body)
+            .with_context(|| format!("POST {url}"))?;
+        Ok(Answer {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_vec()?,
+        })
+    }
+}
+
+/// One voter's plan and what they got.
+struct Voter {
+    member: String,
+    code: String,
+    server: String,
+    secret: PassSecret,
+    wrong_code: bool,
+    probe: bool,
+    seed: [u8; 32],
+    passes: Vec<(String, Pass)>,
+}
+
+/// Runs the simulation; `progress(stage, done, total)` as it goes.
+pub fn vote_sim(
+    options: &VoteSimOptions,
+    progress: &(dyn Fn(&'static str, usize, usize) + Sync),
+) -> Result<VoteSimReport> {
+    ensure!(!options.servers.is_empty(), "give at least one --server");
+    ensure!(
+        (0.0..=1.0).contains(&options.turnout),
+        "--turnout is a fraction between 0 and 1"
+    );
+    let http = Http::new();
+    let base = |server: &str| format!("{}/api/elections/{}", server.trim_end_matches('/'), options.election);
+    let manifest_bytes = http.get(&format!("{}/manifest", base(&options.servers[0])))?;
+    ensure!(
+        manifest_bytes.status == 200,
+        "the server has no election {:?} (HTTP {})",
+        options.election,
+        manifest_bytes.status
+    );
+    let manifest = Manifest::parse(&manifest_bytes.body)
+        .map_err(|e| anyhow!("the server's manifest does not parse: {e}"))?;
+    let mut rng = ChaCha20Rng::from_seed(options.seed);
+    let mut order: Vec<usize> = (0..options.invitations.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    let voting = ((options.invitations.len() as f64) * options.turnout).round() as usize;
+    let mut voters: Vec<Mutex<Voter>> = order[..voting]
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let (member, code) = options.invitations[i].clone();
+            let mut secret = [0u8; 16];
+            rng.fill_bytes(&mut secret);
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            Mutex::new(Voter {
+                member,
+                code,
+                server: options.servers[n % options.servers.len()].clone(),
+                secret: PassSecret::from_bytes(secret),
+                wrong_code: n < options.wrong_codes,
+                probe: n % 10 == 3,
+                seed,
+                passes: Vec::new(),
+            })
+        })
+        .collect();
+    let report = Mutex::new(VoteSimReport::default());
+    let receipts_file = match &options.receipts {
+        Some(path) => Some(Mutex::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let fingerprint = manifest.fingerprint();
+
+    // Phase 1: log in and get passes.
+    let started = Instant::now();
+    run_parallel(voters.len(), options.concurrency, |i| {
+        let mut voter = voters[i].lock().map_err(|_| anyhow!("a worker panicked"))?;
+        let http = Http::new();
+        let base = base(&voter.server);
+        if voter.wrong_code {
+            let wrong = LoginRequest {
+                member: voter.member.clone(),
+                code: "0000-0000-0000-0000-0000-0000".into(),
+            };
+            let answer = http.post(&format!("{base}/login"), None, &wrong)?;
+            ensure!(
+                answer.status == 401 && answer.error_code() == "bad_login",
+                "a wrong code for {} was not refused as bad_login (HTTP {})",
+                voter.member,
+                answer.status
+            );
+            report.lock().map_err(|_| anyhow!("poisoned"))?.wrong_codes_refused += 1;
+        }
+        let login: LoginResponse = http
+            .post(
+                &format!("{base}/login"),
+                None,
+                &LoginRequest {
+                    member: voter.member.clone(),
+                    code: voter.code.clone(),
+                },
+            )?
+            .json(&format!("logging in as {}", voter.member))?;
+        let mut passes = Vec::new();
+        let mut repeats = 0;
+        for contest in &login.contests {
+            let request = voter.secret.blind(manifest.issuer_key(), &fingerprint, contest)?;
+            let body = PassRequestBody {
+                contest: contest.clone(),
+                blinded: Bytes(request.blinded_message().to_vec()),
+            };
+            let issued: PassResponse = http
+                .post(&format!("{base}/passes"), Some(&login.token), &body)?
+                .json(&format!("a pass for {} in {contest}", voter.member))?;
+            if voter.probe {
+                // A retry (a booth that lost the answer) gets the same signature, nothing more.
+                let again: PassResponse = http
+                    .post(&format!("{base}/passes"), Some(&login.token), &body)?
+                    .json("a repeated pass request")?;
+                ensure!(
+                    again.blind_signature == issued.blind_signature,
+                    "a repeated pass request got a different signature"
+                );
+                repeats += 1;
+            }
+            let pass = request
+                .finalize(manifest.issuer_key(), &issued.blind_signature.0)
+                .map_err(|e| anyhow!("the server's pass for {contest} does not verify: {e}"))?;
+            passes.push((contest.clone(), pass));
+        }
+        let mut ineligible = 0;
+        if voter.probe
+            && let Some(other) = manifest
+                .contests()
+                .iter()
+                .find(|c| !login.contests.iter().any(|e| e == c.id()))
+        {
+            let request = voter.secret.blind(manifest.issuer_key(), &fingerprint, other.id())?;
+            let answer = http.post(
+                &format!("{base}/passes"),
+                Some(&login.token),
+                &PassRequestBody {
+                    contest: other.id().to_owned(),
+                    blinded: Bytes(request.blinded_message().to_vec()),
+                },
+            )?;
+            ensure!(
+                answer.status == 403 && answer.error_code() == "not_eligible",
+                "a pass for {} in {}, where the member is not eligible, was not refused (HTTP {})",
+                voter.member,
+                other.id(),
+                answer.status
+            );
+            ineligible += 1;
+        }
+        let mut report = report.lock().map_err(|_| anyhow!("poisoned"))?;
+        report.logins += 1;
+        report.passes += passes.len();
+        report.repeats_same += repeats;
+        report.ineligible_refused += ineligible;
+        voter.passes = passes;
+        Ok(())
+    }, &|done| progress("logging in and getting passes", done, voting))?;
+    let session_seconds = started.elapsed().as_secs_f64();
+
+    // Phase 2: cast, timed on its own.
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    for (v, voter) in voters.iter_mut().enumerate() {
+        let voter = voter.get_mut().map_err(|_| anyhow!("poisoned"))?;
+        for p in 0..voter.passes.len() {
+            jobs.push((v, p));
+        }
+    }
+    let receipts: Mutex<Vec<(String, Receipt)>> = Mutex::new(Vec::new());
+    let latencies = Mutex::new(Vec::with_capacity(jobs.len()));
+    let started = Instant::now();
+    let total_jobs = jobs.len();
+    run_parallel(jobs.len(), options.concurrency, |j| {
+        let (v, p) = jobs[j];
+        let voter = voters[v].lock().map_err(|_| anyhow!("poisoned"))?;
+        let (contest_id, pass) = &voter.passes[p];
+        let contest = manifest
+            .contest(contest_id)
+            .ok_or_else(|| anyhow!("the server named a contest {contest_id:?} the manifest lacks"))?;
+        let mut seed = voter.seed;
+        seed[0] ^= p as u8;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let n = contest.candidate_count();
+        let length = rng.random_range(1..=n);
+        let mut left: Vec<usize> = (0..n).collect();
+        let ranking: Vec<usize> = (0..length)
+            .map(|_| left.remove(rng.random_range(0..left.len())))
+            .collect();
+        let marks = Marks::from_ranking(n, &ranking);
+        let http = Http::new();
+        let base = base(&voter.server);
+        let voting_key = voter.secret.voting_key(&fingerprint, contest_id);
+        let body = |replaces: Option<i64>, rng: &mut ChaCha20Rng| -> Result<CastBody> {
+            let sealed = seal(
+                &manifest.election_key(),
+                &fingerprint,
+                contest_id,
+                &pass.key,
+                &marks.encode(),
+                rng,
+            )?;
+            let message = ballot_message(&fingerprint, contest_id, &pass.key, &sealed, replaces);
+            Ok(CastBody {
+                contest: contest_id.clone(),
+                pass: PassJson::from(pass),
+                enc: sealed.enc.into(),
+                ct: Bytes(sealed.ct),
+                signature: voting_key.sign(&message).to_bytes().into(),
+                replaces,
+            })
+        };
+        let cast = body(None, &mut rng)?;
+        let sent = Instant::now();
+        let receipt: Receipt = http
+            .post(&format!("{base}/ballots"), None, &cast)?
+            .json(&format!("casting {}'s ballot in {contest_id}", voter.member))?;
+        latencies
+            .lock()
+            .map_err(|_| anyhow!("poisoned"))?
+            .push(sent.elapsed().as_secs_f64() * 1000.0);
+        let (seq, leaf) = open_promise(
+            receipt.promise.as_bytes(),
+            manifest.ballot_log_key(),
+            &manifest.ballot_log_origin(),
+        )
+        .map_err(|e| anyhow!("the promise of inclusion does not verify: {e}"))?;
+        ensure!(
+            seq == receipt.seq && leaf.to_vec() == receipt.leaf.0,
+            "the signed promise names another entry than the receipt"
+        );
+        if let Some(file) = &receipts_file {
+            use std::io::Write as _;
+            let mut file = file.lock().map_err(|_| anyhow!("poisoned"))?;
+            writeln!(file, "{}", serde_json::to_string(&receipt)?)?;
+            file.flush()?;
+        }
+        let mut seconds = 0;
+        if voter.probe && p == 0 {
+            // A second ballot under the same pass.
+            let replaces = (manifest.revote() == Revote::Last).then_some(receipt.seq);
+            let again = http.post(&format!("{base}/ballots"), None, &body(replaces, &mut rng)?)?;
+            match manifest.revote() {
+                Revote::Forbidden => ensure!(
+                    again.status == 409 && again.error_code() == "already_voted",
+                    "a second ballot under one pass was not refused (HTTP {})",
+                    again.status
+                ),
+                Revote::Last => {
+                    let second: Receipt = again.json("a replacing ballot")?;
+                    receipts
+                        .lock()
+                        .map_err(|_| anyhow!("poisoned"))?
+                        .push((contest_id.clone(), second));
+                }
+            }
+            seconds += 1;
+        }
+        receipts
+            .lock()
+            .map_err(|_| anyhow!("poisoned"))?
+            .push((contest_id.clone(), receipt));
+        let mut report = report.lock().map_err(|_| anyhow!("poisoned"))?;
+        report.ballots += 1;
+        report.second_ballots += seconds;
+        Ok(())
+    }, &|done| progress("casting", done, total_jobs))?;
+    let cast_seconds = started.elapsed().as_secs_f64();
+
+    let mut report = report.into_inner().map_err(|_| anyhow!("poisoned"))?;
+    report.session_seconds = session_seconds;
+    report.cast_seconds = cast_seconds;
+    let mut latencies = latencies.into_inner().map_err(|_| anyhow!("poisoned"))?;
+    latencies.sort_by(f64::total_cmp);
+    report.cast_latencies_ms = latencies;
+    let receipts = receipts.into_inner().map_err(|_| anyhow!("poisoned"))?;
+    if !options.skip_receipt_checks && !receipts.is_empty() {
+        report.receipts_checked = check_receipts(options, &manifest, &receipts, progress)?;
+    }
+    Ok(report)
+}
+
+/// Fetches a checkpoint covering every receipt, checks its signature, and checks each receipt's
+/// entry and inclusion proof against it.
+fn check_receipts(
+    options: &VoteSimOptions,
+    manifest: &Manifest,
+    receipts: &[(String, Receipt)],
+    progress: &(dyn Fn(&'static str, usize, usize) + Sync),
+) -> Result<usize> {
+    let http = Http::new();
+    let base = format!(
+        "{}/api/elections/{}",
+        options.servers[0].trim_end_matches('/'),
+        options.election
+    );
+    let needed = receipts.iter().map(|(_, r)| r.seq).max().unwrap_or(0) as u64 + 1;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let checkpoint = loop {
+        let answer = http.get(&format!("{base}/logs/ballots/checkpoint"))?;
+        ensure!(answer.status == 200, "fetching the checkpoint: HTTP {}", answer.status);
+        let (text, _) = open_note(&answer.body, std::slice::from_ref(manifest.ballot_log_key()))
+            .map_err(|e| anyhow!("the checkpoint's signature does not verify: {e}"))?;
+        let checkpoint = Checkpoint::parse(&text).map_err(|e| anyhow!("the checkpoint: {e}"))?;
+        ensure!(
+            checkpoint.origin() == manifest.ballot_log_origin(),
+            "the checkpoint is of another log"
+        );
+        if checkpoint.size() >= needed {
+            break checkpoint;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "no checkpoint covers the receipts after 30 s (latest size {}, needed {needed})",
+            checkpoint.size()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let checked = AtomicUsize::new(0);
+    run_parallel(receipts.len(), options.concurrency.min(8), |i| {
+        let (_, receipt) = &receipts[i];
+        let http = Http::new();
+        let entry = http.get(&format!(
+            "{base}/logs/ballots/entries?start={}&end={}",
+            receipt.seq,
+            receipt.seq + 1
+        ))?;
+        ensure!(entry.status == 200, "fetching entry {}: HTTP {}", receipt.seq, entry.status);
+        let bytes = entry.body.strip_suffix(b"\n").unwrap_or(&entry.body);
+        ensure!(
+            leaf_hash(bytes).to_vec() == receipt.leaf.0,
+            "entry {} is not the ballot the receipt promised",
+            receipt.seq
+        );
+        let proof = http.get(&format!(
+            "{base}/logs/ballots/inclusion?seq={}&size={}",
+            receipt.seq,
+            checkpoint.size()
+        ))?;
+        ensure!(proof.status == 200, "fetching a proof: HTTP {}", proof.status);
+        InclusionProof::decode(&proof.body)
+            .map_err(|e| anyhow!("the inclusion proof does not parse: {e}"))?
+            .verify(bytes, &checkpoint)
+            .map_err(|e| anyhow!("entry {} is not in the checkpoint: {e}", receipt.seq))?;
+        checked.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }, &|done| progress("checking receipts", done, receipts.len()))?;
+    Ok(checked.into_inner())
+}
+
+/// Runs `job(0..count)` on `threads` threads, stopping at the first error.
+fn run_parallel(
+    count: usize,
+    threads: usize,
+    job: impl Fn(usize) -> Result<()> + Sync,
+    tick: &(dyn Fn(usize) + Sync),
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, count.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return;
+                    }
+                    if let Err(e) = job(i) {
+                        if let Ok(mut failed) = failed.lock() {
+                            failed.get_or_insert(e);
+                        }
+                        return;
+                    }
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if finished.is_multiple_of(50) || finished == count {
+                        tick(finished);
+                    }
+                }
+            });
+        }
+    });
+    match failed.into_inner().map_err(|_| anyhow!("poisoned"))? {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
