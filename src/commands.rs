@@ -317,7 +317,7 @@ pub fn run_election_tally(
         let results: serde_json::Value = serde_json::from_slice(
             &record.files[&teller::core::record::layout::results(contest.id())],
         )?;
-        let elected: Vec<String> = results["elected"]
+        let elected: Vec<String> = results["report"]["elected"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();

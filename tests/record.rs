@@ -7,15 +7,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn teller() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_teller"))
-}
+mod common;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("teller-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{recounts_to_the_published_winners, scratch, teller};
 
 fn simulate(members: usize, seed: &str, out: &Path) {
     let status = teller()
@@ -73,60 +67,6 @@ fn verify_passes_a_fresh_simulated_record_of_2000_members() {
     std::fs::remove_dir_all(&record).unwrap();
 }
 
-/// Recounts `blt/<contest>.blt` with `teller count` as any scrutineer would (method, seats,
-/// constraint and candidate genders from the manifest, seed from the results) and compares the
-/// winners with `results/<contest>.json`.
-fn recounts_to_the_published_winners(record: &Path, contest: &Value) {
-    let id = contest["id"].as_str().unwrap();
-    let results: Value =
-        serde_json::from_slice(&std::fs::read(record.join(format!("results/{id}.json"))).unwrap())
-            .unwrap();
-    let published = &results["report"]["elected"];
-    assert!(
-        published.as_array().is_some_and(|a| !a.is_empty()),
-        "{id}: {results}"
-    );
-    let seed = teller::core::crypto::decode_bytes(results["seed"].as_str().unwrap()).unwrap();
-    let seed: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-    let attributes = record.with_extension(format!("{id}.csv"));
-    let mut csv = String::from("name,gender,slate\n");
-    for c in contest["candidates"].as_array().unwrap() {
-        csv.push_str(&format!(
-            "{},{},{}\n",
-            c["name"].as_str().unwrap(),
-            c["gender"].as_str().unwrap(),
-            c["slate"].as_str().unwrap()
-        ));
-    }
-    std::fs::write(&attributes, csv).unwrap();
-    let mut command = teller();
-    command
-        .arg("count")
-        .arg(record.join(format!("blt/{id}.blt")))
-        .args(["--method", contest["method"].as_str().unwrap()])
-        .args(["--seed", &seed, "--format", "json", "--attributes"])
-        .arg(&attributes);
-    if let Some(minimum) = contest.get("minimum") {
-        command.args([
-            "--minimum",
-            &format!(
-                "{}={}:{}",
-                minimum["attribute"].as_str().unwrap(),
-                minimum["value"].as_str().unwrap(),
-                minimum["seats"]
-            ),
-        ]);
-    }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{id}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let recount: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(&recount["elected"], published, "contest {id}");
-    std::fs::remove_file(attributes).unwrap();
-}
 
 #[test]
 fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
@@ -224,6 +164,8 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
         .arg(&manifest)
         .arg("--keys")
         .arg(dir.join("keys"))
+        .arg("--database")
+        .arg(dir.join("teller.db"))
         .output()
         .unwrap();
     assert!(
@@ -253,6 +195,8 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
         .arg(&manifest)
         .arg("--keys")
         .arg(dir.join("keys2"))
+        .arg("--database")
+        .arg(dir.join("teller.db"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

@@ -1,0 +1,476 @@
+//! The ballot server end to end, over real HTTP, on SQLite and on PostgreSQL: the returning
+//! officer's commands through the `teller` binary, `teller serve`, members voting with
+//! `teller vote-sim` (wrong codes, repeated pass requests, passes for contests they may not vote
+//! in, second ballots), then close, tally with the trustees' shares, export and `teller verify`.
+//! Also: a crash (`kill -9`) during a burst of casts loses no acknowledged ballot, and two servers
+//! on one PostgreSQL database keep one log.
+//!
+//! PostgreSQL: `TELLER_TEST_POSTGRES` is an admin URL of a server the tests may create databases
+//! on; `.ci/test` starts a throwaway one and sets it.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{recounts_to_the_published_winners, scratch, teller};
+use serde_json::Value;
+
+const ELECTION: &str = "nec-2026";
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// A fresh PostgreSQL database on the test server.
+fn postgres_database(name: &str) -> String {
+    use diesel::{Connection as _, RunQueryDsl as _};
+    let admin = std::env::var("TELLER_TEST_POSTGRES").expect(
+        "TELLER_TEST_POSTGRES is not set: run the suite with .ci/test, which starts a throwaway PostgreSQL",
+    );
+    let database = format!("teller_{name}_{}", std::process::id());
+    let mut conn = diesel::PgConnection::establish(&admin).expect("connecting to the test server");
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {database}"))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {database}"))
+        .execute(&mut conn)
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{database}")
+}
+
+/// Runs `teller ARGS --database DB` and returns its standard output; panics unless it succeeds.
+fn run(db: &str, args: &[&str]) -> String {
+    let output = teller()
+        .args(args)
+        .args(["--database", db])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "teller {args:?}: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs a command that must fail with exit status 2; returns its standard error.
+fn run_failing(db: &str, args: &[&str]) -> String {
+    let output = teller()
+        .args(args)
+        .args(["--database", db])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "teller {args:?} should have failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// A running `teller serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(db: &str) -> Self {
+        let mut child = teller()
+            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--database", db])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("teller serve printed {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/elections/{ELECTION}{path}", self.url)
+    }
+
+    /// `kill -9`.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An election created, its register imported (the first `members` of examples/members.csv),
+/// invitations exported, and opened.
+struct Election {
+    dir: PathBuf,
+    db: String,
+}
+
+impl Election {
+    fn open(name: &str, db: Option<String>, members: usize) -> Self {
+        let dir = scratch(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
+        let election = Self { dir, db };
+        let create = run(
+            &election.db,
+            &[
+                "election",
+                "create",
+                &examples().join("election.toml").to_string_lossy(),
+                "--keys",
+                &election.path("keys"),
+            ],
+        );
+        assert!(create.contains("fingerprint"), "{create}");
+        let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
+        let register: String = all.lines().take(members + 1).map(|l| format!("{l}\n")).collect();
+        std::fs::write(election.path("members.csv"), register).unwrap();
+        run(
+            &election.db,
+            &["register", "import", ELECTION, &election.path("members.csv")],
+        );
+        run(
+            &election.db,
+            &["invitations", "export", ELECTION, "--out", &election.path("invitations.csv")],
+        );
+        run(&election.db, &["election", "open", ELECTION]);
+        election
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    fn invitations(&self) -> Vec<(String, String)> {
+        teller::client::read_invitations(&std::fs::read_to_string(self.path("invitations.csv")).unwrap())
+            .unwrap()
+    }
+
+    /// Close, tally with two of the three shares, export; `teller verify` must pass and every
+    /// contest's BLT must recount to the published winners.
+    fn close_tally_verify(&self) -> Value {
+        run(&self.db, &["election", "close", ELECTION]);
+        let tally = run(
+            &self.db,
+            &[
+                "tally",
+                ELECTION,
+                "--share",
+                &self.path("keys/trustee-1.share"),
+                "--share",
+                &self.path("keys/trustee-3.share"),
+            ],
+        );
+        assert!(tally.contains("the record verifies"), "{tally}");
+        let record = self.dir.join("record");
+        run(&self.db, &["record", "export", ELECTION, &record.to_string_lossy()]);
+        let verify = teller().arg("verify").arg(&record).arg("--quiet").output().unwrap();
+        let report = String::from_utf8_lossy(&verify.stdout);
+        assert!(verify.status.success(), "{report}");
+        assert!(report.contains("verify: PASS"), "{report}");
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
+        for contest in manifest["contests"].as_array().unwrap() {
+            recounts_to_the_published_winners(&record, contest);
+        }
+        manifest
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// POSTs JSON; returns status, a header's value and the body as JSON.
+fn post(url: &str, body: &Value, header: &str) -> (u16, Option<String>, Value) {
+    let mut response = agent().post(url).send_json(body).unwrap();
+    let value = response
+        .headers()
+        .get(header)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+    (response.status().as_u16(), value, body)
+}
+
+fn vote_sim(servers: &[&Server], election: &Election, extra: &[&str]) -> String {
+    let mut command = teller();
+    command.arg("vote-sim");
+    for server in servers {
+        command.args(["--server", &server.url]);
+    }
+    let output = command
+        .args(["--election", ELECTION, "--invitations", &election.path("invitations.csv")])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "vote-sim: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The number after `label` in vote-sim's report.
+fn figure(report: &str, label: &str) -> usize {
+    let at = report
+        .find(label)
+        .unwrap_or_else(|| panic!("{label:?} not in {report}"))
+        + label.len();
+    report[at..]
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn whole_election(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 400);
+    // The register is frozen once the election opens.
+    let refused = run_failing(
+        &election.db,
+        &["register", "import", ELECTION, &election.path("members.csv")],
+    );
+    assert!(refused.contains("frozen"), "{refused}");
+
+    let server = Server::start(&election.db);
+    let report = vote_sim(
+        &[&server],
+        &election,
+        &["--turnout", "0.75", "--wrong-codes", "10", "--concurrency", "8"],
+    );
+    let ballots = figure(&report, "ballots accepted:");
+    assert!(ballots > 250, "{report}");
+    assert_eq!(figure(&report, "receipts checked against a signed checkpoint:"), ballots);
+    assert_eq!(figure(&report, "logged in:"), 300, "{report}");
+    assert_eq!(figure(&report, "members logged in: 300 ("), 10, "{report}");
+    assert!(figure(&report, "repeats answered alike,") > 0, "{report}");
+    assert!(report.contains("ineligible refused"), "{report}");
+    assert!(figure(&report, "second ballots handled:") > 0, "{report}");
+
+    // A wrong code is throttled: after five failures even the right code must wait.
+    let (member, code) = election.invitations()[0].clone();
+    for _ in 0..5 {
+        let (status, _, body) = post(
+            &server.api("/login"),
+            &serde_json::json!({ "member": member, "code": "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA" }),
+            "Retry-After",
+        );
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("bad_login")));
+    }
+    let (status, retry_after, body) = post(
+        &server.api("/login"),
+        &serde_json::json!({ "member": member, "code": code }),
+        "Retry-After",
+    );
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("throttled")), "{body}");
+    assert!(retry_after.unwrap().parse::<u64>().unwrap() > 0);
+
+    // Errors are JSON with a stable code; every answer carries the security headers.
+    let mut response = agent().get(&format!("{}/nowhere", server.url)).call().unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(response.headers()["X-Content-Type-Options"], "nosniff");
+    assert_eq!(response.headers()["X-Frame-Options"], "DENY");
+    let body: Value = response.body_mut().read_json().unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, _, body) = post(&server.api("/ballots"), &serde_json::json!({"contest": 1}), "");
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
+    let huge = "A".repeat(100_000);
+    let (status, _, body) = post(
+        &server.api("/login"),
+        &serde_json::json!({ "member": huge, "code": "x" }),
+        "",
+    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
+    let (status, _, body) = post(
+        &server.api("/passes"),
+        &serde_json::json!({ "contest": "nec", "blinded": "AAAA" }),
+        "",
+    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+
+    let turnout = run(&election.db, &["turnout", ELECTION]);
+    assert!(turnout.contains("nec\t"), "{turnout}");
+    assert!(!turnout.to_lowercase().contains("elected"), "{turnout}");
+
+    // Closed while serving: no more passes.
+    run(&election.db, &["election", "close", ELECTION]);
+    let (status, login) = election.invitations()[1..]
+        .iter()
+        .find_map(|(member, code)| {
+            let (status, _, login) = post(
+                &server.api("/login"),
+                &serde_json::json!({ "member": member, "code": code }),
+                "",
+            );
+            (login["contests"].as_array().is_some_and(|c| !c.is_empty())).then_some((status, login))
+        })
+        .unwrap();
+    assert_eq!(status, 200, "{login}");
+    let mut response = agent()
+        .post(&server.api("/passes"))
+        .header("Authorization", &format!("Bearer {}", login["token"].as_str().unwrap()))
+        .send_json(serde_json::json!({ "contest": login["contests"][0], "blinded": "AAAA" }))
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.body_mut().read_json().unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_open")), "{body}");
+    drop(server);
+
+    // t−1 shares cannot tally.
+    let refused = run_failing(
+        &election.db,
+        &["tally", ELECTION, "--share", &election.path("keys/trustee-2.share")],
+    );
+    assert!(refused.contains("needs 2"), "{refused}");
+    // Closing twice is refused, naming the state.
+    let again = run_failing(&election.db, &["election", "close", ELECTION]);
+    assert!(again.contains("is closed"), "{again}");
+    let tally = run(
+        &election.db,
+        &[
+            "tally",
+            ELECTION,
+            "--share",
+            &election.path("keys/trustee-1.share"),
+            "--share",
+            &election.path("keys/trustee-3.share"),
+        ],
+    );
+    assert!(tally.contains("the record verifies"), "{tally}");
+    let record = election.dir.join("record");
+    run(&election.db, &["record", "export", ELECTION, &record.to_string_lossy()]);
+    let verify = teller().arg("verify").arg(&record).arg("--quiet").output().unwrap();
+    let verified = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{verified}");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
+    for contest in manifest["contests"].as_array().unwrap() {
+        recounts_to_the_published_winners(&record, contest);
+    }
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+#[test]
+fn a_whole_election_over_http_on_sqlite() {
+    whole_election("http-sqlite", None);
+}
+
+#[test]
+fn a_whole_election_over_http_on_postgresql() {
+    whole_election("http-postgres", Some(postgres_database("whole")));
+}
+
+/// Every ballot the server acknowledged before a `kill -9` is in the log after a restart, and the
+/// record verifies.
+fn crash(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 600);
+    let server = Server::start(&election.db);
+    let receipts = election.path("receipts.jsonl");
+    let mut burst = teller()
+        .args(["vote-sim", "--server", &server.url, "--election", ELECTION])
+        .args(["--invitations", &election.path("invitations.csv")])
+        .args(["--concurrency", "16", "--skip-receipt-checks", "--receipts", &receipts])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::fs::read_to_string(&receipts)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 40
+    {
+        assert!(Instant::now() < deadline, "no receipts after 120 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill();
+    let _ = burst.wait();
+    let acknowledged: Vec<Value> = std::fs::read_to_string(&receipts)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(acknowledged.len() >= 40);
+
+    let server = Server::start(&election.db);
+    for receipt in &acknowledged {
+        let seq = receipt["seq"].as_i64().unwrap();
+        let mut response = agent()
+            .get(&server.api(&format!("/logs/ballots/entries?start={seq}&end={}", seq + 1)))
+            .call()
+            .unwrap();
+        let entry = response.body_mut().read_to_vec().unwrap();
+        let entry = entry.strip_suffix(b"\n").unwrap_or(&entry);
+        let leaf = teller::core::log::leaf_hash(entry);
+        assert_eq!(
+            teller::core::crypto::encode_bytes(&leaf),
+            receipt["leaf"].as_str().unwrap(),
+            "acknowledged ballot {seq} is not in the log after the crash"
+        );
+    }
+    drop(server);
+    election.close_tally_verify();
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+#[test]
+fn a_crash_during_a_burst_of_casts_loses_no_acknowledged_ballot_on_sqlite() {
+    crash("crash-sqlite", None);
+}
+
+#[test]
+fn a_crash_during_a_burst_of_casts_loses_no_acknowledged_ballot_on_postgresql() {
+    crash("crash-postgres", Some(postgres_database("crash")));
+}
+
+#[test]
+fn two_servers_on_one_postgresql_database_keep_one_log() {
+    let election = Election::open("two-servers", Some(postgres_database("two")), 400);
+    let first = Server::start(&election.db);
+    let second = Server::start(&election.db);
+    // Members are spread over both servers; every receipt (from either) is checked against the
+    // first server's checkpoint.
+    let report = vote_sim(&[&first, &second], &election, &["--concurrency", "16"]);
+    let ballots = figure(&report, "ballots accepted:");
+    assert_eq!(figure(&report, "receipts checked against a signed checkpoint:"), ballots);
+    // Both servers serve the same log: the second's checkpoint is consistent with the first's.
+    let checkpoint = |server: &Server| {
+        let mut response = agent()
+            .get(&server.api("/logs/ballots/checkpoint"))
+            .call()
+            .unwrap();
+        response.body_mut().read_to_string().unwrap()
+    };
+    let a = checkpoint(&first);
+    let b = checkpoint(&second);
+    assert_eq!(a.lines().nth(1), b.lines().nth(1), "{a}\n{b}");
+    assert_eq!(a.lines().nth(2), b.lines().nth(2), "{a}\n{b}");
+    drop((first, second));
+    election.close_tally_verify();
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
