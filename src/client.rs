@@ -48,6 +48,8 @@ pub struct VoteSimOptions {
     pub receipts: Option<std::path::PathBuf>,
     /// Skip checking receipts against a checkpoint (the crash test checks them itself).
     pub skip_receipt_checks: bool,
+    /// Only log in (the login benchmark): no passes, no ballots.
+    pub logins_only: bool,
 }
 
 /// What happened.
@@ -137,6 +139,11 @@ impl Answer {
     }
 }
 
+thread_local! {
+    // One keep-alive connection pool per worker thread, as a member's browser would keep one.
+    static HTTP: Http = Http::new();
+}
+
 impl Http {
     fn new() -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -159,7 +166,12 @@ impl Http {
         })
     }
 
-    fn post<T: serde::Serialize>(&self, url: &str, token: Option<&str>, body: &T) -> Result<Answer> {
+    fn post<T: serde::Serialize>(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        body: &T,
+    ) -> Result<Answer> {
         let mut request = self.agent.post(url);
         if let Some(token) = token {
             request = request.header("Authorization", &format!("Bearer {token}"));
@@ -197,7 +209,13 @@ pub fn vote_sim(
         "--turnout is a fraction between 0 and 1"
     );
     let http = Http::new();
-    let base = |server: &str| format!("{}/api/elections/{}", server.trim_end_matches('/'), options.election);
+    let base = |server: &str| {
+        format!(
+            "{}/api/elections/{}",
+            server.trim_end_matches('/'),
+            options.election
+        )
+    };
     let manifest_bytes = http.get(&format!("{}/manifest", base(&options.servers[0])))?;
     ensure!(
         manifest_bytes.status == 200,
@@ -245,9 +263,12 @@ pub fn vote_sim(
 
     // Phase 1: log in and get passes.
     let started = Instant::now();
-    run_parallel(voters.len(), options.concurrency, |i| {
+    run_parallel(
+        voters.len(),
+        options.concurrency,
+        |i| {
+            HTTP.with(|http| {
         let mut voter = voters[i].lock().map_err(|_| anyhow!("a worker panicked"))?;
-        let http = Http::new();
         let base = base(&voter.server);
         if voter.wrong_code {
             let wrong = LoginRequest {
@@ -275,7 +296,8 @@ pub fn vote_sim(
             .json(&format!("logging in as {}", voter.member))?;
         let mut passes = Vec::new();
         let mut repeats = 0;
-        for contest in &login.contests {
+        let contests: &[String] = if options.logins_only { &[] } else { &login.contests };
+        for contest in contests {
             let request = voter.secret.blind(manifest.issuer_key(), &fingerprint, contest)?;
             let body = PassRequestBody {
                 contest: contest.clone(),
@@ -302,6 +324,7 @@ pub fn vote_sim(
         }
         let mut ineligible = 0;
         if voter.probe
+            && !options.logins_only
             && let Some(other) = manifest
                 .contests()
                 .iter()
@@ -332,7 +355,10 @@ pub fn vote_sim(
         report.ineligible_refused += ineligible;
         voter.passes = passes;
         Ok(())
-    }, &|done| progress("logging in and getting passes", done, voting))?;
+        })
+        },
+        &|done| progress("logging in and getting passes", done, voting),
+    )?;
     let session_seconds = started.elapsed().as_secs_f64();
 
     // Phase 2: cast, timed on its own.
@@ -347,100 +373,111 @@ pub fn vote_sim(
     let latencies = Mutex::new(Vec::with_capacity(jobs.len()));
     let started = Instant::now();
     let total_jobs = jobs.len();
-    run_parallel(jobs.len(), options.concurrency, |j| {
-        let (v, p) = jobs[j];
-        let voter = voters[v].lock().map_err(|_| anyhow!("poisoned"))?;
-        let (contest_id, pass) = &voter.passes[p];
-        let contest = manifest
-            .contest(contest_id)
-            .ok_or_else(|| anyhow!("the server named a contest {contest_id:?} the manifest lacks"))?;
-        let mut seed = voter.seed;
-        seed[0] ^= p as u8;
-        let mut rng = ChaCha20Rng::from_seed(seed);
-        let n = contest.candidate_count();
-        let length = rng.random_range(1..=n);
-        let mut left: Vec<usize> = (0..n).collect();
-        let ranking: Vec<usize> = (0..length)
-            .map(|_| left.remove(rng.random_range(0..left.len())))
-            .collect();
-        let marks = Marks::from_ranking(n, &ranking);
-        let http = Http::new();
-        let base = base(&voter.server);
-        let voting_key = voter.secret.voting_key(&fingerprint, contest_id);
-        let body = |replaces: Option<i64>, rng: &mut ChaCha20Rng| -> Result<CastBody> {
-            let sealed = seal(
-                &manifest.election_key(),
-                &fingerprint,
-                contest_id,
-                &pass.key,
-                &marks.encode(),
-                rng,
-            )?;
-            let message = ballot_message(&fingerprint, contest_id, &pass.key, &sealed, replaces);
-            Ok(CastBody {
-                contest: contest_id.clone(),
-                pass: PassJson::from(pass),
-                enc: sealed.enc.into(),
-                ct: Bytes(sealed.ct),
-                signature: voting_key.sign(&message).to_bytes().into(),
-                replaces,
-            })
-        };
-        let cast = body(None, &mut rng)?;
-        let sent = Instant::now();
-        let receipt: Receipt = http
-            .post(&format!("{base}/ballots"), None, &cast)?
-            .json(&format!("casting {}'s ballot in {contest_id}", voter.member))?;
-        latencies
-            .lock()
-            .map_err(|_| anyhow!("poisoned"))?
-            .push(sent.elapsed().as_secs_f64() * 1000.0);
-        let (seq, leaf) = open_promise(
-            receipt.promise.as_bytes(),
-            manifest.ballot_log_key(),
-            &manifest.ballot_log_origin(),
-        )
-        .map_err(|e| anyhow!("the promise of inclusion does not verify: {e}"))?;
-        ensure!(
-            seq == receipt.seq && leaf.to_vec() == receipt.leaf.0,
-            "the signed promise names another entry than the receipt"
-        );
-        if let Some(file) = &receipts_file {
-            use std::io::Write as _;
-            let mut file = file.lock().map_err(|_| anyhow!("poisoned"))?;
-            writeln!(file, "{}", serde_json::to_string(&receipt)?)?;
-            file.flush()?;
-        }
-        let mut seconds = 0;
-        if voter.probe && p == 0 {
-            // A second ballot under the same pass.
-            let replaces = (manifest.revote() == Revote::Last).then_some(receipt.seq);
-            let again = http.post(&format!("{base}/ballots"), None, &body(replaces, &mut rng)?)?;
-            match manifest.revote() {
-                Revote::Forbidden => ensure!(
-                    again.status == 409 && again.error_code() == "already_voted",
-                    "a second ballot under one pass was not refused (HTTP {})",
-                    again.status
-                ),
-                Revote::Last => {
-                    let second: Receipt = again.json("a replacing ballot")?;
-                    receipts
-                        .lock()
-                        .map_err(|_| anyhow!("poisoned"))?
-                        .push((contest_id.clone(), second));
+    run_parallel(
+        jobs.len(),
+        options.concurrency,
+        |j| {
+            let (v, p) = jobs[j];
+            let voter = voters[v].lock().map_err(|_| anyhow!("poisoned"))?;
+            let (contest_id, pass) = &voter.passes[p];
+            let contest = manifest.contest(contest_id).ok_or_else(|| {
+                anyhow!("the server named a contest {contest_id:?} the manifest lacks")
+            })?;
+            let mut seed = voter.seed;
+            seed[0] ^= p as u8;
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            let n = contest.candidate_count();
+            let length = rng.random_range(1..=n);
+            let mut left: Vec<usize> = (0..n).collect();
+            let ranking: Vec<usize> = (0..length)
+                .map(|_| left.remove(rng.random_range(0..left.len())))
+                .collect();
+            let marks = Marks::from_ranking(n, &ranking);
+            HTTP.with(|http| {
+                let base = base(&voter.server);
+                let voting_key = voter.secret.voting_key(&fingerprint, contest_id);
+                let body = |replaces: Option<i64>, rng: &mut ChaCha20Rng| -> Result<CastBody> {
+                    let sealed = seal(
+                        &manifest.election_key(),
+                        &fingerprint,
+                        contest_id,
+                        &pass.key,
+                        &marks.encode(),
+                        rng,
+                    )?;
+                    let message =
+                        ballot_message(&fingerprint, contest_id, &pass.key, &sealed, replaces);
+                    Ok(CastBody {
+                        contest: contest_id.clone(),
+                        pass: PassJson::from(pass),
+                        enc: sealed.enc.into(),
+                        ct: Bytes(sealed.ct),
+                        signature: voting_key.sign(&message).to_bytes().into(),
+                        replaces,
+                    })
+                };
+                let cast = body(None, &mut rng)?;
+                let sent = Instant::now();
+                let receipt: Receipt =
+                    http.post(&format!("{base}/ballots"), None, &cast)?
+                        .json(&format!(
+                            "casting {}'s ballot in {contest_id}",
+                            voter.member
+                        ))?;
+                latencies
+                    .lock()
+                    .map_err(|_| anyhow!("poisoned"))?
+                    .push(sent.elapsed().as_secs_f64() * 1000.0);
+                let (seq, leaf) = open_promise(
+                    receipt.promise.as_bytes(),
+                    manifest.ballot_log_key(),
+                    &manifest.ballot_log_origin(),
+                )
+                .map_err(|e| anyhow!("the promise of inclusion does not verify: {e}"))?;
+                ensure!(
+                    seq == receipt.seq && leaf.to_vec() == receipt.leaf.0,
+                    "the signed promise names another entry than the receipt"
+                );
+                if let Some(file) = &receipts_file {
+                    use std::io::Write as _;
+                    let mut file = file.lock().map_err(|_| anyhow!("poisoned"))?;
+                    writeln!(file, "{}", serde_json::to_string(&receipt)?)?;
+                    file.flush()?;
                 }
-            }
-            seconds += 1;
-        }
-        receipts
-            .lock()
-            .map_err(|_| anyhow!("poisoned"))?
-            .push((contest_id.clone(), receipt));
-        let mut report = report.lock().map_err(|_| anyhow!("poisoned"))?;
-        report.ballots += 1;
-        report.second_ballots += seconds;
-        Ok(())
-    }, &|done| progress("casting", done, total_jobs))?;
+                let mut seconds = 0;
+                if voter.probe && p == 0 {
+                    // A second ballot under the same pass.
+                    let replaces = (manifest.revote() == Revote::Last).then_some(receipt.seq);
+                    let again =
+                        http.post(&format!("{base}/ballots"), None, &body(replaces, &mut rng)?)?;
+                    match manifest.revote() {
+                        Revote::Forbidden => ensure!(
+                            again.status == 409 && again.error_code() == "already_voted",
+                            "a second ballot under one pass was not refused (HTTP {})",
+                            again.status
+                        ),
+                        Revote::Last => {
+                            let second: Receipt = again.json("a replacing ballot")?;
+                            receipts
+                                .lock()
+                                .map_err(|_| anyhow!("poisoned"))?
+                                .push((contest_id.clone(), second));
+                        }
+                    }
+                    seconds += 1;
+                }
+                receipts
+                    .lock()
+                    .map_err(|_| anyhow!("poisoned"))?
+                    .push((contest_id.clone(), receipt));
+                let mut report = report.lock().map_err(|_| anyhow!("poisoned"))?;
+                report.ballots += 1;
+                report.second_ballots += seconds;
+                Ok(())
+            })
+        },
+        &|done| progress("casting", done, total_jobs),
+    )?;
     let cast_seconds = started.elapsed().as_secs_f64();
 
     let mut report = report.into_inner().map_err(|_| anyhow!("poisoned"))?;
@@ -474,9 +511,16 @@ fn check_receipts(
     let deadline = Instant::now() + Duration::from_secs(30);
     let checkpoint = loop {
         let answer = http.get(&format!("{base}/logs/ballots/checkpoint"))?;
-        ensure!(answer.status == 200, "fetching the checkpoint: HTTP {}", answer.status);
-        let (text, _) = open_note(&answer.body, std::slice::from_ref(manifest.ballot_log_key()))
-            .map_err(|e| anyhow!("the checkpoint's signature does not verify: {e}"))?;
+        ensure!(
+            answer.status == 200,
+            "fetching the checkpoint: HTTP {}",
+            answer.status
+        );
+        let (text, _) = open_note(
+            &answer.body,
+            std::slice::from_ref(manifest.ballot_log_key()),
+        )
+        .map_err(|e| anyhow!("the checkpoint's signature does not verify: {e}"))?;
         let checkpoint = Checkpoint::parse(&text).map_err(|e| anyhow!("the checkpoint: {e}"))?;
         ensure!(
             checkpoint.origin() == manifest.ballot_log_origin(),
@@ -493,34 +537,49 @@ fn check_receipts(
         std::thread::sleep(Duration::from_millis(250));
     };
     let checked = AtomicUsize::new(0);
-    run_parallel(receipts.len(), options.concurrency.min(8), |i| {
-        let (_, receipt) = &receipts[i];
-        let http = Http::new();
-        let entry = http.get(&format!(
-            "{base}/logs/ballots/entries?start={}&end={}",
-            receipt.seq,
-            receipt.seq + 1
-        ))?;
-        ensure!(entry.status == 200, "fetching entry {}: HTTP {}", receipt.seq, entry.status);
-        let bytes = entry.body.strip_suffix(b"\n").unwrap_or(&entry.body);
-        ensure!(
-            leaf_hash(bytes).to_vec() == receipt.leaf.0,
-            "entry {} is not the ballot the receipt promised",
-            receipt.seq
-        );
-        let proof = http.get(&format!(
-            "{base}/logs/ballots/inclusion?seq={}&size={}",
-            receipt.seq,
-            checkpoint.size()
-        ))?;
-        ensure!(proof.status == 200, "fetching a proof: HTTP {}", proof.status);
-        InclusionProof::decode(&proof.body)
-            .map_err(|e| anyhow!("the inclusion proof does not parse: {e}"))?
-            .verify(bytes, &checkpoint)
-            .map_err(|e| anyhow!("entry {} is not in the checkpoint: {e}", receipt.seq))?;
-        checked.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }, &|done| progress("checking receipts", done, receipts.len()))?;
+    run_parallel(
+        receipts.len(),
+        options.concurrency.min(8),
+        |i| {
+            let (_, receipt) = &receipts[i];
+            HTTP.with(|http| {
+                let entry = http.get(&format!(
+                    "{base}/logs/ballots/entries?start={}&end={}",
+                    receipt.seq,
+                    receipt.seq + 1
+                ))?;
+                ensure!(
+                    entry.status == 200,
+                    "fetching entry {}: HTTP {}",
+                    receipt.seq,
+                    entry.status
+                );
+                let bytes = entry.body.strip_suffix(b"\n").unwrap_or(&entry.body);
+                ensure!(
+                    leaf_hash(bytes).to_vec() == receipt.leaf.0,
+                    "entry {} is not the ballot the receipt promised",
+                    receipt.seq
+                );
+                let proof = http.get(&format!(
+                    "{base}/logs/ballots/inclusion?seq={}&size={}",
+                    receipt.seq,
+                    checkpoint.size()
+                ))?;
+                ensure!(
+                    proof.status == 200,
+                    "fetching a proof: HTTP {}",
+                    proof.status
+                );
+                InclusionProof::decode(&proof.body)
+                    .map_err(|e| anyhow!("the inclusion proof does not parse: {e}"))?
+                    .verify(bytes, &checkpoint)
+                    .map_err(|e| anyhow!("entry {} is not in the checkpoint: {e}", receipt.seq))?;
+                checked.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            })
+        },
+        &|done| progress("checking receipts", done, receipts.len()),
+    )?;
     Ok(checked.into_inner())
 }
 

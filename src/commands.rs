@@ -166,6 +166,9 @@ pub struct VoteSimArgs {
     /// Do not check the receipts against a checkpoint at the end.
     #[arg(long)]
     pub skip_receipt_checks: bool,
+    /// Only log in (the login benchmark).
+    #[arg(long)]
+    pub logins_only: bool,
 }
 
 fn progress_fn(line: &ProgressLine) -> impl Fn(Progress) + Sync + '_ {
@@ -188,7 +191,10 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
             if let Some(out) = &out
                 && out.exists()
             {
-                bail!("{} already exists; give a new file for the manifest", out.display());
+                bail!(
+                    "{} already exists; give a new file for the manifest",
+                    out.display()
+                );
             }
             let keys = keys.unwrap_or_else(|| Path::new("keys").join(&parsed.election));
             let store = db.open()?;
@@ -244,8 +250,16 @@ pub fn run_register(command: RegisterCommand) -> Result<ExitCode> {
         };
         println!("changes against the register imported before:");
         println!("  added ({}): {}", diff.added.len(), list(&diff.added));
-        println!("  removed ({}): {}", diff.removed.len(), list(&diff.removed));
-        println!("  changed ({}): {}", diff.changed.len(), list(&diff.changed));
+        println!(
+            "  removed ({}): {}",
+            diff.removed.len(),
+            list(&diff.removed)
+        );
+        println!(
+            "  changed ({}): {}",
+            diff.changed.len(),
+            list(&diff.changed)
+        );
     }
     println!("{} members imported; eligible per contest:", report.members);
     for (contest, eligible) in &report.eligible {
@@ -319,7 +333,11 @@ pub fn run_election_tally(
         )?;
         let elected: Vec<String> = results["report"]["elected"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         println!("{}: elected {}", contest.id(), elected.join(", "));
     }
@@ -372,6 +390,7 @@ pub fn run_vote_sim(args: VoteSimArgs) -> Result<ExitCode> {
         wrong_codes: args.wrong_codes,
         receipts: args.receipts,
         skip_receipt_checks: args.skip_receipt_checks,
+        logins_only: args.logins_only,
     };
     let report = vote_sim(&options, &|stage, done, total| {
         line.show(Progress { stage, done, total })
@@ -453,14 +472,24 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     let invitations = args.dir.join("invitations.csv");
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let line = ProgressLine::new(false);
-    export_invitations(&store, &election, &invitations, &[], threads, &progress_fn(&line))?;
+    export_invitations(
+        &store,
+        &election,
+        &invitations,
+        &[],
+        threads,
+        &progress_fn(&line),
+    )?;
     open(&store, &election)?;
     let codes = read_invitations(&fs::read_to_string(&invitations)?)?;
     println!(
         "Demo election {election:?} is open (fingerprint {}).",
         manifest.fingerprint_hex()
     );
-    println!("Some members and their invitation codes (all are in {}):", invitations.display());
+    println!(
+        "Some members and their invitation codes (all are in {}):",
+        invitations.display()
+    );
     for (member, code) in codes.iter().take(5) {
         let eligible = store
             .member(&election, member)?

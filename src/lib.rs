@@ -21,9 +21,9 @@
 #![warn(missing_docs)]
 
 pub mod admin;
-pub mod core;
 #[cfg(feature = "server")]
 pub mod client;
+pub mod core;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]

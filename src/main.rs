@@ -13,8 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sha2::{Digest as _, Sha256};
 
 use teller::admin::{
-    EXAMPLE_ELECTION, ElectionDefinition, SimulateOptions, bench_verify,
-    read_record, simulate, write_keys, write_record,
+    EXAMPLE_ELECTION, ElectionDefinition, SimulateOptions, bench_verify, read_record, simulate,
+    write_keys, write_record,
 };
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
@@ -96,6 +96,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The raw argon2id rate: invitation-code checks per second on all threads, with the
+    /// parameters logins use (the ceiling for login throughput).
+    Argon2 {
+        /// Checks to time.
+        #[arg(long, default_value_t = 400)]
+        checks: usize,
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Time `teller verify` on a record against the floor: the per-ballot primitive costs
     /// measured here, times the ballots, divided by the cores.
     Verify {
@@ -293,6 +303,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::run_demo(args),
         #[cfg(feature = "server")]
         Command::VoteSim(args) => commands::run_vote_sim(args),
+        Command::Bench(BenchCommand::Argon2 {
+            checks,
+            threads: requested,
+        }) => run_bench_argon2(checks, threads(requested)),
         Command::Bench(BenchCommand::Verify {
             record,
             sample,
@@ -650,6 +664,37 @@ fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
     })
 }
 
+fn run_bench_argon2(checks: usize, threads: usize) -> Result<ExitCode> {
+    use teller::core::crypto::{ARGON2_M_COST, ARGON2_T_COST, InvitationCode, InvitationHash};
+    let mut rng = <rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed([7; 32]);
+    let code = InvitationCode::generate(&mut rng);
+    let hash = InvitationHash::new(&code, &mut rng)?;
+    let start = Instant::now();
+    let all_ok = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (hash, code) = (&hash, &code);
+                scope.spawn(move || {
+                    (t..checks)
+                        .step_by(threads)
+                        .all(|_| hash.verify(code).unwrap_or(false))
+                })
+            })
+            .collect();
+        workers.into_iter().all(|w| w.join().unwrap_or(false))
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    if !all_ok {
+        bail!("a code check failed");
+    }
+    println!(
+        "argon2id m={} KiB t={ARGON2_T_COST} p=1: {checks} checks on {threads} threads in {seconds:.2} s = {:.1} checks/s",
+        ARGON2_M_COST,
+        checks as f64 / seconds
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_bench_verify(record: &Path, sample: usize, threads: usize) -> Result<ExitCode> {
     let (files, read) = {
         let start = Instant::now();
@@ -688,10 +733,17 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
     #[cfg(feature = "server")]
     if !args.shares.is_empty() {
         let election = args.record.to_string_lossy();
-        return commands::run_election_tally(&election, &args.shares, &args.db, threads(args.threads));
+        return commands::run_election_tally(
+            &election,
+            &args.shares,
+            &args.db,
+            threads(args.threads),
+        );
     }
     let Some(contest_id) = args.contest.clone() else {
-        bail!("give --contest (to count from a record directory) or --share (to tally an election)");
+        bail!(
+            "give --contest (to count from a record directory) or --share (to tally an election)"
+        );
     };
     // The tally refuses an unverified record (DESIGN.md, protocol step 6).
     let (report, passed) = verify_report(&args.record, None, threads(args.threads), false)?;

@@ -67,7 +67,6 @@ fn verify_passes_a_fresh_simulated_record_of_2000_members() {
     std::fs::remove_dir_all(&record).unwrap();
 }
 
-
 #[test]
 fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
     use teller::admin::{SimulateOptions, simulate};

@@ -83,7 +83,15 @@ struct Server {
 impl Server {
     fn start(db: &str) -> Self {
         let mut child = teller()
-            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--database", db])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--database",
+                db,
+            ])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -142,15 +150,30 @@ impl Election {
         );
         assert!(create.contains("fingerprint"), "{create}");
         let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
-        let register: String = all.lines().take(members + 1).map(|l| format!("{l}\n")).collect();
+        let register: String = all
+            .lines()
+            .take(members + 1)
+            .map(|l| format!("{l}\n"))
+            .collect();
         std::fs::write(election.path("members.csv"), register).unwrap();
         run(
             &election.db,
-            &["register", "import", ELECTION, &election.path("members.csv")],
+            &[
+                "register",
+                "import",
+                ELECTION,
+                &election.path("members.csv"),
+            ],
         );
         run(
             &election.db,
-            &["invitations", "export", ELECTION, "--out", &election.path("invitations.csv")],
+            &[
+                "invitations",
+                "export",
+                ELECTION,
+                "--out",
+                &election.path("invitations.csv"),
+            ],
         );
         run(&election.db, &["election", "open", ELECTION]);
         election
@@ -161,8 +184,10 @@ impl Election {
     }
 
     fn invitations(&self) -> Vec<(String, String)> {
-        teller::client::read_invitations(&std::fs::read_to_string(self.path("invitations.csv")).unwrap())
-            .unwrap()
+        teller::client::read_invitations(
+            &std::fs::read_to_string(self.path("invitations.csv")).unwrap(),
+        )
+        .unwrap()
     }
 
     /// Close, tally with two of the three shares, export; `teller verify` must pass and every
@@ -182,8 +207,16 @@ impl Election {
         );
         assert!(tally.contains("the record verifies"), "{tally}");
         let record = self.dir.join("record");
-        run(&self.db, &["record", "export", ELECTION, &record.to_string_lossy()]);
-        let verify = teller().arg("verify").arg(&record).arg("--quiet").output().unwrap();
+        run(
+            &self.db,
+            &["record", "export", ELECTION, &record.to_string_lossy()],
+        );
+        let verify = teller()
+            .arg("verify")
+            .arg(&record)
+            .arg("--quiet")
+            .output()
+            .unwrap();
         let report = String::from_utf8_lossy(&verify.stdout);
         assert!(verify.status.success(), "{report}");
         assert!(report.contains("verify: PASS"), "{report}");
@@ -221,7 +254,12 @@ fn vote_sim(servers: &[&Server], election: &Election, extra: &[&str]) -> String 
         command.args(["--server", &server.url]);
     }
     let output = command
-        .args(["--election", ELECTION, "--invitations", &election.path("invitations.csv")])
+        .args([
+            "--election",
+            ELECTION,
+            "--invitations",
+            &election.path("invitations.csv"),
+        ])
         .args(extra)
         .output()
         .unwrap();
@@ -253,7 +291,12 @@ fn whole_election(name: &str, db: Option<String>) {
     // The register is frozen once the election opens.
     let refused = run_failing(
         &election.db,
-        &["register", "import", ELECTION, &election.path("members.csv")],
+        &[
+            "register",
+            "import",
+            ELECTION,
+            &election.path("members.csv"),
+        ],
     );
     assert!(refused.contains("frozen"), "{refused}");
 
@@ -261,11 +304,21 @@ fn whole_election(name: &str, db: Option<String>) {
     let report = vote_sim(
         &[&server],
         &election,
-        &["--turnout", "0.75", "--wrong-codes", "10", "--concurrency", "8"],
+        &[
+            "--turnout",
+            "0.75",
+            "--wrong-codes",
+            "10",
+            "--concurrency",
+            "8",
+        ],
     );
     let ballots = figure(&report, "ballots accepted:");
     assert!(ballots > 250, "{report}");
-    assert_eq!(figure(&report, "receipts checked against a signed checkpoint:"), ballots);
+    assert_eq!(
+        figure(&report, "receipts checked against a signed checkpoint:"),
+        ballots
+    );
     assert_eq!(figure(&report, "logged in:"), 300, "{report}");
     assert_eq!(figure(&report, "members logged in: 300 ("), 10, "{report}");
     assert!(figure(&report, "repeats answered alike,") > 0, "{report}");
@@ -280,38 +333,61 @@ fn whole_election(name: &str, db: Option<String>) {
             &serde_json::json!({ "member": member, "code": "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA" }),
             "Retry-After",
         );
-        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("bad_login")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("bad_login"))
+        );
     }
     let (status, retry_after, body) = post(
         &server.api("/login"),
         &serde_json::json!({ "member": member, "code": code }),
         "Retry-After",
     );
-    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("throttled")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("throttled")),
+        "{body}"
+    );
     assert!(retry_after.unwrap().parse::<u64>().unwrap() > 0);
 
     // Errors are JSON with a stable code; every answer carries the security headers.
-    let mut response = agent().get(&format!("{}/nowhere", server.url)).call().unwrap();
+    let mut response = agent()
+        .get(&format!("{}/nowhere", server.url))
+        .call()
+        .unwrap();
     assert_eq!(response.status().as_u16(), 404);
     assert_eq!(response.headers()["X-Content-Type-Options"], "nosniff");
     assert_eq!(response.headers()["X-Frame-Options"], "DENY");
     let body: Value = response.body_mut().read_json().unwrap();
     assert_eq!(body["error"]["code"], "not_found");
-    let (status, _, body) = post(&server.api("/ballots"), &serde_json::json!({"contest": 1}), "");
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
+    let (status, _, body) = post(
+        &server.api("/ballots"),
+        &serde_json::json!({"contest": 1}),
+        "",
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
     let huge = "A".repeat(100_000);
     let (status, _, body) = post(
         &server.api("/login"),
         &serde_json::json!({ "member": huge, "code": "x" }),
         "",
     );
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
     let (status, _, body) = post(
         &server.api("/passes"),
         &serde_json::json!({ "contest": "nec", "blinded": "AAAA" }),
         "",
     );
-    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
 
     let turnout = run(&election.db, &["turnout", ELECTION]);
     assert!(turnout.contains("nec\t"), "{turnout}");
@@ -333,18 +409,30 @@ fn whole_election(name: &str, db: Option<String>) {
     assert_eq!(status, 200, "{login}");
     let mut response = agent()
         .post(&server.api("/passes"))
-        .header("Authorization", &format!("Bearer {}", login["token"].as_str().unwrap()))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", login["token"].as_str().unwrap()),
+        )
         .send_json(serde_json::json!({ "contest": login["contests"][0], "blinded": "AAAA" }))
         .unwrap();
     let status = response.status().as_u16();
     let body: Value = response.body_mut().read_json().unwrap();
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_open")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_open")),
+        "{body}"
+    );
     drop(server);
 
     // t−1 shares cannot tally.
     let refused = run_failing(
         &election.db,
-        &["tally", ELECTION, "--share", &election.path("keys/trustee-2.share")],
+        &[
+            "tally",
+            ELECTION,
+            "--share",
+            &election.path("keys/trustee-2.share"),
+        ],
     );
     assert!(refused.contains("needs 2"), "{refused}");
     // Closing twice is refused, naming the state.
@@ -363,8 +451,16 @@ fn whole_election(name: &str, db: Option<String>) {
     );
     assert!(tally.contains("the record verifies"), "{tally}");
     let record = election.dir.join("record");
-    run(&election.db, &["record", "export", ELECTION, &record.to_string_lossy()]);
-    let verify = teller().arg("verify").arg(&record).arg("--quiet").output().unwrap();
+    run(
+        &election.db,
+        &["record", "export", ELECTION, &record.to_string_lossy()],
+    );
+    let verify = teller()
+        .arg("verify")
+        .arg(&record)
+        .arg("--quiet")
+        .output()
+        .unwrap();
     let verified = String::from_utf8_lossy(&verify.stdout);
     assert!(verify.status.success(), "{verified}");
     let manifest: Value =
@@ -394,7 +490,13 @@ fn crash(name: &str, db: Option<String>) {
     let mut burst = teller()
         .args(["vote-sim", "--server", &server.url, "--election", ELECTION])
         .args(["--invitations", &election.path("invitations.csv")])
-        .args(["--concurrency", "16", "--skip-receipt-checks", "--receipts", &receipts])
+        .args([
+            "--concurrency",
+            "16",
+            "--skip-receipt-checks",
+            "--receipts",
+            &receipts,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -421,7 +523,10 @@ fn crash(name: &str, db: Option<String>) {
     for receipt in &acknowledged {
         let seq = receipt["seq"].as_i64().unwrap();
         let mut response = agent()
-            .get(&server.api(&format!("/logs/ballots/entries?start={seq}&end={}", seq + 1)))
+            .get(&server.api(&format!(
+                "/logs/ballots/entries?start={seq}&end={}",
+                seq + 1
+            )))
             .call()
             .unwrap();
         let entry = response.body_mut().read_to_vec().unwrap();
@@ -457,7 +562,10 @@ fn two_servers_on_one_postgresql_database_keep_one_log() {
     // first server's checkpoint.
     let report = vote_sim(&[&first, &second], &election, &["--concurrency", "16"]);
     let ballots = figure(&report, "ballots accepted:");
-    assert_eq!(figure(&report, "receipts checked against a signed checkpoint:"), ballots);
+    assert_eq!(
+        figure(&report, "receipts checked against a signed checkpoint:"),
+        ballots
+    );
     // Both servers serve the same log: the second's checkpoint is consistent with the first's.
     let checkpoint = |server: &Server| {
         let mut response = agent()

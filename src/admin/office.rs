@@ -10,9 +10,7 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 
 use super::create::{ElectionDefinition, create_election, write_keys};
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
-use crate::core::crypto::{
-    InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes,
-};
+use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
 use crate::core::log::{Entry, NoteSigner, OpenEntry};
 use crate::core::manifest::Manifest;
 use crate::core::record::layout;
@@ -56,7 +54,9 @@ pub fn os_seeded() -> Result<rand::rngs::ChaCha20Rng> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut())
         .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
-    Ok(<rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(*seed))
+    Ok(<rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(
+        *seed,
+    ))
 }
 
 /// The manifest of a stored election.
@@ -78,8 +78,8 @@ pub fn create(store: &Store, definition_text: &str, key_dir: &Path) -> Result<Ma
     let mut rng = os_seeded()?;
     let (manifest, keys) = create_election(&definition, &mut rng)?;
     write_keys(key_dir, &keys)?;
-    let absolute = fs::canonicalize(key_dir)
-        .with_context(|| format!("finding {}", key_dir.display()))?;
+    let absolute =
+        fs::canonicalize(key_dir).with_context(|| format!("finding {}", key_dir.display()))?;
     if let Err(e) = store.create_election(&manifest, &absolute.to_string_lossy()) {
         // Nothing half-done: keys of an election that was not stored are of no use.
         let _ = fs::remove_dir_all(key_dir);
@@ -143,11 +143,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
     let mut rng = os_seeded()?;
     let mut rows = Vec::new();
-    for (position, (member, line)) in register
-        .members()
-        .zip(rows_csv.lines().skip(1))
-        .enumerate()
-    {
+    for (position, (member, line)) in register.members().zip(rows_csv.lines().skip(1)).enumerate() {
         let eligible: Vec<&str> = manifest
             .contests()
             .iter()
@@ -413,9 +409,8 @@ pub fn tally_election(
         checkpoint.last().map(|(s, _)| *s as u64) == Some(size),
         "the ballot log of {election:?} has no final checkpoint"
     );
-    let step = |stage: &'static str, done: usize, total: usize| {
-        progress(Progress { stage, done, total })
-    };
+    let step =
+        |stage: &'static str, done: usize, total: usize| progress(Progress { stage, done, total });
     tally(
         &manifest,
         &log,
@@ -437,7 +432,11 @@ pub fn tally_election(
         let failed: Vec<String> = verification
             .checks
             .iter()
-            .filter_map(|c| c.failure.as_ref().map(|f| format!("  FAIL {}: {f}", c.name)))
+            .filter_map(|c| {
+                c.failure
+                    .as_ref()
+                    .map(|f| format!("  FAIL {}: {f}", c.name))
+            })
             .collect();
         bail!(
             "the record does not verify, so the results are not stored:\n{}",

@@ -4,13 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest as _, Sha256};
 
 use super::wire::{
-    CastBody, ElectionSummary, LoginRequest, LoginResponse, PassRequestBody, PassResponse,
-    Receipt, tracker,
+    CastBody, ElectionSummary, LoginRequest, LoginResponse, PassRequestBody, PassResponse, Receipt,
+    tracker,
 };
 use super::{ApiError, AppState};
 use crate::core::ballot::{CastRequest, accept_cast};
 use crate::core::crypto::{Bytes, InvitationCode, InvitationHash, encode_bytes, sign_blinded};
 use crate::core::log::promise_text;
+use crate::core::manifest::Revote;
 use crate::store::{BALLOTS, ISSUANCE, IssueOutcome, PendingCast, StoredIssuance, now};
 
 /// How long a member session lasts.
@@ -98,7 +99,9 @@ async fn login(
     // The direct peer: behind a proxy every member would share its address (docs/API.md).
     let address_subject = format!(
         "address:{}",
-        request.peer_addr().map_or("unknown".into(), |a| a.ip().to_string())
+        request
+            .peer_addr()
+            .map_or("unknown".into(), |a| a.ip().to_string())
     );
     let store = state.store.clone();
     let subjects = [member_subject.clone(), address_subject.clone()];
@@ -107,7 +110,10 @@ async fn login(
         let member = member.clone();
         blocking(move || {
             let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
-            Ok((store.throttled(&id, &subjects)?, store.member(&id, &member)?))
+            Ok((
+                store.throttled(&id, &subjects)?,
+                store.member(&id, &member)?,
+            ))
         })
         .await?
     };
@@ -259,12 +265,16 @@ async fn cast(
     let election = state.election(&id)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let store = state.store.clone();
     let checked = {
         let election = election.clone();
         let id = id.clone();
         blocking(move || {
-            let previous = store.previous_cast(&id, &body.pass.key.0)?;
+            // The ballot's own claim: the sequencer checks it against the log under its lock,
+            // so the box need not read the database before the crypto.
+            let previous = match election.manifest.revote() {
+                Revote::Last => body.replaces,
+                Revote::Forbidden => None,
+            };
             let request = CastRequest {
                 contest: body.contest,
                 pass: body.pass,
@@ -273,12 +283,13 @@ async fn cast(
                 signature: body.signature.array(),
                 replaces: body.replaces,
             };
-            let cast = accept_cast(&election.manifest, request, previous)
-                .map_err(ApiError::Refused)?;
+            let cast =
+                accept_cast(&election.manifest, request, previous).map_err(ApiError::Refused)?;
             Ok(PendingCast {
                 election: id,
                 cast,
                 previous,
+                revote: election.manifest.revote(),
             })
         })
         .await?
@@ -408,7 +419,9 @@ async fn inclusion(
         Ok(store.inclusion_proof(&id, log, seq, size)?)
     })
     .await?;
-    let bytes = proof.encode().map_err(|e| ApiError::internal(&e.to_string()))?;
+    let bytes = proof
+        .encode()
+        .map_err(|e| ApiError::internal(&e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(bytes))
@@ -441,7 +454,9 @@ async fn consistency(
         Ok(store.consistency_proof(&id, log, old, new)?)
     })
     .await?;
-    let bytes = proof.encode().map_err(|e| ApiError::internal(&e.to_string()))?;
+    let bytes = proof
+        .encode()
+        .map_err(|e| ApiError::internal(&e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(bytes))

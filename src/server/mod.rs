@@ -117,9 +117,9 @@ pub fn serve(
         store,
         elections: RwLock::new(HashMap::new()),
         sequencer: sender,
-        // argon2id takes 19 MiB and one core for tens of milliseconds: no more logins at once
-        // than there are cores, so a login burst queues instead of exhausting memory.
-        argon2: tokio::sync::Semaphore::new(cores),
+        // argon2id takes 19 MiB and one core for tens of milliseconds: a login burst queues
+        // instead of exhausting memory. Twice the cores keeps every core busy between hashes.
+        argon2: tokio::sync::Semaphore::new(2 * cores),
     });
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {

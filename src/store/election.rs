@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use rand::RngExt as _;
 
 use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
-use super::schema::{casts, elections, events, issuances, members, record_files, sessions, throttle};
+use super::schema::{
+    casts, elections, events, issuances, members, record_files, sessions, throttle,
+};
 use super::{AnyConnection, Store, insert_rows, now};
 use crate::core::log::{Entry, IssuanceEntry, NoteSigner};
 use crate::core::manifest::Manifest;
@@ -139,11 +141,7 @@ fn transition(conn: &mut AnyConnection, election: &str, from: &str, to: &str) ->
 
 /// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
 /// issuance), when at least `min` are pending.
-fn publish_issuances(
-    conn: &mut AnyConnection,
-    manifest: &Manifest,
-    min: i64,
-) -> Result<usize> {
+fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) -> Result<usize> {
     let election = manifest.draft().election.as_str();
     let mut pending: Vec<(String, String, bool, Vec<u8>)> = issuances::table
         .inner_join(
@@ -180,15 +178,20 @@ fn publish_issuances(
             Ok((contest, commitment, reissue))
         })
         .collect::<Result<Vec<_>>>()?;
-    append(conn, &mut head, items, |(contest, member, reissue), seq, prev| {
-        Entry::Issuance(IssuanceEntry {
-            seq,
-            prev,
-            contest,
-            member: member.into(),
-            reissue,
-        })
-    })?;
+    append(
+        conn,
+        &mut head,
+        items,
+        |(contest, member, reissue), seq, prev| {
+            Entry::Issuance(IssuanceEntry {
+                seq,
+                prev,
+                contest,
+                member: member.into(),
+                reissue,
+            })
+        },
+    )?;
     for (contest, member) in &published {
         diesel::update(issuances::table.find((election, contest, member)))
             .set(issuances::published.eq(true))
@@ -202,12 +205,7 @@ impl Store {
     pub fn create_election(&self, manifest: &Manifest, key_dir: &str) -> Result<()> {
         let id = &manifest.draft().election;
         self.transaction(|conn| {
-            if elections::table
-                .find(id)
-                .count()
-                .get_result::<i64>(conn)?
-                > 0
-            {
+            if elections::table.find(id).count().get_result::<i64>(conn)? > 0 {
                 bail!("there is already an election {id:?} in this database");
             }
             diesel::insert_into(elections::table)
@@ -243,8 +241,7 @@ impl Store {
     pub fn replace_register(&self, election: &str, rows: &[MemberRow]) -> Result<()> {
         self.transaction(|conn| {
             transition(conn, election, "created", "created")?;
-            diesel::delete(members::table.filter(members::election.eq(election)))
-                .execute(conn)?;
+            diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
             for chunk in rows.chunks(2000) {
                 insert_rows!(&mut *conn, members::table, chunk)?;
             }
@@ -497,7 +494,6 @@ impl Store {
         expires: i64,
     ) -> Result<()> {
         self.transaction(|conn| {
-            diesel::delete(sessions::table.filter(sessions::expires.lt(now()))).execute(conn)?;
             diesel::insert_into(sessions::table)
                 .values((
                     sessions::token_hash.eq(token_hash),
@@ -506,6 +502,11 @@ impl Store {
                     sessions::expires.eq(expires),
                 ))
                 .execute(conn)?;
+            // Sweep expired sessions now and then (indexed by expiry).
+            if token_hash.first().is_some_and(|b| *b == 0) {
+                diesel::delete(sessions::table.filter(sessions::expires.lt(now())))
+                    .execute(conn)?;
+            }
             Ok(())
         })
     }

@@ -12,6 +12,7 @@ use crate::core::log::{
     Checkpoint, ConsistencyProof, Entry, Frontier, Hash, InclusionProof, NoteSigner,
     consistency_proof_with, entry_hash, inclusion_proof_with, leaf_hash, subtree_from_nodes,
 };
+use crate::core::manifest::Revote;
 
 /// The ballot log's name in the tables.
 pub const BALLOTS: &str = "ballots";
@@ -43,8 +44,11 @@ pub struct PendingCast {
     pub election: String,
     /// The checked cast.
     pub cast: AcceptedCast,
-    /// The voting key's previous entry when the cast was checked (re-voting).
+    /// The voting key's previous entry the cast was checked against (under re-voting policy
+    /// `last`, the entry the ballot says it replaces).
     pub previous: Option<i64>,
+    /// The election's re-voting policy.
+    pub revote: Revote,
 }
 
 /// Where an appended entry landed.
@@ -193,27 +197,31 @@ impl Store {
                     .first(conn)?;
                 let mut results = Vec::new();
                 let mut accepted = Vec::new();
-                let mut latest: std::collections::HashMap<Vec<u8>, i64> = Default::default();
-                for (i, pending) in casts_in {
+                // Each voting key's latest ballot: from the table (one query for the batch), then
+                // as this batch appends.
+                let keys: Vec<Vec<u8>> = casts_in
+                    .iter()
+                    .map(|(_, p)| p.cast.pass().key.0.clone())
+                    .collect();
+                let mut latest: std::collections::HashMap<Vec<u8>, i64> = casts::table
+                    .filter(casts::election.eq(&election))
+                    .filter(casts::pass_key.eq_any(&keys))
+                    .select((casts::pass_key, casts::last_seq))
+                    .load::<(Vec<u8>, i64)>(conn)?
+                    .into_iter()
+                    .collect();
+                let stored: std::collections::HashSet<Vec<u8>> = latest.keys().cloned().collect();
+                for ((i, pending), key) in casts_in.into_iter().zip(keys) {
                     if state != "open" {
                         results.push((i, Err(CastRefused::Closed)));
                         continue;
                     }
-                    let key = pending.cast.pass().key.0.to_vec();
-                    let previous = match latest.get(&key) {
-                        Some(seq) => Some(*seq),
-                        None => casts::table
-                            .find((&election, &key))
-                            .select(casts::last_seq)
-                            .first::<i64>(conn)
-                            .optional()?,
-                    };
+                    let previous = latest.get(&key).copied();
                     if previous != pending.previous {
-                        // Another ballot under this key landed since the check.
                         results.push((
                             i,
                             Err(match previous {
-                                Some(entry) if pending.previous.is_none() => {
+                                Some(entry) if pending.revote == Revote::Forbidden => {
                                     CastRefused::AlreadyVoted { entry }
                                 }
                                 _ => CastRefused::WrongReplaces {
@@ -225,40 +233,39 @@ impl Store {
                         continue;
                     }
                     latest.insert(key.clone(), head.size() as i64 + accepted.len() as i64);
-                    accepted.push((i, key, previous, pending.cast));
+                    accepted.push((i, key, pending.cast));
                 }
-                let contests: Vec<String> = accepted
+                let meta: Vec<(usize, Vec<u8>, String)> = accepted
                     .iter()
-                    .map(|(_, _, _, cast)| cast.contest().to_owned())
-                    .collect();
-                let meta: Vec<(usize, Vec<u8>, Option<i64>)> = accepted
-                    .iter()
-                    .map(|(i, key, previous, _)| (*i, key.clone(), *previous))
+                    .map(|(i, key, cast)| (*i, key.clone(), cast.contest().to_owned()))
                     .collect();
                 let appended = append(
                     conn,
                     &mut head,
-                    accepted.into_iter().map(|(_, _, _, cast)| cast),
+                    accepted.into_iter().map(|(_, _, cast)| cast),
                     |cast, seq, prev| Entry::Ballot(cast.into_entry(seq, prev)),
                 )?;
-                for ((i, key, previous), (contest, appended)) in
-                    meta.into_iter().zip(contests.into_iter().zip(appended))
-                {
-                    if previous.is_some() {
-                        diesel::update(casts::table.find((&election, &key)))
-                            .set(casts::last_seq.eq(appended.seq))
-                            .execute(conn)?;
-                    } else if latest.get(&key) == Some(&appended.seq) {
-                        diesel::insert_into(casts::table)
-                            .values((
-                                casts::election.eq(&election),
-                                casts::pass_key.eq(&key),
+                let mut new_rows = Vec::new();
+                for ((i, key, contest), appended) in meta.into_iter().zip(appended) {
+                    // Only a key's last ballot of the batch is written back.
+                    if latest.get(&key) == Some(&appended.seq) {
+                        if stored.contains(&key) {
+                            diesel::update(casts::table.find((&election, &key)))
+                                .set(casts::last_seq.eq(appended.seq))
+                                .execute(conn)?;
+                        } else {
+                            new_rows.push((
+                                casts::election.eq(election.clone()),
+                                casts::pass_key.eq(key),
                                 casts::contest.eq(contest),
                                 casts::last_seq.eq(appended.seq),
-                            ))
-                            .execute(conn)?;
+                            ));
+                        }
                     }
                     results.push((i, Ok(appended)));
+                }
+                for rows in new_rows.chunks(1000) {
+                    insert_rows!(&mut *conn, casts::table, rows)?;
                 }
                 Ok(results)
             })?;
@@ -270,15 +277,6 @@ impl Store {
             .into_iter()
             .map(|o| o.ok_or_else(|| anyhow!("a cast of the batch was not sequenced")))
             .collect()
-    }
-
-    /// The ballot a voting key last cast, if any.
-    pub fn previous_cast(&self, election: &str, pass_key: &[u8]) -> Result<Option<i64>> {
-        Ok(casts::table
-            .find((election, pass_key))
-            .select(casts::last_seq)
-            .first(&mut *self.conn()?)
-            .optional()?)
     }
 
     /// The log's head, read without locking.
@@ -339,9 +337,8 @@ impl Store {
             bail!("the log has {} entries, not {new}", head.size());
         }
         let mut node = node_reader(election, log, &mut conn);
-        let hashes = consistency_proof_with(old, new, &mut |a, b| {
-            subtree_from_nodes(a, b, &mut node)
-        })?;
+        let hashes =
+            consistency_proof_with(old, new, &mut |a, b| subtree_from_nodes(a, b, &mut node))?;
         Ok(ConsistencyProof {
             old: old as i64,
             new: new as i64,

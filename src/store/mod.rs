@@ -47,7 +47,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("url", &redact(&self.url)).finish()
+        f.debug_struct("Store")
+            .field("url", &redact(&self.url))
+            .finish()
     }
 }
 
@@ -140,10 +142,7 @@ impl Store {
     }
 
     /// Runs `f` in one transaction: all of it commits, or none.
-    pub fn transaction<T>(
-        &self,
-        f: impl FnOnce(&mut AnyConnection) -> Result<T>,
-    ) -> Result<T> {
+    pub fn transaction<T>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T>) -> Result<T> {
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
         conn.transaction(f)

@@ -90,3 +90,9 @@ CREATE TABLE events (
     kind TEXT NOT NULL,
     detail TEXT NOT NULL
 );
+-- Issuances waiting for the next shuffled batch of the issuance log.
+CREATE INDEX issuances_pending ON issuances (election, published);
+-- Expired sessions are swept by expiry.
+CREATE INDEX sessions_expires ON sessions (expires);
+-- Turnout and tallies by contest.
+CREATE INDEX casts_contest ON casts (election, contest);

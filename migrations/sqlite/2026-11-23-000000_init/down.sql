@@ -1,3 +1,6 @@
+DROP INDEX casts_contest;
+DROP INDEX sessions_expires;
+DROP INDEX issuances_pending;
 DROP TABLE events;
 DROP TABLE throttle;
 DROP TABLE sessions;

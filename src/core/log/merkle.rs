@@ -427,7 +427,10 @@ mod tests {
             }
             let size = n + 1;
             assert_eq!(frontier.root(), root(&leaves[..size]), "size {size}");
-            assert_eq!(Frontier::from_bytes(&frontier.to_bytes()), Some(frontier.clone()));
+            assert_eq!(
+                Frontier::from_bytes(&frontier.to_bytes()),
+                Some(frontier.clone())
+            );
             let mut node = |level: u32, index: u64| {
                 nodes
                     .get(&(level, index))

@@ -5,8 +5,8 @@ mod checkpoint;
 mod entry;
 mod merkle;
 mod note;
-mod proof;
 mod promise;
+mod proof;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,

@@ -11,7 +11,10 @@ use super::{Hash, NoteError, NoteVerifier, open_note};
 
 /// The promise's text, to be signed by the ballot log's key.
 pub fn promise_text(origin: &str, seq: i64, leaf: &Hash) -> String {
-    format!("{origin}\npromise\n{seq}\n{}\n", Base64::encode_string(leaf))
+    format!(
+        "{origin}\npromise\n{seq}\n{}\n",
+        Base64::encode_string(leaf)
+    )
 }
 
 /// Checks a promise note's signature and origin; returns the entry's sequence number and leaf hash.
@@ -55,7 +58,9 @@ mod tests {
     fn a_promise_opens_under_its_key_and_origin_only() {
         let signer = NoteSigner::from_seed("teller-ballot-box", &[5; 32]).unwrap();
         let other = NoteSigner::from_seed("teller-ballot-box", &[6; 32]).unwrap();
-        let note = signer.sign(&promise_text("teller/ballots/ab", 7, &[9; 32])).unwrap();
+        let note = signer
+            .sign(&promise_text("teller/ballots/ab", 7, &[9; 32]))
+            .unwrap();
         assert_eq!(
             open_promise(note.as_bytes(), signer.verifier(), "teller/ballots/ab").unwrap(),
             (7, [9; 32])
@@ -67,6 +72,13 @@ mod tests {
         assert!(open_promise(&flipped, signer.verifier(), "teller/ballots/ab").is_err());
         // A checkpoint signed by the same key is not a promise.
         let checkpoint = signer.sign("teller/ballots/ab\n7\nAAAA\n").unwrap();
-        assert!(open_promise(checkpoint.as_bytes(), signer.verifier(), "teller/ballots/ab").is_err());
+        assert!(
+            open_promise(
+                checkpoint.as_bytes(),
+                signer.verifier(),
+                "teller/ballots/ab"
+            )
+            .is_err()
+        );
     }
 }
