@@ -117,6 +117,7 @@ async fn login(
         })
         .await?
     };
+    let (throttled, failures_counted) = throttled;
     if let Some(throttled) = throttled {
         return Err(ApiError::Throttled {
             retry_after: throttled.retry_after,
@@ -163,7 +164,9 @@ async fn login(
     let contests: Vec<String> = row.eligible_contests().map(str::to_owned).collect();
     let number = row.number.clone();
     blocking(move || {
-        store.login_succeeded(&id, &format!("member:{number}"))?;
+        if failures_counted.contains(&member_subject) {
+            store.login_succeeded(&id, &member_subject)?;
+        }
         store.create_session(&token_hash, &id, &number, expires)?;
         Ok(())
     })

@@ -493,22 +493,21 @@ impl Store {
         member: &str,
         expires: i64,
     ) -> Result<()> {
-        self.transaction(|conn| {
-            diesel::insert_into(sessions::table)
-                .values((
-                    sessions::token_hash.eq(token_hash),
-                    sessions::election.eq(election),
-                    sessions::member.eq(member),
-                    sessions::expires.eq(expires),
-                ))
-                .execute(conn)?;
-            // Sweep expired sessions now and then (indexed by expiry).
-            if token_hash.first().is_some_and(|b| *b == 0) {
-                diesel::delete(sessions::table.filter(sessions::expires.lt(now())))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
+        let mut conn = self.conn()?;
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::token_hash.eq(token_hash),
+                sessions::election.eq(election),
+                sessions::member.eq(member),
+                sessions::expires.eq(expires),
+            ))
+            .execute(&mut *conn)?;
+        // Sweep expired sessions about once in 256 logins (indexed by expiry).
+        if token_hash.first().is_some_and(|b| *b == 0) {
+            diesel::delete(sessions::table.filter(sessions::expires.lt(now())))
+                .execute(&mut *conn)?;
+        }
+        Ok(())
     }
 
     /// The member a live session belongs to, in `election`.
@@ -522,15 +521,22 @@ impl Store {
             .optional()?)
     }
 
-    /// Whether any of these login subjects must wait.
-    pub fn throttled(&self, election: &str, subjects: &[&str]) -> Result<Option<Throttled>> {
-        let until: Option<i64> = throttle::table
+    /// Whether any of these login subjects must wait, and which of them have failures counted.
+    pub fn throttled(
+        &self,
+        election: &str,
+        subjects: &[&str],
+    ) -> Result<(Option<Throttled>, Vec<String>)> {
+        let rows: Vec<(String, i64)> = throttle::table
             .filter(throttle::election.eq(election))
             .filter(throttle::subject.eq_any(subjects))
-            .select(diesel::dsl::max(throttle::blocked_until))
-            .first(&mut *self.conn()?)?;
-        let wait = until.unwrap_or(0) - now();
-        Ok((wait > 0).then_some(Throttled { retry_after: wait }))
+            .select((throttle::subject, throttle::blocked_until))
+            .load(&mut *self.conn()?)?;
+        let wait = rows.iter().map(|(_, until)| *until).max().unwrap_or(0) - now();
+        Ok((
+            (wait > 0).then_some(Throttled { retry_after: wait }),
+            rows.into_iter().map(|(subject, _)| subject).collect(),
+        ))
     }
 
     /// Counts a failed login against a subject (`member:N` or `address:IP`); after the free
