@@ -123,27 +123,26 @@ async fn login(
             retry_after: throttled.retry_after,
         });
     }
-    let permit = state
-        .argon2
-        .acquire()
-        .await
-        .map_err(|_| ApiError::internal("the login semaphore is closed"))?;
     let stored = row.as_ref().and_then(|r| r.code_hash.clone());
-    let matched = blocking(move || {
-        let Ok(code) = InvitationCode::parse(&code) else {
-            return Ok(false);
-        };
-        // An unknown member costs the same hash as a known one, so timing does not tell them apart.
-        let phc = match &stored {
-            Some(phc) => phc.as_str(),
-            None => dummy_hash()?,
-        };
-        let hash = InvitationHash::from_phc(phc).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let verified = hash.verify(&code).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(verified && stored.is_some())
-    })
-    .await;
-    drop(permit);
+    let matched = state
+        .argon2
+        .run(move |memory| {
+            let Ok(code) = InvitationCode::parse(&code) else {
+                return Ok(false);
+            };
+            // An unknown member costs the same hash as a known one, so timing does not tell
+            // them apart.
+            let phc = match &stored {
+                Some(phc) => phc.as_str(),
+                None => dummy_hash()?,
+            };
+            let hash = InvitationHash::from_phc(phc).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let verified = hash
+                .verify_in(&code, memory)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(verified && stored.is_some())
+        })
+        .await;
     let store = state.store.clone();
     let matched = matched?;
     if !matched {

@@ -42,7 +42,59 @@ pub struct AppState {
     store: Store,
     elections: RwLock<HashMap<String, Arc<LoadedElection>>>,
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
-    argon2: tokio::sync::Semaphore,
+    argon2: Hashers,
+}
+
+type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
+
+/// A fixed pool of threads for argon2id, each with its own 19 MiB of working memory: a login
+/// burst queues here instead of exhausting memory, and no login maps fresh pages. Twice the
+/// cores keeps every core busy between hashes.
+pub struct Hashers {
+    jobs: mpsc::Sender<HashJob>,
+}
+
+impl Hashers {
+    fn start(threads: usize) -> Result<Self> {
+        let (jobs, queue) = mpsc::channel::<HashJob>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    let mut memory = Vec::new();
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&mut memory),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .context("starting the argon2 threads")?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` on a hashing thread with its working memory.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vec<argon2::Block>) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |memory| {
+                let _ = reply.send(f(memory));
+            }))
+            .map_err(|_| ApiError::internal("the argon2 threads have stopped"))?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("an argon2 thread dropped a login"))?
+    }
 }
 
 impl AppState {
@@ -117,9 +169,7 @@ pub fn serve(
         store,
         elections: RwLock::new(HashMap::new()),
         sequencer: sender,
-        // argon2id takes 19 MiB and one core for tens of milliseconds: a login burst queues
-        // instead of exhausting memory. Twice the cores keeps every core busy between hashes.
-        argon2: tokio::sync::Semaphore::new(2 * cores),
+        argon2: Hashers::start(2 * cores)?,
     });
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
