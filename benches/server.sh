@@ -2,7 +2,7 @@
 # The ballot server benchmark (docs/BENCHMARKS.md), with `teller vote-sim` as the load generator on
 # the same machine: an election with the 5,000 example members, every member voting; `vote-sim`
 # logs everyone in and gets their passes first, then times the casting on its own (ballots/s and
-# latency percentiles). Then the login rate against the raw argon2id rate.
+# latency percentiles; without the refusal probes, which the tests cover). Then the login rate against the raw argon2id rate.
 #
 #   benches/server.sh [CONCURRENCY]        default 32; the database is SQLite unless
 #                                          DATABASE_URL=postgres://… is set (an empty database)
@@ -30,7 +30,7 @@ url=$(grep -o 'http://[0-9.:]*' "$work/serve.log")
 
 echo "== casting (passes issued first; only the casts are timed)"
 $teller vote-sim --server "$url" --election nec-2026 --invitations "$work/invitations.csv" \
-    --concurrency "$concurrency" --seed cast 2>/dev/null
+    --concurrency "$concurrency" --seed cast --no-probes 2>/dev/null
 
 # The machine's speed drifts by several percent from minute to minute: the raw rate is measured
 # just before and just after the logins, and the logins are compared with their mean.

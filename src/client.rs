@@ -50,6 +50,9 @@ pub struct VoteSimOptions {
     pub skip_receipt_checks: bool,
     /// Only log in (the login benchmark): no passes, no ballots.
     pub logins_only: bool,
+    /// Skip the probes of refusals (repeated and ineligible pass requests, second ballots), so a
+    /// benchmark times only what members normally do.
+    pub no_probes: bool,
 }
 
 /// What happened.
@@ -246,7 +249,7 @@ pub fn vote_sim(
                 server: options.servers[n % options.servers.len()].clone(),
                 secret: PassSecret::from_bytes(secret),
                 wrong_code: n < options.wrong_codes,
-                probe: n % 10 == 3,
+                probe: !options.no_probes && n % 10 == 3,
                 seed,
                 passes: Vec::new(),
             })

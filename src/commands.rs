@@ -169,6 +169,9 @@ pub struct VoteSimArgs {
     /// Only log in (the login benchmark).
     #[arg(long)]
     pub logins_only: bool,
+    /// Skip the probes of refusals (repeated and ineligible pass requests, second ballots).
+    #[arg(long)]
+    pub no_probes: bool,
 }
 
 fn progress_fn(line: &ProgressLine) -> impl Fn(Progress) + Sync + '_ {
@@ -391,6 +394,7 @@ pub fn run_vote_sim(args: VoteSimArgs) -> Result<ExitCode> {
         receipts: args.receipts,
         skip_receipt_checks: args.skip_receipt_checks,
         logins_only: args.logins_only,
+        no_probes: args.no_probes,
     };
     let report = vote_sim(&options, &|stage, done, total| {
         line.show(Progress { stage, done, total })

@@ -134,16 +134,28 @@ struct Election {
 
 impl Election {
     fn open(name: &str, db: Option<String>, members: usize) -> Self {
+        Self::open_with(name, db, members, |definition| definition)
+    }
+
+    /// As [`Election::open`], with the example definition edited by `edit`.
+    fn open_with(
+        name: &str,
+        db: Option<String>,
+        members: usize,
+        edit: impl FnOnce(String) -> String,
+    ) -> Self {
         let dir = scratch(name);
         std::fs::create_dir_all(&dir).unwrap();
         let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
         let election = Self { dir, db };
+        let definition = edit(std::fs::read_to_string(examples().join("election.toml")).unwrap());
+        std::fs::write(election.path("election.toml"), definition).unwrap();
         let create = run(
             &election.db,
             &[
                 "election",
                 "create",
-                &examples().join("election.toml").to_string_lossy(),
+                &election.path("election.toml"),
                 "--keys",
                 &election.path("keys"),
             ],
@@ -581,4 +593,60 @@ fn two_servers_on_one_postgresql_database_keep_one_log() {
     drop((first, second));
     election.close_tally_verify();
     std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+/// Under re-voting policy `last`, a member's second ballot names the first and replaces it; the
+/// record verifies with only the last ballot counted.
+#[test]
+fn revoting_over_http_replaces_the_earlier_ballot() {
+    let election = Election::open_with("revote", None, 300, |definition| {
+        definition.replace("revote = \"forbidden\"", "revote = \"last\"")
+    });
+    let server = Server::start(&election.db);
+    let report = vote_sim(&[&server], &election, &["--concurrency", "8"]);
+    let replaced = figure(&report, "second ballots handled:");
+    assert!(replaced > 0, "{report}");
+    // Every receipt, the replacing ballots' too, is in the checkpoint.
+    assert_eq!(
+        figure(&report, "receipts checked against a signed checkpoint:"),
+        figure(&report, "ballots accepted:") + replaced
+    );
+    drop(server);
+    election.close_tally_verify();
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+/// The logs are append-only in the database itself: UPDATE and DELETE of an entry or a subtree
+/// head fail, on both backends.
+fn log_tables_refuse_rewrites(db: &str) {
+    use diesel::connection::SimpleConnection as _;
+    let store = teller::store::Store::open(db).unwrap();
+    let mut conn = store.conn().unwrap();
+    conn.batch_execute(
+        "INSERT INTO log_entries (election, log, seq, entry) VALUES ('e', 'ballots', 0, 'x'); \
+         INSERT INTO merkle_nodes (election, log, level, idx, hash) VALUES ('e', 'ballots', 0, 0, 'x');",
+    )
+    .unwrap();
+    for statement in [
+        "UPDATE log_entries SET entry = 'y'",
+        "DELETE FROM log_entries",
+        "UPDATE merkle_nodes SET hash = 'y'",
+        "DELETE FROM merkle_nodes",
+    ] {
+        let error = conn.batch_execute(statement).unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{statement}: {error}");
+    }
+}
+
+#[test]
+fn log_tables_refuse_update_and_delete_on_sqlite() {
+    let dir = scratch("append-only");
+    std::fs::create_dir_all(&dir).unwrap();
+    log_tables_refuse_rewrites(&dir.join("teller.db").to_string_lossy());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn log_tables_refuse_update_and_delete_on_postgresql() {
+    log_tables_refuse_rewrites(&postgres_database("append"));
 }

@@ -48,8 +48,8 @@ pub struct AppState {
 type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
 
 /// A fixed pool of threads for argon2id, each with its own 19 MiB of working memory: a login
-/// burst queues here instead of exhausting memory, and no login maps fresh pages. Twice the
-/// cores keeps every core busy between hashes.
+/// burst queues here instead of exhausting memory, and no login maps fresh pages. One thread per
+/// core: each takes the next login as soon as it finishes one.
 pub struct Hashers {
     jobs: mpsc::Sender<HashJob>,
 }
@@ -169,7 +169,7 @@ pub fn serve(
         store,
         elections: RwLock::new(HashMap::new()),
         sequencer: sender,
-        argon2: Hashers::start(2 * cores)?,
+        argon2: Hashers::start(cores)?,
     });
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {

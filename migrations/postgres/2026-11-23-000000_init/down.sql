@@ -1,3 +1,6 @@
+DROP TRIGGER merkle_nodes_append_only ON merkle_nodes;
+DROP TRIGGER log_entries_append_only ON log_entries;
+DROP FUNCTION teller_append_only;
 DROP INDEX casts_contest;
 DROP INDEX sessions_expires;
 DROP INDEX issuances_pending;

@@ -96,3 +96,13 @@ CREATE INDEX issuances_pending ON issuances (election, published);
 CREATE INDEX sessions_expires ON sessions (expires);
 -- Turnout and tallies by contest.
 CREATE INDEX casts_contest ON casts (election, contest);
+-- The logs are append-only: no statement may rewrite or remove an entry or a subtree head.
+CREATE FUNCTION teller_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'log entries are append-only';
+END;
+$$;
+CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries
+    FOR EACH ROW EXECUTE FUNCTION teller_append_only();
+CREATE TRIGGER merkle_nodes_append_only BEFORE UPDATE OR DELETE ON merkle_nodes
+    FOR EACH ROW EXECUTE FUNCTION teller_append_only();

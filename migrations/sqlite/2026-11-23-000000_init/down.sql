@@ -1,3 +1,7 @@
+DROP TRIGGER merkle_nodes_append_only_delete;
+DROP TRIGGER merkle_nodes_append_only_update;
+DROP TRIGGER log_entries_append_only_delete;
+DROP TRIGGER log_entries_append_only_update;
 DROP INDEX casts_contest;
 DROP INDEX sessions_expires;
 DROP INDEX issuances_pending;

@@ -96,3 +96,12 @@ CREATE INDEX issuances_pending ON issuances (election, published);
 CREATE INDEX sessions_expires ON sessions (expires);
 -- Turnout and tallies by contest.
 CREATE INDEX casts_contest ON casts (election, contest);
+-- The logs are append-only: no statement may rewrite or remove an entry or a subtree head.
+CREATE TRIGGER log_entries_append_only_update BEFORE UPDATE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END;
+CREATE TRIGGER log_entries_append_only_delete BEFORE DELETE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END;
+CREATE TRIGGER merkle_nodes_append_only_update BEFORE UPDATE ON merkle_nodes
+BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END;
+CREATE TRIGGER merkle_nodes_append_only_delete BEFORE DELETE ON merkle_nodes
+BEGIN SELECT RAISE(ABORT, 'log entries are append-only'); END;
