@@ -512,7 +512,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         args.dir.display()
     );
     teller::server::serve(store, &args.bind, threads, |address| {
-        println!("teller: serving on http://{address} (SQLite, {})", "demo");
+        println!("teller: serving on http://{address} (SQLite, demo)");
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,7 @@
 //! record of 2,000 members, `teller verify` passes it, and every contest's BLT file recounts with
 //! `teller count` to the published winners.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 

@@ -650,3 +650,100 @@ fn log_tables_refuse_update_and_delete_on_sqlite() {
 fn log_tables_refuse_update_and_delete_on_postgresql() {
     log_tables_refuse_rewrites(&postgres_database("append"));
 }
+
+/// Before the election opens, a re-import shows what changed; a register with a bad row imports
+/// nothing and names the line; a re-issued invitation code replaces the old one, which then fails.
+#[test]
+fn register_reimport_diff_bad_rows_and_reissued_codes() {
+    let dir = scratch("register");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    run(
+        &db,
+        &[
+            "election",
+            "create",
+            &examples().join("election.toml").to_string_lossy(),
+            "--keys",
+            &path("keys"),
+        ],
+    );
+    let all: Vec<String> = std::fs::read_to_string(examples().join("members.csv"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    std::fs::write(path("first.csv"), all[..101].join("\n") + "\n").unwrap();
+    let first = run(&db, &["register", "import", ELECTION, &path("first.csv")]);
+    assert!(first.contains("100 members imported"), "{first}");
+    // One member more, one member's region changed.
+    let mut second = all[..102].to_vec();
+    second[1] = second[1].replace("Scotland", "Wales");
+    std::fs::write(path("second.csv"), second.join("\n") + "\n").unwrap();
+    let diff = run(&db, &["register", "import", ELECTION, &path("second.csv")]);
+    assert!(diff.contains("added (1): M0000101"), "{diff}");
+    assert!(diff.contains("changed (1): M0000001"), "{diff}");
+    assert!(diff.contains("removed (0)"), "{diff}");
+    // A bad date on line 5: nothing is imported.
+    let mut bad = all[..150].to_vec();
+    bad[4] = bad[4].replacen(",19", ",1x", 1);
+    std::fs::write(path("bad.csv"), bad.join("\n") + "\n").unwrap();
+    let refused = run_failing(&db, &["register", "import", ELECTION, &path("bad.csv")]);
+    assert!(refused.contains("line 5"), "{refused}");
+    assert!(refused.contains("nothing was imported"), "{refused}");
+    let turnout = run(&db, &["turnout", ELECTION]);
+    let members: usize = turnout
+        .lines()
+        .skip_while(|l| !l.starts_with("region"))
+        .skip(1)
+        .map(|l| l.split('\t').nth(1).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(members, 101, "{turnout}");
+
+    run(
+        &db,
+        &[
+            "invitations",
+            "export",
+            ELECTION,
+            "--out",
+            &path("codes.csv"),
+        ],
+    );
+    run(&db, &["election", "open", ELECTION]);
+    run(
+        &db,
+        &[
+            "invitations",
+            "export",
+            ELECTION,
+            "--out",
+            &path("again.csv"),
+            "--reissue",
+            "M0000001",
+        ],
+    );
+    let old =
+        teller::client::read_invitations(&std::fs::read_to_string(path("codes.csv")).unwrap())
+            .unwrap();
+    let new =
+        teller::client::read_invitations(&std::fs::read_to_string(path("again.csv")).unwrap())
+            .unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].0, "M0000001");
+    let old_code = &old.iter().find(|(m, _)| m == "M0000001").unwrap().1;
+    assert_ne!(old_code, &new[0].1);
+    let server = Server::start(&db);
+    let login = |code: &str| {
+        post(
+            &server.api("/login"),
+            &serde_json::json!({ "member": "M0000001", "code": code }),
+            "",
+        )
+    };
+    assert_eq!(login(old_code).2["error"]["code"], "bad_login");
+    assert_eq!(login(&new[0].1).0, 200);
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -136,10 +136,10 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
             .map_err(|_| anyhow!("the stored register of {election:?} is damaged"))?;
         Some(old.diff(&register))
     };
-    let old_salts: BTreeMap<&str, &[u8]> = previous
-        .iter()
-        .map(|m| (m.number.as_str(), m.salt.as_slice()))
-        .collect();
+    // A member re-imported keeps their salt (so their roster commitments do not change) and
+    // their invitation code.
+    let kept: BTreeMap<&str, &MemberRow> =
+        previous.iter().map(|m| (m.number.as_str(), m)).collect();
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
     let mut rng = os_seeded()?;
     let mut rows = Vec::new();
@@ -154,18 +154,16 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
                 c.id()
             })
             .collect();
-        let salt = match old_salts.get(member.number.as_str()) {
-            Some(salt) => salt.to_vec(),
+        let old = kept.get(member.number.as_str());
+        let salt = match old {
+            Some(old) => old.salt.clone(),
             None => {
                 let mut salt = [0u8; 16];
                 rand::Rng::fill_bytes(&mut rng, &mut salt);
                 salt.to_vec()
             }
         };
-        let code_hash = previous
-            .iter()
-            .find(|m| m.number == member.number)
-            .and_then(|m| m.code_hash.clone());
+        let code_hash = old.and_then(|m| m.code_hash.clone());
         rows.push(MemberRow {
             election: election.to_owned(),
             number: member.number.clone(),
