@@ -501,17 +501,18 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
             .unwrap_or_default();
         println!("  {member}  {code}  (eligible: {eligible})");
     }
-    println!(
-        "Vote with: teller vote-sim --server http://{} --election {election} --invitations {}",
-        args.bind,
-        invitations.display()
-    );
-    println!(
-        "Then stop the server and: teller election close {election} --database {0}/teller.db; \
-         teller tally {election} --share {0}/keys/trustee-1.share --share {0}/keys/trustee-2.share --database {0}/teller.db",
-        args.dir.display()
-    );
-    teller::server::serve(store, &args.bind, threads, |address| {
+    let dir = args.dir.display().to_string();
+    let invitations = invitations.display().to_string();
+    teller::server::serve(store, &args.bind, threads, move |address| {
+        println!(
+            "Vote with:  teller vote-sim --server http://{address} --election {election} --invitations {invitations}"
+        );
+        println!(
+            "Then stop the server, and:  teller election close {election} --database {dir}/teller.db"
+        );
+        println!(
+            "  teller tally {election} --share {dir}/keys/trustee-1.share --share {dir}/keys/trustee-2.share --database {dir}/teller.db"
+        );
         println!("teller: serving on http://{address} (SQLite, demo)");
     })?;
     Ok(ExitCode::SUCCESS)

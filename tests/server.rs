@@ -747,3 +747,118 @@ fn register_reimport_diff_bad_rows_and_reissued_codes() {
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `teller demo` (README's run command): a fresh election on the embedded database, open, served,
+/// with member numbers and codes printed that log in.
+#[test]
+fn the_demo_serves_an_open_election_whose_printed_codes_log_in() {
+    let dir = scratch("demo");
+    let mut child = teller()
+        .args(["demo", "--bind", "127.0.0.1:0", "--members", "30", "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut printed = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "demo ended: {printed}"
+        );
+        printed.push_str(&line);
+        if line.contains("serving on") {
+            break line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .unwrap()
+                .to_owned();
+        }
+    };
+    let (member, code) = printed
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            let member = words.next()?;
+            let code = words.next()?;
+            (member.starts_with('M') && code.contains('-'))
+                .then(|| (member.to_owned(), code.to_owned()))
+        })
+        .unwrap_or_else(|| panic!("no member and code in {printed}"));
+    let mut response = agent().get(&format!("{url}/api/elections")).call().unwrap();
+    let elections: Value = response.body_mut().read_json().unwrap();
+    assert_eq!(elections[0]["id"], ELECTION);
+    assert_eq!(elections[0]["state"], "open");
+    let (status, _, login) = post(
+        &format!("{url}/api/elections/{ELECTION}/login"),
+        &serde_json::json!({ "member": member, "code": code }),
+        "",
+    );
+    assert_eq!(status, 200, "{login}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A second start empties its own directory and begins afresh.
+    assert!(dir.join("TELLER-DEMO").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One database holds several elections, each with its own register, keys and logs.
+#[test]
+fn one_database_holds_several_elections() {
+    let dir = scratch("several");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
+    let register: String = all.lines().take(41).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("members.csv"), register).unwrap();
+    for id in ["branch-a", "branch-b", "branch-c"] {
+        let definition = std::fs::read_to_string(examples().join("election.toml"))
+            .unwrap()
+            .replace("election = \"nec-2026\"", &format!("election = \"{id}\""));
+        let file = dir.join(format!("{id}.toml"));
+        std::fs::write(&file, definition).unwrap();
+        run(
+            &db,
+            &[
+                "election",
+                "create",
+                &file.to_string_lossy(),
+                "--keys",
+                &dir.join(id).to_string_lossy(),
+            ],
+        );
+        run(
+            &db,
+            &[
+                "register",
+                "import",
+                id,
+                &dir.join("members.csv").to_string_lossy(),
+            ],
+        );
+    }
+    run(&db, &["election", "open", "branch-b"]);
+    let list = run(&db, &["election", "list"]);
+    assert_eq!(
+        list,
+        "branch-a\tcreated\nbranch-b\topen\nbranch-c\tcreated\n"
+    );
+    let twice = run_failing(
+        &db,
+        &[
+            "election",
+            "create",
+            &dir.join("branch-a.toml").to_string_lossy(),
+            "--keys",
+            &dir.join("again").to_string_lossy(),
+        ],
+    );
+    assert!(twice.contains("already an election"), "{twice}");
+    assert!(
+        !dir.join("again").exists(),
+        "no keys are left for an election that was not created"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
