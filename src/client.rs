@@ -8,6 +8,11 @@
 //! under a pass (refused under re-voting policy `forbidden`). Any answer other than the expected
 //! one is an error.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

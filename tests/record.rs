@@ -6,9 +6,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-mod common;
+mod cli;
 
-use common::{recounts_to_the_published_winners, scratch, teller};
+use cli::{recounts_to_the_published_winners, scratch, teller};
 
 fn simulate(members: usize, seed: &str, out: &Path) {
     let status = teller()

@@ -2,6 +2,11 @@
 //! invitations, open, close, turnout, tally with the trustees' shares, record export. Each either
 //! completes or leaves the database as it was.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,12 +16,12 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use super::create::{ElectionDefinition, create_election, write_keys};
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
-use crate::core::log::{Entry, NoteSigner, OpenEntry};
+use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
 use crate::core::record::layout;
 use crate::core::register::{Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
-use crate::store::{BALLOTS, ElectionRow, ISSUANCE, MemberRow, Store};
+use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Store};
 
 /// An election's secret keys as the server uses them (the trustees' shares are not here).
 pub struct ServerKeys {
@@ -104,7 +109,7 @@ pub struct ImportReport {
 pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<ImportReport> {
     let row = store.election(election)?;
     ensure!(
-        row.state == "created",
+        row.is(ElectionState::Created),
         "election {election:?} is {}: the register is frozen once the election opens",
         row.state
     );
@@ -201,7 +206,7 @@ pub fn export_invitations(
 ) -> Result<usize> {
     let row = store.election(election)?;
     ensure!(
-        row.state == "created" || row.state == "open",
+        row.is(ElectionState::Created) || row.is(ElectionState::Open),
         "election {election:?} is {}: invitations are for an election not yet closed",
         row.state
     );
@@ -304,9 +309,7 @@ pub fn open(store: &Store, election: &str) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let mut files = BTreeMap::new();
     let (rosters, _) = freeze(&manifest, &frozen, &mut files);
-    store.open_election(&manifest, files.into_iter().collect(), |seq, prev| {
-        Entry::Open(OpenEntry { seq, prev, rosters })
-    })
+    store.open_election(&manifest, files.into_iter().collect(), rosters)
 }
 
 /// `teller election close`: the last issuances published, `close`, final checkpoints.
@@ -339,7 +342,7 @@ pub fn read_share(path: &Path) -> Result<Share> {
 pub fn record(store: &Store, election: &str) -> Result<Record> {
     let row = store.election(election)?;
     ensure!(
-        row.state == "closed" || row.state == "tallied",
+        row.is(ElectionState::Closed) || row.is(ElectionState::Tallied),
         "election {election:?} is {}: the record is exported once it is closed",
         row.state
     );
@@ -376,7 +379,7 @@ pub fn tally_election(
 ) -> Result<Record> {
     let row = store.election(election)?;
     ensure!(
-        row.state == "closed",
+        row.is(ElectionState::Closed),
         "election {election:?} is {}: the tally runs once, after the election closes",
         row.state
     );

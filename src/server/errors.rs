@@ -1,6 +1,11 @@
 //! Errors as the API answers them: `{"error": {"code": …, "message": …}}` with a stable code, an
 //! HTTP status, and no internals (those go to the server's log).
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 

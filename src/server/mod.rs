@@ -4,8 +4,13 @@
 //! Casts go through one sequencer thread per process that appends whatever has queued up in one
 //! transaction (group commit) and answers each cast only after that transaction is durable.
 
-mod api;
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod errors;
+mod routes;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -190,7 +195,7 @@ pub fn serve(
                 )
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(security_headers())
-                .configure(api::routes)
+                .configure(routes::routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
                         what: "this path".into(),

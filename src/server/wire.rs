@@ -1,6 +1,11 @@
 //! The API's request and response bodies (docs/API.md), shared by the server and Teller's own
 //! member client (`teller vote-sim`). Byte strings are unpadded base64url, as in the record.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::core::crypto::Bytes;

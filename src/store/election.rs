@@ -1,6 +1,13 @@
 //! Elections, the frozen register, invitation-code hashes, issuances, sessions, login throttling,
 //! the returning officer's event log and the stored parts of the record.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::collections::BTreeMap;
+
 use anyhow::{Result, anyhow, bail};
 use diesel::prelude::*;
 use rand::RngExt as _;
@@ -10,9 +17,42 @@ use super::schema::{
     casts, elections, events, issuances, members, record_files, sessions, throttle,
 };
 use super::{AnyConnection, Store, insert_rows, now};
-use crate::core::log::{Entry, IssuanceEntry, NoteSigner};
+
+use crate::core::log::{Entry, IssuanceEntry, NoteSigner, OpenEntry, RosterCommitment};
 use crate::core::manifest::Manifest;
 use crate::core::record::member_commitment;
+
+/// Where an election is in its life. Each command needs one state and moves it to the next, in
+/// one transaction that starts by changing the state (`transition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElectionState {
+    /// Created; the register may be (re-)imported.
+    Created,
+    /// Open: the register is frozen, passes are issued and ballots cast.
+    Open,
+    /// Closed: the logs have their final checkpoints; waiting for the trustees.
+    Closed,
+    /// Tallied: the reveal and the results are stored.
+    Tallied,
+}
+
+impl ElectionState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Tallied => "tallied",
+        }
+    }
+}
+
+impl std::fmt::Display for ElectionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// An election as stored.
 #[derive(Clone, Debug, Queryable)]
@@ -49,6 +89,13 @@ pub struct MemberRow {
     pub salt: Vec<u8>,
     /// The argon2id hash of the member's invitation code (PHC string), once issued.
     pub code_hash: Option<String>,
+}
+
+impl ElectionRow {
+    /// Whether the election is in `state`.
+    pub fn is(&self, state: ElectionState) -> bool {
+        self.state == state.as_str()
+    }
 }
 
 impl MemberRow {
@@ -117,13 +164,18 @@ fn event(conn: &mut AnyConnection, election: &str, kind: &str, detail: &str) -> 
 
 /// Moves the election from state `from` to `to`, as the transaction's first write; fails with a
 /// message naming the state it is in otherwise.
-fn transition(conn: &mut AnyConnection, election: &str, from: &str, to: &str) -> Result<()> {
+fn transition(
+    conn: &mut AnyConnection,
+    election: &str,
+    from: ElectionState,
+    to: ElectionState,
+) -> Result<()> {
     let changed = diesel::update(
         elections::table
             .filter(elections::id.eq(election))
-            .filter(elections::state.eq(from)),
+            .filter(elections::state.eq(from.as_str())),
     )
-    .set(elections::state.eq(to))
+    .set(elections::state.eq(to.as_str()))
     .execute(conn)?;
     if changed == 1 {
         return Ok(());
@@ -213,7 +265,7 @@ impl Store {
                     elections::id.eq(id),
                     elections::manifest.eq(manifest.bytes()),
                     elections::key_dir.eq(key_dir),
-                    elections::state.eq("created"),
+                    elections::state.eq(ElectionState::Created.as_str()),
                     elections::created.eq(now()),
                 ))
                 .execute(conn)?;
@@ -240,7 +292,12 @@ impl Store {
     /// Replaces the election's register (only before it opens), all or nothing.
     pub fn replace_register(&self, election: &str, rows: &[MemberRow]) -> Result<()> {
         self.transaction(|conn| {
-            transition(conn, election, "created", "created")?;
+            transition(
+                conn,
+                election,
+                ElectionState::Created,
+                ElectionState::Created,
+            )?;
             diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
             for chunk in rows.chunks(2000) {
                 insert_rows!(&mut *conn, members::table, chunk)?;
@@ -312,17 +369,17 @@ impl Store {
         })
     }
 
-    /// Opens the election: the register is frozen (its rosters become part of the record) and the
-    /// ballot log starts with `open`, built by `open_entry` from the ballot log's first `prev`.
+    /// Opens the election: the register is frozen (its roster files become part of the record)
+    /// and the ballot log starts with `open`, carrying the roster commitments.
     pub fn open_election(
         &self,
         manifest: &Manifest,
-        rosters: Vec<(String, Vec<u8>)>,
-        open_entry: impl FnOnce(i64, crate::core::crypto::Bytes<32>) -> Entry,
+        roster_files: Vec<(String, Vec<u8>)>,
+        rosters: BTreeMap<String, RosterCommitment>,
     ) -> Result<()> {
         let election = manifest.draft().election.as_str();
         self.transaction(|conn| {
-            transition(conn, election, "created", "open")?;
+            transition(conn, election, ElectionState::Created, ElectionState::Open)?;
             let unissued: i64 = members::table
                 .filter(members::election.eq(election))
                 .filter(members::code_hash.is_null())
@@ -335,13 +392,15 @@ impl Store {
             if total == 0 {
                 bail!("election {election:?} has no register yet: run `teller register import`");
             }
-            self.put_record_files(conn, election, rosters)?;
+            self.put_record_files(conn, election, roster_files.clone())?;
             let mut ballots = create_log(conn, election, BALLOTS, manifest.fingerprint())?;
             create_log(conn, election, ISSUANCE, manifest.fingerprint())?;
-            let mut open_entry = Some(open_entry);
             append(conn, &mut ballots, [()], |(), seq, prev| {
-                let make = open_entry.take().expect("append calls make once per item");
-                make(seq, prev)
+                Entry::Open(OpenEntry {
+                    seq,
+                    prev,
+                    rosters: rosters.clone(),
+                })
             })?;
             event(
                 conn,
@@ -363,7 +422,7 @@ impl Store {
         let election = manifest.draft().election.as_str();
         self.transaction(|conn| {
             let mut ballots = lock_head(conn, election, BALLOTS)?;
-            transition(conn, election, "open", "closed")?;
+            transition(conn, election, ElectionState::Open, ElectionState::Closed)?;
             publish_issuances(conn, manifest, 1)?;
             let issuance = lock_head(conn, election, ISSUANCE)?;
             append(conn, &mut ballots, [()], |(), seq, prev| {
@@ -389,7 +448,12 @@ impl Store {
     /// Marks the election tallied and stores the tally's part of the record.
     pub fn store_tally(&self, election: &str, files: Vec<(String, Vec<u8>)>) -> Result<()> {
         self.transaction(|conn| {
-            transition(conn, election, "closed", "tallied")?;
+            transition(
+                conn,
+                election,
+                ElectionState::Closed,
+                ElectionState::Tallied,
+            )?;
             self.put_record_files(conn, election, files)?;
             event(conn, election, "tallied", "")
         })
@@ -454,7 +518,7 @@ impl Store {
                 .find(election)
                 .select(elections::state)
                 .first(conn)?;
-            if state != "open" {
+            if state != ElectionState::Open.as_str() {
                 return Ok(IssueOutcome::Closed);
             }
             let existing: Option<(Vec<u8>, Vec<u8>)> = issuances::table

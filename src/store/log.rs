@@ -1,12 +1,17 @@
 //! The two logs in the database: entries, the head (hash chain and Merkle frontier), complete
 //! subtrees for proofs, signed checkpoints, and the ballot box's batch append.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use anyhow::{Context, Result, anyhow, bail};
 use diesel::prelude::*;
 
 use super::schema::{casts, checkpoints, elections, log_entries, log_heads, merkle_nodes};
-use super::{AnyConnection, Store, insert_rows, now};
-use crate::core::ballot::{AcceptedCast, CastRefused};
+use super::{AnyConnection, ElectionState, Store, insert_rows, now};
+use crate::core::ballot::{AcceptedCast, CastRefused, check_sequenced};
 use crate::core::crypto::Bytes;
 use crate::core::log::{
     Checkpoint, ConsistencyProof, Entry, Frontier, Hash, InclusionProof, NoteSigner,
@@ -212,24 +217,15 @@ impl Store {
                     .collect();
                 let stored: std::collections::HashSet<Vec<u8>> = latest.keys().cloned().collect();
                 for ((i, pending), key) in casts_in.into_iter().zip(keys) {
-                    if state != "open" {
+                    if state != ElectionState::Open.as_str() {
                         results.push((i, Err(CastRefused::Closed)));
                         continue;
                     }
                     let previous = latest.get(&key).copied();
-                    if previous != pending.previous {
-                        results.push((
-                            i,
-                            Err(match previous {
-                                Some(entry) if pending.revote == Revote::Forbidden => {
-                                    CastRefused::AlreadyVoted { entry }
-                                }
-                                _ => CastRefused::WrongReplaces {
-                                    expected: previous,
-                                    found: pending.previous,
-                                },
-                            }),
-                        ));
+                    if let Err(refused) =
+                        check_sequenced(pending.revote, previous, pending.previous)
+                    {
+                        results.push((i, Err(refused)));
                         continue;
                     }
                     latest.insert(key.clone(), head.size() as i64 + accepted.len() as i64);

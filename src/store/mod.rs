@@ -5,6 +5,11 @@
 //! and PostgreSQL serialises concurrent processes on the same row: several `teller serve`
 //! processes on one PostgreSQL database append to one log.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod election;
 mod log;
 pub mod schema;
@@ -17,7 +22,9 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
-pub use election::{ElectionRow, IssueOutcome, MemberRow, StoredIssuance, Throttled, Turnout};
+pub use election::{
+    ElectionRow, ElectionState, IssueOutcome, MemberRow, StoredIssuance, Throttled, Turnout,
+};
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

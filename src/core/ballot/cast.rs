@@ -98,6 +98,26 @@ impl AcceptedCast {
     }
 }
 
+/// The sequencer's re-check under the log's lock: the voting key's last ballot in the log
+/// (`in_log`) must still be the one the cast was checked against (`checked`), or another ballot
+/// under the same key got there first.
+pub fn check_sequenced(
+    policy: Revote,
+    in_log: Option<i64>,
+    checked: Option<i64>,
+) -> Result<(), CastRefused> {
+    if in_log == checked {
+        return Ok(());
+    }
+    Err(match (policy, in_log) {
+        (Revote::Forbidden, Some(entry)) => CastRefused::AlreadyVoted { entry },
+        _ => CastRefused::WrongReplaces {
+            expected: in_log,
+            found: checked,
+        },
+    })
+}
+
 /// Checks a cast; `previous` is the last entry cast under the same voting key in this contest.
 pub fn accept_cast(
     manifest: &Manifest,
@@ -166,4 +186,35 @@ pub fn accept_cast(
         signature: Bytes(signature.to_vec()),
         replaces,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sequencer_refuses_a_cast_overtaken_by_another_under_the_same_key() {
+        assert_eq!(check_sequenced(Revote::Forbidden, None, None), Ok(()));
+        assert_eq!(check_sequenced(Revote::Last, Some(4), Some(4)), Ok(()));
+        // Forbidden: another ballot under the key landed first.
+        assert_eq!(
+            check_sequenced(Revote::Forbidden, Some(7), None),
+            Err(CastRefused::AlreadyVoted { entry: 7 })
+        );
+        // Last: two replacements of one ballot race; the second names a ballot no longer last.
+        assert_eq!(
+            check_sequenced(Revote::Last, Some(9), Some(4)),
+            Err(CastRefused::WrongReplaces {
+                expected: Some(9),
+                found: Some(4)
+            })
+        );
+        assert_eq!(
+            check_sequenced(Revote::Last, Some(9), None),
+            Err(CastRefused::WrongReplaces {
+                expected: Some(9),
+                found: None
+            })
+        );
+    }
 }

@@ -4,5 +4,5 @@
 mod cast;
 mod plaintext;
 
-pub use cast::{AcceptedCast, CastRefused, CastRequest, accept_cast};
+pub use cast::{AcceptedCast, CastRefused, CastRequest, accept_cast, check_sequenced};
 pub use plaintext::{BALLOT_VERSION, Invalid, Marks, plaintext_len};

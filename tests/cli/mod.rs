@@ -1,4 +1,5 @@
-//! Helpers shared by the end-to-end tests.
+//! Running the `teller` binary as its users do: a scratch directory per test, and a scrutineer's
+//! recount of a published record with `teller count`.
 
 #![allow(dead_code)]
 

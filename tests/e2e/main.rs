@@ -8,14 +8,15 @@
 //! PostgreSQL: `TELLER_TEST_POSTGRES` is an admin URL of a server the tests may create databases
 //! on; `.ci/test` starts a throwaway one and sets it.
 
-mod common;
+#[path = "../cli/mod.rs"]
+mod cli;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{recounts_to_the_published_winners, scratch, teller};
+use cli::{recounts_to_the_published_winners, scratch, teller};
 use serde_json::Value;
 
 const ELECTION: &str = "nec-2026";
@@ -861,4 +862,68 @@ fn one_database_holds_several_elections() {
         "no keys are left for an election that was not created"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[derive(diesel::QueryableByName)]
+struct Column {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+/// No table holds both something that names a member and something that identifies a ballot:
+/// the database cannot say who cast which ballot.
+fn no_column_links_a_ballot_to_a_member(db: &str) {
+    use diesel::RunQueryDsl as _;
+    let store = teller::store::Store::open(db).unwrap();
+    let mut conn = store.conn().unwrap();
+    let columns: Vec<Column> = match &mut *conn {
+        teller::store::AnyConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name \
+             FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
+        )
+        .load(c)
+        .unwrap(),
+        teller::store::AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load(c)
+        .unwrap(),
+    };
+    let mut tables: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for column in columns {
+        tables
+            .entry(column.table_name)
+            .or_default()
+            .push(column.column_name);
+    }
+    assert!(
+        tables.contains_key("casts") && tables.contains_key("log_entries"),
+        "{tables:?}"
+    );
+    const MEMBER: [&str; 5] = ["member", "number", "code_hash", "token_hash", "salt"];
+    const BALLOT: [&str; 6] = ["pass_key", "entry", "ct", "enc", "signature", "last_seq"];
+    for (table, columns) in &tables {
+        let member = columns.iter().find(|c| MEMBER.contains(&c.as_str()));
+        let ballot = columns.iter().find(|c| BALLOT.contains(&c.as_str()));
+        assert!(
+            member.is_none() || ballot.is_none(),
+            "table {table} links a member ({member:?}) to a ballot ({ballot:?})"
+        );
+    }
+}
+
+#[test]
+fn no_column_links_a_ballot_to_a_member_on_sqlite() {
+    let dir = scratch("schema");
+    std::fs::create_dir_all(&dir).unwrap();
+    no_column_links_a_ballot_to_a_member(&dir.join("teller.db").to_string_lossy());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_column_links_a_ballot_to_a_member_on_postgresql() {
+    no_column_links_a_ballot_to_a_member(&postgres_database("schema"));
 }

@@ -1,0 +1,73 @@
+//! `POST /api/elections/{id}/ballots`: a cast, with no identity; the receipt after it is durable.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use actix_web::{HttpResponse, web};
+
+use super::super::wire::{CastBody, Receipt, tracker};
+use super::{ApiError, State};
+use crate::core::ballot::{CastRequest, accept_cast};
+use crate::core::log::promise_text;
+use crate::core::manifest::Revote;
+use crate::store::PendingCast;
+
+pub(super) async fn cast(
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<CastBody>,
+) -> Result<HttpResponse, ApiError> {
+    let election = state.election(&id)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    // The checks are a few hundred microseconds of crypto and no I/O: done on the worker.
+    // The ballot's own claim stands for its previous ballot; the sequencer checks it against
+    // the log under its lock, so the box need not read the database first.
+    let previous = match election.manifest.revote() {
+        Revote::Last => body.replaces,
+        Revote::Forbidden => None,
+    };
+    let request = CastRequest {
+        contest: body.contest,
+        pass: body.pass,
+        enc: body.enc.array(),
+        ct: body.ct.0,
+        signature: body.signature.array(),
+        replaces: body.replaces,
+    };
+    let cast = accept_cast(&election.manifest, request, previous).map_err(ApiError::Refused)?;
+    let checked = PendingCast {
+        election: id,
+        cast,
+        previous,
+        revote: election.manifest.revote(),
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    state
+        .sequencer
+        .send((checked, reply))
+        .map_err(|_| ApiError::internal("the sequencer has stopped"))?;
+    let appended = answer
+        .await
+        .map_err(|_| ApiError::internal("the sequencer dropped a cast"))?
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::Refused)?;
+    let text = promise_text(
+        &election.manifest.ballot_log_origin(),
+        appended.seq,
+        &appended.leaf,
+    );
+    let promise = election
+        .keys
+        .ballot_log
+        .sign(&text)
+        .map_err(|e| ApiError::internal(&format!("signing a promise: {e}")))?;
+    Ok(HttpResponse::Ok().json(Receipt {
+        seq: appended.seq,
+        leaf: appended.leaf.into(),
+        tracker: tracker(&appended.leaf),
+        promise,
+    }))
+}

@@ -1,0 +1,43 @@
+//! `GET /api/health`, `GET /api/elections`, `GET /api/elections/{id}/manifest`.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use actix_web::{HttpResponse, web};
+
+use super::super::wire::ElectionSummary;
+use super::{ApiError, State, blocking};
+
+pub(super) async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
+}
+
+pub(super) async fn list(state: State) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let rows = blocking(move || Ok(store.elections()?)).await?;
+    let list: Vec<ElectionSummary> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let manifest = crate::admin::manifest_of(&row).ok()?;
+            Some(ElectionSummary {
+                id: row.id,
+                title: manifest.draft().title.clone(),
+                state: row.state,
+                fingerprint: manifest.fingerprint_hex(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+pub(super) async fn manifest(
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let election = state.election(&id)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(election.manifest.bytes().to_vec()))
+}

@@ -1,0 +1,144 @@
+//! `POST /api/elections/{id}/login`, and the bearer token the member calls carry.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use sha2::{Digest as _, Sha256};
+
+use super::super::wire::{LoginRequest, LoginResponse};
+use super::{ApiError, State, blocking};
+use crate::core::crypto::{InvitationCode, InvitationHash, encode_bytes};
+use crate::store::now;
+
+/// How long a member session lasts.
+const SESSION_SECONDS: i64 = 2 * 60 * 60;
+
+pub(super) async fn login(
+    state: State,
+    id: web::Path<String>,
+    request: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Loaded first, so an unknown election answers 404 before any hashing.
+    state.election(&id)?;
+    let id = id.into_inner();
+    let LoginRequest { member, code } = body.into_inner();
+    let member_subject = format!("member:{member}");
+    // The direct peer: behind a proxy every member would share its address (docs/API.md).
+    let address_subject = format!(
+        "address:{}",
+        request
+            .peer_addr()
+            .map_or("unknown".into(), |a| a.ip().to_string())
+    );
+    let store = state.store.clone();
+    let subjects = [member_subject.clone(), address_subject.clone()];
+    let (throttled, row) = {
+        let id = id.clone();
+        let member = member.clone();
+        blocking(move || {
+            let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
+            Ok((
+                store.throttled(&id, &subjects)?,
+                store.member(&id, &member)?,
+            ))
+        })
+        .await?
+    };
+    let (throttled, failures_counted) = throttled;
+    if let Some(throttled) = throttled {
+        return Err(ApiError::Throttled {
+            retry_after: throttled.retry_after,
+        });
+    }
+    let stored = row.as_ref().and_then(|r| r.code_hash.clone());
+    let matched = state
+        .argon2
+        .run(move |memory| {
+            let Ok(code) = InvitationCode::parse(&code) else {
+                return Ok(false);
+            };
+            // An unknown member costs the same hash as a known one, so timing does not tell
+            // them apart.
+            let phc = match &stored {
+                Some(phc) => phc.as_str(),
+                None => dummy_hash()?,
+            };
+            let hash = InvitationHash::from_phc(phc).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let verified = hash
+                .verify_in(&code, memory)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(verified && stored.is_some())
+        })
+        .await;
+    let store = state.store.clone();
+    let matched = matched?;
+    if !matched {
+        let id = id.clone();
+        blocking(move || {
+            store.login_failed(&id, &format!("member:{member}"))?;
+            store.login_failed(&id, &address_subject)?;
+            Ok(())
+        })
+        .await?;
+        return Err(ApiError::BadLogin);
+    }
+    let row = row.ok_or(ApiError::BadLogin)?;
+    let mut token = [0u8; 32];
+    getrandom::fill(&mut token).map_err(|e| ApiError::internal(&format!("randomness: {e}")))?;
+    let token_hash = Sha256::digest(token).to_vec();
+    let expires = now() + SESSION_SECONDS;
+    let contests: Vec<String> = row.eligible_contests().map(str::to_owned).collect();
+    let number = row.number.clone();
+    blocking(move || {
+        if failures_counted.contains(&member_subject) {
+            store.login_succeeded(&id, &member_subject)?;
+        }
+        store.create_session(&token_hash, &id, &number, expires)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token: encode_bytes(&token),
+        expires,
+        contests,
+    }))
+}
+
+/// A hash no code matches, checked for unknown members.
+fn dummy_hash() -> Result<&'static str, ApiError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(phc) = DUMMY.get() {
+        return Ok(phc);
+    }
+    let mut rng = crate::admin::os_seeded()?;
+    let code = InvitationCode::generate(&mut rng);
+    let phc = InvitationHash::new(&code, &mut rng)
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .to_phc();
+    Ok(DUMMY.get_or_init(|| phc))
+}
+
+/// The member behind the request's bearer token.
+pub(super) async fn member_of(
+    state: &State,
+    id: &str,
+    request: &HttpRequest,
+) -> Result<String, ApiError> {
+    let token = request
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    let token = crate::core::crypto::decode_bytes(token).map_err(|_| ApiError::Unauthorized)?;
+    let token_hash = Sha256::digest(&token).to_vec();
+    let store = state.store.clone();
+    let id = id.to_owned();
+    blocking(move || Ok(store.session(&token_hash, &id)?))
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}

@@ -1,0 +1,65 @@
+//! `POST /api/elections/{id}/passes`: the issuer blind-signs a voting key.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::super::wire::{PassRequestBody, PassResponse};
+use super::login::member_of;
+use super::{ApiError, State, blocking};
+use crate::core::crypto::{Bytes, sign_blinded};
+use crate::store::{ElectionState, IssueOutcome, StoredIssuance};
+
+pub(super) async fn pass(
+    state: State,
+    id: web::Path<String>,
+    request: HttpRequest,
+    body: web::Json<PassRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    let member = member_of(&state, &id, &request).await?;
+    let election = state.election(&id)?;
+    let PassRequestBody { contest, blinded } = body.into_inner();
+    let store = state.store.clone();
+    let id = id.into_inner();
+    let signature = blocking(move || {
+        let row = store.member(&id, &member)?.ok_or(ApiError::Unauthorized)?;
+        if election.manifest.contest(&contest).is_none() {
+            return Err(ApiError::NotFound {
+                what: format!("contest {contest:?} in this election"),
+            });
+        }
+        if !row.eligible_contests().any(|c| c == contest) {
+            return Err(ApiError::NotEligible(contest));
+        }
+        if !store.election(&id)?.is(ElectionState::Open) {
+            return Err(ApiError::NotOpen);
+        }
+        if let Some(existing) = store.issuance(&id, &contest, &member)? {
+            return if existing.blinded == blinded.0 {
+                Ok((contest, existing.blind_sig))
+            } else {
+                Err(ApiError::AlreadyIssued(contest))
+            };
+        }
+        let blind_sig = sign_blinded(&election.keys.issuer, &blinded.0)
+            .map_err(|e| ApiError::BadRequest(format!("the blinded message is not valid: {e}")))?;
+        let issued = StoredIssuance {
+            blinded: blinded.0,
+            blind_sig,
+        };
+        match store.record_issuance(&election.manifest, &contest, &member, &issued)? {
+            IssueOutcome::Issued => Ok((contest, issued.blind_sig)),
+            IssueOutcome::Repeated(signature) => Ok((contest, signature)),
+            IssueOutcome::AlreadyIssued => Err(ApiError::AlreadyIssued(contest)),
+            IssueOutcome::Closed => Err(ApiError::NotOpen),
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PassResponse {
+        contest: signature.0,
+        blind_signature: Bytes(signature.1),
+    }))
+}
