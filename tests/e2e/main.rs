@@ -203,10 +203,15 @@ impl Election {
         .unwrap()
     }
 
-    /// Close, tally with two of the three shares, export; `teller verify` must pass and every
-    /// contest's BLT must recount to the published winners.
+    /// Close, then [`Election::tally_export_verify`].
     fn close_tally_verify(&self) -> Value {
         run(&self.db, &["election", "close", ELECTION]);
+        self.tally_export_verify()
+    }
+
+    /// Tally with two of the three shares and export; `teller verify` must pass and every
+    /// contest's BLT must recount to the published winners.
+    fn tally_export_verify(&self) -> Value {
         let tally = run(
             &self.db,
             &[
@@ -451,36 +456,7 @@ fn whole_election(name: &str, db: Option<String>) {
     // Closing twice is refused, naming the state.
     let again = run_failing(&election.db, &["election", "close", ELECTION]);
     assert!(again.contains("is closed"), "{again}");
-    let tally = run(
-        &election.db,
-        &[
-            "tally",
-            ELECTION,
-            "--share",
-            &election.path("keys/trustee-1.share"),
-            "--share",
-            &election.path("keys/trustee-3.share"),
-        ],
-    );
-    assert!(tally.contains("the record verifies"), "{tally}");
-    let record = election.dir.join("record");
-    run(
-        &election.db,
-        &["record", "export", ELECTION, &record.to_string_lossy()],
-    );
-    let verify = teller()
-        .arg("verify")
-        .arg(&record)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    let verified = String::from_utf8_lossy(&verify.stdout);
-    assert!(verify.status.success(), "{verified}");
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
-    for contest in manifest["contests"].as_array().unwrap() {
-        recounts_to_the_published_winners(&record, contest);
-    }
+    election.tally_export_verify();
     std::fs::remove_dir_all(&election.dir).unwrap();
 }
 

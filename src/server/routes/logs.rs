@@ -9,7 +9,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::{ApiError, State, blocking};
-use crate::store::{BALLOTS, ISSUANCE};
+use crate::core::crypto::CanonicalError;
+use crate::store::{BALLOTS, ISSUANCE, Store};
 
 /// Entries returned by one request at most.
 const MAX_ENTRIES: i64 = 1000;
@@ -97,28 +98,16 @@ pub(super) async fn inclusion(
     path: web::Path<(String, String)>,
     query: web::Query<InclusionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, log) = path.into_inner();
-    let log = log_name(&log)?;
-    state.election(&id)?;
     let InclusionQuery { seq, size } = query.into_inner();
-    let store = state.store.clone();
-    let proof = blocking(move || {
-        let head = store.head(&id, log)?;
-        if seq >= size || size > head.size() {
+    proof(state, path, move |store, id, log, log_size| {
+        if seq >= size || size > log_size {
             return Err(ApiError::BadRequest(format!(
-                "ask for seq < size <= {} (the log's size)",
-                head.size()
+                "ask for seq < size <= {log_size} (the log's size)"
             )));
         }
-        Ok(store.inclusion_proof(&id, log, seq, size)?)
+        Ok(store.inclusion_proof(id, log, seq, size)?.encode())
     })
-    .await?;
-    let bytes = proof
-        .encode()
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(bytes))
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -132,25 +121,42 @@ pub(super) async fn consistency(
     path: web::Path<(String, String)>,
     query: web::Query<ConsistencyQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let ConsistencyQuery { old, new } = query.into_inner();
+    proof(state, path, move |store, id, log, log_size| {
+        if old == 0 || old > new || new > log_size {
+            return Err(ApiError::BadRequest(format!(
+                "ask for 0 < old <= new <= {log_size} (the log's size)"
+            )));
+        }
+        Ok(store.consistency_proof(id, log, old, new)?.encode())
+    })
+    .await
+}
+
+/// Answers a proof request: `make` checks the query against the log's size and builds the
+/// proof; the answer is its canonical JSON.
+async fn proof(
+    state: State,
+    path: web::Path<(String, String)>,
+    make: impl FnOnce(
+        &Store,
+        &str,
+        &'static str,
+        u64,
+    ) -> Result<Result<Vec<u8>, CanonicalError>, ApiError>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
     let (id, log) = path.into_inner();
     let log = log_name(&log)?;
     state.election(&id)?;
-    let ConsistencyQuery { old, new } = query.into_inner();
     let store = state.store.clone();
-    let proof = blocking(move || {
-        let head = store.head(&id, log)?;
-        if old == 0 || old > new || new > head.size() {
-            return Err(ApiError::BadRequest(format!(
-                "ask for 0 < old <= new <= {} (the log's size)",
-                head.size()
-            )));
-        }
-        Ok(store.consistency_proof(&id, log, old, new)?)
+    let bytes = blocking(move || {
+        let size = store.head(&id, log)?.size();
+        make(&store, &id, log, size)
     })
-    .await?;
-    let bytes = proof
-        .encode()
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
+    .await?
+    .map_err(|e| ApiError::internal(&e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(bytes))
