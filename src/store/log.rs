@@ -366,9 +366,7 @@ impl Store {
         {
             return Ok(note.clone());
         }
-        let checkpoint = Checkpoint::new(origin, head.size(), head.frontier.root())
-            .map_err(|e| anyhow!("{e}"))?;
-        let note = signer.sign(&checkpoint.to_text())?;
+        let note = sign_head(&head, origin, signer)?;
         let inserted = diesel::insert_into(checkpoints::table)
             .values((
                 checkpoints::election.eq(election),
@@ -403,6 +401,13 @@ impl Store {
     }
 }
 
+/// The head as a checkpoint of `origin`, signed by `signer`.
+fn sign_head(head: &Head, origin: &str, signer: &NoteSigner) -> Result<String> {
+    let checkpoint =
+        Checkpoint::new(origin, head.size(), head.frontier.root()).map_err(|e| anyhow!("{e}"))?;
+    Ok(signer.sign(&checkpoint.to_text())?)
+}
+
 /// Signs and stores a checkpoint of the head (inside a write transaction).
 pub fn store_checkpoint(
     conn: &mut AnyConnection,
@@ -410,9 +415,7 @@ pub fn store_checkpoint(
     origin: &str,
     signer: &NoteSigner,
 ) -> Result<()> {
-    let checkpoint =
-        Checkpoint::new(origin, head.size(), head.frontier.root()).map_err(|e| anyhow!("{e}"))?;
-    let note = signer.sign(&checkpoint.to_text())?;
+    let note = sign_head(head, origin, signer)?;
     diesel::delete(checkpoints::table.find((&head.election, head.log, head.size() as i64)))
         .execute(conn)?;
     diesel::insert_into(checkpoints::table)
