@@ -306,7 +306,11 @@ pub fn vote_sim(
         let mut repeats = 0;
         let contests: &[String] = if options.logins_only { &[] } else { &login.contests };
         for contest in contests {
-            let request = voter.secret.blind(manifest.issuer_key(), &fingerprint, contest)?;
+            let issuer = manifest
+                .contest(contest)
+                .ok_or_else(|| anyhow!("the server offered contest {contest:?}, not in the manifest"))?
+                .issuer_key();
+            let request = voter.secret.blind(issuer, &fingerprint, contest)?;
             let body = PassRequestBody {
                 contest: contest.clone(),
                 blinded: Bytes(request.blinded_message().to_vec()),
@@ -326,7 +330,7 @@ pub fn vote_sim(
                 repeats += 1;
             }
             let pass = request
-                .finalize(manifest.issuer_key(), &issued.blind_signature.0)
+                .finalize(issuer, &issued.blind_signature.0)
                 .map_err(|e| anyhow!("the server's pass for {contest} does not verify: {e}"))?;
             passes.push((contest.clone(), pass));
         }
@@ -338,7 +342,7 @@ pub fn vote_sim(
                 .iter()
                 .find(|c| !login.contests.iter().any(|e| e == c.id()))
         {
-            let request = voter.secret.blind(manifest.issuer_key(), &fingerprint, other.id())?;
+            let request = voter.secret.blind(other.issuer_key(), &fingerprint, other.id())?;
             let answer = http.post(
                 &format!("{base}/passes"),
                 Some(&login.token),

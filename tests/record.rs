@@ -186,7 +186,12 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(files.len(), 6, "{files:?}");
+    // One issuer key per contest (issue 9), two log keys, three shares.
+    assert_eq!(files.len(), 9, "{files:?}");
+    for contest in parsed.contests() {
+        let key = format!("issuer-{}.pk8", contest.id());
+        assert!(files.contains(&key), "{key} missing from {files:?}");
+    }
 
     let again = teller()
         .args(["election", "create", "examples/election.toml", "--out"])

@@ -271,7 +271,11 @@ fn teller_vectors() -> Value {
             },
         }],
         keys: Keys {
-            issuer: teller::core::crypto::Bytes(issuer.pk.to_der().unwrap()),
+            issuers: [(
+                "chair".to_owned(),
+                teller::core::crypto::Bytes(issuer.pk.to_der().unwrap()),
+            )]
+            .into(),
             issuance_log: signer.verifier().encode(),
             ballot_log: signer.verifier().encode(),
             election: election_secret.public_key().unwrap().to_bytes().into(),

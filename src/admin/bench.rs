@@ -99,11 +99,9 @@ pub fn bench_verify(record: &Record, threads: usize, sample: usize) -> Result<Ve
     });
     let (_, rsa) = time(|| {
         for b in &entries {
+            let key = manifest.contest(&b.contest).map(|c| c.issuer_key());
             std::hint::black_box(
-                b.pass
-                    .pass()
-                    .verify(manifest.issuer_key(), &fingerprint, &b.contest)
-                    .is_ok(),
+                key.is_some_and(|k| b.pass.pass().verify(k, &fingerprint, &b.contest).is_ok()),
             );
         }
     });

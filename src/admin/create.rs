@@ -2,6 +2,7 @@
 //! with its keys generated here — the issuer's RSA key, the two log keys, and the election key,
 //! which is split among the trustees at once and never stored whole (DESIGN.md, protocol step 1).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
@@ -57,8 +58,8 @@ impl ElectionDefinition {
 
 /// The secret keys of an election. The election secret key is not among them: only its shares.
 pub struct ElectionKeys {
-    /// The issuer's RSA key pair (blind signatures).
-    pub issuer: IssuerKeyPair,
+    /// The issuer's RSA key pairs (blind signatures), one per contest, by contest id.
+    pub issuers: BTreeMap<String, IssuerKeyPair>,
     /// The ballot box's checkpoint key.
     pub ballot_log: NoteSigner,
     /// The issuer's checkpoint key.
@@ -67,12 +68,28 @@ pub struct ElectionKeys {
     pub shares: Vec<Share>,
 }
 
+impl ElectionKeys {
+    /// The issuer's key pair for a contest's passes.
+    pub fn issuer(&self, contest: &str) -> Result<&IssuerKeyPair> {
+        self.issuers
+            .get(contest)
+            .ok_or_else(|| anyhow!("no issuer key for contest {contest:?}"))
+    }
+}
+
 /// Generates the keys and builds the checked manifest.
 pub fn create_election(
     definition: &ElectionDefinition,
     rng: &mut impl rand::CryptoRng,
 ) -> Result<(Manifest, ElectionKeys)> {
-    let issuer = generate_issuer_key(rng)?;
+    // One issuer key per contest (docs/PROTOCOL.md §5), generated in the definition's order.
+    let mut issuers = BTreeMap::new();
+    for contest in &definition.contests {
+        if issuers.contains_key(&contest.id) {
+            bail!("contest id {:?} is used twice", contest.id);
+        }
+        issuers.insert(contest.id.clone(), generate_issuer_key(rng)?);
+    }
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     rng.fill_bytes(seed.as_mut());
     let ballot_log = NoteSigner::from_seed("teller-ballot-box", &seed)?;
@@ -91,7 +108,15 @@ pub fn create_election(
         revote: definition.revote,
         contests: definition.contests.clone(),
         keys: Keys {
-            issuer: Bytes(issuer.pk.to_der().map_err(|e| anyhow!("{e}"))?),
+            issuers: issuers
+                .iter()
+                .map(|(id, key)| {
+                    Ok((
+                        id.clone(),
+                        Bytes(key.pk.to_der().map_err(|e| anyhow!("{e}"))?),
+                    ))
+                })
+                .collect::<Result<_>>()?,
             issuance_log: issuance_log.verifier().encode(),
             ballot_log: ballot_log.verifier().encode(),
             election: election_key.public_key()?.to_bytes().into(),
@@ -107,12 +132,17 @@ pub fn create_election(
     Ok((
         manifest,
         ElectionKeys {
-            issuer,
+            issuers,
             ballot_log,
             issuance_log,
             shares,
         },
     ))
+}
+
+/// The file holding the issuer's secret key for a contest's passes, in an election's key directory.
+pub fn issuer_key_file(contest: &str) -> String {
+    format!("issuer-{contest}.pk8")
 }
 
 /// Writes a secret file readable by its owner only.
@@ -129,21 +159,21 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Writes the keys under `dir`, one file each: `issuer.pk8` (PKCS#8 DER), `ballot-log.key` and
-/// `issuance-log.key` (signed-note signer keys), and `trustee-<i>.share` per trustee
-/// (`<i> <base64url value>`), to be handed to each trustee and removed from this machine.
+/// Writes the keys under `dir`, one file each: `issuer-<contest>.pk8` per contest (PKCS#8 DER),
+/// `ballot-log.key` and `issuance-log.key` (signed-note signer keys), and `trustee-<i>.share` per
+/// trustee (`<i> <base64url value>`), to be handed to each trustee and removed from this machine.
 pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
     if dir.exists() && fs::read_dir(dir)?.next().is_some() {
         bail!("{} is not empty; give a new key directory", dir.display());
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let issuer = zeroize::Zeroizing::new(
-        keys.issuer
-            .sk
-            .to_der()
-            .map_err(|e| anyhow!("encoding the issuer key: {e}"))?,
-    );
-    write_secret(&dir.join("issuer.pk8"), &issuer)?;
+    for (contest, issuer) in &keys.issuers {
+        let der = zeroize::Zeroizing::new(
+            (issuer.sk.to_der())
+                .map_err(|e| anyhow!("encoding the issuer key of {contest}: {e}"))?,
+        );
+        write_secret(&dir.join(issuer_key_file(contest)), &der)?;
+    }
     write_secret(
         &dir.join("ballot-log.key"),
         keys.ballot_log.encode().as_bytes(),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::create::{ElectionDefinition, create_election, write_keys};
+use super::create::{ElectionDefinition, create_election, issuer_key_file, write_keys};
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
 use crate::core::log::NoteSigner;
@@ -25,22 +25,44 @@ use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Sto
 
 /// An election's secret keys as the server uses them (the trustees' shares are not here).
 pub struct ServerKeys {
-    /// The issuer's RSA secret key.
-    pub issuer: IssuerSecretKey,
+    /// The issuer's RSA secret keys, one per contest, by contest id.
+    pub issuers: BTreeMap<String, IssuerSecretKey>,
     /// The ballot box's checkpoint and promise key.
     pub ballot_log: NoteSigner,
     /// The issuer's checkpoint key.
     pub issuance_log: NoteSigner,
 }
 
-/// Reads the server's keys from an election's key directory.
-pub fn load_keys(dir: &Path) -> Result<ServerKeys> {
+impl ServerKeys {
+    /// The issuer's secret key for a contest's passes.
+    pub fn issuer(&self, contest: &str) -> Option<&IssuerSecretKey> {
+        self.issuers.get(contest)
+    }
+}
+
+/// Reads the server's keys from an election's key directory, checking each contest's issuer key
+/// against the manifest, so a key file of another contest or election is caught here.
+pub fn load_keys(dir: &Path, manifest: &Manifest) -> Result<ServerKeys> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read(&path).with_context(|| format!("reading the key file {}", path.display()))
     };
-    let issuer = IssuerSecretKey::from_der(&read("issuer.pk8")?)
-        .map_err(|e| anyhow!("{}/issuer.pk8 is not an issuer key: {e}", dir.display()))?;
+    let mut issuers = BTreeMap::new();
+    for contest in manifest.contests() {
+        let name = issuer_key_file(contest.id());
+        let key = IssuerSecretKey::from_der(&read(&name)?)
+            .map_err(|e| anyhow!("{}/{name} is not an issuer key: {e}", dir.display()))?;
+        let public = (key.public_key().and_then(|k| k.to_der()))
+            .map_err(|e| anyhow!("{}/{name}: {e}", dir.display()))?;
+        let published = contest.issuer_key().to_der().map_err(|e| anyhow!("{e}"))?;
+        ensure!(
+            public == published,
+            "{}/{name} is not the issuer key the manifest publishes for contest {}",
+            dir.display(),
+            contest.id()
+        );
+        issuers.insert(contest.id().to_owned(), key);
+    }
     let signer = |name: &str| -> Result<NoteSigner> {
         let text = String::from_utf8(read(name)?)
             .map_err(|_| anyhow!("{}/{name} is not text", dir.display()))?;
@@ -48,7 +70,7 @@ pub fn load_keys(dir: &Path) -> Result<ServerKeys> {
             .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))
     };
     Ok(ServerKeys {
-        issuer,
+        issuers,
         ballot_log: signer("ballot-log.key")?,
         issuance_log: signer("issuance-log.key")?,
     })
@@ -286,7 +308,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn open(store: &Store, election: &str) -> Result<()> {
     let row = store.election(election)?;
     let manifest = manifest_of(&row)?;
-    load_keys(Path::new(&row.key_dir))?;
+    load_keys(Path::new(&row.key_dir), &manifest)?;
     let members = store.members(election)?;
     let frozen = members
         .iter()
@@ -316,7 +338,7 @@ pub fn open(store: &Store, election: &str) -> Result<()> {
 pub fn close(store: &Store, election: &str) -> Result<u64> {
     let row = store.election(election)?;
     let manifest = manifest_of(&row)?;
-    let keys = load_keys(Path::new(&row.key_dir))?;
+    let keys = load_keys(Path::new(&row.key_dir), &manifest)?;
     store.close_election(&manifest, &keys.ballot_log, &keys.issuance_log)
 }
 

@@ -13,9 +13,7 @@ use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
 use super::create::{ElectionDefinition, ElectionKeys, create_election};
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
-use crate::core::crypto::{
-    ElectionSecretKey, IssuerKeyPair, PassSecret, Share, reconstruct, seal, sign_blinded,
-};
+use crate::core::crypto::{ElectionSecretKey, PassSecret, Share, reconstruct, seal, sign_blinded};
 use crate::core::log::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
     RosterCommitment, ballot_message, leaf_hash, root,
@@ -269,7 +267,7 @@ fn plans(
 
 /// One member's session: passes from the issuer (blind), ballots sealed and signed by the booth,
 /// checked by the ballot box as it would before appending.
-fn session(manifest: &Manifest, issuer: &IssuerKeyPair, plan: &Plan) -> Result<Session> {
+fn session(manifest: &Manifest, keys: &ElectionKeys, plan: &Plan) -> Result<Session> {
     let fingerprint = manifest.fingerprint();
     let mut rng = ChaCha20Rng::from_seed(plan.seal_seed);
     let mut session = Session {
@@ -279,6 +277,7 @@ fn session(manifest: &Manifest, issuer: &IssuerKeyPair, plan: &Plan) -> Result<S
     for (contest_index, marks) in &plan.ballots {
         let contest = &manifest.contests()[*contest_index];
         let id = contest.id();
+        let issuer = keys.issuer(id)?;
         if let Some(lost) = &plan.lost_secret {
             // The first pass was issued, then the member lost the secret and asked again.
             let request = lost.blind(&issuer.pk, &fingerprint, id)?;
@@ -380,7 +379,7 @@ pub fn simulate(
     let sessions = par_map(
         &plans,
         options.threads,
-        |plan| session(&manifest, &keys.issuer, plan),
+        |plan| session(&manifest, &keys, plan),
         |done| step("voting", done, voters),
     );
     let planned: usize = plans

@@ -11,6 +11,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -141,8 +143,10 @@ pub struct MinimumDraft {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Keys {
-    /// The issuer's RSA key (RFC 9474), DER SubjectPublicKeyInfo.
-    pub issuer: Bytes<0>,
+    /// The issuer's RSA keys (RFC 9474), DER SubjectPublicKeyInfo, one per contest and keyed by
+    /// contest id: a blind signature cannot show which contest it was asked for, so only the key
+    /// that made it can (docs/design/passes.md).
+    pub issuers: BTreeMap<String, Bytes<0>>,
     /// The issuer's note key for issuance-log checkpoints (signed-note verifier key).
     pub issuance_log: String,
     /// The ballot box's note key for ballot-log checkpoints.
@@ -208,6 +212,27 @@ pub enum ManifestError {
         /// What is wrong.
         problem: String,
     },
+    /// `keys.issuers` does not name exactly the contests.
+    #[error(
+        "keys.issuers must hold one key per contest: {missing:?} without a key, {unknown:?} not contests"
+    )]
+    IssuerKeysNotTheContests {
+        /// Contests without an issuer key.
+        missing: Vec<String>,
+        /// Keys named for no contest.
+        unknown: Vec<String>,
+    },
+    /// Two contests share one issuer key (or RSA modulus), so a pass for one would be good for
+    /// the other.
+    #[error(
+        "keys.issuers: contests {first:?} and {second:?} share one key; each contest needs its own"
+    )]
+    SharedIssuerKey {
+        /// The first contest.
+        first: String,
+        /// The contest reusing its key.
+        second: String,
+    },
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -224,6 +249,7 @@ pub enum ManifestError {
 #[derive(Clone, Debug)]
 pub struct Contest {
     draft: ContestDraft,
+    issuer: IssuerPublicKey,
     method: Method,
     constraint: Option<Constraint>,
     eligibility: EligibilityRule,
@@ -243,6 +269,11 @@ impl Contest {
     /// Seats to fill.
     pub fn seats(&self) -> usize {
         self.draft.seats as usize
+    }
+
+    /// The issuer's blind-signature key for this contest's passes (docs/PROTOCOL.md §5).
+    pub fn issuer_key(&self) -> &IssuerPublicKey {
+        &self.issuer
     }
 
     /// Who may vote in the contest.
@@ -294,7 +325,6 @@ pub struct Manifest {
     contests: Vec<Contest>,
     bytes: Vec<u8>,
     fingerprint: [u8; 32],
-    issuer: IssuerPublicKey,
     issuance_log: NoteVerifier,
     ballot_log: NoteVerifier,
 }
@@ -316,7 +346,22 @@ fn check_id(what: &'static str, id: &str, max: usize) -> Result<(), ManifestErro
     }
 }
 
-fn check_contest(draft: &ContestDraft) -> Result<Contest, ManifestError> {
+fn check_issuer_key(contest: &str, der: &[u8]) -> Result<IssuerPublicKey, ManifestError> {
+    let bad = |problem: String| ManifestError::BadKey {
+        key: "issuers",
+        problem: format!("{contest}: {problem}"),
+    };
+    let issuer = IssuerPublicKey::from_der(der).map_err(|e| bad(e.to_string()))?;
+    if issuer.components().n().len() * 8 != crate::core::crypto::ISSUER_KEY_BITS {
+        return Err(bad(format!(
+            "must be a {}-bit RSA key",
+            crate::core::crypto::ISSUER_KEY_BITS
+        )));
+    }
+    Ok(issuer)
+}
+
+fn check_contest(draft: &ContestDraft, issuer: IssuerPublicKey) -> Result<Contest, ManifestError> {
     check_id("contest", &draft.id, 32)?;
     let problem = |problem: String| ManifestError::Contest {
         contest: draft.id.clone(),
@@ -412,6 +457,7 @@ fn check_contest(draft: &ContestDraft) -> Result<Contest, ManifestError> {
     }
     Ok(Contest {
         draft: draft.clone(),
+        issuer,
         method,
         constraint,
         eligibility: EligibilityRule {
@@ -434,25 +480,40 @@ impl Manifest {
         if draft.contests.is_empty() {
             return Err(ManifestError::NoContests);
         }
-        let mut contests = Vec::with_capacity(draft.contests.len());
-        for contest in &draft.contests {
-            if contests.iter().any(|c: &Contest| c.id() == contest.id) {
+        for (i, contest) in draft.contests.iter().enumerate() {
+            check_id("contest", &contest.id, 32)?;
+            if draft.contests[..i].iter().any(|c| c.id == contest.id) {
                 return Err(ManifestError::DuplicateContest(contest.id.clone()));
             }
-            contests.push(check_contest(contest)?);
+        }
+        let issuers = &draft.keys.issuers;
+        let missing: Vec<String> = (draft.contests.iter())
+            .filter(|c| !issuers.contains_key(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        let unknown: Vec<String> = (issuers.keys())
+            .filter(|id| !draft.contests.iter().any(|c| &c.id == *id))
+            .cloned()
+            .collect();
+        if !missing.is_empty() || !unknown.is_empty() {
+            return Err(ManifestError::IssuerKeysNotTheContests { missing, unknown });
+        }
+        let mut contests = Vec::with_capacity(draft.contests.len());
+        // One key per contest is the whole point: a key shared by two contests (or a modulus,
+        // under another exponent) would sign a pass good for either.
+        let mut moduli: BTreeMap<Vec<u8>, &str> = BTreeMap::new();
+        for contest in &draft.contests {
+            let der = issuers.get(&contest.id).map_or(&[][..], |k| &k.0);
+            let issuer = check_issuer_key(&contest.id, der)?;
+            if let Some(first) = moduli.insert(issuer.components().n(), &contest.id) {
+                return Err(ManifestError::SharedIssuerKey {
+                    first: first.to_owned(),
+                    second: contest.id.clone(),
+                });
+            }
+            contests.push(check_contest(contest, issuer)?);
         }
         let bad_key = |key, problem: String| ManifestError::BadKey { key, problem };
-        let issuer = IssuerPublicKey::from_der(&draft.keys.issuer.0)
-            .map_err(|e| bad_key("issuer", e.to_string()))?;
-        if issuer.components().n().len() * 8 != crate::core::crypto::ISSUER_KEY_BITS {
-            return Err(bad_key(
-                "issuer",
-                format!(
-                    "must be a {}-bit RSA key",
-                    crate::core::crypto::ISSUER_KEY_BITS
-                ),
-            ));
-        }
         let issuance_log = NoteVerifier::parse(&draft.keys.issuance_log)
             .map_err(|e| bad_key("issuance_log", e.to_string()))?;
         let ballot_log = NoteVerifier::parse(&draft.keys.ballot_log)
@@ -474,7 +535,6 @@ impl Manifest {
             contests,
             bytes,
             fingerprint,
-            issuer,
             issuance_log,
             ballot_log,
         })
@@ -527,11 +587,6 @@ impl Manifest {
     /// The re-voting policy.
     pub fn revote(&self) -> Revote {
         self.draft.revote
-    }
-
-    /// The issuer's blind-signature key.
-    pub fn issuer_key(&self) -> &IssuerPublicKey {
-        &self.issuer
     }
 
     /// The issuance log's checkpoint key.
@@ -650,6 +705,42 @@ mod tests {
         assert!(!p.is_empty());
     }
 
+    /// Issue 9: with one key for every contest, a member eligible for one contest could blind a
+    /// pass message for another and the issuer, who cannot see it, would sign it.
+    #[test]
+    fn refuses_issuer_keys_that_are_not_one_per_contest() {
+        let shared = edited(|d| {
+            let nec = d.keys.issuers["nec"].clone();
+            d.keys.issuers.insert("youth".into(), nec);
+        });
+        assert!(
+            matches!(&shared, Err(ManifestError::SharedIssuerKey { first, second })
+                if [first.as_str(), second.as_str()] == ["nec", "youth"]),
+            "{shared:?}"
+        );
+        let missing = edited(|d| {
+            d.keys.issuers.remove("wales");
+        });
+        assert_eq!(
+            missing.unwrap_err(),
+            ManifestError::IssuerKeysNotTheContests {
+                missing: vec!["wales".into()],
+                unknown: vec![]
+            }
+        );
+        let unknown = edited(|d| {
+            let nec = d.keys.issuers["nec"].clone();
+            d.keys.issuers.insert("treasurer".into(), nec);
+        });
+        assert_eq!(
+            unknown.unwrap_err(),
+            ManifestError::IssuerKeysNotTheContests {
+                missing: vec![],
+                unknown: vec!["treasurer".into()]
+            }
+        );
+    }
+
     #[test]
     fn refuses_bad_ids_keys_and_trustees() {
         assert!(matches!(
@@ -665,8 +756,8 @@ mod tests {
             Err(ManifestError::BadTrustees { .. })
         ));
         assert!(matches!(
-            edited(|d| d.keys.issuer.0.truncate(100)),
-            Err(ManifestError::BadKey { key: "issuer", .. })
+            edited(|d| d.keys.issuers.get_mut("nec").unwrap().0.truncate(100)),
+            Err(ManifestError::BadKey { key: "issuers", .. })
         ));
         assert!(matches!(
             edited(|d| d.keys.ballot_log = "not a key".into()),

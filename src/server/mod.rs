@@ -117,7 +117,7 @@ impl AppState {
             what: format!("election {id:?}"),
         })?;
         let manifest = manifest_of(&row).map_err(ApiError::from)?;
-        let keys = load_keys(Path::new(&row.key_dir)).map_err(ApiError::from)?;
+        let keys = load_keys(Path::new(&row.key_dir), &manifest).map_err(ApiError::from)?;
         let loaded = Arc::new(LoadedElection { manifest, keys });
         self.elections
             .write()

@@ -170,30 +170,42 @@ fn forged_ballot_for(
     ranking: &[usize],
     replaces: Option<i64>,
 ) -> BallotEntry {
+    forged_ballot_in(election, "nec", issuer, secret, ranking, replaces)
+}
+
+/// A ballot in `contest` whose pass message names `contest` and was signed by `issuer`.
+fn forged_ballot_in(
+    election: &Simulated,
+    contest: &str,
+    issuer: &IssuerKeyPair,
+    secret: [u8; 16],
+    ranking: &[usize],
+    replaces: Option<i64>,
+) -> BallotEntry {
     let manifest = &election.manifest;
     let fingerprint = manifest.fingerprint();
     let secret = PassSecret::from_bytes(secret);
-    let request = secret.blind(&issuer.pk, &fingerprint, "nec").unwrap();
+    let request = secret.blind(&issuer.pk, &fingerprint, contest).unwrap();
     let blind = sign_blinded(&issuer.sk, request.blinded_message()).unwrap();
     let pass = request.finalize(&issuer.pk, &blind).unwrap();
-    let candidates = manifest.contest("nec").unwrap().candidate_count();
+    let candidates = manifest.contest(contest).unwrap().candidate_count();
     let plaintext = Marks::from_ranking(candidates, ranking).encode();
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let sealed = seal(
         &manifest.election_key(),
         &fingerprint,
-        "nec",
+        contest,
         &pass.key,
         &plaintext,
         &mut rng,
     )
     .unwrap();
-    let message = ballot_message(&fingerprint, "nec", &pass.key, &sealed, replaces);
-    let signature = secret.voting_key(&fingerprint, "nec").sign(&message);
+    let message = ballot_message(&fingerprint, contest, &pass.key, &sealed, replaces);
+    let signature = secret.voting_key(&fingerprint, contest).sign(&message);
     BallotEntry {
         seq: 0,
         prev: [0; 32].into(),
-        contest: "nec".into(),
+        contest: contest.into(),
         pass: PassJson::from(&pass),
         enc: sealed.enc.into(),
         ct: Bytes(sealed.ct),
@@ -282,11 +294,53 @@ fn a_pass_signed_by_another_key_is_caught() {
     assert_passes_check(&result, BALLOT_SIGNATURES);
 }
 
+/// Issue 9: a member eligible only for `nec` asks for a `nec` pass but blinds a `youth` pass
+/// message; the issuer, who cannot see what it signs, signs it with `nec`'s key. The resulting
+/// `youth` ballot must not verify, because `youth` passes verify only under `youth`'s key.
+#[test]
+fn a_pass_signed_under_another_contests_key_is_caught() {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let nec_key = ELECTION.keys.issuer("nec").unwrap();
+    let smuggled = forged_ballot_in(&ELECTION, "youth", nec_key, [12; 16], &[0], None);
+    insert_before_close(&mut entries, smuggled.clone());
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, PASS_SIGNATURES);
+    let reason = result.failure(PASS_SIGNATURES).unwrap();
+    assert!(reason.contains("youth"), "{reason}");
+    assert_passes_check(&result, HASH_CHAIN);
+    assert_passes_check(&result, BALLOT_SIGNATURES);
+
+    // The ballot box refuses the same cast before it reaches the log.
+    use teller::core::ballot::{CastRefused, CastRequest, accept_cast};
+    let cast = CastRequest {
+        contest: smuggled.contest.clone(),
+        pass: smuggled.pass.clone(),
+        enc: smuggled.enc.array(),
+        ct: smuggled.ct.0.clone(),
+        signature: smuggled.signature.array(),
+        replaces: None,
+    };
+    assert_eq!(
+        accept_cast(&ELECTION.manifest, cast, None).unwrap_err(),
+        CastRefused::BadPass
+    );
+
+    // Signed under its own contest's key, the same ballot verifies.
+    let mut record = self::record();
+    let mut entries = decoded(&record);
+    let youth_key = ELECTION.keys.issuer("youth").unwrap();
+    let honest = forged_ballot_in(&ELECTION, "youth", youth_key, [12; 16], &[0], None);
+    insert_before_close(&mut entries, honest);
+    reseal(&mut record, entries);
+    assert_passes_check(&check(&record), PASS_SIGNATURES);
+}
+
 #[test]
 fn a_pass_used_twice_is_caught() {
     let mut record = record();
     let mut entries = decoded(&record);
-    let issuer = &ELECTION.keys.issuer;
+    let issuer = ELECTION.keys.issuer("nec").unwrap();
     insert_before_close(&mut entries, forged_ballot(issuer, [2; 16], &[0, 1]));
     insert_before_close(&mut entries, forged_ballot(issuer, [2; 16], &[3, 2]));
     reseal(&mut record, entries);
@@ -308,7 +362,7 @@ fn more_voting_keys_than_passes_issued_is_caught() {
         secret[..8].copy_from_slice(&(i as u64).to_be_bytes());
         insert_before_close(
             &mut entries,
-            forged_ballot(&ELECTION.keys.issuer, secret, &[0]),
+            forged_ballot(ELECTION.keys.issuer("nec").unwrap(), secret, &[0]),
         );
     }
     reseal(&mut record, entries);
@@ -322,7 +376,7 @@ fn a_ballot_added_after_close_is_caught() {
     let mut record = record();
     let mut entries = decoded(&record);
     entries.push(Entry::Ballot(forged_ballot(
-        &ELECTION.keys.issuer,
+        ELECTION.keys.issuer("nec").unwrap(),
         [4; 16],
         &[5],
     )));
@@ -337,7 +391,7 @@ fn a_sealed_ballot_of_another_length_is_caught() {
     let mut record = record();
     let mut entries = decoded(&record);
     // A validly passed and signed ballot whose plaintext is longer than the contest's.
-    let mut ballot = forged_ballot(&ELECTION.keys.issuer, [8; 16], &[0]);
+    let mut ballot = forged_ballot(ELECTION.keys.issuer("nec").unwrap(), [8; 16], &[0]);
     let manifest = &ELECTION.manifest;
     let fingerprint = manifest.fingerprint();
     let long = Marks::from_ranking(19, &[0]).encode();
@@ -641,7 +695,7 @@ fn under_revote_last_only_the_last_ballot_per_voting_key_counts() {
 fn a_revote_naming_the_wrong_ballot_is_caught() {
     let mut record = REVOTING.record.clone();
     let mut entries = decoded(&record);
-    let issuer = &REVOTING.keys.issuer;
+    let issuer = REVOTING.keys.issuer("nec").unwrap();
     let close = entries.len() - 1;
     let first_seq = close as i64;
     insert_before_close(
@@ -687,7 +741,7 @@ fn the_ballot_box_refuses_each_bad_cast_and_says_why() {
         signature: ballot.signature.array(),
         replaces: ballot.replaces,
     };
-    let good = forged_ballot(&ELECTION.keys.issuer, [6; 16], &[2, 1]);
+    let good = forged_ballot(ELECTION.keys.issuer("nec").unwrap(), [6; 16], &[2, 1]);
     let accepted = accept_cast(manifest, request(&good), None).unwrap();
     assert_eq!(accepted.into_entry(7, [9; 32].into()).seq, 7);
 

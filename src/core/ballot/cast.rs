@@ -131,7 +131,7 @@ pub fn accept_cast(
     let key = cast
         .pass
         .pass()
-        .verify(manifest.issuer_key(), &fingerprint, contest.id())
+        .verify(contest.issuer_key(), &fingerprint, contest.id())
         .map_err(|_| CastRefused::BadPass)?;
     let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
     if cast.ct.len() != expected {

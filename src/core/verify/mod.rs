@@ -1050,12 +1050,18 @@ fn check_ballot(
     ballot: &BallotEntry,
 ) -> BallotCheck {
     let fingerprint = manifest.fingerprint();
-    let pass = ballot
-        .pass
-        .pass()
-        .verify(manifest.issuer_key(), &fingerprint, &ballot.contest)
-        .map(|_| ())
-        .map_err(|e| e.to_string());
+    // Each contest's passes verify under that contest's own issuer key (§5): the key is what
+    // binds a blind signature to its contest.
+    let pass = match manifest.contest(&ballot.contest) {
+        None => Err(format!(
+            "contest {:?} is not in the manifest",
+            ballot.contest
+        )),
+        Some(contest) => (ballot.pass.pass())
+            .verify(contest.issuer_key(), &fingerprint, contest.id())
+            .map(|_| ())
+            .map_err(|e| format!("{e} of contest {:?}", contest.id())),
+    };
     let sealed = ballot.sealed();
     let voting_key = ballot.pass.key.array();
     let message = ballot_message(

@@ -44,7 +44,12 @@ pub(super) async fn pass(
                 Err(ApiError::AlreadyIssued(contest))
             };
         }
-        let blind_sig = sign_blinded(&election.keys.issuer, &blinded.0)
+        // The contest's own key (PROTOCOL §5): whatever the blinded message says, the signature
+        // is good only for the contest the member is eligible for and asked for.
+        let issuer = (election.keys.issuer(&contest)).ok_or_else(|| {
+            ApiError::internal(&format!("no issuer key is loaded for contest {contest:?}"))
+        })?;
+        let blind_sig = sign_blinded(issuer, &blinded.0)
             .map_err(|e| ApiError::BadRequest(format!("the blinded message is not valid: {e}")))?;
         let issued = StoredIssuance {
             blinded: blinded.0,
