@@ -186,8 +186,8 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    // One issuer key per contest (issue 9), two log keys, three shares.
-    assert_eq!(files.len(), 9, "{files:?}");
+    // One issuer key per contest (issue 9), two log keys, the session key, three shares.
+    assert_eq!(files.len(), 10, "{files:?}");
     for contest in parsed.contests() {
         let key = format!("issuer-{}.pk8", contest.id());
         assert!(files.contains(&key), "{key} missing from {files:?}");

@@ -140,6 +140,9 @@ pub fn create_election(
     ))
 }
 
+/// The file holding the key that signs member session tokens, in an election's key directory.
+pub const SESSION_KEY_FILE: &str = "session.key";
+
 /// The file holding the issuer's secret key for a contest's passes, in an election's key directory.
 pub fn issuer_key_file(contest: &str) -> String {
     format!("issuer-{contest}.pk8")
@@ -160,8 +163,9 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes the keys under `dir`, one file each: `issuer-<contest>.pk8` per contest (PKCS#8 DER),
-/// `ballot-log.key` and `issuance-log.key` (signed-note signer keys), and `trustee-<i>.share` per
-/// trustee (`<i> <base64url value>`), to be handed to each trustee and removed from this machine.
+/// `ballot-log.key` and `issuance-log.key` (signed-note signer keys), `session.key` (32 random
+/// bytes that sign member session tokens), and `trustee-<i>.share` per trustee
+/// (`<i> <base64url value>`), to be handed to each trustee and removed from this machine.
 pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
     if dir.exists() && fs::read_dir(dir)?.next().is_some() {
         bail!("{} is not empty; give a new key directory", dir.display());
@@ -174,6 +178,11 @@ pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
         );
         write_secret(&dir.join(issuer_key_file(contest)), &der)?;
     }
+    // The issuer's key for member session tokens (server::session): random, never in the record.
+    let mut session = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(session.as_mut())
+        .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
+    write_secret(&dir.join(SESSION_KEY_FILE), session.as_ref())?;
     write_secret(
         &dir.join("ballot-log.key"),
         keys.ballot_log.encode().as_bytes(),

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::create::{ElectionDefinition, create_election, issuer_key_file, write_keys};
+use super::create::{
+    ElectionDefinition, SESSION_KEY_FILE, create_election, issuer_key_file, write_keys,
+};
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
 use crate::core::log::NoteSigner;
@@ -31,6 +33,8 @@ pub struct ServerKeys {
     pub ballot_log: NoteSigner,
     /// The issuer's checkpoint key.
     pub issuance_log: NoteSigner,
+    /// The key that signs member session tokens (`session.key`).
+    pub session: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl ServerKeys {
@@ -69,7 +73,16 @@ pub fn load_keys(dir: &Path, manifest: &Manifest) -> Result<ServerKeys> {
         NoteSigner::parse(text.trim())
             .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))
     };
+    let session = zeroize::Zeroizing::new(read(SESSION_KEY_FILE)?);
+    let session = zeroize::Zeroizing::new(<[u8; 32]>::try_from(&session[..]).map_err(|_| {
+        anyhow!(
+            "{}/{SESSION_KEY_FILE} must hold 32 bytes, not {}",
+            dir.display(),
+            session.len()
+        )
+    })?);
     Ok(ServerKeys {
+        session,
         issuers,
         ballot_log: signer("ballot-log.key")?,
         issuance_log: signer("issuance-log.key")?,

@@ -11,6 +11,7 @@
 
 mod errors;
 mod routes;
+mod session;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use anyhow::{Context, Result};
 use crate::admin::{ServerKeys, load_keys, manifest_of};
 use crate::core::manifest::Manifest;
 use crate::store::{CastOutcome, PendingCast, Store};
+use session::SessionKey;
 
 pub use errors::ApiError;
 
@@ -38,6 +40,8 @@ pub struct LoadedElection {
     pub manifest: Manifest,
     /// The issuer's and the logs' secret keys.
     pub keys: ServerKeys,
+    /// Signs and checks member session tokens.
+    pub sessions: SessionKey,
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, String>>;
@@ -118,7 +122,12 @@ impl AppState {
         })?;
         let manifest = manifest_of(&row).map_err(ApiError::from)?;
         let keys = load_keys(Path::new(&row.key_dir), &manifest).map_err(ApiError::from)?;
-        let loaded = Arc::new(LoadedElection { manifest, keys });
+        let sessions = SessionKey::from_bytes(*keys.session);
+        let loaded = Arc::new(LoadedElection {
+            manifest,
+            keys,
+            sessions,
+        });
         self.elections
             .write()
             .map_err(|_| ApiError::internal("election cache poisoned"))?

@@ -1,4 +1,4 @@
-//! Elections, the frozen register, invitation-code hashes, issuances, sessions, login throttling,
+//! Elections, the frozen register, invitation-code hashes, issuances, login throttling,
 //! the returning officer's event log and the stored parts of the record.
 
 #![cfg_attr(
@@ -10,12 +10,10 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow, bail};
 use diesel::prelude::*;
-use rand::RngExt as _;
+use rand::seq::SliceRandom as _;
 
 use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
-use super::schema::{
-    casts, elections, events, issuances, members, record_files, sessions, throttle,
-};
+use super::schema::{casts, elections, events, issuances, members, record_files, throttle};
 use super::{AnyConnection, Store, insert_rows, now};
 
 use crate::core::log::{Entry, IssuanceEntry, NoteSigner, OpenEntry, RosterCommitment};
@@ -191,11 +189,26 @@ fn transition(
     }
 }
 
+/// A pending issuance as it waits for its batch.
+struct PendingIssuance {
+    contest: String,
+    member: String,
+    reissue: bool,
+    blinded: Vec<u8>,
+    blind_sig: Vec<u8>,
+    salt: Vec<u8>,
+}
+
 /// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
 /// issuance), when at least `min` are pending.
+///
+/// The batch's rows are then deleted and written again in the shuffled order, marked published:
+/// a table keeps its insertion order (SQLite's rowid, PostgreSQL's `ctid` and `xmin`), and the
+/// order of issuances is the order of ballots, so no finer order than the published batch may
+/// stay in the database (issue 9). SQLite overwrites the deleted rows (`secure_delete`).
 fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) -> Result<usize> {
     let election = manifest.draft().election.as_str();
-    let mut pending: Vec<(String, String, bool, Vec<u8>)> = issuances::table
+    let mut pending: Vec<PendingIssuance> = issuances::table
         .inner_join(
             members::table.on(members::election
                 .eq(issuances::election)
@@ -207,27 +220,36 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
             issuances::contest,
             issuances::member,
             issuances::reissue,
+            issuances::blinded,
+            issuances::blind_sig,
             members::salt,
         ))
-        .load(conn)?;
+        .load::<(String, String, bool, Vec<u8>, Vec<u8>, Vec<u8>)>(conn)?
+        .into_iter()
+        .map(
+            |(contest, member, reissue, blinded, blind_sig, salt)| PendingIssuance {
+                contest,
+                member,
+                reissue,
+                blinded,
+                blind_sig,
+                salt,
+            },
+        )
+        .collect();
     if pending.is_empty() || (pending.len() as i64) < min {
         return Ok(0);
     }
-    let mut rng = rand::rng();
-    for i in (1..pending.len()).rev() {
-        pending.swap(i, rng.random_range(0..=i));
-    }
+    pending.shuffle(&mut rand::rng());
     let mut head = lock_head(conn, election, ISSUANCE)?;
-    let mut published = Vec::new();
     let items = pending
-        .into_iter()
-        .map(|(contest, member, reissue, salt)| -> Result<_> {
-            let salt: [u8; 16] = salt
+        .iter()
+        .map(|p| -> Result<_> {
+            let salt: [u8; 16] = (p.salt.clone())
                 .try_into()
-                .map_err(|_| anyhow!("member {member}'s salt is damaged"))?;
-            let commitment = member_commitment(&contest, &salt, &member);
-            published.push((contest.clone(), member));
-            Ok((contest, commitment, reissue))
+                .map_err(|_| anyhow!("member {}'s salt is damaged", p.member))?;
+            let commitment = member_commitment(&p.contest, &salt, &p.member);
+            Ok((p.contest.clone(), commitment, p.reissue))
         })
         .collect::<Result<Vec<_>>>()?;
     append(
@@ -244,12 +266,26 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
             })
         },
     )?;
-    for (contest, member) in &published {
-        diesel::update(issuances::table.find((election, contest, member)))
-            .set(issuances::published.eq(true))
+    diesel::delete(
+        issuances::table
+            .filter(issuances::election.eq(election))
+            .filter(issuances::published.eq(false)),
+    )
+    .execute(conn)?;
+    for p in &pending {
+        diesel::insert_into(issuances::table)
+            .values((
+                issuances::election.eq(election),
+                issuances::contest.eq(&p.contest),
+                issuances::member.eq(&p.member),
+                issuances::blinded.eq(&p.blinded),
+                issuances::blind_sig.eq(&p.blind_sig),
+                issuances::reissue.eq(p.reissue),
+                issuances::published.eq(true),
+            ))
             .execute(conn)?;
     }
-    Ok(published.len())
+    Ok(pending.len())
 }
 
 impl Store {
@@ -338,24 +374,21 @@ impl Store {
                     .optional()?;
                 match old {
                     None => bail!("member {number} is not on the register"),
+                    // Not named, so the events log holds no member's time (issue 9); the
+                    // returning officer's own invitations file says whose code it was.
                     Some(Some(_)) => event(
                         conn,
                         election,
                         "invitation re-issued",
-                        &format!("member {number}: the old code no longer works"),
+                        "one member's code replaced: the old code no longer works",
                     )?,
                     Some(None) => {}
                 }
+                // A new code also ends the member's sessions: their tokens are signed over the
+                // old code's hash (server::session).
                 diesel::update(members::table.find((election, number)))
                     .set(members::code_hash.eq(hash))
                     .execute(conn)?;
-                // A new code also ends the member's sessions under the old one.
-                diesel::delete(
-                    sessions::table
-                        .filter(sessions::election.eq(election))
-                        .filter(sessions::member.eq(number)),
-                )
-                .execute(conn)?;
             }
             if !codes.is_empty() {
                 event(
@@ -435,6 +468,10 @@ impl Store {
                 &manifest.issuance_log_origin(),
                 issuance_signer,
             )?;
+            // Failed logins are of no use once voting has ended, and a member's row holds the
+            // time of their last failure (issue 9).
+            diesel::delete(throttle::table.filter(throttle::election.eq(election)))
+                .execute(conn)?;
             event(
                 conn,
                 election,
@@ -547,42 +584,6 @@ impl Store {
             publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
             Ok(IssueOutcome::Issued)
         })
-    }
-
-    /// Starts a member session under the hash of its bearer token.
-    pub fn create_session(
-        &self,
-        token_hash: &[u8],
-        election: &str,
-        member: &str,
-        expires: i64,
-    ) -> Result<()> {
-        let mut conn = self.conn()?;
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::token_hash.eq(token_hash),
-                sessions::election.eq(election),
-                sessions::member.eq(member),
-                sessions::expires.eq(expires),
-            ))
-            .execute(&mut *conn)?;
-        // Sweep expired sessions about once in 256 logins (indexed by expiry).
-        if token_hash.first().is_some_and(|b| *b == 0) {
-            diesel::delete(sessions::table.filter(sessions::expires.lt(now())))
-                .execute(&mut *conn)?;
-        }
-        Ok(())
-    }
-
-    /// The member a live session belongs to, in `election`.
-    pub fn session(&self, token_hash: &[u8], election: &str) -> Result<Option<String>> {
-        Ok(sessions::table
-            .find(token_hash)
-            .filter(sessions::election.eq(election))
-            .filter(sessions::expires.ge(now()))
-            .select(sessions::member)
-            .first(&mut *self.conn()?)
-            .optional()?)
     }
 
     /// Whether any of these login subjects must wait, and which of them have failures counted.

@@ -81,10 +81,12 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
         if let AnyConnection::Sqlite(conn) = conn {
             // WAL lets readers run beside the one writer; FULL syncs the WAL at every commit, so a
-            // committed (acknowledged) ballot survives a crash or power loss.
+            // committed (acknowledged) ballot survives a crash or power loss. secure_delete zeroes
+            // deleted rows, so the order of pending issuances is not left in free pages (issue 9).
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                 PRAGMA secure_delete = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }

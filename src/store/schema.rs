@@ -93,15 +93,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    sessions (token_hash) {
-        token_hash -> Binary,
-        election -> Text,
-        member -> Text,
-        expires -> BigInt,
-    }
-}
-
-diesel::table! {
     throttle (election, subject) {
         election -> Text,
         subject -> Text,
@@ -130,7 +121,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkpoints,
     issuances,
     casts,
-    sessions,
     throttle,
     events,
 );

@@ -10,7 +10,9 @@
 
 #[path = "../cli/mod.rs"]
 mod cli;
+mod member;
 mod passes;
+mod unlinkable;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -6,12 +6,13 @@
 )]
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use sha2::{Digest as _, Sha256};
 
+use super::super::LoadedElection;
+use super::super::session::Claim;
 use super::super::wire::{LoginRequest, LoginResponse};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{InvitationCode, InvitationHash, encode_bytes};
-use crate::store::now;
+use crate::store::{MemberRow, Store, now};
 
 /// How long a member session lasts.
 const SESSION_SECONDS: i64 = 2 * 60 * 60;
@@ -23,7 +24,7 @@ pub(super) async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // Loaded first, so an unknown election answers 404 before any hashing.
-    state.election(&id)?;
+    let election = state.election(&id)?;
     let id = id.into_inner();
     let LoginRequest { member, code } = body.into_inner();
     let member_subject = format!("member:{member}");
@@ -87,20 +88,14 @@ pub(super) async fn login(
         return Err(ApiError::BadLogin);
     }
     let row = row.ok_or(ApiError::BadLogin)?;
-    let mut token = [0u8; 32];
-    getrandom::fill(&mut token).map_err(|e| ApiError::internal(&format!("randomness: {e}")))?;
-    let token_hash = Sha256::digest(token).to_vec();
+    let code_hash = row.code_hash.as_deref().ok_or(ApiError::BadLogin)?;
+    // The session is the signed token alone: nothing about this login is stored (issue 9).
     let expires = now() + SESSION_SECONDS;
+    let token = (election.sessions).issue(&id, &row.number, code_hash, expires);
     let contests: Vec<String> = row.eligible_contests().map(str::to_owned).collect();
-    let number = row.number.clone();
-    blocking(move || {
-        if failures_counted.contains(&member_subject) {
-            store.login_succeeded(&id, &member_subject)?;
-        }
-        store.create_session(&token_hash, &id, &number, expires)?;
-        Ok(())
-    })
-    .await?;
+    if failures_counted.contains(&member_subject) {
+        blocking(move || Ok(store.login_succeeded(&id, &member_subject)?)).await?;
+    }
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: encode_bytes(&token),
         expires,
@@ -122,23 +117,31 @@ fn dummy_hash() -> Result<&'static str, ApiError> {
     Ok(DUMMY.get_or_init(|| phc))
 }
 
-/// The member behind the request's bearer token.
-pub(super) async fn member_of(
-    state: &State,
-    id: &str,
-    request: &HttpRequest,
-) -> Result<String, ApiError> {
-    let token = request
-        .headers()
-        .get("Authorization")
+/// The request's bearer token, as sent.
+pub(super) fn bearer(request: &HttpRequest) -> Option<String> {
+    (request.headers().get("Authorization"))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized)?;
+        .map(str::to_owned)
+}
+
+/// The member behind the request's bearer token: its signature is checked against the member's
+/// current invitation-code hash (a re-issued code ends the session), and its expiry.
+pub(super) fn member_of(
+    store: &Store,
+    election: &LoadedElection,
+    id: &str,
+    bearer: Option<&str>,
+) -> Result<MemberRow, ApiError> {
+    let token = bearer.ok_or(ApiError::Unauthorized)?;
     let token = crate::core::crypto::decode_bytes(token).map_err(|_| ApiError::Unauthorized)?;
-    let token_hash = Sha256::digest(&token).to_vec();
-    let store = state.store.clone();
-    let id = id.to_owned();
-    blocking(move || Ok(store.session(&token_hash, &id)?))
-        .await?
-        .ok_or(ApiError::Unauthorized)
+    let (claim, _) = Claim::read(&token).ok_or(ApiError::Unauthorized)?;
+    let row = store
+        .member(id, claim.member)?
+        .ok_or(ApiError::Unauthorized)?;
+    let code_hash = row.code_hash.as_deref().ok_or(ApiError::Unauthorized)?;
+    if !(election.sessions).check(id, &token, code_hash, now()) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(row)
 }

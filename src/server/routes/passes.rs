@@ -8,7 +8,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::super::wire::{PassRequestBody, PassResponse};
-use super::login::member_of;
+use super::login::{bearer, member_of};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{Bytes, sign_blinded};
 use crate::store::{ElectionState, IssueOutcome, StoredIssuance};
@@ -19,13 +19,14 @@ pub(super) async fn pass(
     request: HttpRequest,
     body: web::Json<PassRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let member = member_of(&state, &id, &request).await?;
     let election = state.election(&id)?;
+    let bearer = bearer(&request);
     let PassRequestBody { contest, blinded } = body.into_inner();
     let store = state.store.clone();
     let id = id.into_inner();
     let signature = blocking(move || {
-        let row = store.member(&id, &member)?.ok_or(ApiError::Unauthorized)?;
+        let row = member_of(&store, &election, &id, bearer.as_deref())?;
+        let member = row.number.clone();
         if election.manifest.contest(&contest).is_none() {
             return Err(ApiError::NotFound {
                 what: format!("contest {contest:?} in this election"),
