@@ -35,8 +35,11 @@ use crate::server::wire::{
 /// What `teller vote-sim` does.
 #[derive(Clone, Debug)]
 pub struct VoteSimOptions {
-    /// Base URLs of the servers (casts are spread over them in turn).
+    /// Base URLs of the servers (members are spread over them in turn).
     pub servers: Vec<String>,
+    /// The ballot box's base URL, where another operator runs it: casts and the ballot log go
+    /// there, logins and passes to `servers`.
+    pub ballot_box: Option<String>,
     /// The election.
     pub election: String,
     /// `(member number, invitation code)` from `teller invitations export`.
@@ -406,7 +409,7 @@ pub fn vote_sim(
                 .collect();
             let marks = Marks::from_ranking(n, &ranking);
             HTTP.with(|http| {
-                let base = base(&voter.server);
+                let base = base(options.ballot_box.as_deref().unwrap_or(&voter.server));
                 let voting_key = voter.secret.voting_key(&fingerprint, contest_id);
                 let body = |replaces: Option<i64>, rng: &mut ChaCha20Rng| -> Result<CastBody> {
                     let sealed = seal(
@@ -514,9 +517,10 @@ fn check_receipts(
     progress: &(dyn Fn(&'static str, usize, usize) + Sync),
 ) -> Result<usize> {
     let http = Http::new();
+    let ballot_box = (options.ballot_box.as_ref()).unwrap_or(&options.servers[0]);
     let base = format!(
         "{}/api/elections/{}",
-        options.servers[0].trim_end_matches('/'),
+        ballot_box.trim_end_matches('/'),
         options.election
     );
     let needed = receipts.iter().map(|(_, r)| r.seq).max().unwrap_or(0) as u64 + 1;

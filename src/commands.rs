@@ -10,12 +10,12 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
 use teller::admin::{
-    close, create_stored_election, export_invitations, import_register, open, read_share, record,
-    tally_election, write_record,
+    adopt, close, create_stored_election, export_invitations, import_register, open, read_share,
+    record, tally_election, write_record,
 };
 use teller::client::{VoteSimOptions, read_invitations, vote_sim};
 use teller::core::verify::Progress;
-use teller::store::Store;
+use teller::store::{Roles, Store};
 
 use super::ProgressLine;
 
@@ -48,6 +48,22 @@ pub enum ElectionCommand {
         /// A new directory for the secret keys and the trustees' share files.
         #[arg(long, value_name = "DIR")]
         keys: Option<PathBuf>,
+        /// Store the election as its issuer only, when another operator runs the ballot box with
+        /// its own database (`teller election adopt`; docs/design/unlinkability.md). Hand them
+        /// the manifest and ballot-log.key, and delete that key here.
+        #[arg(long)]
+        issuer_only: bool,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Take an election another operator created (as its issuer) into this database as its
+    /// ballot box. The key directory needs only ballot-log.key; no member is ever stored here.
+    Adopt {
+        /// The manifest the issuer published (`election create --out`).
+        manifest: PathBuf,
+        /// The directory holding ballot-log.key.
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
         #[command(flatten)]
         db: Database,
     },
@@ -55,6 +71,10 @@ pub enum ElectionCommand {
     Open {
         /// The election id.
         election: String,
+        /// For a ballot box run apart from its issuer: the issuer's rosters, as
+        /// `teller record export` writes them on the issuer's database once it is open.
+        #[arg(long, value_name = "DIR")]
+        rosters: Option<PathBuf>,
         #[command(flatten)]
         db: Database,
     },
@@ -112,12 +132,18 @@ pub enum InvitationsCommand {
 /// The election record.
 #[derive(Subcommand)]
 pub enum RecordCommand {
-    /// Write the election record (what `teller verify` checks) to a new directory.
+    /// Write the election record (what `teller verify` checks) to a new directory. On an issuer
+    /// run apart from its ballot box, its own part: rosters once open, the issuance log once
+    /// closed.
     Export {
         /// The election id.
         election: String,
         /// The directory to write (must not exist yet).
         dir: PathBuf,
+        /// For a ballot box run apart from its issuer: the issuer's part of the record, exported
+        /// on the issuer's database after it closed.
+        #[arg(long, value_name = "DIR")]
+        issuer_part: Option<PathBuf>,
         #[command(flatten)]
         db: Database,
     },
@@ -142,6 +168,9 @@ pub struct VoteSimArgs {
     /// The server's base URL (repeat to spread members over several servers).
     #[arg(long = "server", required = true)]
     pub servers: Vec<String>,
+    /// The ballot box's base URL, when another operator runs it (casts go there).
+    #[arg(long = "ballot-box", value_name = "URL")]
+    pub ballot_box: Option<String>,
     /// The election id.
     #[arg(long)]
     pub election: String,
@@ -185,6 +214,7 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
             definition,
             out,
             keys,
+            issuer_only,
             db,
         } => {
             let text = fs::read_to_string(&definition)
@@ -201,7 +231,12 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
             }
             let keys = keys.unwrap_or_else(|| Path::new("keys").join(&parsed.election));
             let store = db.open()?;
-            let manifest = create_stored_election(&store, &text, &keys)
+            let roles = if issuer_only {
+                Roles::Issuer
+            } else {
+                Roles::Both
+            };
+            let manifest = create_stored_election(&store, &text, &keys, roles)
                 .with_context(|| format!("in {}", definition.display()))?;
             if let Some(out) = &out {
                 fs::write(out, manifest.bytes())
@@ -218,13 +253,45 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
                 keys.display()
             );
         }
-        ElectionCommand::Open { election, db } => {
-            open(&db.open()?, &election)?;
-            println!("election {election} is open: the register is frozen");
+        ElectionCommand::Adopt { manifest, keys, db } => {
+            let bytes =
+                fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+            let manifest = adopt(&db.open()?, &bytes, &keys)
+                .with_context(|| format!("adopting {}", manifest.display()))?;
+            println!(
+                "election {} fingerprint {}: this database is its ballot box; open it with the \
+                 issuer's rosters (`teller election open {} --rosters DIR`)",
+                manifest.draft().election,
+                manifest.fingerprint_hex(),
+                manifest.draft().election,
+            );
+        }
+        ElectionCommand::Open {
+            election,
+            rosters,
+            db,
+        } => {
+            let store = db.open()?;
+            open(&store, &election, rosters.as_deref())?;
+            match store.election(&election)?.roles()? {
+                Roles::Issuer => println!(
+                    "election {election} is open: the register is frozen; give the ballot box \
+                     the rosters (`teller record export {election} DIR`)"
+                ),
+                Roles::BallotBox => {
+                    println!("election {election} is open: the ballot log commits to the rosters")
+                }
+                Roles::Both => println!("election {election} is open: the register is frozen"),
+            }
         }
         ElectionCommand::Close { election, db } => {
-            let size = close(&db.open()?, &election)?;
-            println!("election {election} is closed: {size} entries in the ballot log");
+            let store = db.open()?;
+            let size = close(&store, &election)?;
+            let log = match store.election(&election)?.roles()? {
+                Roles::Issuer => "issuance",
+                Roles::BallotBox | Roles::Both => "ballot",
+            };
+            println!("election {election} is closed: {size} entries in the {log} log");
         }
         ElectionCommand::List { db } => {
             for row in db.open()?.elections()? {
@@ -313,10 +380,11 @@ pub fn run_turnout(election: &str, db: &Database) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `teller tally ELECTION --share FILE…`.
+/// `teller tally ELECTION --share FILE… [--issuer-part DIR]`.
 pub fn run_election_tally(
     election: &str,
     shares: &[PathBuf],
+    issuer_part: Option<&Path>,
     db: &Database,
     threads: usize,
 ) -> Result<ExitCode> {
@@ -325,7 +393,14 @@ pub fn run_election_tally(
         .map(|p| read_share(p))
         .collect::<Result<Vec<_>>>()?;
     let line = ProgressLine::new(false);
-    let record = tally_election(&db.open()?, election, &shares, threads, &progress_fn(&line))?;
+    let record = tally_election(
+        &db.open()?,
+        election,
+        issuer_part,
+        &shares,
+        threads,
+        &progress_fn(&line),
+    )?;
     let manifest = teller::core::manifest::Manifest::parse(
         &record.files[teller::core::record::layout::MANIFEST],
     )?;
@@ -349,8 +424,13 @@ pub fn run_election_tally(
 
 /// `teller record export`.
 pub fn run_record(command: RecordCommand) -> Result<ExitCode> {
-    let RecordCommand::Export { election, dir, db } = command;
-    let record = record(&db.open()?, &election)?;
+    let RecordCommand::Export {
+        election,
+        dir,
+        issuer_part,
+        db,
+    } = command;
+    let record = record(&db.open()?, &election, issuer_part.as_deref())?;
     write_record(&dir, &record)?;
     println!(
         "the record of {election} ({} files) is in {}",
@@ -385,6 +465,7 @@ pub fn run_vote_sim(args: VoteSimArgs) -> Result<ExitCode> {
     let line = ProgressLine::new(false);
     let options = VoteSimOptions {
         servers: args.servers,
+        ballot_box: args.ballot_box,
         election: args.election,
         invitations,
         turnout: args.turnout,
@@ -465,7 +546,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     )?;
     let store = Store::open(&args.dir.join("teller.db").to_string_lossy())?;
     let definition = teller::admin::EXAMPLE_ELECTION;
-    let manifest = create_stored_election(&store, definition, &args.dir.join("keys"))?;
+    let manifest = create_stored_election(&store, definition, &args.dir.join("keys"), Roles::Both)?;
     let election = manifest.draft().election.clone();
     let register: String = EXAMPLE_MEMBERS
         .lines()
@@ -484,7 +565,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         threads,
         &progress_fn(&line),
     )?;
-    open(&store, &election)?;
+    open(&store, &election, None)?;
     let codes = read_invitations(&fs::read_to_string(&invitations)?)?;
     println!(
         "Demo election {election:?} is open (fingerprint {}).",

@@ -188,6 +188,10 @@ struct TallyArgs {
     #[cfg(feature = "server")]
     #[arg(long = "share", value_name = "FILE")]
     shares: Vec<PathBuf>,
+    /// For a ballot box run apart from its issuer: the issuer's part of the record.
+    #[cfg(feature = "server")]
+    #[arg(long, value_name = "DIR", requires = "shares")]
+    issuer_part: Option<PathBuf>,
     #[cfg(feature = "server")]
     #[command(flatten)]
     db: commands::Database,
@@ -737,6 +741,7 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
         return commands::run_election_tally(
             &election,
             &args.shares,
+            args.issuer_part.as_deref(),
             &args.db,
             threads(args.threads),
         );

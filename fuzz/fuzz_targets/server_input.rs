@@ -3,6 +3,9 @@
 //! client), the stored Merkle frontier, invitation codes and their PHC hashes, and the invitations
 //! file `teller vote-sim` reads.
 //!
+//! Also the member's bearer token (`server::session`): arbitrary bytes never panic the claim
+//! reader or the check, and a token the key issued for a claim checks.
+//!
 //! Properties: nothing panics; an accepted frontier re-encodes to the input; a cast body that
 //! parses survives a serialise/parse round trip unchanged.
 
@@ -12,6 +15,7 @@ use libfuzzer_sys::fuzz_target;
 use teller::client::read_invitations;
 use teller::core::crypto::{InvitationCode, InvitationHash};
 use teller::core::log::{Frontier, NoteSigner, open_promise};
+use teller::server::session::{Claim, SessionKey};
 use teller::server::wire::{CastBody, LoginRequest, PassRequestBody};
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +32,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let signer = NoteSigner::from_seed("teller-ballot-box", &[7; 32]).expect("a signer");
     let _ = open_promise(data, signer.verifier(), "teller/ballots/00");
+    let key = SessionKey::from_bytes([7; 32]);
+    let _ = key.check("nec-2026", data, "$argon2id$x", 0);
+    if let Some((claim, _)) = Claim::read(data) {
+        let token = key.issue("nec-2026", claim.member, "$argon2id$x", claim.expires);
+        assert!(key.check("nec-2026", &token, "$argon2id$x", claim.expires));
+    }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = InvitationCode::parse(text);
         let _ = InvitationHash::from_phc(text);

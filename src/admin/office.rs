@@ -18,40 +18,71 @@ use super::create::{
 };
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
-use crate::core::log::NoteSigner;
+use crate::core::log::{NoteSigner, RosterCommitment};
 use crate::core::manifest::Manifest;
-use crate::core::record::layout;
+use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
-use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Store};
+use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Roles, Store};
 
-/// An election's secret keys as the server uses them (the trustees' shares are not here).
+/// An election's secret keys as the server uses them (the trustees' shares are not here): those
+/// of the roles this database holds.
 pub struct ServerKeys {
-    /// The issuer's RSA secret keys, one per contest, by contest id.
-    pub issuers: BTreeMap<String, IssuerSecretKey>,
-    /// The ballot box's checkpoint and promise key.
-    pub ballot_log: NoteSigner,
-    /// The issuer's checkpoint key.
+    /// The issuer's keys, if this database is the election's issuer.
+    pub issuer: Option<IssuerKeys>,
+    /// The ballot box's checkpoint and promise key, if this database is its ballot box.
+    pub ballot_log: Option<NoteSigner>,
+}
+
+/// The issuer's secret keys.
+pub struct IssuerKeys {
+    /// The RSA secret keys that sign passes, one per contest, by contest id.
+    pub passes: BTreeMap<String, IssuerSecretKey>,
+    /// The issuance log's checkpoint key.
     pub issuance_log: NoteSigner,
     /// The key that signs member session tokens (`session.key`).
     pub session: zeroize::Zeroizing<[u8; 32]>,
 }
 
-impl ServerKeys {
-    /// The issuer's secret key for a contest's passes.
-    pub fn issuer(&self, contest: &str) -> Option<&IssuerSecretKey> {
-        self.issuers.get(contest)
+impl IssuerKeys {
+    /// The secret key for a contest's passes.
+    pub fn pass_key(&self, contest: &str) -> Option<&IssuerSecretKey> {
+        self.passes.get(contest)
     }
 }
 
-/// Reads the server's keys from an election's key directory, checking each contest's issuer key
-/// against the manifest, so a key file of another contest or election is caught here.
-pub fn load_keys(dir: &Path, manifest: &Manifest) -> Result<ServerKeys> {
+/// Reads the keys of the roles this database holds from an election's key directory, checking
+/// each public half against the manifest, so a key file of another contest or election is caught
+/// here. A ballot box's directory needs only `ballot-log.key`; an issuer's, the rest.
+pub fn load_keys(dir: &Path, manifest: &Manifest, roles: Roles) -> Result<ServerKeys> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read(&path).with_context(|| format!("reading the key file {}", path.display()))
     };
-    let mut issuers = BTreeMap::new();
+    let signer = |name: &str, published: &str| -> Result<NoteSigner> {
+        let text = String::from_utf8(read(name)?)
+            .map_err(|_| anyhow!("{}/{name} is not text", dir.display()))?;
+        let signer = NoteSigner::parse(text.trim())
+            .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))?;
+        ensure!(
+            signer.verifier().encode() == published,
+            "{}/{name} is not the key the manifest publishes",
+            dir.display()
+        );
+        Ok(signer)
+    };
+    let keys = &manifest.draft().keys;
+    let ballot_log = match roles.ballot_box() {
+        true => Some(signer("ballot-log.key", &keys.ballot_log)?),
+        false => None,
+    };
+    if !roles.issuer() {
+        return Ok(ServerKeys {
+            issuer: None,
+            ballot_log,
+        });
+    }
+    let mut passes = BTreeMap::new();
     for contest in manifest.contests() {
         let name = issuer_key_file(contest.id());
         let key = IssuerSecretKey::from_der(&read(&name)?)
@@ -65,14 +96,8 @@ pub fn load_keys(dir: &Path, manifest: &Manifest) -> Result<ServerKeys> {
             dir.display(),
             contest.id()
         );
-        issuers.insert(contest.id().to_owned(), key);
+        passes.insert(contest.id().to_owned(), key);
     }
-    let signer = |name: &str| -> Result<NoteSigner> {
-        let text = String::from_utf8(read(name)?)
-            .map_err(|_| anyhow!("{}/{name} is not text", dir.display()))?;
-        NoteSigner::parse(text.trim())
-            .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))
-    };
     let session = zeroize::Zeroizing::new(read(SESSION_KEY_FILE)?);
     let session = zeroize::Zeroizing::new(<[u8; 32]>::try_from(&session[..]).map_err(|_| {
         anyhow!(
@@ -82,10 +107,12 @@ pub fn load_keys(dir: &Path, manifest: &Manifest) -> Result<ServerKeys> {
         )
     })?);
     Ok(ServerKeys {
-        session,
-        issuers,
-        ballot_log: signer("ballot-log.key")?,
-        issuance_log: signer("issuance-log.key")?,
+        issuer: Some(IssuerKeys {
+            passes,
+            issuance_log: signer("issuance-log.key", &keys.issuance_log)?,
+            session,
+        }),
+        ballot_log,
     })
 }
 
@@ -106,8 +133,14 @@ pub fn manifest_of(row: &ElectionRow) -> Result<Manifest> {
 }
 
 /// `teller election create`: checks the definition, generates the keys (secret ones to
-/// `key_dir`, shares one file per trustee), stores the election; returns the manifest.
-pub fn create(store: &Store, definition_text: &str, key_dir: &Path) -> Result<Manifest> {
+/// `key_dir`, shares one file per trustee), stores the election for `roles` (both, or the issuer
+/// alone when a separate operator runs the ballot box); returns the manifest.
+pub fn create(
+    store: &Store,
+    definition_text: &str,
+    key_dir: &Path,
+    roles: Roles,
+) -> Result<Manifest> {
     let definition = ElectionDefinition::parse(definition_text)?;
     if store.election(&definition.election).is_ok() {
         bail!(
@@ -120,7 +153,7 @@ pub fn create(store: &Store, definition_text: &str, key_dir: &Path) -> Result<Ma
     write_keys(key_dir, &keys)?;
     let absolute =
         fs::canonicalize(key_dir).with_context(|| format!("finding {}", key_dir.display()))?;
-    if let Err(e) = store.create_election(&manifest, &absolute.to_string_lossy()) {
+    if let Err(e) = store.create_election(&manifest, &absolute.to_string_lossy(), roles) {
         // Nothing half-done: keys of an election that was not stored are of no use.
         let _ = fs::remove_dir_all(key_dir);
         return Err(e);
@@ -317,42 +350,104 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
 }
 
-/// `teller election open`: freezes the register into the rosters and starts the ballot log.
-pub fn open(store: &Store, election: &str) -> Result<()> {
-    let row = store.election(election)?;
-    let manifest = manifest_of(&row)?;
-    load_keys(Path::new(&row.key_dir), &manifest)?;
-    let members = store.members(election)?;
-    let frozen = members
-        .iter()
-        .map(|m| {
-            let eligible: Vec<&str> = m.eligible_contests().collect();
-            Ok(FrozenMember {
-                number: m.number.clone(),
-                salt: m
-                    .salt
-                    .clone()
-                    .try_into()
-                    .map_err(|_| anyhow!("member {}'s salt is damaged", m.number))?,
-                eligible: manifest
-                    .contests()
-                    .iter()
-                    .map(|c| eligible.contains(&c.id()))
-                    .collect(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut files = BTreeMap::new();
-    let (rosters, _) = freeze(&manifest, &frozen, &mut files);
-    store.open_election(&manifest, files.into_iter().collect(), rosters)
+/// `teller election adopt`: a ballot box run by its own operator takes an election that the
+/// issuer created (its manifest) into its own database, with a key directory holding only
+/// `ballot-log.key`.
+pub fn adopt(store: &Store, manifest_bytes: &[u8], key_dir: &Path) -> Result<Manifest> {
+    let manifest = Manifest::parse(manifest_bytes).context("reading the manifest")?;
+    load_keys(key_dir, &manifest, Roles::BallotBox)?;
+    let absolute =
+        fs::canonicalize(key_dir).with_context(|| format!("finding {}", key_dir.display()))?;
+    store.create_election(&manifest, &absolute.to_string_lossy(), Roles::BallotBox)?;
+    Ok(manifest)
 }
 
-/// `teller election close`: the last issuances published, `close`, final checkpoints.
+/// `teller election open`: freezes the register into the rosters and starts the logs of the
+/// roles this database holds. A ballot box alone has no register: it takes the issuer's
+/// published rosters from `rosters` (a directory with `manifest.json` and `roster/<c>.txt`, as
+/// `teller record export` writes on the issuer's database) and commits to them in `open`.
+pub fn open(store: &Store, election: &str, rosters: Option<&Path>) -> Result<()> {
+    let row = store.election(election)?;
+    let manifest = manifest_of(&row)?;
+    let roles = row.roles()?;
+    load_keys(Path::new(&row.key_dir), &manifest, roles)?;
+    let mut files = BTreeMap::new();
+    let commitments = match (roles.issuer(), rosters) {
+        (true, Some(_)) => bail!(
+            "this database is the issuer of {election:?}: it freezes its own register; \
+             --rosters is for a ballot box run by another operator"
+        ),
+        (false, None) => bail!(
+            "this database is only the ballot box of {election:?}: give --rosters DIR, the \
+             issuer's rosters (`teller record export {election} DIR` on the issuer's database)"
+        ),
+        (true, None) => {
+            let frozen = store
+                .members(election)?
+                .iter()
+                .map(|m| frozen_member(&manifest, m))
+                .collect::<Result<Vec<_>>>()?;
+            freeze(&manifest, &frozen, &mut files).0
+        }
+        (false, Some(dir)) => published_rosters(&manifest, dir, &mut files)?,
+    };
+    store.open_election(&manifest, roles, files.into_iter().collect(), commitments)
+}
+
+fn frozen_member(manifest: &Manifest, member: &MemberRow) -> Result<FrozenMember> {
+    let eligible: Vec<&str> = member.eligible_contests().collect();
+    Ok(FrozenMember {
+        number: member.number.clone(),
+        salt: (member.salt.clone())
+            .try_into()
+            .map_err(|_| anyhow!("member {}'s salt is damaged", member.number))?,
+        eligible: (manifest.contests().iter())
+            .map(|c| eligible.contains(&c.id()))
+            .collect(),
+    })
+}
+
+/// The issuer's rosters as it published them, checked to be for this manifest.
+fn published_rosters(
+    manifest: &Manifest,
+    dir: &Path,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<BTreeMap<String, RosterCommitment>> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    ensure!(
+        read(layout::MANIFEST)? == manifest.bytes(),
+        "{}/{} is not this election's manifest",
+        dir.display(),
+        layout::MANIFEST
+    );
+    let mut rosters = BTreeMap::new();
+    for contest in manifest.contests() {
+        let path = layout::roster(contest.id());
+        let bytes = read(&path)?;
+        let commitments =
+            parse_roster_file(&bytes).map_err(|e| anyhow!("{}/{path}: {e}", dir.display()))?;
+        rosters.insert(contest.id().to_owned(), roster_commitment(&commitments));
+        files.insert(path, bytes);
+    }
+    Ok(rosters)
+}
+
+/// `teller election close`: the roles this database holds end: the issuer's last issuances
+/// published and its final checkpoint; the ballot box's `close` and final checkpoint.
 pub fn close(store: &Store, election: &str) -> Result<u64> {
     let row = store.election(election)?;
     let manifest = manifest_of(&row)?;
-    let keys = load_keys(Path::new(&row.key_dir), &manifest)?;
-    store.close_election(&manifest, &keys.ballot_log, &keys.issuance_log)
+    let roles = row.roles()?;
+    let keys = load_keys(Path::new(&row.key_dir), &manifest, roles)?;
+    store.close_election(
+        &manifest,
+        roles,
+        keys.ballot_log.as_ref(),
+        keys.issuer.as_ref().map(|k| &k.issuance_log),
+    )
 }
 
 /// Reads a trustee's share file (`<index> <base64url value>`).
@@ -374,33 +469,97 @@ pub fn read_share(path: &Path) -> Result<Share> {
 }
 
 /// The record as it stands in the database (before the tally: without reveal and results).
-pub fn record(store: &Store, election: &str) -> Result<Record> {
+///
+/// A database that is only the issuer exports its own part — the manifest and rosters once open
+/// (a ballot box opens with them), the issuance log and its final checkpoint once closed. A
+/// database that is only the ballot box completes the record with that part, from
+/// `issuer_part`.
+pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Result<Record> {
     let row = store.election(election)?;
+    let roles = row.roles()?;
+    let closed = row.is(ElectionState::Closed) || row.is(ElectionState::Tallied);
+    let mut files: BTreeMap<String, Vec<u8>> = store.record_files(election)?.into_iter().collect();
+    files.insert(layout::MANIFEST.into(), row.manifest.clone());
+    if roles == Roles::Issuer {
+        ensure!(
+            !row.is(ElectionState::Created),
+            "election {election:?} is not open yet: its rosters are published when it opens"
+        );
+        if closed {
+            issuance_files(store, election, &mut files)?;
+        }
+        return Ok(Record { files });
+    }
     ensure!(
-        row.is(ElectionState::Closed) || row.is(ElectionState::Tallied),
+        closed,
         "election {election:?} is {}: the record is exported once it is closed",
         row.state
     );
-    let mut files: BTreeMap<String, Vec<u8>> = store.record_files(election)?.into_iter().collect();
-    files.insert(layout::MANIFEST.into(), row.manifest.clone());
-    for (log, path) in [
-        (BALLOTS, layout::BALLOT_LOG),
-        (ISSUANCE, layout::ISSUANCE_LOG),
-    ] {
-        let size = store.head(election, log)?.size() as i64;
-        files.insert(path.into(), jsonl(&store.entries(election, log, 0, size)?));
+    match (roles.issuer(), issuer_part) {
+        (true, None) => issuance_files(store, election, &mut files)?,
+        (true, Some(_)) => bail!(
+            "this database is the issuer of {election:?} too; --issuer-part is for a ballot box \
+             run apart from its issuer"
+        ),
+        (false, None) => bail!(
+            "this database is only the ballot box of {election:?}: give --issuer-part DIR, the \
+             issuer's part of the record (`teller record export {election} DIR` on the issuer's \
+             database after it closes)"
+        ),
+        (false, Some(dir)) => {
+            for path in [
+                layout::MANIFEST,
+                layout::ISSUANCE_LOG,
+                layout::ISSUANCE_CHECKPOINT,
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
+            .collect::<Vec<_>>()
+            {
+                let file = dir.join(&path);
+                let bytes =
+                    fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                if let Some(ours) = files.get(&path) {
+                    ensure!(
+                        *ours == bytes,
+                        "{} is not what this ballot box holds for {election:?}",
+                        file.display()
+                    );
+                }
+                files.insert(path, bytes);
+            }
+        }
     }
+    let size = store.head(election, BALLOTS)?.size() as i64;
+    files.insert(
+        layout::BALLOT_LOG.into(),
+        jsonl(&store.entries(election, BALLOTS, 0, size)?),
+    );
     for (size, note) in store.checkpoints(election, BALLOTS)? {
         files.insert(layout::ballot_checkpoint(size as u64), note.into_bytes());
     }
-    let issuance_size = store.head(election, ISSUANCE)?.size() as i64;
+    Ok(Record { files })
+}
+
+/// The issuance log and its final checkpoint.
+fn issuance_files(
+    store: &Store,
+    election: &str,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<()> {
+    let size = store.head(election, ISSUANCE)?.size() as i64;
+    files.insert(
+        layout::ISSUANCE_LOG.into(),
+        jsonl(&store.entries(election, ISSUANCE, 0, size)?),
+    );
     let (_, note) = store
         .checkpoints(election, ISSUANCE)?
         .into_iter()
-        .find(|(size, _)| *size == issuance_size)
+        .find(|(s, _)| *s == size)
         .ok_or_else(|| anyhow!("the issuance log of {election:?} has no final checkpoint"))?;
     files.insert(layout::ISSUANCE_CHECKPOINT.into(), note.into_bytes());
-    Ok(Record { files })
+    Ok(())
 }
 
 /// `teller tally`: t shares rebuild the key; every ballot is opened and each contest counted; the
@@ -408,6 +567,7 @@ pub fn record(store: &Store, election: &str) -> Result<Record> {
 pub fn tally_election(
     store: &Store,
     election: &str,
+    issuer_part: Option<&Path>,
     shares: &[Share],
     threads: usize,
     progress: &(dyn Fn(Progress) + Sync),
@@ -425,7 +585,7 @@ pub fn tally_election(
         shares.len(),
         manifest.threshold()
     );
-    let mut record = record(store, election)?;
+    let mut record = record(store, election, issuer_part)?;
     let before: Vec<String> = record.files.keys().cloned().collect();
     let key = reveal_key(&manifest, shares, &mut record.files)
         .context("rebuilding the election key from the shares")?;

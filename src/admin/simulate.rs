@@ -16,12 +16,12 @@ use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{ElectionSecretKey, PassSecret, Share, reconstruct, seal, sign_blinded};
 use crate::core::log::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
-    RosterCommitment, ballot_message, leaf_hash, root,
+    RosterCommitment, ballot_message,
 };
 use crate::core::manifest::{Manifest, Revote};
 use crate::core::record::{
-    Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file, roster_file,
-    tally_contest,
+    Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file,
+    roster_commitment, roster_file, tally_contest,
 };
 use crate::core::register::{self, Date};
 use crate::core::verify::{Progress, Record, par_map};
@@ -538,14 +538,7 @@ pub(crate) fn freeze(
             .filter(|(m, _)| m.eligible[c])
             .map(|(_, commitment)| *commitment)
             .collect();
-        let leaves: Vec<_> = eligible.iter().map(|l| leaf_hash(l)).collect();
-        rosters.insert(
-            contest.id().to_owned(),
-            RosterCommitment {
-                eligible: eligible.len() as i64,
-                root: root(&leaves).into(),
-            },
-        );
+        rosters.insert(contest.id().to_owned(), roster_commitment(&eligible));
         files.insert(layout::roster(contest.id()), roster_file(&eligible));
         commitments.push(per_member);
     }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::core::ballot::{Invalid, Marks};
 use crate::core::count::{self, ElectionBuilder, render};
 use crate::core::crypto::{Bytes, CanonicalError, Domain, Transcript, encode, to_canonical};
-use crate::core::log::{BallotEntry, Entry};
+use crate::core::log::{BallotEntry, Entry, RosterCommitment, leaf_hash, root};
 use crate::core::manifest::Contest;
 
 /// The record's files, as paths relative to its root with `/` separators.
@@ -81,6 +81,52 @@ pub fn roster_file(commitments: &BTreeSet<[u8; 32]>) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// Why a roster file does not read (docs/PROTOCOL.md §9).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RosterFileError {
+    /// A line that is not the base64url of 32 bytes.
+    #[error("line {0}: not a 32-byte commitment in base64url")]
+    NotACommitment(usize),
+    /// A line not strictly after the one before.
+    #[error("line {0}: not in ascending order (or repeated)")]
+    NotAscending(usize),
+    /// Not lines ending in `\n`.
+    #[error("the file must be lines of text, each ending in a newline")]
+    NotLines,
+}
+
+/// Reads a roster file written by [`roster_file`]: strictly ascending commitments.
+pub fn parse_roster_file(bytes: &[u8]) -> Result<BTreeSet<[u8; 32]>, RosterFileError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| RosterFileError::NotLines)?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(RosterFileError::NotLines);
+    }
+    let mut commitments = BTreeSet::new();
+    let mut previous: Option<[u8; 32]> = None;
+    for (i, line) in text.lines().enumerate() {
+        let commitment: [u8; 32] = crate::core::crypto::decode_bytes(line)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(RosterFileError::NotACommitment(i + 1))?;
+        if previous.is_some_and(|p| p >= commitment) {
+            return Err(RosterFileError::NotAscending(i + 1));
+        }
+        previous = Some(commitment);
+        commitments.insert(commitment);
+    }
+    Ok(commitments)
+}
+
+/// A roster's commitment as the `open` entry carries it: the count and the Merkle root of the
+/// commitments as leaves (§9).
+pub fn roster_commitment(commitments: &BTreeSet<[u8; 32]>) -> RosterCommitment {
+    let leaves: Vec<[u8; 32]> = commitments.iter().map(|c| leaf_hash(c)).collect();
+    RosterCommitment {
+        eligible: commitments.len() as i64,
+        root: root(&leaves).into(),
+    }
 }
 
 /// The key reveal as published.
@@ -231,4 +277,39 @@ pub fn tally_contest(
 /// The canonical bytes of the key reveal.
 pub fn reveal_file(reveal: &Reveal) -> Result<Vec<u8>, CanonicalError> {
     encode(reveal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_roster_file_reads_back_and_refuses_disorder_and_damage() {
+        let commitments: BTreeSet<[u8; 32]> = [[3; 32], [1; 32], [2; 32]].into();
+        let file = roster_file(&commitments);
+        assert_eq!(parse_roster_file(&file), Ok(commitments.clone()));
+        assert_eq!(parse_roster_file(b""), Ok(BTreeSet::new()));
+        let text = String::from_utf8(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let swapped = format!("{}\n{}\n{}\n", lines[1], lines[0], lines[2]);
+        assert_eq!(
+            parse_roster_file(swapped.as_bytes()),
+            Err(RosterFileError::NotAscending(2))
+        );
+        let repeated = format!("{}\n{}\n", lines[0], lines[0]);
+        assert_eq!(
+            parse_roster_file(repeated.as_bytes()),
+            Err(RosterFileError::NotAscending(2))
+        );
+        assert_eq!(
+            parse_roster_file(text.trim_end().as_bytes()),
+            Err(RosterFileError::NotLines)
+        );
+        let short = format!("{}\n", &lines[0][..40]);
+        assert_eq!(
+            parse_roster_file(short.as_bytes()),
+            Err(RosterFileError::NotACommitment(1))
+        );
+        assert_eq!(roster_commitment(&commitments).eligible, 3);
+    }
 }

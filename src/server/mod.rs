@@ -11,7 +11,7 @@
 
 mod errors;
 mod routes;
-mod session;
+pub mod session;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -22,7 +22,8 @@ use std::sync::{Arc, RwLock, mpsc};
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::{Context, Result};
 
-use crate::admin::{ServerKeys, load_keys, manifest_of};
+use crate::admin::{IssuerKeys, ServerKeys, load_keys, manifest_of};
+use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
 use crate::store::{CastOutcome, PendingCast, Store};
 use session::SessionKey;
@@ -38,10 +39,36 @@ const MAX_BATCH: usize = 2048;
 pub struct LoadedElection {
     /// The checked manifest.
     pub manifest: Manifest,
-    /// The issuer's and the logs' secret keys.
-    pub keys: ServerKeys,
-    /// Signs and checks member session tokens.
-    pub sessions: SessionKey,
+    /// The secret keys of the roles this server holds for the election.
+    keys: ServerKeys,
+    /// Signs and checks member session tokens (an issuer's).
+    sessions: Option<SessionKey>,
+}
+
+impl LoadedElection {
+    /// The issuer's keys, or `not_found` where another operator is the issuer.
+    fn issuer(&self) -> Result<&IssuerKeys, ApiError> {
+        self.keys.issuer.as_ref().ok_or_else(|| ApiError::NotFound {
+            what: "issuer for this election on this server (another operator runs it)".into(),
+        })
+    }
+
+    /// The issuer's session key.
+    fn sessions(&self) -> Result<&SessionKey, ApiError> {
+        self.issuer()?;
+        self.sessions.as_ref().ok_or(ApiError::Internal)
+    }
+
+    /// The ballot box's key, or `not_found` where another operator runs the ballot box.
+    fn ballot_box(&self) -> Result<&NoteSigner, ApiError> {
+        self.keys
+            .ballot_log
+            .as_ref()
+            .ok_or_else(|| ApiError::NotFound {
+                what: "ballot box for this election on this server (another operator runs it)"
+                    .into(),
+            })
+    }
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, String>>;
@@ -121,8 +148,9 @@ impl AppState {
             what: format!("election {id:?}"),
         })?;
         let manifest = manifest_of(&row).map_err(ApiError::from)?;
-        let keys = load_keys(Path::new(&row.key_dir), &manifest).map_err(ApiError::from)?;
-        let sessions = SessionKey::from_bytes(*keys.session);
+        let roles = row.roles().map_err(ApiError::from)?;
+        let keys = load_keys(Path::new(&row.key_dir), &manifest, roles).map_err(ApiError::from)?;
+        let sessions = (keys.issuer.as_ref()).map(|k| SessionKey::from_bytes(*k.session));
         let loaded = Arc::new(LoadedElection {
             manifest,
             keys,

@@ -52,6 +52,40 @@ impl std::fmt::Display for ElectionState {
     }
 }
 
+/// Which of an election's two operators this database serves (docs/design/unlinkability.md): the
+/// issuer (register, codes, passes, the issuance log) and the ballot box (casts, the ballot log).
+/// One database holds both by default; two operators each keep their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Roles {
+    /// Issuer and ballot box in one database.
+    Both,
+    /// The issuer only: it never sees a ballot.
+    Issuer,
+    /// The ballot box only: it never sees a member.
+    BallotBox,
+}
+
+impl Roles {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Both => "issuer,box",
+            Self::Issuer => "issuer",
+            Self::BallotBox => "box",
+        }
+    }
+
+    /// Whether this database is the election's issuer.
+    pub fn issuer(self) -> bool {
+        matches!(self, Self::Both | Self::Issuer)
+    }
+
+    /// Whether this database is the election's ballot box.
+    pub fn ballot_box(self) -> bool {
+        matches!(self, Self::Both | Self::BallotBox)
+    }
+}
+
 /// An election as stored.
 #[derive(Clone, Debug, Queryable)]
 pub struct ElectionRow {
@@ -65,6 +99,8 @@ pub struct ElectionRow {
     pub state: String,
     /// When it was created (Unix seconds).
     pub created: i64,
+    /// The roles this database holds (`Roles::as_str`).
+    pub roles: String,
 }
 
 /// A member on an election's frozen register.
@@ -93,6 +129,14 @@ impl ElectionRow {
     /// Whether the election is in `state`.
     pub fn is(&self, state: ElectionState) -> bool {
         self.state == state.as_str()
+    }
+
+    /// The roles this database holds for the election.
+    pub fn roles(&self) -> Result<Roles> {
+        [Roles::Both, Roles::Issuer, Roles::BallotBox]
+            .into_iter()
+            .find(|r| r.as_str() == self.roles)
+            .ok_or_else(|| anyhow!("election {:?} has unknown roles {:?}", self.id, self.roles))
     }
 }
 
@@ -289,8 +333,8 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
 }
 
 impl Store {
-    /// Stores a new election.
-    pub fn create_election(&self, manifest: &Manifest, key_dir: &str) -> Result<()> {
+    /// Stores a new election, for the roles this database serves.
+    pub fn create_election(&self, manifest: &Manifest, key_dir: &str, roles: Roles) -> Result<()> {
         let id = &manifest.draft().election;
         self.transaction(|conn| {
             if elections::table.find(id).count().get_result::<i64>(conn)? > 0 {
@@ -303,9 +347,15 @@ impl Store {
                     elections::key_dir.eq(key_dir),
                     elections::state.eq(ElectionState::Created.as_str()),
                     elections::created.eq(now()),
+                    elections::roles.eq(roles.as_str()),
                 ))
                 .execute(conn)?;
-            event(conn, id, "created", &manifest.fingerprint_hex())
+            event(
+                conn,
+                id,
+                "created",
+                &format!("{} ({})", manifest.fingerprint_hex(), roles.as_str()),
+            )
         })
     }
 
@@ -402,83 +452,113 @@ impl Store {
         })
     }
 
-    /// Opens the election: the register is frozen (its roster files become part of the record)
-    /// and the ballot log starts with `open`, carrying the roster commitments.
+    /// Opens the election: the register is frozen (its roster files become part of the record);
+    /// the issuer starts its issuance log, the ballot box its ballot log with `open`, carrying the
+    /// roster commitments. With both roles here, in one transaction.
     pub fn open_election(
         &self,
         manifest: &Manifest,
+        roles: Roles,
         roster_files: Vec<(String, Vec<u8>)>,
         rosters: BTreeMap<String, RosterCommitment>,
     ) -> Result<()> {
         let election = manifest.draft().election.as_str();
         self.transaction(|conn| {
             transition(conn, election, ElectionState::Created, ElectionState::Open)?;
-            let unissued: i64 = members::table
-                .filter(members::election.eq(election))
-                .filter(members::code_hash.is_null())
-                .count()
-                .get_result(conn)?;
-            let total: i64 = members::table
-                .filter(members::election.eq(election))
-                .count()
-                .get_result(conn)?;
-            if total == 0 {
-                bail!("election {election:?} has no register yet: run `teller register import`");
+            let mut detail = String::new();
+            if roles.issuer() {
+                let unissued: i64 = members::table
+                    .filter(members::election.eq(election))
+                    .filter(members::code_hash.is_null())
+                    .count()
+                    .get_result(conn)?;
+                let total: i64 = members::table
+                    .filter(members::election.eq(election))
+                    .count()
+                    .get_result(conn)?;
+                if total == 0 {
+                    bail!(
+                        "election {election:?} has no register yet: run `teller register import`"
+                    );
+                }
+                create_log(conn, election, ISSUANCE, manifest.fingerprint())?;
+                detail = format!("{total} members, {unissued} without an invitation code");
             }
             self.put_record_files(conn, election, roster_files.clone())?;
-            let mut ballots = create_log(conn, election, BALLOTS, manifest.fingerprint())?;
-            create_log(conn, election, ISSUANCE, manifest.fingerprint())?;
-            append(conn, &mut ballots, [()], |(), seq, prev| {
-                Entry::Open(OpenEntry {
-                    seq,
-                    prev,
-                    rosters: rosters.clone(),
-                })
-            })?;
-            event(
-                conn,
-                election,
-                "opened",
-                &format!("{total} members, {unissued} without an invitation code"),
-            )
+            if roles.ballot_box() {
+                let mut ballots = create_log(conn, election, BALLOTS, manifest.fingerprint())?;
+                append(conn, &mut ballots, [()], |(), seq, prev| {
+                    Entry::Open(OpenEntry {
+                        seq,
+                        prev,
+                        rosters: rosters.clone(),
+                    })
+                })?;
+                if detail.is_empty() {
+                    detail = "the ballot log is open".into();
+                }
+            }
+            event(conn, election, "opened", &detail)
         })
     }
 
-    /// Closes the election: the remaining issuances are published, the ballot log ends with
-    /// `close`, and both logs get their final signed checkpoints.
+    /// Closes the election: the issuer publishes its remaining issuances and signs the issuance
+    /// log's final checkpoint; the ballot box ends its log with `close` and signs its final
+    /// checkpoint. A signer is needed for each role this database holds. Returns the size of the
+    /// ballot log (or, for an issuer alone, of the issuance log).
     pub fn close_election(
         &self,
         manifest: &Manifest,
-        ballot_signer: &NoteSigner,
-        issuance_signer: &NoteSigner,
+        roles: Roles,
+        ballot_signer: Option<&NoteSigner>,
+        issuance_signer: Option<&NoteSigner>,
     ) -> Result<u64> {
         let election = manifest.draft().election.as_str();
+        fn signer<'a>(
+            signer: Option<&'a NoteSigner>,
+            election: &str,
+            key: &str,
+        ) -> Result<&'a NoteSigner> {
+            signer.ok_or_else(|| anyhow!("closing {election:?} needs the {key} (not loaded)"))
+        }
         self.transaction(|conn| {
-            let mut ballots = lock_head(conn, election, BALLOTS)?;
+            // Lock order, everywhere: the ballot log's head, then the state, then the issuance
+            // log's head (record_issuance takes only the last).
+            let mut ballots = match roles.ballot_box() {
+                true => Some(lock_head(conn, election, BALLOTS)?),
+                false => None,
+            };
             transition(conn, election, ElectionState::Open, ElectionState::Closed)?;
-            publish_issuances(conn, manifest, 1)?;
-            let issuance = lock_head(conn, election, ISSUANCE)?;
-            append(conn, &mut ballots, [()], |(), seq, prev| {
-                Entry::Close(crate::core::log::CloseEntry { seq, prev })
-            })?;
-            store_checkpoint(conn, &ballots, &manifest.ballot_log_origin(), ballot_signer)?;
-            store_checkpoint(
-                conn,
-                &issuance,
-                &manifest.issuance_log_origin(),
-                issuance_signer,
-            )?;
-            // Failed logins are of no use once voting has ended, and a member's row holds the
-            // time of their last failure (issue 9).
-            diesel::delete(throttle::table.filter(throttle::election.eq(election)))
-                .execute(conn)?;
-            event(
-                conn,
-                election,
-                "closed",
-                &format!("{} ballot log entries", ballots.size()),
-            )?;
-            Ok(ballots.size())
+            let mut size = 0;
+            if roles.issuer() {
+                publish_issuances(conn, manifest, 1)?;
+                let issuance = lock_head(conn, election, ISSUANCE)?;
+                store_checkpoint(
+                    conn,
+                    &issuance,
+                    &manifest.issuance_log_origin(),
+                    signer(issuance_signer, election, "issuance-log key")?,
+                )?;
+                // Failed logins are of no use once voting has ended, and a member's row holds
+                // the time of their last failure (issue 9).
+                diesel::delete(throttle::table.filter(throttle::election.eq(election)))
+                    .execute(conn)?;
+                size = issuance.size();
+            }
+            if let Some(ballots) = &mut ballots {
+                append(conn, ballots, [()], |(), seq, prev| {
+                    Entry::Close(crate::core::log::CloseEntry { seq, prev })
+                })?;
+                store_checkpoint(
+                    conn,
+                    ballots,
+                    &manifest.ballot_log_origin(),
+                    signer(ballot_signer, election, "ballot-log key")?,
+                )?;
+                size = ballots.size();
+            }
+            event(conn, election, "closed", &format!("{size} log entries"))?;
+            Ok(size)
         })
     }
 

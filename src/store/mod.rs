@@ -23,7 +23,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 pub use election::{
-    ElectionRow, ElectionState, IssueOutcome, MemberRow, StoredIssuance, Throttled, Turnout,
+    ElectionRow, ElectionState, IssueOutcome, MemberRow, Roles, StoredIssuance, Throttled, Turnout,
 };
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 

@@ -9,6 +9,7 @@ diesel::table! {
         key_dir -> Text,
         state -> Text,
         created -> BigInt,
+        roles -> Text,
     }
 }
 

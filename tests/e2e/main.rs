@@ -11,6 +11,7 @@
 #[path = "../cli/mod.rs"]
 mod cli;
 mod member;
+mod operators;
 mod passes;
 mod unlinkable;
 

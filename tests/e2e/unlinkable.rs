@@ -83,9 +83,9 @@ fn vote(
 
 /// A row of some table as the operator reads it: its physical position(s) and its columns, with
 /// byte strings decoded (lossily) to text so member numbers and commitments inside them show.
-struct Row {
+pub(super) struct Row {
     physical: Vec<(&'static str, Vec<i64>)>,
-    columns: Vec<(String, String)>,
+    pub(super) columns: Vec<(String, String)>,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -125,7 +125,7 @@ fn sqlite_value(quoted: &str) -> String {
 }
 
 /// Every row of every table.
-fn read_every_table(db: &str) -> BTreeMap<String, Vec<Row>> {
+pub(super) fn read_every_table(db: &str) -> BTreeMap<String, Vec<Row>> {
     use diesel::RunQueryDsl as _;
     let store = teller::store::Store::open(db).unwrap();
     let mut conn = store.conn().unwrap();

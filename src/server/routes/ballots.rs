@@ -20,6 +20,8 @@ pub(super) async fn cast(
     body: web::Json<CastBody>,
 ) -> Result<HttpResponse, ApiError> {
     let election = state.election(&id)?;
+    // Only the ballot box appends ballots: an issuer run apart from it has no ballot log.
+    election.ballot_box()?;
     let id = id.into_inner();
     let body = body.into_inner();
     // The checks are a few hundred microseconds of crypto and no I/O: done on the worker.
@@ -59,9 +61,7 @@ pub(super) async fn cast(
         appended.seq,
         &appended.leaf,
     );
-    let promise = election
-        .keys
-        .ballot_log
+    let promise = (election.ballot_box()?)
         .sign(&text)
         .map_err(|e| ApiError::internal(&format!("signing a promise: {e}")))?;
     Ok(HttpResponse::Ok().json(Receipt {

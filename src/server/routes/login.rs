@@ -25,6 +25,8 @@ pub(super) async fn login(
 ) -> Result<HttpResponse, ApiError> {
     // Loaded first, so an unknown election answers 404 before any hashing.
     let election = state.election(&id)?;
+    // Only the issuer logs members in: a ballot box run apart from it knows no member.
+    election.sessions()?;
     let id = id.into_inner();
     let LoginRequest { member, code } = body.into_inner();
     let member_subject = format!("member:{member}");
@@ -91,7 +93,7 @@ pub(super) async fn login(
     let code_hash = row.code_hash.as_deref().ok_or(ApiError::BadLogin)?;
     // The session is the signed token alone: nothing about this login is stored (issue 9).
     let expires = now() + SESSION_SECONDS;
-    let token = (election.sessions).issue(&id, &row.number, code_hash, expires);
+    let token = (election.sessions()?).issue(&id, &row.number, code_hash, expires);
     let contests: Vec<String> = row.eligible_contests().map(str::to_owned).collect();
     if failures_counted.contains(&member_subject) {
         blocking(move || Ok(store.login_succeeded(&id, &member_subject)?)).await?;
@@ -140,7 +142,7 @@ pub(super) fn member_of(
         .member(id, claim.member)?
         .ok_or(ApiError::Unauthorized)?;
     let code_hash = row.code_hash.as_deref().ok_or(ApiError::Unauthorized)?;
-    if !(election.sessions).check(id, &token, code_hash, now()) {
+    if !(election.sessions()?).check(id, &token, code_hash, now()) {
         return Err(ApiError::Unauthorized);
     }
     Ok(row)

@@ -8,6 +8,7 @@
 
 use actix_web::{HttpResponse, web};
 
+use super::super::LoadedElection;
 use super::{ApiError, State, blocking};
 use crate::core::crypto::CanonicalError;
 use crate::store::{BALLOTS, ISSUANCE, Store};
@@ -17,14 +18,24 @@ const MAX_ENTRIES: i64 = 1000;
 /// A checkpoint younger than this is served instead of signing a new one.
 const CHECKPOINT_MAX_AGE: i64 = 1;
 
-fn log_name(log: &str) -> Result<&'static str, ApiError> {
-    match log {
-        "ballots" => Ok(BALLOTS),
-        "issuance" => Ok(ISSUANCE),
-        other => Err(ApiError::NotFound {
-            what: format!("log {other:?} (the logs are `ballots` and `issuance`)"),
-        }),
+/// The log named in the path, if this server keeps it for the election (an issuer run apart from
+/// its ballot box keeps only the issuance log, and the other way round).
+fn log_name(election: &LoadedElection, log: &str) -> Result<&'static str, ApiError> {
+    let log = match log {
+        "ballots" => BALLOTS,
+        "issuance" => ISSUANCE,
+        other => {
+            return Err(ApiError::NotFound {
+                what: format!("log {other:?} (the logs are `ballots` and `issuance`)"),
+            });
+        }
+    };
+    if log == BALLOTS {
+        election.ballot_box()?;
+    } else {
+        election.issuer()?;
     }
+    Ok(log)
 }
 
 pub(super) async fn checkpoint(
@@ -32,19 +43,19 @@ pub(super) async fn checkpoint(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, log) = path.into_inner();
-    let log = log_name(&log)?;
     let election = state.election(&id)?;
+    let log = log_name(&election, &log)?;
     let store = state.store.clone();
     let note = blocking(move || {
         let (origin, signer) = if log == BALLOTS {
             (
                 election.manifest.ballot_log_origin(),
-                &election.keys.ballot_log,
+                election.ballot_box()?,
             )
         } else {
             (
                 election.manifest.issuance_log_origin(),
-                &election.keys.issuance_log,
+                &election.issuer()?.issuance_log,
             )
         };
         Ok(store.checkpoint(&id, log, &origin, signer, CHECKPOINT_MAX_AGE)?)
@@ -67,8 +78,8 @@ pub(super) async fn entries(
     range: web::Query<Range>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, log) = path.into_inner();
-    let log = log_name(&log)?;
-    state.election(&id)?;
+    let election = state.election(&id)?;
+    let log = log_name(&election, &log)?;
     let Range { start, end } = range.into_inner();
     if start < 0 || end < start || end - start > MAX_ENTRIES {
         return Err(ApiError::BadRequest(format!(
@@ -148,8 +159,8 @@ async fn proof(
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let (id, log) = path.into_inner();
-    let log = log_name(&log)?;
-    state.election(&id)?;
+    let election = state.election(&id)?;
+    let log = log_name(&election, &log)?;
     let store = state.store.clone();
     let bytes = blocking(move || {
         let size = store.head(&id, log)?.size();

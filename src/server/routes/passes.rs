@@ -47,7 +47,7 @@ pub(super) async fn pass(
         }
         // The contest's own key (PROTOCOL §5): whatever the blinded message says, the signature
         // is good only for the contest the member is eligible for and asked for.
-        let issuer = (election.keys.issuer(&contest)).ok_or_else(|| {
+        let issuer = (election.issuer()?.pass_key(&contest)).ok_or_else(|| {
             ApiError::internal(&format!("no issuer key is loaded for contest {contest:?}"))
         })?;
         let blind_sig = sign_blinded(issuer, &blinded.0)
