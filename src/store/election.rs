@@ -252,6 +252,9 @@ struct PendingIssuance {
 /// stay in the database (issue 9). SQLite overwrites the deleted rows (`secure_delete`).
 fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) -> Result<usize> {
     let election = manifest.draft().election.as_str();
+    // The issuance log's lock before reading what is pending: an issuance committed by another
+    // server meanwhile is then either read here or waits for this batch.
+    let mut head = lock_head(conn, election, ISSUANCE)?;
     let mut pending: Vec<PendingIssuance> = issuances::table
         .inner_join(
             members::table.on(members::election
@@ -285,7 +288,6 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
         return Ok(0);
     }
     pending.shuffle(&mut rand::rng());
-    let mut head = lock_head(conn, election, ISSUANCE)?;
     let items = pending
         .iter()
         .map(|p| -> Result<_> {
@@ -310,12 +312,9 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
             })
         },
     )?;
-    diesel::delete(
-        issuances::table
-            .filter(issuances::election.eq(election))
-            .filter(issuances::published.eq(false)),
-    )
-    .execute(conn)?;
+    for p in &pending {
+        diesel::delete(issuances::table.find((election, &p.contest, &p.member))).execute(conn)?;
+    }
     for p in &pending {
         diesel::insert_into(issuances::table)
             .values((
