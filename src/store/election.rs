@@ -692,19 +692,27 @@ impl Store {
             ADDRESS_FREE_FAILURES
         };
         self.transaction(|conn| {
-            let updated = diesel::update(throttle::table.find((election, subject)))
-                .set(throttle::failures.eq(throttle::failures + 1))
-                .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(throttle::table)
-                    .values((
-                        throttle::election.eq(election),
-                        throttle::subject.eq(subject),
-                        throttle::failures.eq(1),
-                        throttle::blocked_until.eq(0),
-                    ))
-                    .execute(conn)?;
+            // One statement, so concurrent failures for one subject (every member behind one
+            // address) count each other instead of racing to insert the first row.
+            macro_rules! count_failure {
+                ($c:expr) => {
+                    diesel::insert_into(throttle::table)
+                        .values((
+                            throttle::election.eq(election),
+                            throttle::subject.eq(subject),
+                            throttle::failures.eq(1),
+                            throttle::blocked_until.eq(0),
+                        ))
+                        .on_conflict((throttle::election, throttle::subject))
+                        .do_update()
+                        .set(throttle::failures.eq(throttle::failures + 1))
+                        .execute($c)
+                };
             }
+            match conn {
+                AnyConnection::Sqlite(c) => count_failure!(c)?,
+                AnyConnection::Postgresql(c) => count_failure!(c)?,
+            };
             let failures: i64 = throttle::table
                 .find((election, subject))
                 .select(throttle::failures)

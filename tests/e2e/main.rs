@@ -10,6 +10,7 @@
 
 #[path = "../cli/mod.rs"]
 mod cli;
+mod login;
 mod member;
 mod operators;
 mod passes;
