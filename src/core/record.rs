@@ -99,13 +99,15 @@ pub enum RosterFileError {
 
 /// Reads a roster file written by [`roster_file`]: strictly ascending commitments.
 pub fn parse_roster_file(bytes: &[u8]) -> Result<BTreeSet<[u8; 32]>, RosterFileError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| RosterFileError::NotLines)?;
-    if !text.is_empty() && !text.ends_with('\n') {
-        return Err(RosterFileError::NotLines);
+    if bytes.is_empty() {
+        return Ok(BTreeSet::new());
     }
+    let text = std::str::from_utf8(bytes).map_err(|_| RosterFileError::NotLines)?;
+    let body = text.strip_suffix('\n').ok_or(RosterFileError::NotLines)?;
     let mut commitments = BTreeSet::new();
     let mut previous: Option<[u8; 32]> = None;
-    for (i, line) in text.lines().enumerate() {
+    // Split on `\n` alone: `str::lines` would also take `\r\n`, a second spelling of one file.
+    for (i, line) in body.split('\n').enumerate() {
         let commitment: [u8; 32] = crate::core::crypto::decode_bytes(line)
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -304,6 +306,11 @@ mod tests {
         assert_eq!(
             parse_roster_file(text.trim_end().as_bytes()),
             Err(RosterFileError::NotLines)
+        );
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(
+            parse_roster_file(crlf.as_bytes()),
+            Err(RosterFileError::NotACommitment(1))
         );
         let short = format!("{}\n", &lines[0][..40]);
         assert_eq!(

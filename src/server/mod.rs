@@ -41,8 +41,6 @@ pub struct LoadedElection {
     pub manifest: Manifest,
     /// The secret keys of the roles this server holds for the election.
     keys: ServerKeys,
-    /// Signs and checks member session tokens (an issuer's).
-    sessions: Option<SessionKey>,
 }
 
 impl LoadedElection {
@@ -53,10 +51,9 @@ impl LoadedElection {
         })
     }
 
-    /// The issuer's session key.
-    fn sessions(&self) -> Result<&SessionKey, ApiError> {
-        self.issuer()?;
-        self.sessions.as_ref().ok_or(ApiError::Internal)
+    /// The issuer's key for member session tokens.
+    fn sessions(&self) -> Result<SessionKey, ApiError> {
+        Ok(SessionKey::from_bytes(*self.issuer()?.session))
     }
 
     /// The ballot box's key, or `not_found` where another operator runs the ballot box.
@@ -150,12 +147,7 @@ impl AppState {
         let manifest = manifest_of(&row).map_err(ApiError::from)?;
         let roles = row.roles().map_err(ApiError::from)?;
         let keys = load_keys(Path::new(&row.key_dir), &manifest, roles).map_err(ApiError::from)?;
-        let sessions = (keys.issuer.as_ref()).map(|k| SessionKey::from_bytes(*k.session));
-        let loaded = Arc::new(LoadedElection {
-            manifest,
-            keys,
-            sessions,
-        });
+        let loaded = Arc::new(LoadedElection { manifest, keys });
         self.elections
             .write()
             .map_err(|_| ApiError::internal("election cache poisoned"))?

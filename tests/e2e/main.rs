@@ -860,13 +860,12 @@ struct Column {
     column_name: String,
 }
 
-/// No table holds both something that names a member and something that identifies a ballot:
-/// the database cannot say who cast which ballot.
-fn no_column_links_a_ballot_to_a_member(db: &str) {
+/// Every table of the database with its columns, as the database itself lists them.
+fn tables_and_columns(
+    conn: &mut teller::store::AnyConnection,
+) -> std::collections::BTreeMap<String, Vec<String>> {
     use diesel::RunQueryDsl as _;
-    let store = teller::store::Store::open(db).unwrap();
-    let mut conn = store.conn().unwrap();
-    let columns: Vec<Column> = match &mut *conn {
+    let columns: Vec<Column> = match conn {
         teller::store::AnyConnection::Sqlite(c) => diesel::sql_query(
             "SELECT m.name AS table_name, p.name AS column_name \
              FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
@@ -887,6 +886,14 @@ fn no_column_links_a_ballot_to_a_member(db: &str) {
             .or_default()
             .push(column.column_name);
     }
+    tables
+}
+
+/// No table holds both something that names a member and something that identifies a ballot:
+/// the database cannot say who cast which ballot.
+fn no_column_links_a_ballot_to_a_member(db: &str) {
+    let store = teller::store::Store::open(db).unwrap();
+    let tables = tables_and_columns(&mut store.conn().unwrap());
     assert!(
         tables.contains_key("casts") && tables.contains_key("log_entries"),
         "{tables:?}"

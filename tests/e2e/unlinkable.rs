@@ -129,25 +129,7 @@ pub(super) fn read_every_table(db: &str) -> BTreeMap<String, Vec<Row>> {
     use diesel::RunQueryDsl as _;
     let store = teller::store::Store::open(db).unwrap();
     let mut conn = store.conn().unwrap();
-    let columns: Vec<super::Column> = match &mut *conn {
-        teller::store::AnyConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT m.name AS table_name, p.name AS column_name \
-             FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
-        )
-        .load(c)
-        .unwrap(),
-        teller::store::AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT table_name::text AS table_name, column_name::text AS column_name \
-             FROM information_schema.columns WHERE table_schema = 'public'",
-        )
-        .load(c)
-        .unwrap(),
-    };
-    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for column in columns {
-        let table = tables.entry(column.table_name).or_default();
-        table.push(column.column_name);
-    }
+    let tables = super::tables_and_columns(&mut conn);
     let mut rows = BTreeMap::new();
     for (table, columns) in &tables {
         let read: Vec<Row> = match &mut *conn {

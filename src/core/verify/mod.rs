@@ -26,7 +26,9 @@ use crate::core::log::{
     consistency_proof, entry_hash, leaf_hash, open_note, root, verify_consistent,
 };
 use crate::core::manifest::{Manifest, Revote};
-use crate::core::record::{Opened, Reveal, layout, replaced, tally_contest};
+use crate::core::record::{
+    Opened, Reveal, layout, parse_roster_file, replaced, roster_commitment, tally_contest,
+};
 
 pub use parallel::par_map;
 
@@ -728,47 +730,24 @@ impl<'a> Verifier<'a> {
                 );
                 continue;
             };
-            let members = match lines(bytes) {
-                Ok(lines) => lines,
+            let members = match parse_roster_file(bytes) {
+                Ok(members) => members,
                 Err(e) => {
                     self.fail(ROSTERS, format!("{path}: {e}"));
                     continue;
                 }
             };
-            let mut leaves = Vec::with_capacity(members.len());
-            let mut previous: Option<Vec<u8>> = None;
-            for (i, line) in members.iter().enumerate() {
-                let decoded = std::str::from_utf8(line)
-                    .ok()
-                    .and_then(|t| decode_bytes(t).ok())
-                    .filter(|b| b.len() == 32);
-                let Some(member) = decoded else {
-                    self.fail(
-                        ROSTERS,
-                        format!("{path} line {}: not a 32-byte commitment", i + 1),
-                    );
-                    continue;
-                };
-                if previous.as_ref().is_some_and(|p| *p >= member) {
-                    self.fail(
-                        ROSTERS,
-                        format!("{path} line {}: not in ascending order", i + 1),
-                    );
-                }
-                leaves.push(leaf_hash(&member));
-                previous = Some(member);
-            }
-            if leaves.len() as i64 != commitment.eligible {
+            let found = roster_commitment(&members);
+            if found.eligible != commitment.eligible {
                 self.fail(
                     ROSTERS,
                     format!(
                         "{path} has {} members, the open entry commits to {}",
-                        leaves.len(),
-                        commitment.eligible
+                        found.eligible, commitment.eligible
                     ),
                 );
             }
-            if root(&leaves) != commitment.root.array() {
+            if found.root != commitment.root {
                 self.fail(
                     ROSTERS,
                     format!("{path}: the root is not the one the open entry commits to"),
