@@ -2,6 +2,7 @@
 //! server's dependencies (`cargo build --no-default-features`), so a scrutineer can audit it alone.
 
 pub mod ballot;
+pub mod booth;
 pub mod count;
 pub mod crypto;
 pub mod log;

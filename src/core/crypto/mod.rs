@@ -24,7 +24,7 @@ pub use pass::{
     PassError, PassRequest, PassSecret, generate_issuer_key, pass_message, sign_blinded,
 };
 pub use seal::{
-    ENC_LEN, ElectionPublicKey, ElectionSecretKey, SealError, SealedBallot, TAG_LEN, open, seal,
-    seal_info,
+    ENC_LEN, ElectionPublicKey, ElectionSecretKey, IKM_LEN, SealError, SealedBallot, TAG_LEN, open,
+    seal, seal_info, seal_with_ikm,
 };
 pub use share::{MAX_TRUSTEES, Share, ShareError, deal, reconstruct};

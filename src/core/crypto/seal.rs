@@ -126,7 +126,11 @@ pub fn seal_info(election: &[u8; 32], contest: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Seals `plaintext` to `key` for this election, contest and voting key.
+/// Length of the ephemeral key material `ikmE` a seal draws (RFC 9180 `Nsk` for X25519).
+pub const IKM_LEN: usize = 32;
+
+/// Seals `plaintext` to `key` for this election, contest and voting key, with fresh ephemeral
+/// key material from `rng`.
 pub fn seal(
     key: &ElectionPublicKey,
     election: &[u8; 32],
@@ -135,6 +139,24 @@ pub fn seal(
     plaintext: &[u8],
     rng: &mut impl rand::CryptoRng,
 ) -> Result<SealedBallot, SealError> {
+    let mut ikm = [0u8; IKM_LEN];
+    rng.fill_bytes(&mut ikm);
+    let sealed = seal_with_ikm(key, election, contest, voting_key, plaintext, &ikm);
+    ikm.zeroize();
+    sealed
+}
+
+/// Seals with the ephemeral key `DeriveKeyPair(ikm)` (RFC 9180 §7.1.3). The seal is a function
+/// of its inputs: revealing `ikm` lets anyone re-seal the claimed plaintext and compare bytes,
+/// which is how a member audits a sealed ballot they then do not cast (PROTOCOL.md §6.2).
+pub fn seal_with_ikm(
+    key: &ElectionPublicKey,
+    election: &[u8; 32],
+    contest: &str,
+    voting_key: &[u8; 32],
+    plaintext: &[u8],
+    ikm: &[u8; IKM_LEN],
+) -> Result<SealedBallot, SealError> {
     let public = KemPublicKey::from_bytes(&key.0).map_err(|_| SealError::BadPublicKey)?;
     let (enc, ct) = hpke::single_shot_seal_with_rng::<AesGcm128, HkdfSha256, Kem>(
         &OpModeS::Base,
@@ -142,7 +164,7 @@ pub fn seal(
         &seal_info(election, contest),
         plaintext,
         voting_key,
-        rng,
+        &mut IkmRng::new(ikm),
     )
     .map_err(|_| SealError::BadPublicKey)?;
     let enc: [u8; ENC_LEN] = enc
@@ -152,6 +174,59 @@ pub fn seal(
         .map_err(|_| SealError::BadEnc)?;
     Ok(SealedBallot { enc, ct })
 }
+
+/// The randomness HPKE's encapsulation draws: `ikm` first, which is all a base-mode X25519
+/// seal takes (the crate's `gen_keypair_with_rng` is `DeriveKeyPair(random(Nsk))`; the RFC 9180
+/// known-answer test below fails if that ever changes). Anything drawn after it comes from
+/// ChaCha20 keyed by `ikm`, so nothing here can fail or repeat bytes silently.
+struct IkmRng {
+    ikm: [u8; IKM_LEN],
+    used: usize,
+    tail: rand::rngs::ChaCha20Rng,
+}
+
+impl IkmRng {
+    fn new(ikm: &[u8; IKM_LEN]) -> Self {
+        use rand::SeedableRng as _;
+        Self {
+            ikm: *ikm,
+            used: 0,
+            tail: rand::rngs::ChaCha20Rng::from_seed(*ikm),
+        }
+    }
+}
+
+impl Drop for IkmRng {
+    fn drop(&mut self) {
+        self.ikm.zeroize();
+    }
+}
+
+impl rand::TryRng for IkmRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut bytes = [0u8; 4];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut bytes = [0u8; 8];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        let from_ikm = (IKM_LEN - self.used).min(dst.len());
+        dst[..from_ikm].copy_from_slice(&self.ikm[self.used..self.used + from_ikm]);
+        self.used += from_ikm;
+        rand::Rng::fill_bytes(&mut self.tail, &mut dst[from_ikm..]);
+        Ok(())
+    }
+}
+
+impl rand::TryCryptoRng for IkmRng {}
 
 /// Opens a sealed ballot with the election's secret key.
 pub fn open(
@@ -191,6 +266,60 @@ mod tests {
     fn sealed(plaintext: &[u8]) -> SealedBallot {
         let mut rng = ChaCha20Rng::from_seed([3; 32]);
         seal(&keys().1, &ELECTION, "nec", &VOTER, plaintext, &mut rng).unwrap()
+    }
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 9180 Appendix A.1.1 (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base
+    /// mode): with the vector's `ikmE`, the seal's `enc` is the vector's `pkEm` and the first
+    /// encryption its ciphertext, so an audit's revealed `ikm` means what the RFC says it means.
+    #[test]
+    fn seal_with_ikm_matches_rfc9180_a_1_1() {
+        let ikm: [u8; 32] = hex("7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234")
+            .try_into()
+            .unwrap();
+        let pk_r: [u8; 32] =
+            hex("3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d")
+                .try_into()
+                .unwrap();
+        let info = hex("4f6465206f6e2061204772656369616e2055726e");
+        let aad = hex("436f756e742d30");
+        let pt = hex("4265617574792069732074727574682c20747275746820626561757479");
+        let public = KemPublicKey::from_bytes(&pk_r).unwrap();
+        let (enc, ct) = hpke::single_shot_seal_with_rng::<AesGcm128, HkdfSha256, Kem>(
+            &OpModeS::Base,
+            &public,
+            &info,
+            &pt,
+            &aad,
+            &mut IkmRng::new(&ikm),
+        )
+        .unwrap();
+        assert_eq!(
+            enc.to_bytes().as_slice(),
+            hex("37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431")
+        );
+        assert_eq!(
+            ct,
+            hex(concat!(
+                "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a9",
+                "6d8770ac83d07bea87e13c512a"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_seal_from_an_rng_is_the_seal_from_the_ikm_it_drew() {
+        let mut rng = ChaCha20Rng::from_seed([3; 32]);
+        let mut ikm = [0u8; IKM_LEN];
+        rand::Rng::fill_bytes(&mut rng, &mut ikm);
+        let from_ikm = seal_with_ikm(&keys().1, &ELECTION, "nec", &VOTER, b"ballot", &ikm).unwrap();
+        assert_eq!(sealed(b"ballot"), from_ikm);
     }
 
     #[test]
