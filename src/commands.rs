@@ -545,8 +545,26 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         "made by `teller demo`; removed at its next start\n",
     )?;
     let store = Store::open(&args.dir.join("teller.db").to_string_lossy())?;
-    let definition = teller::admin::EXAMPLE_ELECTION;
-    let manifest = create_stored_election(&store, definition, &args.dir.join("keys"), Roles::Both)?;
+    // The example's window, moved to now (a day ago until a week ahead): the booth shows it.
+    let now = std::time::SystemTime::now();
+    let day = std::time::Duration::from_secs(86_400);
+    let definition = teller::admin::EXAMPLE_ELECTION
+        .replace(
+            "opens = \"2026-11-01T09:00:00Z\"",
+            &format!(
+                "opens = \"{}\"",
+                humantime::format_rfc3339_seconds(now - day)
+            ),
+        )
+        .replace(
+            "closes = \"2026-11-21T17:00:00Z\"",
+            &format!(
+                "closes = \"{}\"",
+                humantime::format_rfc3339_seconds(now + 7 * day)
+            ),
+        );
+    let manifest =
+        create_stored_election(&store, &definition, &args.dir.join("keys"), Roles::Both)?;
     let election = manifest.draft().election.clone();
     let register: String = EXAMPLE_MEMBERS
         .lines()
@@ -585,8 +603,9 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     let dir = args.dir.display().to_string();
     let invitations = invitations.display().to_string();
     teller::server::serve(store, &args.bind, threads, move |address| {
+        println!("Vote in the booth:  http://{address}/e/{election}/");
         println!(
-            "Vote with:  teller vote-sim --server http://{address} --election {election} --invitations {invitations}"
+            "Or simulate members:  teller vote-sim --server http://{address} --election {election} --invitations {invitations}"
         );
         println!(
             "Then stop the server, and:  teller election close {election} --database {dir}/teller.db"

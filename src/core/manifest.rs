@@ -125,6 +125,9 @@ pub struct CandidateDraft {
     /// Slate, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slate: Option<String>,
+    /// The candidate's statement, as the booth shows it, if the election publishes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
 }
 
 /// "At least `seats` seats go to candidates whose `attribute` is `value`."

@@ -9,6 +9,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod booth;
 mod errors;
 mod routes;
 pub mod session;
@@ -225,6 +226,7 @@ pub fn serve(
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(security_headers())
                 .configure(routes::routes)
+                .configure(booth::routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
                         what: "this path".into(),
