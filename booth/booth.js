@@ -766,6 +766,8 @@
       setLanguage(chooseLanguage());
       if (!electionId) { route(); return; }
       core = await loadCore();
+      // For scrutineers and tests: the same calls as `teller booth call`, in this page.
+      window.tellerBooth = { call: (request) => core.call(request.op, request) };
       const list = await api('/api/elections');
       const summary = list.ok && list.data.find((e) => e.id === electionId);
       if (!summary) throw new Error(`HTTP ${list.status}`);

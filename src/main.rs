@@ -92,6 +92,30 @@ enum Command {
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Check a ballot audit file from the booth ("check a sealed ballot"): re-seals the ranking it
+    /// claims with the revealed key material and compares bytes (docs/PROTOCOL.md §15). Exit
+    /// status 0 only if every sealed ballot in the file holds what the file says.
+    AuditBallot {
+        /// The audit file the booth offered for download.
+        file: PathBuf,
+        /// The election's manifest (from the server's /api/elections/{id}/manifest or the record).
+        #[arg(long)]
+        manifest: PathBuf,
+    },
+    /// The booth's code and operations, natively.
+    #[command(subcommand)]
+    Booth(BoothCommand),
+}
+
+#[derive(Subcommand)]
+enum BoothCommand {
+    /// Print the SHA-256 of every file of the booth built into this binary and the hash of the
+    /// whole, as the booth's start page shows it: compare with a build of your own.
+    #[cfg(feature = "server")]
+    Hash,
+    /// Answer one booth request (JSON on standard input, docs/design/booth.md) with the same Rust
+    /// the browser runs as WebAssembly; the answer goes to standard output.
+    Call,
 }
 
 #[derive(Subcommand)]
@@ -307,6 +331,15 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::run_demo(args),
         #[cfg(feature = "server")]
         Command::VoteSim(args) => commands::run_vote_sim(args),
+        Command::AuditBallot { file, manifest } => run_audit_ballot(&file, &manifest),
+        #[cfg(feature = "server")]
+        Command::Booth(BoothCommand::Hash) => {
+            let booth = teller::server::booth::Booth::get();
+            print!("{}", booth.listing());
+            println!("{}  (the booth's code hash: SHA-256 of the lines above)", booth.code_hash);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Booth(BoothCommand::Call) => run_booth_call(),
         Command::Bench(BenchCommand::Argon2 {
             checks,
             threads: requested,
@@ -324,6 +357,73 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `teller audit-ballot`: the file holds `{"audits": [...]}` as the booth writes it, or one audit.
+fn run_audit_ballot(file: &Path, manifest: &Path) -> Result<ExitCode> {
+    use teller::core::booth::{BallotAudit, check_audit};
+    let manifest_bytes =
+        fs::read(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let manifest = teller::core::manifest::Manifest::parse(&manifest_bytes)
+        .with_context(|| format!("{} is not a valid manifest", manifest.display()))?;
+    let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum AuditFile {
+        Many { audits: Vec<BallotAudit> },
+        One(BallotAudit),
+    }
+    let audits = match serde_json::from_str::<AuditFile>(&text)
+        .with_context(|| format!("{} is not a ballot audit file", file.display()))?
+    {
+        AuditFile::Many { audits } => audits,
+        AuditFile::One(audit) => vec![audit],
+    };
+    println!("Election {}", manifest.fingerprint_hex());
+    let mut failed = 0;
+    for audit in &audits {
+        match check_audit(&manifest, audit) {
+            Ok(result) => {
+                let ranking = if result.ranking.is_empty() {
+                    "a blank ballot (abstention)".to_owned()
+                } else {
+                    result
+                        .ranking
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| format!("{}. {name}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                println!("PASS  {}: the sealed ballot holds {ranking}", result.contest);
+            }
+            Err(error) => {
+                failed += 1;
+                println!("FAIL  {}: {error}", audit.contest);
+            }
+        }
+    }
+    if failed == 0 {
+        println!("Every sealed ballot in the file holds the ranking the file states.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{failed} of {} sealed ballots do NOT hold what the file states.", audits.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `teller booth call`.
+fn run_booth_call() -> Result<ExitCode> {
+    use std::io::{Read as _, Write as _};
+    let mut request = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut request)
+        .context("reading the request from standard input")?;
+    let answer = teller::core::booth::call(&request);
+    let mut out = std::io::stdout();
+    out.write_all(&answer)?;
+    out.write_all(b"\n")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_output(out: Option<&Path>, text: &str) -> Result<()> {

@@ -485,6 +485,12 @@ enum Request {
         manifest: String,
         fingerprint: String,
     },
+    /// The voting key a secret derives for a contest.
+    VotingKey {
+        manifest: String,
+        secret: Bytes<16>,
+        contest: String,
+    },
     /// Blind pass requests.
     PassRequests {
         manifest: String,
@@ -557,6 +563,17 @@ fn answer(request: Request) -> Result<serde_json::Value, BoothError> {
         } => {
             let manifest = open_manifest(manifest.as_bytes(), &fingerprint)?;
             Ok(serde_json::json!({ "fingerprint": manifest.fingerprint_hex() }))
+        }
+        Request::VotingKey {
+            manifest,
+            secret,
+            contest: id,
+        } => {
+            let manifest = Manifest::parse(manifest.as_bytes())?;
+            contest(&manifest, &id)?;
+            let secret = PassSecret::from_bytes(secret.array());
+            let key = secret.voting_key(&manifest.fingerprint(), &id).verifying_key();
+            value(&Bytes::<32>::from(key.to_bytes()))
         }
         Request::PassRequests {
             manifest,
