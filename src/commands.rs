@@ -593,11 +593,23 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         "Some members and their invitation codes (all are in {}):",
         invitations.display()
     );
-    for (member, code) in codes.iter().take(5) {
+    // Those who may vote in the most contests first: a newcomer sees the whole booth.
+    let mut shown = Vec::new();
+    for (member, code) in &codes {
         let eligible = store
             .member(&election, member)?
-            .map(|m| m.eligible.replace(',', ", "))
+            .map(|m| m.eligible)
             .unwrap_or_default();
+        let contests = eligible.split(',').filter(|c| !c.is_empty()).count();
+        shown.push((
+            std::cmp::Reverse(contests),
+            member,
+            code,
+            eligible.replace(',', ", "),
+        ));
+    }
+    shown.sort();
+    for (_, member, code, eligible) in shown.iter().take(5) {
         println!("  {member}  {code}  (eligible: {eligible})");
     }
     let dir = args.dir.display().to_string();
