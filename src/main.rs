@@ -336,7 +336,10 @@ fn main() -> ExitCode {
         Command::Booth(BoothCommand::Hash) => {
             let booth = teller::server::booth::Booth::get();
             print!("{}", booth.listing());
-            println!("{}  (the booth's code hash: SHA-256 of the lines above)", booth.code_hash);
+            println!(
+                "{}  (the booth's code hash: SHA-256 of the lines above)",
+                booth.code_hash
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Booth(BoothCommand::Call) => run_booth_call(),
@@ -395,7 +398,10 @@ fn run_audit_ballot(file: &Path, manifest: &Path) -> Result<ExitCode> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                println!("PASS  {}: the sealed ballot holds {ranking}", result.contest);
+                println!(
+                    "PASS  {}: the sealed ballot holds {ranking}",
+                    result.contest
+                );
             }
             Err(error) => {
                 failed += 1;
@@ -407,7 +413,10 @@ fn run_audit_ballot(file: &Path, manifest: &Path) -> Result<ExitCode> {
         println!("Every sealed ballot in the file holds the ranking the file states.");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{failed} of {} sealed ballots do NOT hold what the file states.", audits.len());
+        println!(
+            "{failed} of {} sealed ballots do NOT hold what the file states.",
+            audits.len()
+        );
         Ok(ExitCode::from(1))
     }
 }

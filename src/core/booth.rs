@@ -572,7 +572,9 @@ fn answer(request: Request) -> Result<serde_json::Value, BoothError> {
             let manifest = Manifest::parse(manifest.as_bytes())?;
             contest(&manifest, &id)?;
             let secret = PassSecret::from_bytes(secret.array());
-            let key = secret.voting_key(&manifest.fingerprint(), &id).verifying_key();
+            let key = secret
+                .voting_key(&manifest.fingerprint(), &id)
+                .verifying_key();
             value(&Bytes::<32>::from(key.to_bytes()))
         }
         Request::PassRequests {
