@@ -201,7 +201,10 @@ impl Store {
                     .select(elections::state)
                     .first(conn)?;
                 let mut results = Vec::new();
-                let mut accepted = Vec::new();
+                let mut accepted: Vec<(usize, Vec<u8>, AcceptedCast)> = Vec::new();
+                // Resent casts identical to one accepted earlier in this batch: (index in the
+                // batch, index in `accepted`).
+                let mut resent = Vec::new();
                 // Each voting key's latest ballot: from the table (one query for the batch), then
                 // as this batch appends.
                 let keys: Vec<Vec<u8>> = casts_in
@@ -225,6 +228,27 @@ impl Store {
                     if let Err(refused) =
                         check_sequenced(pending.revote, previous, pending.previous)
                     {
+                        // A booth that lost the answer resends the identical cast: if it is the
+                        // voting key's latest ballot, it gets that ballot's place, not a refusal.
+                        match previous {
+                            Some(seq) if seq >= head.size() as i64 => {
+                                let at = (seq - head.size() as i64) as usize;
+                                // Both casts are unsequenced, so equal casts are equal entries.
+                                if accepted.get(at).is_some_and(|(_, _, c)| *c == pending.cast) {
+                                    resent.push((i, at));
+                                    continue;
+                                }
+                            }
+                            Some(seq) => {
+                                if let Some(logged) =
+                                    logged_as(conn, &election, seq, &pending.cast)?
+                                {
+                                    results.push((i, Ok(logged)));
+                                    continue;
+                                }
+                            }
+                            None => {}
+                        }
                         results.push((i, Err(refused)));
                         continue;
                     }
@@ -241,6 +265,12 @@ impl Store {
                     accepted.into_iter().map(|(_, _, cast)| cast),
                     |cast, seq, prev| Entry::Ballot(cast.into_entry(seq, prev)),
                 )?;
+                for (i, at) in resent {
+                    let appended = appended
+                        .get(at)
+                        .ok_or_else(|| anyhow!("a resent cast's original was not appended"))?;
+                    results.push((i, Ok(appended.clone())));
+                }
                 let mut new_rows = Vec::new();
                 for ((i, key, contest), appended) in meta.into_iter().zip(appended) {
                     // Only a key's last ballot of the batch is written back.
@@ -399,6 +429,33 @@ impl Store {
             .select((checkpoints::size, checkpoints::note))
             .load(&mut *self.conn()?)?)
     }
+}
+
+/// Where ballot `seq` of the election's ballot log landed, if it is `cast` itself (a booth resending
+/// a cast whose answer it lost); `None` if it differs in any field. One read, made only for a cast
+/// the sequencer would otherwise refuse.
+fn logged_as(
+    conn: &mut AnyConnection,
+    election: &str,
+    seq: i64,
+    cast: &AcceptedCast,
+) -> Result<Option<Appended>> {
+    let bytes: Vec<u8> = log_entries::table
+        .find((election, BALLOTS, seq))
+        .select(log_entries::entry)
+        .first(conn)
+        .with_context(|| format!("reading entry {seq} of the ballot log of {election:?}"))?;
+    let Entry::Ballot(logged) = Entry::decode(&bytes)
+        .map_err(|e| anyhow!("entry {seq} of the ballot log of {election:?} is damaged: {e}"))?
+    else {
+        return Ok(None);
+    };
+    let same = cast.clone().into_entry(seq, logged.prev.clone()) == logged;
+    Ok(same.then(|| Appended {
+        seq,
+        leaf: leaf_hash(&bytes),
+        entry: bytes,
+    }))
 }
 
 /// The head as a checkpoint of `origin`, signed by `signer`.

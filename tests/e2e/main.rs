@@ -14,6 +14,7 @@ mod login;
 mod member;
 mod operators;
 mod passes;
+mod retry;
 mod unlinkable;
 
 use std::io::{BufRead as _, BufReader};
