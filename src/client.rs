@@ -18,15 +18,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use ed25519_dalek::Signer as _;
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
-use crate::core::ballot::Marks;
-use crate::core::crypto::{Bytes, Pass, PassSecret, seal};
-use crate::core::log::{
-    Checkpoint, InclusionProof, PassJson, ballot_message, leaf_hash, open_note, open_promise,
-};
+use crate::core::booth::seal_ballot;
+use crate::core::crypto::{Bytes, Pass, PassSecret};
+use crate::core::log::{Checkpoint, InclusionProof, PassJson, leaf_hash, open_note, open_promise};
 use crate::core::manifest::{Manifest, Revote};
 use crate::server::wire::{
     CastBody, LoginRequest, LoginResponse, PassRequestBody, PassResponse, Receipt,
@@ -407,29 +404,23 @@ pub fn vote_sim(
             let ranking: Vec<usize> = (0..length)
                 .map(|_| left.remove(rng.random_range(0..left.len())))
                 .collect();
-            let marks = Marks::from_ranking(n, &ranking);
             HTTP.with(|http| {
                 let base = base(options.ballot_box.as_deref().unwrap_or(&voter.server));
-                let voting_key = voter.secret.voting_key(&fingerprint, contest_id);
+                // The booth's own sealing and signing (core::booth), with the ephemeral key
+                // material drawn from the voter's seeded generator.
                 let body = |replaces: Option<i64>, rng: &mut ChaCha20Rng| -> Result<CastBody> {
-                    let sealed = seal(
-                        &manifest.election_key(),
-                        &fingerprint,
+                    let mut ikm = [0u8; 32];
+                    rng.fill_bytes(&mut ikm);
+                    Ok(seal_ballot(
+                        &manifest,
+                        &voter.secret,
                         contest_id,
-                        &pass.key,
-                        &marks.encode(),
-                        rng,
-                    )?;
-                    let message =
-                        ballot_message(&fingerprint, contest_id, &pass.key, &sealed, replaces);
-                    Ok(CastBody {
-                        contest: contest_id.clone(),
-                        pass: PassJson::from(pass),
-                        enc: sealed.enc.into(),
-                        ct: Bytes(sealed.ct),
-                        signature: voting_key.sign(&message).to_bytes().into(),
+                        &PassJson::from(pass),
+                        &ranking,
                         replaces,
-                    })
+                        &ikm,
+                    )?
+                    .cast)
                 };
                 let cast = body(None, &mut rng)?;
                 let sent = Instant::now();
