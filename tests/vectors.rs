@@ -259,6 +259,7 @@ fn teller_vectors() -> Value {
                     name: name.into(),
                     gender: None,
                     slate: None,
+                    statement: None,
                 })
                 .to_vec(),
             minimum: None,

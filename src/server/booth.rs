@@ -163,10 +163,10 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing to a Vec cannot fail; an empty result would only mean serving it uncompressed.
-    match encoder.write_all(bytes).and_then(|()| encoder.finish()) {
-        Ok(gzipped) => gzipped,
-        Err(_) => Vec::new(),
-    }
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .unwrap_or_default()
 }
 
 fn escape(text: &str) -> String {
