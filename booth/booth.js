@@ -24,6 +24,8 @@
     lang = next;
     localStorage.setItem('teller:lang', next);
     document.documentElement.lang = next;
+    const skip = document.querySelector('.skip');
+    if (skip) skip.textContent = t('skip');
   }
 
   // `{name}` and `{n, plural, one {…} other {…}}` (with `#` for the number).
@@ -150,12 +152,18 @@
   function show(title, ...content) {
     const heading = el('h1', { tabindex: '-1', id: 'page-title', text: title });
     main.replaceChildren(heading, ...content);
-    document.title = election ? `${title} — ${election.summary.title}` : title;
+    document.title = election && title !== election.summary.title ? `${title} — ${election.summary.title}` : title;
     heading.focus();
   }
 
   function notice(kind, text) {
     return el('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  }
+
+  // A message that takes focus, so a keyboard or screen-reader user lands on what went wrong.
+  function focusable(node) {
+    node.tabIndex = -1;
+    return node;
   }
 
   function announce(text) {
@@ -271,7 +279,7 @@
     const code = el('input', { id: 'code', name: 'code', autocomplete: 'one-time-code', required: true, spellcheck: 'false', autocapitalize: 'characters', 'aria-describedby': 'code-hint' });
     const prefill = new URLSearchParams(location.search).get('member');
     if (prefill) member.value = prefill;
-    const submit = el('button', { type: 'submit', class: 'primary' }, t('log_in'));
+    const submit = el('button', { type: 'submit', class: 'primary', id: 'log-in' }, t('log_in'));
     const form = el('form', { novalidate: true, on: { submit: (e) => { e.preventDefault(); login(member.value, code.value, messages, submit); } } },
       el('p', {}, t('login_intro')),
       el('div', { class: 'field' }, el('label', { for: 'member' }, t('member_number')), member),
@@ -314,10 +322,16 @@
         method: 'POST', json: { member: member.trim(), code: code.trim() },
       });
       if (!answer.ok) {
-        messages.replaceChildren(notice('error', loginError(answer)));
-        messages.querySelector('.notice').focus?.();
+        messages.replaceChildren(focusable(notice('error', loginError(answer))));
+        messages.firstChild.focus();
         return;
       }
+      // Another member in the same tab starts afresh: nothing of the last member's secret,
+      // passes, rankings or receipts carries over. A receipt file loaded before this login (no
+      // member yet) is kept.
+      const who = member.trim().toUpperCase();
+      if (state.member && state.member !== who) state = {};
+      state.member = who;
       state.token = answer.data.token;
       state.expires = answer.data.expires;
       state.contests = answer.data.contests;
@@ -331,7 +345,8 @@
       await fetchPasses();
       go('contests');
     } catch (e) {
-      messages.replaceChildren(notice('error', e instanceof Unreachable ? t('unreachable') : e.message));
+      messages.replaceChildren(focusable(notice('error', e instanceof Unreachable ? t('unreachable') : e.message)));
+      messages.firstChild.focus();
     } finally {
       submit.disabled = false;
     }
@@ -527,6 +542,12 @@
           : el('p', {}, t('review_abstain')),
         el('p', {}, link(t('change'), `#/rank/${encodeURIComponent(id)}`, { 'aria-label': t('change_label', { contest: contest.title }) })));
     });
+    const allCast = election.manifest.revote === 'forbidden'
+      && state.contests.every((id) => state.receipts && state.receipts[id]);
+    if (allCast) {
+      show(t('review_title'), notice('info', t('all_cast')), el('p', {}, link(t('see_receipt'), '#/receipt', { class: 'button primary' })));
+      return;
+    }
     show(t('review_title'),
       el('p', {}, t('review_intro')),
       ...sections,
@@ -618,7 +639,10 @@
           const text = answer.code === 'already_voted' ? t('already_voted', { contest: title })
             : answer.code === 'not_open' ? t('not_open')
               : t('refused', { contest: title, message: answer.message || answer.status });
-          show(t('cast'), notice('error', text), el('p', {}, link(t('receipt_title'), '#/receipt')), el('p', {}, link(t('home'), '#/')));
+          const hasReceipts = Object.keys(state.receipts || {}).length > 0;
+          show(t('cast'), focusable(notice('error', text)),
+            hasReceipts ? el('p', {}, link(t('see_receipt'), '#/receipt')) : null,
+            el('p', {}, link(t('home'), '#/')));
           return;
         }
         if (attempt >= 5) {

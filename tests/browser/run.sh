@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Teller's booth in a real browser: the entry point CI calls after `cargo test --release` has built
+# target/release/teller. Installs Debian's Chromium if it is missing, the pinned node packages
+# (package-lock.json), then runs booth.test.mjs. Exits non-zero if any test fails.
+#
+# Environment: TELLER_BIN, CHROMIUM, TELLER_BROWSER_OUT (screenshots, downloads, bench.txt;
+# default target/browser-test), TELLER_BROWSER_KEEP=1 (keep the elections' temporary directories).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+teller="${TELLER_BIN:-$root/target/release/teller}"
+if [ ! -x "$teller" ]; then
+  echo "run.sh: no teller binary at $teller: build it first (cargo build --release)" >&2
+  exit 2
+fi
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
+  echo "run.sh: $chromium is missing: installing Debian's chromium" >&2
+  if ! "${apt[@]}" install -y chromium; then
+    "${apt[@]}" update
+    "${apt[@]}" install -y chromium
+  fi
+fi
+
+npm ci --no-audit --no-fund
+
+status=0
+node --test --test-concurrency=1 booth.test.mjs || status=$?
+
+# The benchmark line again, unprefixed, for whoever reads the CI log.
+out="${TELLER_BROWSER_OUT:-$root/target/browser-test}"
+if [ -f "$out/bench.txt" ]; then cat "$out/bench.txt"; fi
+if [ "$status" -ne 0 ]; then
+  echo "run.sh: browser tests failed (exit $status); screenshots of every page are in $out" >&2
+fi
+exit "$status"
