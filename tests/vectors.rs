@@ -362,12 +362,47 @@ fn teller_vectors() -> Value {
             "bytes": String::from_utf8(manifest.bytes().to_vec()).unwrap(),
             "fingerprint": manifest.fingerprint_hex(),
         },
+        "audit": audit_vector(&manifest, &secret),
         "tally": {
             "seed": to_hex(&[0x99; 32]),
             "decryptions": String::from_utf8(tally.decryptions).unwrap(),
             "blt": String::from_utf8(tally.blt).unwrap(),
             "results": String::from_utf8(tally.results).unwrap(),
         },
+    })
+}
+
+/// A booth audit (PROTOCOL.md §15) of a sealed ballot ranking Cy then Ada in the vectors'
+/// manifest, with `ikmE` = 0xaa × 32: an independent checker re-seals and must get `enc`, `ct`.
+fn audit_vector(manifest: &Manifest, secret: &PassSecret) -> Value {
+    let key = secret
+        .voting_key(&manifest.fingerprint(), "chair")
+        .verifying_key();
+    let pass = teller::core::log::PassJson {
+        key: key.to_bytes().into(),
+        randomizer: [0; 32].into(),
+        signature: teller::core::crypto::Bytes(vec![0]),
+    };
+    let sealed = teller::core::booth::seal_ballot(
+        manifest,
+        secret,
+        "chair",
+        &pass,
+        &[2, 0],
+        None,
+        &[0xaa; 32],
+    )
+    .unwrap();
+    assert_eq!(
+        teller::core::booth::check_audit(manifest, &sealed.audit)
+            .unwrap()
+            .ranking,
+        ["Cy", "Ada"]
+    );
+    json!({
+        "file": serde_json::to_value(&sealed.audit).unwrap(),
+        "plaintext": to_hex(&Marks::from_ranking(3, &[2, 0]).encode()),
+        "holds": ["Cy", "Ada"],
     })
 }
 
@@ -409,6 +444,37 @@ fn teller_vectors_check_against_independent_arithmetic() {
         v["tally"]["blt"],
         "3 1\n1 2 1 0\n1 2 0\n0\n\"Ada\"\n\"Bo\"\n\"Cy\"\n\"Chair\"\n"
     );
+    // The audit (§15): the hpke crate alone, seeded with the revealed ikmE, seals the plaintext of
+    // "Cy, Ada" (written by hand: version 1, 3 candidates, marks 2, 0, 1) under the manifest's
+    // election key to the audit's enc and ct; info and aad laid out by hand (§6).
+    let audit = &v["audit"]["file"];
+    assert_eq!(v["audit"]["plaintext"], "010003000200000001");
+    let b64 = |value: &Value| teller::core::crypto::decode_bytes(value.as_str().unwrap()).unwrap();
+    let manifest: Value = serde_json::from_str(v["manifest"]["bytes"].as_str().unwrap()).unwrap();
+    let public = <hpke::kem::X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(&b64(
+        &manifest["keys"]["election"]
+    ))
+    .unwrap();
+    let mut info = b"teller/ballot/seal/v1\0".to_vec();
+    info.extend(hex(&v["manifest"]["fingerprint"]));
+    info.extend(5u32.to_be_bytes());
+    info.extend(b"chair");
+    let (enc, ct) = hpke::single_shot_seal_with_rng::<
+        hpke::aead::AesGcm128,
+        hpke::kdf::HkdfSha256,
+        hpke::kem::X25519HkdfSha256,
+    >(
+        &hpke::OpModeS::Base,
+        &public,
+        &info,
+        &hex(&v["audit"]["plaintext"]),
+        &b64(&audit["voting_key"]),
+        &mut Replay(b64(&audit["ikm"])),
+    )
+    .unwrap();
+    assert_eq!(enc.to_bytes().to_vec(), b64(&audit["enc"]));
+    assert_eq!(ct, b64(&audit["ct"]));
+    assert_eq!(audit["ranking"], json!([2, 0]));
     // Shares of f(x) = 7 + 5x rebuild 7.
     assert_eq!(
         v["shares"]["rebuilt_from_2_and_3"],
