@@ -1,12 +1,11 @@
 //! A member's side of the protocol over HTTP, written in the test from `core` and the API
 //! (docs/API.md), so a test can do what a hostile or an ordinary member would.
 
-use ed25519_dalek::Signer as _;
 use rand::SeedableRng as _;
 use serde_json::{Value, json};
-use teller::core::ballot::Marks;
-use teller::core::crypto::{Bytes, IssuerPublicKey, Pass, PassSecret, decode_bytes, seal};
-use teller::core::log::{PassJson, ballot_message};
+use teller::core::booth::seal_ballot;
+use teller::core::crypto::{Bytes, IssuerPublicKey, Pass, PassSecret, decode_bytes};
+use teller::core::log::PassJson;
 use teller::core::manifest::Manifest;
 
 use super::{Server, agent, post};
@@ -93,30 +92,24 @@ pub fn cast_ranking(
     pass: &Pass,
     ranking: &[usize],
 ) -> (u16, Value) {
-    let fingerprint = manifest.fingerprint();
-    let candidates = manifest.contest(contest).unwrap().candidate_count();
-    let plaintext = Marks::from_ranking(candidates, ranking).encode();
-    let mut rng = rand::rngs::ChaCha20Rng::from_seed([3; 32]);
-    let sealed = seal(
-        &manifest.election_key(),
-        &fingerprint,
+    // The booth's own sealing and signing (core::booth), with fixed key material: the same
+    // ranking under the same pass gives the same bytes (an identical retry).
+    let mut ikm = [0u8; 32];
+    rand::Rng::fill_bytes(&mut rand::rngs::ChaCha20Rng::from_seed([3; 32]), &mut ikm);
+    let cast = seal_ballot(
+        manifest,
+        secret,
         contest,
-        &pass.key,
-        &plaintext,
-        &mut rng,
+        &PassJson::from(pass),
+        ranking,
+        None,
+        &ikm,
     )
-    .unwrap();
-    let message = ballot_message(&fingerprint, contest, &pass.key, &sealed, None);
-    let signature = secret.voting_key(&fingerprint, contest).sign(&message);
+    .unwrap()
+    .cast;
     let (status, _, body) = post(
         &server.api("/ballots"),
-        &json!({
-            "contest": contest,
-            "pass": PassJson::from(pass),
-            "enc": Bytes::<32>::from(sealed.enc),
-            "ct": Bytes::<0>(sealed.ct),
-            "signature": Bytes::<64>(signature.to_bytes().to_vec()),
-        }),
+        &serde_json::to_value(&cast).unwrap(),
         "",
     );
     (status, body)
