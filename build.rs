@@ -11,10 +11,11 @@ use std::process::Command;
 const TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() {
-    println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=src/core");
-    println!("cargo::rerun-if-changed=wasm");
-    println!("cargo::rerun-if-changed=Cargo.lock");
+    // The module is the library built without the server: any source may be in it. The nested
+    // cargo decides what actually changed, and is a no-op otherwise.
+    for path in ["build.rs", "src", "wasm", "Cargo.toml", "Cargo.lock", ".cargo/config.toml"] {
+        println!("cargo::rerun-if-changed={path}");
+    }
     println!("cargo::rerun-if-env-changed=TELLER_BOOTH_WASM");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let wasm_out = out.join("teller_booth.wasm");
