@@ -54,6 +54,7 @@ const MAIN_MEMBERS = {
   benchJourney: ['M0000523', ['nec', 'youth', 'wales']],
   benchPasses: ['M0000209', ['nec', 'wales', 'disabled']],
   labels: ['M0000054', ['nec', 'wales']],
+  lostAnswer: ['M0000017', ['nec', 'youth']],
 };
 const REFUSALS_MEMBERS = {
   wrongCode: ['M0000001', ['nec']],
@@ -1379,6 +1380,47 @@ function decryptedRankings(record, contest) {
     return rankingOf(line.plaintext, contest.candidates.length, `${contest.id} entry ${line.seq}`);
   });
 }
+
+test('d2. the answer to a cast is lost after the box stored it: the booth resends the identical cast and shows the original receipt', { timeout: TEST_TIMEOUT }, async () => {
+  await withRun('d2-lost-answer', async (run) => {
+    const election = main;
+    const [member, contests] = MAIN_MEMBERS.lostAnswer;
+    const page = await run.page(await run.context());
+    await startAndLogin(page, run, election, member, contests);
+    const rankings = { nec: [1, 0], youth: [2] };
+    await rankAll(page, run, election, rankings);
+    // Each contest's first cast reaches the box (which stores it), but its answer never reaches
+    // the page: the connection resets. Later attempts go through.
+    const sent = [];
+    const dropped = new Set();
+    await page.route(`**/api/elections/${election.id}/ballots`, async (route) => {
+      const body = route.request().postData();
+      const { contest } = JSON.parse(body);
+      sent.push({ contest, body });
+      if (!dropped.has(contest)) {
+        dropped.add(contest);
+        const stored = await route.fetch();
+        assert.equal(stored.status(), 200, `${run.name}: the box stored the first cast in ${contest}`);
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+    const receipts = await castAndReceipt(page, run, election, rankings);
+    await page.unroute(`**/api/elections/${election.id}/ballots`);
+    const log = await fetchLog(election);
+    for (const contest of contests) {
+      const bodies = sent.filter((b) => b.contest === contest).map((b) => b.body);
+      assert.ok(bodies.length >= 2, `${run.name}: ${contest} was sent again after the lost answer (${bodies.length} sends)`);
+      assert.ok(bodies.every((b) => b === bodies[0]), `${run.name}: every send in ${contest} is the identical cast`);
+      const cast = JSON.parse(bodies[0]);
+      const entries = log.filter((e) => e.type === 'ballot' && e.pass.key === cast.pass.key);
+      assert.equal(entries.length, 1, `${run.name}: exactly one ballot in the log for the pass in ${contest}`);
+      assert.equal(entries[0].enc, cast.enc, `${run.name}: the logged ballot in ${contest} is the one sent`);
+      assert.equal(receipts[contest].seq, entries[0].seq, `${run.name}: the receipt in ${contest} names the stored entry`);
+    }
+  });
+});
 
 test('h. the main election closes, tallies, exports and verifies; its decryptions are exactly the rankings cast above', { timeout: TEST_TIMEOUT }, async () => {
   const election = main;
