@@ -169,18 +169,13 @@ fn run_sequencer(store: Store, queue: mpsc::Receiver<(PendingCast, Reply)>) {
             }
         }
         let (casts, replies): (Vec<PendingCast>, Vec<Reply>) = batch.into_iter().unzip();
-        match store.append_casts(casts) {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
-            }
-            Err(error) => {
-                eprintln!("teller serve: appending a batch of casts failed: {error:#}");
-                for reply in replies {
-                    let _ = reply.send(Err(format!("{error:#}")));
-                }
-            }
+        // Each cast its own answer: one election's failed transaction does not turn another's
+        // durable ballots into errors.
+        for (reply, outcome) in replies.into_iter().zip(store.append_casts(casts)) {
+            let _ = reply.send(outcome.map_err(|error| {
+                eprintln!("teller serve: appending a cast failed: {error:#}");
+                format!("{error:#}")
+            }));
         }
     }
 }

@@ -182,9 +182,12 @@ impl Store {
     /// The sequencer's group commit: appends a batch of checked casts to their elections' ballot
     /// logs in one transaction per election, re-checking under the lock that each election is open
     /// and that each voting key's previous ballot is still the one the cast was checked against.
-    /// Returns only after the transaction is durable; on error nothing of the batch is kept.
-    pub fn append_casts(&self, batch: Vec<PendingCast>) -> Result<Vec<CastOutcome>> {
-        let mut outcomes: Vec<Option<CastOutcome>> = (0..batch.len()).map(|_| None).collect();
+    /// Returns only after the transactions are durable. Each cast gets its own answer: a failed
+    /// transaction fails only its own election's casts (nothing of them is kept), never the casts
+    /// of another election's transaction, which may already be durable.
+    pub fn append_casts(&self, batch: Vec<PendingCast>) -> Vec<Result<CastOutcome>> {
+        let mut outcomes: Vec<Option<Result<CastOutcome>>> =
+            (0..batch.len()).map(|_| None).collect();
         let mut by_election: std::collections::BTreeMap<String, Vec<(usize, PendingCast)>> =
             Default::default();
         for (i, pending) in batch.into_iter().enumerate() {
@@ -194,6 +197,7 @@ impl Store {
                 .push((i, pending));
         }
         for (election, casts_in) in by_election {
+            let indices: Vec<usize> = casts_in.iter().map(|(i, _)| *i).collect();
             let results = self.transaction(|conn| {
                 let mut head = lock_head(conn, &election, BALLOTS)?;
                 let state: String = elections::table
@@ -294,14 +298,25 @@ impl Store {
                     insert_rows!(&mut *conn, casts::table, rows)?;
                 }
                 Ok(results)
-            })?;
-            for (i, outcome) in results {
-                outcomes[i] = Some(outcome);
+            });
+            match results {
+                Ok(results) => {
+                    for (i, outcome) in results {
+                        outcomes[i] = Some(Ok(outcome));
+                    }
+                }
+                Err(error) => {
+                    for i in indices {
+                        outcomes[i] = Some(Err(anyhow!(
+                            "appending to election {election:?}'s ballot log: {error:#}"
+                        )));
+                    }
+                }
             }
         }
         outcomes
             .into_iter()
-            .map(|o| o.ok_or_else(|| anyhow!("a cast of the batch was not sequenced")))
+            .map(|o| o.unwrap_or_else(|| Err(anyhow!("a cast of the batch was not sequenced"))))
             .collect()
     }
 

@@ -313,10 +313,12 @@ fn identical_casts_together(name: &str, db: Option<String>) {
         pending(other),
         pending(same.clone()),
     ];
-    let outcomes = Store::open(&election.db)
+    let outcomes: Vec<_> = Store::open(&election.db)
         .unwrap()
         .append_casts(batch)
-        .unwrap();
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     let appended = outcomes[0].as_ref().unwrap().clone();
     assert_eq!(outcomes[1], Ok(appended.clone()));
     assert_eq!(
@@ -349,5 +351,50 @@ fn identical_casts_sent_together_get_one_receipt_on_postgresql() {
     identical_casts_together(
         "retry-together-postgres",
         Some(super::postgres_database("retry_together")),
+    );
+}
+
+/// A batch whose second election's transaction fails (it has no ballot log: never opened) still
+/// answers the first election's cast, which is durable, with its place in the log. Before, the
+/// whole batch answered one error: the member got a 500 for a stored ballot, and under
+/// `forbidden` their retry was refused.
+fn a_failed_election_does_not_fail_another(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 300);
+    let server = Server::start(&election.db);
+    let manifest = manifest(&server);
+    let voter = voters(&server, &election, &manifest, 1).remove(0);
+    let cast = accept_cast(&manifest, sealed(&manifest, &voter, &[0], 3, None), None).unwrap();
+    let pending = |election: &str| PendingCast {
+        election: election.to_owned(),
+        cast: cast.clone(),
+        previous: None,
+        revote: Revote::Forbidden,
+    };
+    // Transactions run in election-id order: "zz-…" fails after "nec-2026" has committed.
+    let outcomes = Store::open(&election.db)
+        .unwrap()
+        .append_casts(vec![pending(ELECTION), pending("zz-never-opened")]);
+    let appended = outcomes[0].as_ref().unwrap().as_ref().unwrap();
+    assert!(outcomes[1].is_err(), "the unopened election's cast fails");
+    let logged = ballots_in_log(&server);
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["seq"].as_i64(), Some(appended.seq));
+    // The member's retry over HTTP gets that same place.
+    let (status, again) = send(&server, &body(&sealed(&manifest, &voter, &[0], 3, None)));
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["seq"].as_i64(), Some(appended.seq));
+    others_vote_and_the_record_verifies(server, &election, &[&voter]);
+}
+
+#[test]
+fn a_failed_election_in_a_batch_does_not_fail_another_on_sqlite() {
+    a_failed_election_does_not_fail_another("retry-isolated-sqlite", None);
+}
+
+#[test]
+fn a_failed_election_in_a_batch_does_not_fail_another_on_postgresql() {
+    a_failed_election_does_not_fail_another(
+        "retry-isolated-postgres",
+        Some(super::postgres_database("retry_isolated")),
     );
 }
