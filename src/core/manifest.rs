@@ -236,6 +236,15 @@ pub enum ManifestError {
         /// The contest reusing its key.
         second: String,
     },
+    /// A name or title that could not be written to the record's line-based files and read
+    /// back (a line break or another control character), or an empty name.
+    #[error("{field}: {problem}")]
+    BadText {
+        /// Where: `title`, `contest nec: title`, `contest nec: candidate 3 name`, …
+        field: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -365,6 +374,54 @@ fn check_issuer_key(contest: &str, der: &[u8]) -> Result<IssuerPublicKey, Manife
 }
 
 /// Checks one contest; its id was checked with the others' (`Manifest::new`).
+/// Every name and title is one line of text: the BLT file and the CSV reports put each on one
+/// line, so a line break (or any other control character, which no printed name holds) would
+/// make a record whose files cannot be read back. A statement may hold line breaks (it is only
+/// shown), nothing else.
+fn check_texts(draft: &ManifestDraft) -> Result<(), ManifestError> {
+    let check = |field: String, text: &str, required: bool, newlines: bool| {
+        let bad = |problem| {
+            Err(ManifestError::BadText {
+                field: field.clone(),
+                problem,
+            })
+        };
+        if required && text.trim().is_empty() {
+            return bad("must not be empty");
+        }
+        let line_break = |c: char| matches!(c, '\u{2028}' | '\u{2029}');
+        if text
+            .chars()
+            .any(|c| (c.is_control() && !(newlines && c == '\n')) || line_break(c))
+        {
+            return bad(if newlines {
+                "must not hold control characters other than line breaks (\\n)"
+            } else {
+                "must be one line: no line breaks, tabs or other control characters"
+            });
+        }
+        Ok(())
+    };
+    check("title".into(), &draft.title, true, false)?;
+    for contest in &draft.contests {
+        let id = &contest.id;
+        check(format!("contest {id}: title"), &contest.title, true, false)?;
+        for (i, candidate) in contest.candidates.iter().enumerate() {
+            let at = |what: &str| format!("contest {id}: candidate {} {what}", i + 1);
+            check(at("name"), &candidate.name, true, false)?;
+            for (what, value) in [("gender", &candidate.gender), ("slate", &candidate.slate)] {
+                if let Some(value) = value {
+                    check(at(what), value, true, false)?;
+                }
+            }
+            if let Some(statement) = &candidate.statement {
+                check(at("statement"), statement, false, true)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_contest(draft: &ContestDraft, issuer: IssuerPublicKey) -> Result<Contest, ManifestError> {
     let problem = |problem: String| ManifestError::Contest {
         contest: draft.id.clone(),
@@ -480,6 +537,7 @@ impl Manifest {
             return Err(ManifestError::Version(draft.version));
         }
         check_id("election", &draft.election, 64)?;
+        check_texts(&draft)?;
         if draft.contests.is_empty() {
             return Err(ManifestError::NoContests);
         }
@@ -661,6 +719,62 @@ mod tests {
             manifest.contest("youth").unwrap().eligibility().under_age,
             Some(27)
         );
+    }
+
+    #[test]
+    fn refuses_names_and_titles_that_are_not_one_line() {
+        for (edit, field) in [
+            (
+                Box::new(|d: &mut ManifestDraft| d.title = "NEC\n2026".into())
+                    as Box<dyn FnOnce(&mut ManifestDraft)>,
+                "title",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| d.contests[0].title = "Chair\r".into()),
+                "title",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| {
+                    d.contests[0].candidates[2].name = "Ada\nBo".into()
+                }),
+                "candidate 3 name",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| {
+                    d.contests[0].candidates[0].name = "Ada\u{2028}".into()
+                }),
+                "candidate 1 name",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| {
+                    d.contests[0].candidates[0].slate = Some("L\teft".into())
+                }),
+                "candidate 1 slate",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| d.contests[0].candidates[1].name = " ".into()),
+                "candidate 2 name",
+            ),
+            (
+                Box::new(|d: &mut ManifestDraft| {
+                    d.contests[0].candidates[1].statement = Some("A\u{7}".into())
+                }),
+                "candidate 2 statement",
+            ),
+        ] {
+            match edited(edit) {
+                Err(ManifestError::BadText { field: got, .. }) => {
+                    assert!(got.ends_with(field), "{got} should name {field}")
+                }
+                other => panic!("{field}: expected BadText, got {other:?}"),
+            }
+        }
+        // A statement may have paragraphs; names may hold quotes and accents.
+        edited(|d| {
+            d.contests[0].candidates[0].statement = Some("One.\n\nTwo.".into());
+            d.contests[0].candidates[0].name = "Siân \"Ada\" O'Brien".into();
+        })
+        .unwrap();
     }
 
     #[test]

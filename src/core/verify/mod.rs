@@ -460,7 +460,15 @@ impl<'a> Verifier<'a> {
                 (RECOUNT, layout::results(id), &tally.results),
             ] {
                 match self.required(check, &path) {
-                    Some(found) if found == expected.as_slice() => {}
+                    Some(found) if found == expected.as_slice() => {
+                        // Equal to what the record gives is not enough: the scrutineers' own
+                        // counters must be able to read it.
+                        if check == BLT_EXPORT
+                            && let Err(problem) = blt_reads_back(found, contest)
+                        {
+                            self.fail(check, format!("{path} cannot be read back: {problem}"));
+                        }
+                    }
                     Some(found) => {
                         let how = first_difference(found, expected);
                         self.fail(
@@ -1062,5 +1070,47 @@ fn check_ballot(
         pass,
         signature,
         plaintext,
+    }
+}
+
+/// The published BLT file parses, and names the contest's candidates in order and its title.
+fn blt_reads_back(bytes: &[u8], contest: &crate::core::manifest::Contest) -> Result<(), String> {
+    let parsed = crate::core::count::parse_blt(bytes).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = (parsed.election.candidates().iter())
+        .map(|c| c.name.as_str())
+        .collect();
+    let expected: Vec<&str> = (contest.draft().candidates.iter())
+        .map(|c| c.name.as_str())
+        .collect();
+    if names != expected {
+        return Err(format!("it names {names:?}, the manifest {expected:?}"));
+    }
+    if parsed.election.title() != contest.draft().title {
+        return Err(format!(
+            "its title is {:?}, the manifest's {:?}",
+            parsed.election.title(),
+            contest.draft().title
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blt_that_does_not_read_back_is_caught() {
+        let manifest =
+            Manifest::parse(include_bytes!("../../../tests/data/record/manifest.json")).unwrap();
+        let contest = manifest.contest("wales").unwrap();
+        let good = include_bytes!("../../../tests/data/record/blt/wales.blt");
+        assert_eq!(blt_reads_back(good, contest), Ok(()));
+        let text = String::from_utf8(good.to_vec()).unwrap();
+        // A name broken over two lines (what a line break in a manifest name gave).
+        let broken = text.replacen("\"Rhys Rowlands\"", "\"Rhys\nRowlands\"", 1);
+        assert!(blt_reads_back(broken.as_bytes(), contest).is_err());
+        let renamed = text.replacen("Rhys Rowlands", "Rhys Rowland", 1);
+        assert!(blt_reads_back(renamed.as_bytes(), contest).is_err());
     }
 }
