@@ -13,7 +13,14 @@ const TARGET: &str = "wasm32-unknown-unknown";
 fn main() {
     // The module is the library built without the server: any source may be in it. The nested
     // cargo decides what actually changed, and is a no-op otherwise.
-    for path in ["build.rs", "src", "wasm", "Cargo.toml", "Cargo.lock", ".cargo/config.toml"] {
+    for path in [
+        "build.rs",
+        "src",
+        "wasm",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+    ] {
         println!("cargo::rerun-if-changed={path}");
     }
     println!("cargo::rerun-if-env-changed=TELLER_BOOTH_WASM");

@@ -10,6 +10,7 @@
 
 #[path = "../cli/mod.rs"]
 mod cli;
+mod errors;
 mod login;
 mod member;
 mod operators;

@@ -119,12 +119,13 @@ fn dummy_hash() -> Result<&'static str, ApiError> {
     Ok(DUMMY.get_or_init(|| phc))
 }
 
-/// The request's bearer token, as sent.
+/// The request's bearer token, as sent. The scheme's name is case-insensitive (RFC 7235 §2.1).
 pub(super) fn bearer(request: &HttpRequest) -> Option<String> {
-    (request.headers().get("Authorization"))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned)
+    let value = request.headers().get("Authorization")?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 /// The member behind the request's bearer token: its signature is checked against the member's

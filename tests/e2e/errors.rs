@@ -1,0 +1,96 @@
+//! Answers to requests the server cannot serve as asked: each a documented code, never a 500
+//! for something that is not the server's fault (issue 11, item 7).
+
+use serde_json::{Value, json};
+use teller::core::crypto::Bytes;
+
+use super::member::{login, manifest};
+use super::{Election, Server, agent, examples, run, scratch};
+
+fn get(url: &str) -> (u16, Value) {
+    let mut response = agent().get(url).call().unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.body_mut().read_json().unwrap_or(Value::Null),
+    )
+}
+
+/// The logs of an election created but never opened: `409 not_open` (they begin when it opens),
+/// where the server answered `500 internal` and logged an error per request.
+fn logs_before_open(name: &str, db: Option<String>) {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
+    let definition = dir.join("election.toml");
+    std::fs::copy(examples().join("election.toml"), &definition).unwrap();
+    let keys = dir.join("keys");
+    run(
+        &db,
+        &[
+            "election",
+            "create",
+            definition.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+        ],
+    );
+    let server = Server::start(&db);
+    for log in ["ballots", "issuance"] {
+        for path in [
+            "checkpoint".to_owned(),
+            "inclusion?seq=0&size=1".to_owned(),
+            "consistency?old=1&new=2".to_owned(),
+        ] {
+            let (status, body) = get(&server.api(&format!("/logs/{log}/{path}")));
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (409, Some("not_open")),
+                "{log}/{path}: {body}"
+            );
+        }
+    }
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_logs_of_an_election_not_yet_open_answer_not_open_on_sqlite() {
+    logs_before_open("errors-logs-sqlite", None);
+}
+
+#[test]
+fn the_logs_of_an_election_not_yet_open_answer_not_open_on_postgresql() {
+    logs_before_open(
+        "errors-logs-postgres",
+        Some(super::postgres_database("errors_logs")),
+    );
+}
+
+/// `Authorization: bearer …` (any case of the scheme, RFC 7235 §2.1) is the same session.
+#[test]
+fn the_authorization_scheme_is_case_insensitive() {
+    let election = Election::open("errors-bearer", None, 40);
+    let server = Server::start(&election.db);
+    let manifest = manifest(&server);
+    let (number, code) = election.invitations().into_iter().next().unwrap();
+    let member = login(&server, &number, &code);
+    let contest = &member.contests[0];
+    let key = manifest.contest(contest).unwrap().issuer_key();
+    let secret = teller::core::crypto::PassSecret::from_bytes([5; 16]);
+    let request = secret.blind(key, &manifest.fingerprint(), contest).unwrap();
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let mut response = agent()
+            .post(&server.api("/passes"))
+            .header("Authorization", &format!("{scheme} {}", member.token))
+            .send_json(json!({
+                "contest": contest,
+                "blinded": Bytes::<0>(request.blinded_message().to_vec()),
+            }))
+            .unwrap();
+        let body: Value = response.body_mut().read_json().unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{scheme}: {body}");
+    }
+    drop(server);
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
