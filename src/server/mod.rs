@@ -208,7 +208,7 @@ pub fn serve(
                 .app_data(
                     web::JsonConfig::default()
                         .limit(MAX_BODY_BYTES)
-                        .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+                        .error_handler(|e, _| json_error(e).into()),
                 )
                 .app_data(
                     web::QueryConfig::default()
@@ -241,6 +241,49 @@ pub fn serve(
         let running = server.run();
         ready(address);
         running.await.context("serving")
+    })
+}
+
+/// A body that is not the JSON a call takes, said in the API's words: no Rust type names, no
+/// library wording (docs/API.md, `bad_request`).
+fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    ApiError::BadRequest(match error {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            format!("the body is over {} KiB", MAX_BODY_BYTES / 1024)
+        }
+        E::ContentType => "the body must be JSON, sent as Content-Type: application/json".into(),
+        E::Deserialize(e) => {
+            let at = format!("line {}, column {}", e.line(), e.column());
+            match e.classify() {
+                serde_json::error::Category::Data => {
+                    // serde names the Rust type where a JSON object was expected.
+                    let text = e.to_string();
+                    let text = text.split(" at line ").next().unwrap_or(&text);
+                    let words: Vec<&str> = text.split(' ').collect();
+                    let mut said = Vec::with_capacity(words.len());
+                    let mut skip = false;
+                    for word in words {
+                        if skip {
+                            skip = false;
+                            continue;
+                        }
+                        if word == "struct" || word == "enum" {
+                            said.push("a JSON object of this call's fields");
+                            skip = true;
+                        } else {
+                            said.push(word);
+                        }
+                    }
+                    format!(
+                        "the body is not this call's request: {} ({at})",
+                        said.join(" ")
+                    )
+                }
+                _ => format!("the body is not valid JSON ({at})"),
+            }
+        }
+        _ => "the body could not be read".into(),
     })
 }
 
