@@ -447,10 +447,11 @@ fn write_output(out: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn parse_hex(text: &str) -> Result<Vec<u8>> {
+/// `text` as hex bytes; errors name `option`, the command-line option it came from.
+fn parse_hex(option: &str, text: &str) -> Result<Vec<u8>> {
     let text = text.strip_prefix("0x").unwrap_or(text);
     if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("--seed {text:?} is not hexadecimal (an even number of the digits 0-9, a-f)");
+        bail!("{option} {text:?} is not hexadecimal (an even number of the digits 0-9, a-f)");
     }
     (0..text.len())
         .step_by(2)
@@ -520,7 +521,9 @@ fn run_count(args: CountArgs) -> Result<ExitCode> {
     } else if args.minimum.is_some() {
         bail!("--minimum needs --attributes FILE to say which candidates are in the group");
     }
-    let seed = args.seed.as_deref().map(parse_hex).transpose()?;
+    let seed = (args.seed.as_deref())
+        .map(|seed| parse_hex("--seed", seed))
+        .transpose()?;
     let options = CountOptions {
         method: args.method.into(),
         seed,
@@ -695,7 +698,7 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
 }
 
 fn parse_fingerprint(text: &str) -> Result<[u8; 32]> {
-    let bytes = parse_hex(text).context("--fingerprint")?;
+    let bytes = parse_hex("--fingerprint", text)?;
     bytes
         .try_into()
         .map_err(|_| anyhow::anyhow!("--fingerprint must be 64 hex digits (SHA-256)"))
