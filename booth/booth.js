@@ -721,9 +721,10 @@
     try {
       const needed = Math.max(...receipt.ballots.map((b) => b.seq)) + 1;
       let checkpoint;
+      let size;
       for (let i = 0; ; i += 1) {
         checkpoint = (await api(`${base}/checkpoint`, { text: true })).raw;
-        const { size } = core.call('check_checkpoint', { manifest: manifestText, checkpoint });
+        ({ size } = core.call('check_checkpoint', { manifest: manifestText, checkpoint }));
         if (size >= needed || i >= 20) break;
         results.replaceChildren(notice('info', t('waiting_checkpoint')));
         await sleep(500);
@@ -731,7 +732,6 @@
       for (const ballot of receipt.ballots) {
         const title = contestOf(ballot.contest) ? contestOf(ballot.contest).title : ballot.contest;
         try {
-          const { size } = core.call('check_checkpoint', { manifest: manifestText, checkpoint });
           const entry = (await api(`${base}/entries?start=${ballot.seq}&end=${ballot.seq + 1}`, { text: true })).raw;
           const proof = (await api(`${base}/inclusion?seq=${ballot.seq}&size=${size}`, { text: true })).raw;
           const { contest, ...rest } = ballot;

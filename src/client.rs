@@ -21,9 +21,9 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
-use crate::core::booth::seal_ballot;
+use crate::core::booth::{ballot_checkpoint, seal_ballot};
 use crate::core::crypto::{Bytes, Pass, PassSecret};
-use crate::core::log::{Checkpoint, InclusionProof, PassJson, leaf_hash, open_note, open_promise};
+use crate::core::log::{InclusionProof, PassJson, leaf_hash, open_promise};
 use crate::core::manifest::{Manifest, Revote};
 use crate::server::wire::{
     CastBody, LoginRequest, LoginResponse, PassRequestBody, PassResponse, Receipt,
@@ -523,16 +523,8 @@ fn check_receipts(
             "fetching the checkpoint: HTTP {}",
             answer.status
         );
-        let (text, _) = open_note(
-            &answer.body,
-            std::slice::from_ref(manifest.ballot_log_key()),
-        )
-        .map_err(|e| anyhow!("the checkpoint's signature does not verify: {e}"))?;
-        let checkpoint = Checkpoint::parse(&text).map_err(|e| anyhow!("the checkpoint: {e}"))?;
-        ensure!(
-            checkpoint.origin() == manifest.ballot_log_origin(),
-            "the checkpoint is of another log"
-        );
+        // The booth's own check: signature under the ballot log's key, and this log's origin.
+        let checkpoint = ballot_checkpoint(manifest, &answer.body)?;
         if checkpoint.size() >= needed {
             break checkpoint;
         }
