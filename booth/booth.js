@@ -249,18 +249,20 @@
 
   function pageStart() {
     const { summary, manifest } = election;
-    const open = summary.state === 'open';
+    // Open and inside the window (the box refuses passes outside it); `closes` is the closing
+    // time in force, later than the manifest's if the returning officer extended it.
+    const open = summary.voting;
     const parts = [
       languageSwitch(),
       el('dl', { class: 'facts' },
-        el('dt', {}, t('state')), el('dd', { id: 'election-state' }, t(`state_${summary.state}`)),
+        el('dt', {}, t('state')), el('dd', { id: 'election-state' }, t(`state_${summary.state === 'open' && !open ? 'created' : summary.state}`)),
         el('dt', {}, t('fingerprint')), el('dd', {}, el('code', { class: 'fingerprint', id: 'fingerprint' }, groupHex(election.fingerprint)))),
       el('p', { class: 'help' }, t('fingerprint_help')),
-      el('p', {}, t('window', { opens: formatTime(manifest.window.opens), closes: formatTime(manifest.window.closes) })),
+      el('p', {}, t('window', { opens: formatTime(manifest.window.opens), closes: formatTime(summary.closes) })),
       el('p', {}, t(`revote_${manifest.revote}`)),
     ];
     if (open) parts.push(el('p', {}, link(t('start_voting'), '#/login', { class: 'button primary', id: 'start' })));
-    else parts.push(notice('info', summary.state === 'created' ? t('not_open_yet') : t('closed')));
+    else parts.push(notice('info', summary.state === 'created' || Date.parse(manifest.window.opens) > Date.now() ? t('not_open_yet') : t('closed')));
     parts.push(
       el('h2', {}, t('how_title')),
       el('ul', {}, el('li', {}, t('how_1')), el('li', {}, t('how_2')), el('li', {}, t('how_3'))),
@@ -273,7 +275,7 @@
   }
 
   function pageLogin() {
-    if (election.summary.state !== 'open') return pageStart();
+    if (!election.summary.voting) return pageStart();
     const messages = el('div', { id: 'login-messages' });
     const member = el('input', { id: 'member', name: 'member', autocomplete: 'username', required: true, spellcheck: 'false', autocapitalize: 'characters' });
     const code = el('input', { id: 'code', name: 'code', autocomplete: 'one-time-code', required: true, spellcheck: 'false', autocapitalize: 'characters', 'aria-describedby': 'code-hint' });
@@ -676,7 +678,7 @@
       el('p', { class: 'tracker' }, el('span', { class: 'label' }, `${t('tracker')}: `), el('strong', { class: 'tracker-code' }, r.tracker)),
       el('p', {}, t('entry', { seq: r.seq })),
       el('details', {}, el('summary', {}, t('promise')), el('pre', {}, r.promise))));
-    const again = election.manifest.revote === 'last' && election.summary.state === 'open'
+    const again = election.manifest.revote === 'last' && election.summary.voting
       ? [el('p', {}, t('vote_again_help')), button(t('vote_again'), () => go('contests'), { id: 'vote-again' })] : [];
     show(t('receipt_title'),
       el('p', {}, t('receipt_intro')),

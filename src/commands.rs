@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 
 use teller::admin::{
@@ -14,6 +14,7 @@ use teller::admin::{
     record, tally_election, write_record,
 };
 use teller::client::{VoteSimOptions, read_invitations, vote_sim};
+use teller::core::manifest::{format_instant, parse_instant};
 use teller::core::verify::Progress;
 use teller::store::{Roles, Store};
 
@@ -79,13 +80,27 @@ pub enum ElectionCommand {
         db: Database,
     },
     /// Close the election: no more passes or ballots; the logs get their final checkpoints.
+    /// `teller serve` does this by itself at the closing time; run it to close early.
     Close {
         /// The election id.
         election: String,
         #[command(flatten)]
         db: Database,
     },
-    /// List the elections in the database.
+    /// Extend the voting window before it ends: a later closing time than the one in force
+    /// (logged in the election's events). Run it on every database that serves the election
+    /// (the issuer's and the ballot box's, if apart).
+    Extend {
+        /// The election id.
+        election: String,
+        /// The new closing time: RFC 3339 (`2026-11-28T17:00:00Z`) or relative to now
+        /// (`now+2d`).
+        #[arg(long, value_name = "TIME")]
+        closes: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// List the elections in the database, with their state and window.
     List {
         #[command(flatten)]
         db: Database,
@@ -293,9 +308,37 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
             };
             println!("election {election} is closed: {size} entries in the {log} log");
         }
+        ElectionCommand::Extend {
+            election,
+            closes,
+            db,
+        } => {
+            let store = db.open()?;
+            let manifest = teller::admin::manifest_of(&store.election(&election)?)?;
+            let now = teller::store::now();
+            let closes = teller::admin::resolve_time(&closes, now).context("--closes")?;
+            let at = parse_instant(&closes).map_err(|e| anyhow!("--closes: {e}"))?;
+            let window = store.extend_election(&manifest, at, now)?;
+            println!(
+                "election {election} now closes at {} (the manifest said {})",
+                format_instant(window.closes),
+                manifest.draft().window.closes
+            );
+        }
         ElectionCommand::List { db } => {
-            for row in db.open()?.elections()? {
-                println!("{}\t{}", row.id, row.state);
+            let store = db.open()?;
+            for row in store.elections()? {
+                let window = teller::admin::manifest_of(&row).map(|m| row.window(&m));
+                match window {
+                    Ok(w) => println!(
+                        "{}\t{}\t{} to {}",
+                        row.id,
+                        row.state,
+                        format_instant(w.opens),
+                        format_instant(w.closes)
+                    ),
+                    Err(_) => println!("{}\t{}", row.id, row.state),
+                }
             }
         }
     }
@@ -545,26 +588,9 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         "made by `teller demo`; removed at its next start\n",
     )?;
     let store = Store::open(&args.dir.join("teller.db").to_string_lossy())?;
-    // The example's window, moved to now (a day ago until a week ahead): the booth shows it.
-    let now = std::time::SystemTime::now();
-    let day = std::time::Duration::from_secs(86_400);
-    let definition = teller::admin::EXAMPLE_ELECTION
-        .replace(
-            "opens = \"2026-11-01T09:00:00Z\"",
-            &format!(
-                "opens = \"{}\"",
-                humantime::format_rfc3339_seconds(now - day)
-            ),
-        )
-        .replace(
-            "closes = \"2026-11-21T17:00:00Z\"",
-            &format!(
-                "closes = \"{}\"",
-                humantime::format_rfc3339_seconds(now + 7 * day)
-            ),
-        );
-    let manifest =
-        create_stored_election(&store, &definition, &args.dir.join("keys"), Roles::Both)?;
+    // The example's window opens at creation and closes two weeks later: the booth shows it.
+    let definition = teller::admin::EXAMPLE_ELECTION;
+    let manifest = create_stored_election(&store, definition, &args.dir.join("keys"), Roles::Both)?;
     let election = manifest.draft().election.clone();
     let register: String = EXAMPLE_MEMBERS
         .lines()

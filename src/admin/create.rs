@@ -27,7 +27,8 @@ pub struct ElectionDefinition {
     pub title: String,
     /// The re-voting policy.
     pub revote: Revote,
-    /// The voting window.
+    /// The voting window: RFC 3339 times, or times relative to the election's creation (`now`,
+    /// `now+14d`, `now-1h`), which `create_election` writes into the manifest as RFC 3339.
     pub window: Window,
     /// The trustees.
     pub trustees: TrusteeCount,
@@ -77,6 +78,31 @@ impl ElectionKeys {
     }
 }
 
+/// A window time as the definition writes it: RFC 3339 (kept as written), or `now`, `now+DURATION`
+/// or `now-DURATION` (`14d`, `36h`, `1week`: humantime's units) relative to `now` (Unix seconds),
+/// written in UTC to the second. The examples use relative times so they work on any date.
+pub fn resolve_time(text: &str, now: i64) -> Result<String> {
+    let Some(relative) = text.strip_prefix("now") else {
+        return Ok(text.to_owned());
+    };
+    let offset = match relative.chars().next() {
+        None => 0,
+        Some(sign @ ('+' | '-')) => {
+            let duration = humantime::parse_duration(relative[1..].trim()).map_err(|e| {
+                anyhow!("{text:?}: {e} (write e.g. now+14d, now-1h, or an RFC 3339 time)")
+            })?;
+            let seconds = i64::try_from(duration.as_secs())
+                .map_err(|_| anyhow!("{text:?} is too far from now"))?;
+            if sign == '+' { seconds } else { -seconds }
+        }
+        Some(_) => bail!("{text:?}: write now, now+14d, now-1h, or an RFC 3339 time"),
+    };
+    let at = now
+        .checked_add(offset)
+        .ok_or_else(|| anyhow!("{text:?} is too far from now"))?;
+    Ok(crate::core::manifest::format_instant(at))
+}
+
 /// Generates the keys and builds the checked manifest.
 pub fn create_election(
     definition: &ElectionDefinition,
@@ -98,11 +124,17 @@ pub fn create_election(
         definition.trustees.count,
         rng,
     )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let draft = ManifestDraft {
         version: MANIFEST_VERSION,
         election: definition.election.clone(),
         title: definition.title.clone(),
-        window: definition.window.clone(),
+        window: Window {
+            opens: resolve_time(&definition.window.opens, now).context("window.opens")?,
+            closes: resolve_time(&definition.window.closes, now).context("window.closes")?,
+        },
         revote: definition.revote,
         contests: definition.contests.clone(),
         keys: Keys {

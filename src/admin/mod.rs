@@ -12,7 +12,8 @@ mod simulate;
 
 pub use bench::{VerifyBench, bench_verify};
 pub use create::{
-    EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election, write_keys,
+    EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election,
+    resolve_time, write_keys,
 };
 #[cfg(feature = "server")]
 pub use office::{

@@ -41,7 +41,8 @@ pub struct ManifestDraft {
     pub election: String,
     /// Title shown to members.
     pub title: String,
-    /// Voting window as the organisation states it (RFC 3339 text; informative).
+    /// The voting window (RFC 3339 instants, opens before closes): the box issues passes and
+    /// accepts ballots only inside it.
     pub window: Window,
     /// Whether a member may vote again.
     pub revote: Revote,
@@ -57,10 +58,45 @@ pub struct ManifestDraft {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
-    /// When voting opens.
+    /// When voting opens (RFC 3339, e.g. `2026-11-01T09:00:00Z`).
     pub opens: String,
-    /// When voting closes.
+    /// When voting closes (RFC 3339); the first instant at which it is closed.
     pub closes: String,
+}
+
+/// The window as instants, in Unix seconds: voting is open for `opens <= t < closes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instants {
+    /// When voting opens.
+    pub opens: i64,
+    /// When voting closes.
+    pub closes: i64,
+}
+
+impl Instants {
+    /// Whether `now` (Unix seconds) falls inside the window.
+    pub fn contains(&self, now: i64) -> bool {
+        self.opens <= now && now < self.closes
+    }
+}
+
+/// Parses an RFC 3339 instant (`2026-11-01T09:00:00Z`, `2026-11-01T10:00:00+01:00`) to Unix
+/// seconds; fractions of a second are dropped.
+pub fn parse_instant(text: &str) -> Result<i64, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-11-01T09:00:00Z ({e})"))
+}
+
+/// Writes Unix seconds as RFC 3339 in UTC (`2026-11-01T09:00:00Z`).
+pub fn format_instant(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("@{unix}"))
 }
 
 /// The re-voting policy.
@@ -245,6 +281,9 @@ pub enum ManifestError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A window time that is not RFC 3339, or a window that closes before it opens.
+    #[error("window: {0}")]
+    BadWindow(String),
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -335,6 +374,7 @@ impl Contest {
 pub struct Manifest {
     draft: ManifestDraft,
     contests: Vec<Contest>,
+    window: Instants,
     bytes: Vec<u8>,
     fingerprint: [u8; 32],
     issuance_log: NoteVerifier,
@@ -530,6 +570,20 @@ fn check_contest(draft: &ContestDraft, issuer: IssuerPublicKey) -> Result<Contes
     })
 }
 
+fn check_window(window: &Window) -> Result<Instants, ManifestError> {
+    let opens = parse_instant(&window.opens)
+        .map_err(|e| ManifestError::BadWindow(format!("opens: {e}")))?;
+    let closes = parse_instant(&window.closes)
+        .map_err(|e| ManifestError::BadWindow(format!("closes: {e}")))?;
+    if opens >= closes {
+        return Err(ManifestError::BadWindow(format!(
+            "it closes ({}) before it opens ({})",
+            window.closes, window.opens
+        )));
+    }
+    Ok(Instants { opens, closes })
+}
+
 impl Manifest {
     /// Checks `draft` and computes its canonical bytes and fingerprint.
     pub fn new(draft: ManifestDraft) -> Result<Self, ManifestError> {
@@ -538,6 +592,7 @@ impl Manifest {
         }
         check_id("election", &draft.election, 64)?;
         check_texts(&draft)?;
+        let window = check_window(&draft.window)?;
         if draft.contests.is_empty() {
             return Err(ManifestError::NoContests);
         }
@@ -594,6 +649,7 @@ impl Manifest {
         Ok(Self {
             draft,
             contests,
+            window,
             bytes,
             fingerprint,
             issuance_log,
@@ -643,6 +699,11 @@ impl Manifest {
     /// The contest with this id.
     pub fn contest(&self, id: &str) -> Option<&Contest> {
         self.contests.iter().find(|c| c.id() == id)
+    }
+
+    /// The voting window as instants.
+    pub fn window(&self) -> Instants {
+        self.window
     }
 
     /// The re-voting policy.
@@ -775,6 +836,50 @@ mod tests {
             d.contests[0].candidates[0].name = "Siân \"Ada\" O'Brien".into();
         })
         .unwrap();
+    }
+
+    #[test]
+    fn the_window_is_two_rfc3339_instants_in_order() {
+        let window = |opens: &str, closes: &str| {
+            edited(|d| {
+                d.window.opens = opens.into();
+                d.window.closes = closes.into();
+            })
+            .map(|m| m.window())
+        };
+        let parsed = window("2026-11-01T09:00:00Z", "2026-11-21T18:00:00+01:00").unwrap();
+        assert_eq!(parsed.opens, 1_793_523_600);
+        assert_eq!(parsed.closes - parsed.opens, 20 * 86_400 + 8 * 3_600);
+        assert!(parsed.contains(parsed.opens) && !parsed.contains(parsed.closes));
+        assert_eq!(format_instant(parsed.opens), "2026-11-01T09:00:00Z");
+        for (opens, closes, says) in [
+            (
+                "1 November 2026",
+                "2026-11-21T17:00:00Z",
+                "opens: \"1 November 2026\" is not an RFC 3339",
+            ),
+            (
+                "2026-11-01T09:00:00Z",
+                "2026-11-21",
+                "closes: \"2026-11-21\" is not an RFC 3339",
+            ),
+            (
+                "2026-11-01T09:00:00Z",
+                "2026-11-01T09:00:00Z",
+                "closes (2026-11-01T09:00:00Z) before",
+            ),
+            (
+                "2026-11-21T17:00:00Z",
+                "2026-11-01T09:00:00Z",
+                "closes (2026-11-01T09:00:00Z) before",
+            ),
+        ] {
+            let refused = window(opens, closes).unwrap_err().to_string();
+            assert!(
+                refused.starts_with("window: ") && refused.contains(says),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

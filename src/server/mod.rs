@@ -180,6 +180,64 @@ fn run_sequencer(store: Store, queue: mpsc::Receiver<(PendingCast, Reply)>) {
     }
 }
 
+/// How often the closer looks for elections whose window has ended.
+const CLOSER_PERIOD: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Closes each open election of the database once its window (with any extension) has ended,
+/// as `teller election close` would: a member's promise that voting ends at `closes` holds even
+/// if nobody runs the command. Casts are refused from the closing time on by the box itself
+/// (under its lock), so the second this takes to notice costs nothing. Another server on the same
+/// database may close it first; that is not an error.
+fn run_closer(store: Store) {
+    let mut windows: HashMap<String, crate::core::manifest::Instants> = HashMap::new();
+    loop {
+        match store.elections() {
+            Ok(rows) => {
+                for row in rows
+                    .iter()
+                    .filter(|r| r.is(crate::store::ElectionState::Open))
+                {
+                    let manifest_window = match windows.get(&row.id) {
+                        Some(window) => *window,
+                        None => match manifest_of(row) {
+                            Ok(manifest) => {
+                                *windows.entry(row.id.clone()).or_insert(manifest.window())
+                            }
+                            Err(error) => {
+                                eprintln!(
+                                    "teller serve: reading {:?}'s manifest: {error:#}",
+                                    row.id
+                                );
+                                continue;
+                            }
+                        },
+                    };
+                    let window = crate::store::effective(manifest_window, row.closes_extended);
+                    if crate::store::now() < window.closes {
+                        continue;
+                    }
+                    match crate::admin::close(&store, &row.id) {
+                        Ok(size) => eprintln!(
+                            "teller serve: election {:?} closed at its closing time, {} ({size} log entries)",
+                            row.id,
+                            crate::core::manifest::format_instant(window.closes)
+                        ),
+                        Err(error) => match store.election(&row.id) {
+                            Ok(now) if !now.is(crate::store::ElectionState::Open) => {}
+                            _ => eprintln!(
+                                "teller serve: closing {:?} at its closing time failed: {error:#}",
+                                row.id
+                            ),
+                        },
+                    }
+                }
+            }
+            Err(error) => eprintln!("teller serve: looking for elections to close: {error:#}"),
+        }
+        std::thread::sleep(CLOSER_PERIOD);
+    }
+}
+
 /// Serves the API on `bind` until the process is stopped; calls `ready` with the bound address
 /// once it accepts connections.
 pub fn serve(
@@ -194,6 +252,11 @@ pub fn serve(
         .name("sequencer".into())
         .spawn(move || run_sequencer(sequencer_store, queue))
         .context("starting the sequencer")?;
+    let closer_store = store.clone();
+    std::thread::Builder::new()
+        .name("closer".into())
+        .spawn(move || run_closer(closer_store))
+        .context("starting the closer")?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let state = web::Data::new(AppState {
         store,

@@ -21,6 +21,11 @@ pub struct ElectionSummary {
     pub state: String,
     /// The manifest's SHA-256, hex.
     pub fingerprint: String,
+    /// The closing time in force (RFC 3339): the manifest's, or a later one the returning
+    /// officer set (`teller election extend`).
+    pub closes: String,
+    /// Whether passes and ballots are taken now: open, and inside the window.
+    pub voting: bool,
 }
 
 /// `POST /api/elections/{id}/login`.

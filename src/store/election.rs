@@ -13,11 +13,13 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom as _;
 
 use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
-use super::schema::{casts, elections, events, issuances, members, record_files, throttle};
+use super::schema::{
+    casts, elections, events, issuances, log_heads, members, record_files, throttle,
+};
 use super::{AnyConnection, Store, insert_rows, now};
 
 use crate::core::log::{Entry, IssuanceEntry, NoteSigner, OpenEntry, RosterCommitment};
-use crate::core::manifest::Manifest;
+use crate::core::manifest::{Instants, Manifest, format_instant};
 use crate::core::record::member_commitment;
 
 /// Where an election is in its life. Each command needs one state and moves it to the next, in
@@ -101,6 +103,8 @@ pub struct ElectionRow {
     pub created: i64,
     /// The roles this database holds (`Roles::as_str`).
     pub roles: String,
+    /// A closing time later than the manifest's, set by `election extend` (Unix seconds).
+    pub closes_extended: Option<i64>,
 }
 
 /// A member on an election's frozen register.
@@ -125,7 +129,21 @@ pub struct MemberRow {
     pub code_hash: Option<String>,
 }
 
+/// The window in force: the manifest's, with the closing time moved to `extended` if an officer
+/// extended it.
+pub fn effective(manifest: Instants, extended: Option<i64>) -> Instants {
+    Instants {
+        opens: manifest.opens,
+        closes: extended.map_or(manifest.closes, |e| e.max(manifest.closes)),
+    }
+}
+
 impl ElectionRow {
+    /// The voting window in force for this election (`manifest` is its manifest).
+    pub fn window(&self, manifest: &Manifest) -> Instants {
+        effective(manifest.window(), self.closes_extended)
+    }
+
     /// Whether the election is in `state`.
     pub fn is(&self, state: ElectionState) -> bool {
         self.state == state.as_str()
@@ -558,6 +576,58 @@ impl Store {
             }
             event(conn, election, "closed", &format!("{size} log entries"))?;
             Ok(size)
+        })
+    }
+
+    /// Moves the election's closing time to `closes` (Unix seconds), which must be later than the
+    /// closing time in force; only before that time has come (`now`) and before the election
+    /// closes. An early close is `close_election`. Logged in the events log with the old time.
+    pub fn extend_election(&self, manifest: &Manifest, closes: i64, now: i64) -> Result<Instants> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            // The ballot log's head first, as everywhere (close_election): no cast is sequenced
+            // against the old closing time while it moves.
+            // The update locks the row if the log exists (an election not yet open has none).
+            diesel::update(log_heads::table.find((election, BALLOTS)))
+                .set(log_heads::last.eq(log_heads::last))
+                .execute(conn)?;
+            let (state, extended): (String, Option<i64>) = elections::table
+                .find(election)
+                .select((elections::state, elections::closes_extended))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| anyhow!("there is no election {election:?} in this database"))?;
+            if state != ElectionState::Created.as_str() && state != ElectionState::Open.as_str() {
+                bail!("election {election:?} is {state}: only an election not yet closed can be extended");
+            }
+            let before = effective(manifest.window(), extended);
+            if now >= before.closes {
+                bail!(
+                    "election {election:?} closed at {}: a window that has ended cannot be extended",
+                    format_instant(before.closes)
+                );
+            }
+            if closes <= before.closes {
+                bail!(
+                    "the new closing time {} is not after the one in force, {} (to close early, run `teller election close`)",
+                    format_instant(closes),
+                    format_instant(before.closes)
+                );
+            }
+            diesel::update(elections::table.find(election))
+                .set(elections::closes_extended.eq(Some(closes)))
+                .execute(conn)?;
+            event(
+                conn,
+                election,
+                "extended",
+                &format!(
+                    "closes {} (was {})",
+                    format_instant(closes),
+                    format_instant(before.closes)
+                ),
+            )?;
+            Ok(effective(manifest.window(), Some(closes)))
         })
     }
 

@@ -10,14 +10,14 @@ use anyhow::{Context, Result, anyhow, bail};
 use diesel::prelude::*;
 
 use super::schema::{casts, checkpoints, elections, log_entries, log_heads, merkle_nodes};
-use super::{AnyConnection, ElectionState, Store, insert_rows, now};
+use super::{AnyConnection, ElectionState, Store, effective, insert_rows, now};
 use crate::core::ballot::{AcceptedCast, CastRefused, check_sequenced};
 use crate::core::crypto::Bytes;
 use crate::core::log::{
     Checkpoint, ConsistencyProof, Entry, Frontier, Hash, InclusionProof, NoteSigner,
     consistency_proof_with, entry_hash, inclusion_proof_with, leaf_hash, subtree_from_nodes,
 };
-use crate::core::manifest::Revote;
+use crate::core::manifest::{Instants, Revote};
 
 /// The ballot log's name in the tables.
 pub const BALLOTS: &str = "ballots";
@@ -54,6 +54,9 @@ pub struct PendingCast {
     pub previous: Option<i64>,
     /// The election's re-voting policy.
     pub revote: Revote,
+    /// The manifest's voting window; the cast is refused (`Closed`) unless the time it is
+    /// sequenced falls inside it, with any extension the database holds.
+    pub window: Instants,
 }
 
 /// Where an appended entry landed.
@@ -200,10 +203,16 @@ impl Store {
             let indices: Vec<usize> = casts_in.iter().map(|(i, _)| *i).collect();
             let results = self.transaction(|conn| {
                 let mut head = lock_head(conn, &election, BALLOTS)?;
-                let state: String = elections::table
+                let (state, extended): (String, Option<i64>) = elections::table
                     .find(&election)
-                    .select(elections::state)
+                    .select((elections::state, elections::closes_extended))
                     .first(conn)?;
+                // Under the lock: a cast sequenced at or after the closing time is refused even
+                // if the close itself has not run yet.
+                let open = state == ElectionState::Open.as_str()
+                    && casts_in
+                        .first()
+                        .is_some_and(|(_, p)| effective(p.window, extended).contains(now()));
                 let mut results = Vec::new();
                 let mut accepted: Vec<(usize, Vec<u8>, AcceptedCast)> = Vec::new();
                 // Resent casts identical to one accepted earlier in this batch: (index in the
@@ -224,7 +233,7 @@ impl Store {
                     .collect();
                 let stored: std::collections::HashSet<Vec<u8>> = latest.keys().cloned().collect();
                 for ((i, pending), key) in casts_in.into_iter().zip(keys) {
-                    if state != ElectionState::Open.as_str() {
+                    if !open {
                         results.push((i, Err(CastRefused::Closed)));
                         continue;
                     }

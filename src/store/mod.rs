@@ -24,6 +24,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrati
 
 pub use election::{
     ElectionRow, ElectionState, IssueOutcome, MemberRow, Roles, StoredIssuance, Throttled, Turnout,
+    effective,
 };
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 

@@ -10,6 +10,7 @@ diesel::table! {
         state -> Text,
         created -> BigInt,
         roles -> Text,
+        closes_extended -> Nullable<BigInt>,
     }
 }
 

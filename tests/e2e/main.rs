@@ -17,6 +17,7 @@ mod operators;
 mod passes;
 mod retry;
 mod unlinkable;
+mod window;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -832,9 +833,18 @@ fn one_database_holds_several_elections() {
     }
     run(&db, &["election", "open", "branch-b"]);
     let list = run(&db, &["election", "list"]);
+    let states: Vec<String> = (list.lines())
+        .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
     assert_eq!(
-        list,
-        "branch-a\tcreated\nbranch-b\topen\nbranch-c\tcreated\n"
+        states,
+        ["branch-a created", "branch-b open", "branch-c created"]
+    );
+    // Each with its window, opens to closes.
+    assert!(
+        list.lines()
+            .all(|l| l.split('\t').nth(2).is_some_and(|w| w.contains(" to "))),
+        "{list}"
     );
     let twice = run_failing(
         &db,

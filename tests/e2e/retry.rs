@@ -304,6 +304,7 @@ fn identical_casts_together(name: &str, db: Option<String>) {
         cast: accepted(request),
         previous: None,
         revote: Revote::Forbidden,
+        window: manifest.window(),
     };
     let same = sealed(&manifest, &voter, &[0], 3, None);
     let other = sealed(&manifest, &voter, &[0], 4, None);
@@ -369,6 +370,7 @@ fn a_failed_election_does_not_fail_another(name: &str, db: Option<String>) {
         cast: cast.clone(),
         previous: None,
         revote: Revote::Forbidden,
+        window: manifest.window(),
     };
     // Transactions run in election-id order: "zz-…" fails after "nec-2026" has committed.
     let outcomes = Store::open(&election.db)

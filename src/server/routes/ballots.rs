@@ -45,6 +45,7 @@ pub(super) async fn cast(
         cast,
         previous,
         revote: election.manifest.revote(),
+        window: election.manifest.window(),
     };
     let (reply, answer) = tokio::sync::oneshot::channel();
     state

@@ -9,6 +9,8 @@ use actix_web::{HttpResponse, web};
 
 use super::super::wire::ElectionSummary;
 use super::{ApiError, State, blocking};
+use crate::core::manifest::format_instant;
+use crate::store::{ElectionState, now};
 
 pub(super) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
@@ -21,7 +23,10 @@ pub(super) async fn list(state: State) -> Result<HttpResponse, ApiError> {
         .into_iter()
         .filter_map(|row| {
             let manifest = crate::admin::manifest_of(&row).ok()?;
+            let window = row.window(&manifest);
             Some(ElectionSummary {
+                voting: row.is(ElectionState::Open) && window.contains(now()),
+                closes: format_instant(window.closes),
                 id: row.id,
                 title: manifest.draft().title.clone(),
                 state: row.state,

@@ -11,7 +11,7 @@ use super::super::wire::{PassRequestBody, PassResponse};
 use super::login::{bearer, member_of};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{Bytes, sign_blinded};
-use crate::store::{ElectionState, IssueOutcome, StoredIssuance};
+use crate::store::{ElectionState, IssueOutcome, StoredIssuance, now};
 
 pub(super) async fn pass(
     state: State,
@@ -35,7 +35,10 @@ pub(super) async fn pass(
         if !row.eligible_contests().any(|c| c == contest) {
             return Err(ApiError::NotEligible(contest));
         }
-        if !store.election(&id)?.is(ElectionState::Open) {
+        // The state is checked again under the issuance log's lock (`record_issuance`); the
+        // window here: a pass issued a moment late cannot cast (the box checks under its lock).
+        let current = store.election(&id)?;
+        if !current.is(ElectionState::Open) || !current.window(&election.manifest).contains(now()) {
             return Err(ApiError::NotOpen);
         }
         if let Some(existing) = store.issuance(&id, &contest, &member)? {

@@ -1,0 +1,1 @@
+ALTER TABLE elections DROP COLUMN closes_extended;
