@@ -5,3 +5,4 @@ mod common;
 mod ers97;
 mod meek;
 mod scottish;
+mod synthetic;
