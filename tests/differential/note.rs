@@ -322,7 +322,10 @@ fn cosigned_checkpoints_open_with_either_key() {
         .expect("valid")
         .verifier()
         .clone();
-    assert_eq!(opened(&[other.clone()]), Err(NoteError::UnverifiedNote));
+    assert_eq!(
+        opened(std::slice::from_ref(&other)),
+        Err(NoteError::UnverifiedNote)
+    );
 
     let sn = |keys: &[&str]| {
         note.verify(&verifiers(keys))
