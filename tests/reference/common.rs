@@ -18,6 +18,16 @@ pub fn load(path: &Path) -> Election {
         .election
 }
 
+/// Inserts a `[tie …]` line after the header. Droop breaks a tie by choosing the first candidate
+/// in its tie order (file order unless a `[tie]` line is given); so does Teller's `[tie]` line
+/// (tie.rs), so a line in file order makes Teller's lot agree with droop's default.
+pub fn with_file_order_tie_line(bytes: &[u8], candidates: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let (header, rest) = text.split_once('\n').expect("a header line");
+    let order: Vec<String> = (1..=candidates).map(|c| c.to_string()).collect();
+    format!("{header}\n[tie {}]\n{rest}", order.join(" ")).into_bytes()
+}
+
 pub fn run(election: &Election, method: Method) -> Report {
     let options = CountOptions {
         method,

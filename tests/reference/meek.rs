@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::common::csv_fields;
+use crate::common::{csv_fields, with_file_order_tie_line};
 use proptest::prelude::*;
 use teller::core::count::{
     Action, BltErrorKind, CandidateAttributes, CandidateIndex, CandidateStatus, Constraint,
@@ -54,16 +54,6 @@ fn elected_set(report: &Report) -> BTreeSet<String> {
         .into_iter()
         .map(str::to_owned)
         .collect()
-}
-
-/// Inserts a `[tie …]` line after the header. Droop breaks a tie by choosing the first candidate
-/// in its tie order (file order unless a `[tie]` line is given); so does Teller's `[tie]` line
-/// (tie.rs), so a line in file order makes Teller's lot agree with droop's default.
-fn with_file_order_tie_line(bytes: &[u8], candidates: usize) -> Vec<u8> {
-    let text = String::from_utf8_lossy(bytes);
-    let (header, rest) = text.split_once('\n').expect("a header line");
-    let order: Vec<String> = (1..=candidates).map(|c| c.to_string()).collect();
-    format!("{header}\n[tie {}]\n{rest}", order.join(" ")).into_bytes()
 }
 
 // ---------------------------------------------------------------------------------------------
