@@ -85,8 +85,20 @@
   // ---------------------------------------------------------------- the server
   class Unreachable extends Error {}
 
+  // A busy server (its login queue full: 503; too many of this address's logins being checked at
+  // once: 429 for a second or two) says when to come back: wait and send the same request again,
+  // a few times, before showing the member anything. Every call is safe to repeat (PROTOCOL §14).
+  async function api(path, options = {}) {
+    for (let tries = 1; ; tries++) {
+      const answer = await apiOnce(path, options);
+      const busy = answer.status === 503 || (answer.status === 429 && answer.retryAfter > 0 && answer.retryAfter <= 2);
+      if (!busy || tries >= 5) return answer;
+      await new Promise((done) => setTimeout(done, Math.min(Math.max(answer.retryAfter, 1), 5) * 1000));
+    }
+  }
+
   // `token` only for the issuer's calls; a cast never carries one (nor any cookie).
-  async function api(path, { method = 'GET', json, token, text = false } = {}) {
+  async function apiOnce(path, { method = 'GET', json, token, text = false } = {}) {
     const headers = {};
     if (json !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;

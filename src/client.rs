@@ -85,6 +85,8 @@ pub struct VoteSimReport {
     pub cast_seconds: f64,
     /// Cast latencies, sorted (milliseconds).
     pub cast_latencies_ms: Vec<f64>,
+    /// Requests the server answered busy (429 for a second, or 503) and that were sent again.
+    pub busy_retried: usize,
 }
 
 impl VoteSimReport {
@@ -147,6 +149,11 @@ impl Answer {
     }
 }
 
+/// Tries of one request while the server answers that it is busy.
+const BUSY_TRIES: usize = 60;
+/// Requests retried because the server was busy, in this process.
+static BUSY_RETRIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 thread_local! {
     // One keep-alive connection pool per worker thread, as a member's browser would keep one.
     static HTTP: Http = Http::new();
@@ -180,17 +187,32 @@ impl Http {
         token: Option<&str>,
         body: &T,
     ) -> Result<Answer> {
-        let mut request = self.agent.post(url);
-        if let Some(token) = token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
+        // A busy server (login queue full: 503; this address's or member's hashes in flight:
+        // 429 with a wait of a second) says when to come back, as a booth would.
+        for _ in 0..BUSY_TRIES {
+            let mut request = self.agent.post(url);
+            if let Some(token) = token {
+                request = request.header("Authorization", &format!("Bearer {token}"));
+            }
+            let mut response = request
+                .send_json(body)
+                .with_context(|| format!("POST {url}"))?;
+            let status = response.status().as_u16();
+            let wait = (response.headers().get("Retry-After"))
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            let answer = Answer {
+                status,
+                body: response.body_mut().read_to_vec()?,
+            };
+            match (status, wait) {
+                (503, Some(wait)) | (429, Some(wait @ 0..=2)) => {
+                    BUSY_RETRIED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_secs(wait.clamp(1, 5)));
+                }
+                _ => return Ok(answer),
+            }
         }
-        let mut response = request
-            .send_json(body)
-            .with_context(|| format!("POST {url}"))?;
-        Ok(Answer {
-            status: response.status().as_u16(),
-            body: response.body_mut().read_to_vec()?,
-        })
+        bail!("POST {url}: the server was still busy after {BUSY_TRIES} tries")
     }
 }
 
@@ -492,6 +514,7 @@ pub fn vote_sim(
     let mut latencies = latencies.into_inner().map_err(|_| anyhow!("poisoned"))?;
     latencies.sort_by(f64::total_cmp);
     report.cast_latencies_ms = latencies;
+    report.busy_retried = BUSY_RETRIED.load(std::sync::atomic::Ordering::Relaxed);
     let receipts = receipts.into_inner().map_err(|_| anyhow!("poisoned"))?;
     if !options.skip_receipt_checks && !receipts.is_empty() {
         report.receipts_checked = check_receipts(options, &manifest, &receipts, progress)?;

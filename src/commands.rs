@@ -173,8 +173,20 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: the cores).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// A reverse proxy in front of Teller (an address or a CIDR such as 10.0.0.0/8; repeat for
+    /// several): only from these is `X-Forwarded-For` believed, and its client address is the
+    /// one the login throttle counts. Without it, the TCP peer is the address.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     pub db: Database,
+}
+
+/// `--trusted-proxy`: a CIDR, or one address (a /32 or /128).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address or a CIDR such as 10.0.0.0/8"))
 }
 
 /// `teller vote-sim`.
@@ -494,7 +506,12 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
     } else {
         "SQLite"
     };
-    teller::server::serve(store, &args.bind, workers, move |address| {
+    let options = teller::server::ServeOptions {
+        bind: args.bind,
+        workers,
+        trusted_proxies: args.trusted_proxies,
+    };
+    teller::server::serve(store, options, move |address| {
         println!("teller: serving on http://{address} ({backend})");
     })?;
     Ok(ExitCode::SUCCESS)
@@ -549,6 +566,12 @@ pub fn run_vote_sim(args: VoteSimArgs) -> Result<ExitCode> {
         "receipts checked against a signed checkpoint: {}",
         report.receipts_checked
     );
+    if report.busy_retried > 0 {
+        println!(
+            "busy answers (429 for a second, or 503) waited out and sent again: {}",
+            report.busy_retried
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -640,7 +663,12 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     }
     let dir = args.dir.display().to_string();
     let invitations = invitations.display().to_string();
-    teller::server::serve(store, &args.bind, threads, move |address| {
+    let options = teller::server::ServeOptions {
+        bind: args.bind.clone(),
+        workers: threads,
+        trusted_proxies: Vec::new(),
+    };
+    teller::server::serve(store, options, move |address| {
         println!("Vote in the booth:  http://{address}/e/{election}/");
         println!(
             "Or simulate members:  teller vote-sim --server http://{address} --election {election} --invitations {invitations}"

@@ -49,6 +49,13 @@ pub enum ApiError {
     /// The ballot box refused the cast.
     #[error("{0}")]
     Refused(CastRefused),
+    /// The server cannot take the request now (the login queue is full, the database is down or
+    /// busy); `Retry-After` says when to try again. The cause is in the server's log.
+    #[error("the server is busy; try again in {retry_after} seconds")]
+    Unavailable {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
     /// Something failed inside; details are in the server's log.
     #[error("something went wrong on the server; the returning officer has the details")]
     Internal,
@@ -81,6 +88,7 @@ impl ApiError {
                 CastRefused::AlreadyVoted { .. } => "already_voted",
                 CastRefused::WrongReplaces { .. } => "wrong_replaces",
             },
+            Self::Unavailable { .. } => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -111,13 +119,14 @@ impl ResponseError for ApiError {
                 StatusCode::CONFLICT
             }
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::Throttled { retry_after } = self {
+        if let Self::Throttled { retry_after } | Self::Unavailable { retry_after } = self {
             response.insert_header(("Retry-After", retry_after.to_string()));
         }
         response.json(serde_json::json!({

@@ -204,9 +204,9 @@ pub struct Turnout {
 }
 
 /// Member-login failures allowed before the member must wait.
-const MEMBER_FREE_FAILURES: i64 = 5;
+pub const MEMBER_FREE_FAILURES: i64 = 5;
 /// Failures from one address allowed before it must wait (a branch office shares one address).
-const ADDRESS_FREE_FAILURES: i64 = 50;
+pub const ADDRESS_FREE_FAILURES: i64 = 50;
 /// Issuances published together in the issuance log, shuffled.
 pub const ISSUANCE_BATCH: i64 = 64;
 
@@ -735,72 +735,105 @@ impl Store {
         })
     }
 
-    /// Whether any of these login subjects must wait, and which of them have failures counted.
-    pub fn throttled(
+    /// Admits one login attempt against each subject (`(subject, free attempts)`), counted
+    /// before its code is hashed, or answers how long to wait. In one transaction that locks the
+    /// subjects' rows: concurrent attempts count each other, so of 60 at once against a subject
+    /// with 5 free, 5 are admitted. The attempt that uses a subject's last free one starts its
+    /// wait (30 s, doubling per further attempt, at most an hour); `login_succeeded` takes back
+    /// an attempt that turned out right.
+    pub fn begin_login(
         &self,
         election: &str,
-        subjects: &[&str],
-    ) -> Result<(Option<Throttled>, Vec<String>)> {
-        let rows: Vec<(String, i64)> = throttle::table
-            .filter(throttle::election.eq(election))
-            .filter(throttle::subject.eq_any(subjects))
-            .select((throttle::subject, throttle::blocked_until))
-            .load(&mut *self.conn()?)?;
-        let wait = rows.iter().map(|(_, until)| *until).max().unwrap_or(0) - now();
-        Ok((
-            (wait > 0).then_some(Throttled { retry_after: wait }),
-            rows.into_iter().map(|(subject, _)| subject).collect(),
-        ))
-    }
-
-    /// Counts a failed login against a subject (`member:N` or `address:IP`); after the free
-    /// failures, each further one doubles the wait (30 s, 1 min, …, capped at an hour).
-    pub fn login_failed(&self, election: &str, subject: &str) -> Result<()> {
-        let free = if subject.starts_with("member:") {
-            MEMBER_FREE_FAILURES
-        } else {
-            ADDRESS_FREE_FAILURES
-        };
+        subjects: &[(&str, i64)],
+    ) -> Result<Result<(), Throttled>> {
+        let now = now();
         self.transaction(|conn| {
-            // One statement, so concurrent failures for one subject (every member behind one
-            // address) count each other instead of racing to insert the first row.
-            macro_rules! count_failure {
-                ($c:expr) => {
-                    diesel::insert_into(throttle::table)
-                        .values((
-                            throttle::election.eq(election),
-                            throttle::subject.eq(subject),
-                            throttle::failures.eq(1),
-                            throttle::blocked_until.eq(0),
-                        ))
-                        .on_conflict((throttle::election, throttle::subject))
-                        .do_update()
-                        .set(throttle::failures.eq(throttle::failures + 1))
-                        .execute($c)
+            let mut counts = Vec::with_capacity(subjects.len());
+            for &(subject, _) in subjects {
+                // Insert-or-touch takes the row's lock (one statement, so two first attempts
+                // do not race to insert it); then read it under that lock.
+                macro_rules! touch {
+                    ($c:expr) => {
+                        diesel::insert_into(throttle::table)
+                            .values((
+                                throttle::election.eq(election),
+                                throttle::subject.eq(subject),
+                                throttle::failures.eq(0),
+                                throttle::blocked_until.eq(0),
+                            ))
+                            .on_conflict((throttle::election, throttle::subject))
+                            .do_update()
+                            .set(throttle::failures.eq(throttle::failures))
+                            .execute($c)
+                    };
+                }
+                match conn {
+                    AnyConnection::Sqlite(c) => touch!(c)?,
+                    AnyConnection::Postgresql(c) => touch!(c)?,
                 };
+                let row: (i64, i64) = throttle::table
+                    .find((election, subject))
+                    .select((throttle::failures, throttle::blocked_until))
+                    .first(conn)?;
+                counts.push(row);
             }
-            match conn {
-                AnyConnection::Sqlite(c) => count_failure!(c)?,
-                AnyConnection::Postgresql(c) => count_failure!(c)?,
-            };
-            let failures: i64 = throttle::table
-                .find((election, subject))
-                .select(throttle::failures)
-                .first(conn)?;
-            if failures >= free {
-                let wait = (30i64 << (failures - free).min(7)).min(3600);
+            let wait = counts
+                .iter()
+                .map(|&(_, until)| until - now)
+                .max()
+                .unwrap_or(0);
+            if wait > 0 {
+                return Ok(Err(Throttled { retry_after: wait }));
+            }
+            for (&(subject, free), &(failures, _)) in subjects.iter().zip(&counts) {
+                let failures = failures + 1;
+                let blocked_until = match failures >= free {
+                    true => now + (30i64 << (failures - free).min(7)).min(3600),
+                    false => 0,
+                };
                 diesel::update(throttle::table.find((election, subject)))
-                    .set(throttle::blocked_until.eq(now() + wait))
+                    .set((
+                        throttle::failures.eq(failures),
+                        throttle::blocked_until.eq(blocked_until),
+                    ))
                     .execute(conn)?;
             }
-            Ok(())
+            Ok(Ok(()))
         })
     }
 
-    /// Forgets a member's failures after a successful login.
-    pub fn login_succeeded(&self, election: &str, subject: &str) -> Result<()> {
-        diesel::delete(throttle::table.find((election, subject))).execute(&mut *self.conn()?)?;
-        Ok(())
+    /// Takes back an admitted attempt whose code was right: the member's subject is cleared;
+    /// the address's count goes down by one, and its wait ends if it is back under `free`.
+    pub fn login_succeeded(
+        &self,
+        election: &str,
+        member: &str,
+        (address, free): (&str, i64),
+    ) -> Result<()> {
+        self.transaction(|conn| {
+            diesel::delete(throttle::table.find((election, member))).execute(conn)?;
+            let failures: Option<i64> = throttle::table
+                .find((election, address))
+                .select(throttle::failures)
+                .first(conn)
+                .optional()?;
+            if let Some(failures) = failures {
+                let failures = (failures - 1).max(0);
+                let row = throttle::table.find((election, address));
+                match failures < free {
+                    true => diesel::update(row)
+                        .set((
+                            throttle::failures.eq(failures),
+                            throttle::blocked_until.eq(0),
+                        ))
+                        .execute(conn)?,
+                    false => diesel::update(row)
+                        .set(throttle::failures.eq(failures))
+                        .execute(conn)?,
+                };
+            }
+            Ok(())
+        })
     }
 
     /// Turnout per contest and region: never a count of preferences.

@@ -23,8 +23,8 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 pub use election::{
-    ElectionRow, ElectionState, IssueOutcome, MemberRow, Roles, StoredIssuance, Throttled, Turnout,
-    effective,
+    ADDRESS_FREE_FAILURES, ElectionRow, ElectionState, IssueOutcome, MEMBER_FREE_FAILURES,
+    MemberRow, Roles, StoredIssuance, Throttled, Turnout, effective,
 };
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 

@@ -51,36 +51,164 @@ fn concurrent_wrong_codes_are_refused_never_an_error_on_postgresql() {
     );
 }
 
-/// The race itself, at the store: many first failures for one subject at the same instant.
-fn first_failures_at_once_are_all_counted(db: &str) {
+/// The race itself, at the store: many attempts for one subject at the same instant are
+/// counted before any is hashed, so no more than the free ones are admitted.
+fn attempts_at_once_are_admitted_only_while_free(db: &str) {
     let store = teller::store::Store::open(db).unwrap();
-    let threads = 16;
+    let threads = 60;
     let barrier = std::sync::Barrier::new(threads);
+    let admitted = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (store, barrier) = (&store, &barrier);
+            let (store, barrier, admitted) = (&store, &barrier, &admitted);
             scope.spawn(move || {
                 barrier.wait();
-                store.login_failed("race", "address:192.0.2.1").unwrap();
+                let subjects = [
+                    ("member:12 from address:192.0.2.1", 5),
+                    ("address:192.0.2.1", 50),
+                ];
+                if store.begin_login("race", &subjects).unwrap().is_ok() {
+                    admitted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
             });
         }
     });
-    let (throttled, counted) = store.throttled("race", &["address:192.0.2.1"]).unwrap();
-    assert_eq!(counted, ["address:192.0.2.1"]);
-    assert_eq!(
-        throttled, None,
-        "16 failures are under the address's 50 free ones"
+    assert_eq!(admitted.into_inner(), 5, "60 attempts at once, 5 free");
+    // Another member from the same address is not blocked by member 12's failures.
+    let other = [
+        ("member:13 from address:192.0.2.1", 5),
+        ("address:192.0.2.1", 50),
+    ];
+    assert!(store.begin_login("race", &other).unwrap().is_ok());
+}
+
+#[test]
+fn attempts_at_once_are_admitted_only_while_free_on_sqlite() {
+    let dir = super::scratch("login-race");
+    std::fs::create_dir_all(&dir).unwrap();
+    attempts_at_once_are_admitted_only_while_free(&dir.join("teller.db").to_string_lossy());
+}
+
+#[test]
+fn attempts_at_once_are_admitted_only_while_free_on_postgresql() {
+    attempts_at_once_are_admitted_only_while_free(&super::postgres_database("login_race"));
+}
+
+/// A login with `X-Forwarded-For: from` (believed only from a trusted proxy): status and code.
+fn login_from(server: &Server, member: &str, code: &str, from: &str) -> (u16, Option<String>) {
+    let mut response = super::agent()
+        .post(&server.api("/login"))
+        .header("X-Forwarded-For", from)
+        .send_json(json!({ "member": member, "code": code }))
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.body_mut().read_json().unwrap_or_default();
+    (status, body["error"]["code"].as_str().map(str::to_owned))
+}
+
+const WRONG: &str = "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA";
+
+/// The attack run of issue 11: a burst of wrong codes from one address against every member
+/// (numbers are sequential) locked out 60 of 60 members. Now it is refused before most of it is
+/// hashed, and every member still logs in with the right code from their own address.
+fn a_stranger_cannot_lock_members_out(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 60);
+    // Teller behind a proxy on 127.0.0.1: X-Forwarded-For names each client.
+    let server = Server::start_with(&election.db, &["--trusted-proxy", "127.0.0.1"]);
+    let invitations = election.invitations();
+    let attempts: Vec<&(String, String)> = (0..5).flat_map(|_| invitations.iter()).collect();
+    let answers: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = attempts
+            .chunks(30)
+            .map(|chunk| {
+                let server = &server;
+                scope.spawn(move || {
+                    (chunk.iter())
+                        .map(|(member, _)| login_from(server, member, WRONG, "198.51.100.66"))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(answers.len(), 300);
+    let hashed = answers.iter().filter(|(s, _)| *s == 401).count();
+    assert!(
+        hashed <= 50,
+        "the address has 50 free attempts, yet {hashed} codes were hashed"
+    );
+    assert!(
+        answers.iter().all(|a| matches!(
+            (a.0, a.1.as_deref()),
+            (401, Some("bad_login")) | (429, Some("throttled")) | (503, Some("unavailable"))
+        )),
+        "{answers:?}"
+    );
+    for (i, (member, code)) in invitations.iter().enumerate() {
+        assert_eq!(
+            login_from(&server, member, code, &format!("203.0.113.{}", i % 4 + 1)),
+            (200, None),
+            "member {member}, right code, own address"
+        );
+    }
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+#[test]
+fn a_stranger_cannot_lock_members_out_on_sqlite() {
+    a_stranger_cannot_lock_members_out("login-stranger-sqlite", None);
+}
+
+#[test]
+fn a_stranger_cannot_lock_members_out_on_postgresql() {
+    a_stranger_cannot_lock_members_out(
+        "login-stranger-postgres",
+        Some(super::postgres_database("login_stranger")),
     );
 }
 
-#[test]
-fn first_failures_at_once_are_all_counted_on_sqlite() {
-    let dir = super::scratch("login-race");
-    std::fs::create_dir_all(&dir).unwrap();
-    first_failures_at_once_are_all_counted(&dir.join("teller.db").to_string_lossy());
+/// 60 wrong codes at once for one member from one address: at most the 5 free ones are hashed
+/// (all 60 were). And without `--trusted-proxy`, `X-Forwarded-For` is the client's own claim:
+/// changing it does not escape the throttle.
+fn a_burst_for_one_member_is_hashed_five_times(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 40);
+    let server = Server::start(&election.db);
+    let (member, code) = election.invitations().remove(0);
+    let answers: Vec<(u16, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..60)
+            .map(|i| {
+                let (server, member) = (&server, &member);
+                scope.spawn(move || login_from(server, member, WRONG, &format!("192.0.2.{i}")))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let hashed = answers.iter().filter(|(s, _)| *s == 401).count();
+    assert!(hashed <= 5, "{hashed} of 60 were hashed: {answers:?}");
+    for i in 0..5 {
+        let (status, _) = login_from(&server, &member, WRONG, &format!("198.51.100.{i}"));
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    assert_eq!(
+        login_from(&server, &member, &code, "203.0.113.1"),
+        (429, Some("throttled".to_owned())),
+        "a forged X-Forwarded-For from an untrusted peer is not believed"
+    );
+    std::fs::remove_dir_all(&election.dir).unwrap();
 }
 
 #[test]
-fn first_failures_at_once_are_all_counted_on_postgresql() {
-    first_failures_at_once_are_all_counted(&super::postgres_database("login_race"));
+fn a_burst_for_one_member_is_hashed_five_times_on_sqlite() {
+    a_burst_for_one_member_is_hashed_five_times("login-burst-sqlite", None);
+}
+
+#[test]
+fn a_burst_for_one_member_is_hashed_five_times_on_postgresql() {
+    a_burst_for_one_member_is_hashed_five_times(
+        "login-burst-postgres",
+        Some(super::postgres_database("login_burst")),
+    );
 }

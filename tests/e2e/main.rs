@@ -91,6 +91,11 @@ struct Server {
 
 impl Server {
     fn start(db: &str) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// As [`Server::start`], with more arguments to `teller serve`.
+    fn start_with(db: &str, extra: &[&str]) -> Self {
         let mut child = teller()
             .args([
                 "serve",
@@ -101,6 +106,7 @@ impl Server {
                 "--database",
                 db,
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

@@ -9,13 +9,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::super::LoadedElection;
 use super::super::session::Claim;
+use super::super::throttle::{
+    ADDRESS_IN_FLIGHT, MEMBER_IN_FLIGHT, address_subject, client_address,
+};
 use super::super::wire::{LoginRequest, LoginResponse};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{InvitationCode, InvitationHash, encode_bytes};
-use crate::store::{MemberRow, Store, now};
+use crate::store::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, MemberRow, Store, now};
 
 /// How long a member session lasts.
 const SESSION_SECONDS: i64 = 2 * 60 * 60;
+/// The longest member number a login may name (a register's are far shorter).
+const MAX_MEMBER_BYTES: usize = 256;
 
 pub(super) async fn login(
     state: State,
@@ -29,30 +34,43 @@ pub(super) async fn login(
     election.sessions()?;
     let id = id.into_inner();
     let LoginRequest { member, code } = body.into_inner();
-    let member_subject = format!("member:{member}");
-    // The direct peer: behind a proxy every member would share its address (docs/API.md).
-    let address_subject = format!(
-        "address:{}",
-        request
-            .peer_addr()
-            .map_or("unknown".into(), |a| a.ip().to_string())
-    );
+    // No register holds such a number, and PostgreSQL refuses a NUL in text: not a member, said
+    // without touching the database (the answer of any unknown member).
+    if member.len() > MAX_MEMBER_BYTES || member.chars().any(char::is_control) {
+        return Err(ApiError::BadLogin);
+    }
+    let address = address_subject(client_address(&request, &state.trusted_proxies));
+    // Failures count against the member number from this address (a stranger elsewhere cannot
+    // block the member) and against the address (docs/design/README.md, "Throttling").
+    let member_here = format!("member:{member} from {address}");
+    let _slots = state.in_flight.enter(&[
+        (format!("member:{member}"), MEMBER_IN_FLIGHT),
+        (address.clone(), ADDRESS_IN_FLIGHT),
+    ])?;
     let store = state.store.clone();
-    let subjects = [member_subject.clone(), address_subject.clone()];
-    let (throttled, row) = {
-        let id = id.clone();
-        let member = member.clone();
+    let (admitted, row) = {
+        let (id, member, member_here, address) = (
+            id.clone(),
+            member.clone(),
+            member_here.clone(),
+            address.clone(),
+        );
         blocking(move || {
-            let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
-            Ok((
-                store.throttled(&id, &subjects)?,
-                store.member(&id, &member)?,
-            ))
+            let subjects = [
+                (member_here.as_str(), MEMBER_FREE_FAILURES),
+                (address.as_str(), ADDRESS_FREE_FAILURES),
+            ];
+            // Counted before hashing, atomically: concurrent wrong codes cannot all be hashed.
+            let admitted = store.begin_login(&id, &subjects)?;
+            let row = match admitted {
+                Ok(()) => store.member(&id, &member)?,
+                Err(_) => None,
+            };
+            Ok((admitted, row))
         })
         .await?
     };
-    let (throttled, failures_counted) = throttled;
-    if let Some(throttled) = throttled {
+    if let Err(throttled) = admitted {
         return Err(ApiError::Throttled {
             retry_after: throttled.retry_after,
         });
@@ -76,17 +94,9 @@ pub(super) async fn login(
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(verified && stored.is_some())
         })
-        .await;
-    let store = state.store.clone();
-    let matched = matched?;
-    if !matched {
-        let id = id.clone();
-        blocking(move || {
-            store.login_failed(&id, &format!("member:{member}"))?;
-            store.login_failed(&id, &address_subject)?;
-            Ok(())
-        })
         .await?;
+    // The attempt was counted when admitted: a wrong code needs nothing more.
+    if !matched {
         return Err(ApiError::BadLogin);
     }
     let row = row.ok_or(ApiError::BadLogin)?;
@@ -95,9 +105,11 @@ pub(super) async fn login(
     let expires = now() + SESSION_SECONDS;
     let token = (election.sessions()?).issue(&id, &row.number, code_hash, expires);
     let contests: Vec<String> = row.eligible_contests().map(str::to_owned).collect();
-    if failures_counted.contains(&member_subject) {
-        blocking(move || Ok(store.login_succeeded(&id, &member_subject)?)).await?;
-    }
+    let store = state.store.clone();
+    blocking(move || {
+        Ok(store.login_succeeded(&id, &member_here, (&address, ADDRESS_FREE_FAILURES))?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: encode_bytes(&token),
         expires,
