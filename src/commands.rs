@@ -178,6 +178,10 @@ pub struct ServeArgs {
     /// one the login throttle counts. Without it, the TCP peer is the address.
     #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a request may take to arrive (head and body) and be answered; then `408`, and
+    /// the connection is closed, so slow clients cannot hold the server's connections.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
     #[command(flatten)]
     pub db: Database,
 }
@@ -510,6 +514,7 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         bind: args.bind,
         workers,
         trusted_proxies: args.trusted_proxies,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout),
     };
     teller::server::serve(store, options, move |address| {
         println!("teller: serving on http://{address} ({backend})");
@@ -667,6 +672,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         bind: args.bind.clone(),
         workers: threads,
         trusted_proxies: Vec::new(),
+        request_timeout: teller::server::guard::DEFAULT_REQUEST_TIMEOUT,
     };
     teller::server::serve(store, options, move |address| {
         println!("Vote in the booth:  http://{address}/e/{election}/");

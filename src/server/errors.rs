@@ -56,6 +56,9 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: i64,
     },
+    /// The request (its head and body) took longer than the server waits for one.
+    #[error("the request took longer than {0} seconds to arrive and be answered")]
+    TimedOut(u64),
     /// Something failed inside; details are in the server's log.
     #[error("something went wrong on the server; the returning officer has the details")]
     Internal,
@@ -89,6 +92,7 @@ impl ApiError {
                 CastRefused::WrongReplaces { .. } => "wrong_replaces",
             },
             Self::Unavailable { .. } => "unavailable",
+            Self::TimedOut(_) => "timeout",
             Self::Internal => "internal",
         }
     }
@@ -120,6 +124,7 @@ impl ResponseError for ApiError {
             }
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,6 +133,15 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Self::Throttled { retry_after } | Self::Unavailable { retry_after } = self {
             response.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        // Errors raised outside a handler (the request guard) skip the middleware that adds
+        // these to answers.
+        for header in super::SECURITY_HEADERS {
+            response.insert_header(header);
+        }
+        if let Self::TimedOut(_) = self {
+            // The rest of a slow body is not worth waiting for.
+            response.force_close();
         }
         response.json(serde_json::json!({
             "error": { "code": self.code(), "message": self.to_string() }

@@ -11,6 +11,7 @@
 
 pub mod booth;
 mod errors;
+pub mod guard;
 mod routes;
 pub mod session;
 pub mod throttle;
@@ -79,6 +80,8 @@ pub struct AppState {
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
     argon2: Hashers,
     in_flight: Arc<throttle::InFlight>,
+    requests: Arc<throttle::InFlight>,
+    request_timeout: std::time::Duration,
     trusted_proxies: Vec<ipnet::IpNet>,
 }
 
@@ -153,6 +156,31 @@ impl Hashers {
 }
 
 impl AppState {
+    /// The state of a server on `store`: starts its sequencer and hashing threads.
+    pub fn new(
+        store: Store,
+        request_timeout: std::time::Duration,
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Result<Self> {
+        let (sender, queue) = mpsc::channel();
+        let sequencer_store = store.clone();
+        std::thread::Builder::new()
+            .name("sequencer".into())
+            .spawn(move || run_sequencer(sequencer_store, queue))
+            .context("starting the sequencer")?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            store,
+            elections: RwLock::new(HashMap::new()),
+            sequencer: sender,
+            argon2: Hashers::start(cores)?,
+            in_flight: Default::default(),
+            requests: Default::default(),
+            request_timeout,
+            trusted_proxies,
+        })
+    }
+
     /// The election `id`, loaded (manifest and keys) on first use.
     fn election(&self, id: &str) -> Result<Arc<LoadedElection>, ApiError> {
         if let Some(loaded) = self
@@ -192,7 +220,17 @@ fn run_sequencer(store: Store, queue: mpsc::Receiver<(PendingCast, Reply)>) {
         let (casts, replies): (Vec<PendingCast>, Vec<Reply>) = batch.into_iter().unzip();
         // Each cast its own answer: one election's failed transaction does not turn another's
         // durable ballots into errors.
-        for (reply, outcome) in replies.into_iter().zip(store.append_casts(casts)) {
+        // A panic in one batch answers its casts `internal` (nothing of it was committed) and
+        // leaves the sequencer running for the next.
+        let count = casts.len();
+        let outcomes =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.append_casts(casts)))
+                .unwrap_or_else(|_| {
+                    (0..count)
+                        .map(|_| Err(anyhow::anyhow!("appending a batch of casts panicked")))
+                        .collect()
+                });
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
             let _ = reply.send(outcome.map_err(|error| {
                 eprintln!("teller serve: appending a cast failed: {error:#}");
                 format!("{error:#}")
@@ -267,6 +305,8 @@ pub struct ServeOptions {
     pub workers: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a request may take to arrive and be answered (`--request-timeout`).
+    pub request_timeout: std::time::Duration,
 }
 
 /// Serves the API until the process is stopped; calls `ready` with the bound address once it
@@ -280,28 +320,15 @@ pub fn serve(
         bind,
         workers,
         trusted_proxies,
+        request_timeout,
     } = options;
     let bind = bind.as_str();
-    let (sender, queue) = mpsc::channel();
-    let sequencer_store = store.clone();
-    std::thread::Builder::new()
-        .name("sequencer".into())
-        .spawn(move || run_sequencer(sequencer_store, queue))
-        .context("starting the sequencer")?;
     let closer_store = store.clone();
     std::thread::Builder::new()
         .name("closer".into())
         .spawn(move || run_closer(closer_store))
         .context("starting the closer")?;
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let state = web::Data::new(AppState {
-        store,
-        elections: RwLock::new(HashMap::new()),
-        sequencer: sender,
-        argon2: Hashers::start(cores)?,
-        in_flight: Default::default(),
-        trusted_proxies,
-    });
+    let state = web::Data::new(AppState::new(store, request_timeout, trusted_proxies)?);
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()
@@ -320,6 +347,7 @@ pub fn serve(
                         .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
                 )
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(middleware::from_fn(guard::guard))
                 .wrap(security_headers())
                 .configure(routes::routes)
                 .configure(booth::routes)
@@ -330,6 +358,10 @@ pub fn serve(
                 }))
         })
         .workers(workers.max(1))
+        // A client has this long to send a request's head; the guard bounds the whole request.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .keep_alive(std::time::Duration::from_secs(5))
         .backlog(4096)
         .max_connections(100_000)
         .bind(bind)
@@ -388,15 +420,23 @@ fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
     })
 }
 
+/// The headers on every answer (the booth's pages set their own CSP and caching).
+pub(crate) const SECURITY_HEADERS: [(&str, &str); 6] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+];
+
 fn security_headers() -> middleware::DefaultHeaders {
-    middleware::DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        ))
-        .add(("Cross-Origin-Resource-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"))
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(middleware::DefaultHeaders::new(), |headers, header| {
+            headers.add(header)
+        })
 }

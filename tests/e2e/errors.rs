@@ -130,3 +130,88 @@ fn a_malformed_body_is_refused_in_the_apis_words() {
     drop(server);
     std::fs::remove_dir_all(&election.dir).unwrap();
 }
+
+/// Slow clients (issue 11 item 5): a connection that sent its head and part of a body was held
+/// for ever, and 20,500 of them took the server down. Now each is answered `408` after the
+/// request timeout and closed, an address has at most 64 requests in progress (more: `429` at
+/// once), and the server answers everyone else meanwhile.
+#[test]
+fn slow_clients_are_cut_off_and_others_are_served() {
+    use std::io::{Read as _, Write as _};
+    let election = Election::open("errors-slow", None, 10);
+    let server = Server::start_with(
+        &election.db,
+        &["--request-timeout", "2", "--trusted-proxy", "127.0.0.1"],
+    );
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let slow: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            write!(
+                stream,
+                "POST /api/elections/nec-2026/login HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.9\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"member\":"
+            )
+            .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let (status, body) = get(&format!("{}/api/health", server.url));
+    assert_eq!((status, body["ok"].as_bool()), (200, Some(true)));
+    assert!(
+        started.elapsed().as_secs() < 2,
+        "health waited behind the slow clients"
+    );
+    let mut answers = std::collections::BTreeMap::new();
+    for mut stream in slow {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let status = answer.split(' ').nth(1).unwrap_or("none").to_owned();
+        *answers.entry(status).or_insert(0) += 1;
+    }
+    assert_eq!(
+        answers,
+        [("408".to_owned(), 64), ("429".to_owned(), 36)].into(),
+        "each slow request is answered (408 after the timeout, 429 past 64 from one address) and closed"
+    );
+    drop(server);
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+/// A NUL byte in a member number answered `500` on PostgreSQL (it refuses NUL in text): now
+/// `bad_login`, as for any number on no register, on both backends.
+fn a_nul_in_a_member_number(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 10);
+    let server = Server::start(&election.db);
+    for member in ["12\u{0}3", "\u{0}", &"9".repeat(300)] {
+        let (status, _, body) = super::post(
+            &server.api("/login"),
+            &json!({ "member": member, "code": "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA" }),
+            "",
+        );
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("bad_login")),
+            "{body}"
+        );
+    }
+    drop(server);
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+#[test]
+fn a_nul_in_a_member_number_is_a_bad_login_on_sqlite() {
+    a_nul_in_a_member_number("errors-nul-sqlite", None);
+}
+
+#[test]
+fn a_nul_in_a_member_number_is_a_bad_login_on_postgresql() {
+    a_nul_in_a_member_number(
+        "errors-nul-postgres",
+        Some(super::postgres_database("errors_nul")),
+    );
+}
