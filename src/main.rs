@@ -19,7 +19,7 @@ use teller::admin::{
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
 use teller::core::register::split_csv_line;
-use teller::core::verify::{Progress, VerifyOptions, verify};
+use teller::core::verify::{Progress, Record, VerifyOptions, verify};
 
 #[cfg(feature = "server")]
 mod commands;
@@ -706,19 +706,18 @@ fn parse_fingerprint(text: &str) -> Result<[u8; 32]> {
 
 /// Runs every check; returns the report to print and whether all passed.
 fn verify_report(
-    record: &Path,
+    files: &Record,
     fingerprint: Option<[u8; 32]>,
     threads: usize,
     quiet: bool,
 ) -> Result<(String, bool)> {
-    let files = read_record(record)?;
     let progress = ProgressLine::new(quiet);
     let options = VerifyOptions {
         threads,
         fingerprint,
         progress: &|p| progress.show(p),
     };
-    let result = verify(&files, &options);
+    let result = verify(files, &options);
     let mut text = String::new();
     if let Some(manifest) = files
         .files
@@ -770,8 +769,12 @@ fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
         .as_deref()
         .map(parse_fingerprint)
         .transpose()?;
-    let (report, passed) =
-        verify_report(&args.record, fingerprint, threads(args.threads), args.quiet)?;
+    let (report, passed) = verify_report(
+        &read_record(&args.record)?,
+        fingerprint,
+        threads(args.threads),
+        args.quiet,
+    )?;
     write_output(None, &report)?;
     Ok(if passed {
         ExitCode::SUCCESS
@@ -863,14 +866,15 @@ fn run_tally(args: TallyArgs) -> Result<ExitCode> {
             "give --contest (to count from a record directory) or --share (to tally an election)"
         );
     };
-    // The tally refuses an unverified record (DESIGN.md, protocol step 6).
-    let (report, passed) = verify_report(&args.record, None, threads(args.threads), false)?;
+    // The tally refuses an unverified record (DESIGN.md, protocol step 6), and counts the very
+    // bytes it verified: the record is read once, so nothing can change between the two.
+    let record = read_record(&args.record)?;
+    let (report, passed) = verify_report(&record, None, threads(args.threads), false)?;
     eprint!("{report}");
     if !passed {
         eprintln!("teller: the record does not verify; refusing to count it");
         return Ok(ExitCode::from(1));
     }
-    let record = read_record(&args.record)?;
     let manifest_bytes = record
         .files
         .get(layout::MANIFEST)
