@@ -21,8 +21,10 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
+use crate::admin::INVITATION_COLUMNS;
 use crate::core::booth::{ballot_checkpoint, seal_ballot};
 use crate::core::crypto::{Bytes, Pass, PassSecret};
+use crate::core::csv_file::undo_defuse;
 use crate::core::log::{InclusionProof, PassJson, leaf_hash, open_promise};
 use crate::core::manifest::{Manifest, Revote};
 use crate::server::wire::{
@@ -100,21 +102,33 @@ impl VoteSimReport {
     }
 }
 
-/// Reads `teller invitations export`'s CSV.
+/// Reads `teller invitations export`'s CSV (RFC 4180: a member number may hold commas, quotes
+/// and line breaks). Its fields are under the formula rule of [`crate::core::csv_file`], undone
+/// here: `'-12` is member `-12`.
 pub fn read_invitations(text: &str) -> Result<Vec<(String, String)>> {
-    let mut lines = text.lines();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = records
+        .next()
+        .transpose()
+        .context("reading the invitations file")?;
     ensure!(
-        lines.next() == Some("member_number,invitation_code"),
+        header.is_some_and(|h| h.iter().eq(INVITATION_COLUMNS)),
         "not an invitations file: the first line must be `member_number,invitation_code`"
     );
-    lines
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(i, line)| {
-            let (member, code) = line
-                .split_once(',')
-                .ok_or_else(|| anyhow!("line {}: expected `member,code`", i + 2))?;
-            Ok((member.to_owned(), code.to_owned()))
+    records
+        .map(|record| {
+            let record = record.context("reading the invitations file")?;
+            let line = record.position().map_or(0, |p| p.line());
+            match (record.get(0), record.get(1), record.len()) {
+                (Some(member), Some(code), 2) => {
+                    Ok((undo_defuse(member).to_owned(), undo_defuse(code).to_owned()))
+                }
+                _ => bail!("line {line}: expected `member,code`"),
+            }
         })
         .collect()
 }

@@ -18,7 +18,6 @@ use teller::admin::{
 };
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
-use teller::core::register::split_csv_line;
 use teller::core::verify::{Progress, Record, VerifyOptions, verify};
 
 #[cfg(feature = "server")]
@@ -468,25 +467,32 @@ fn load_election(path: &Path) -> Result<Election> {
     Ok(parsed.election)
 }
 
+/// Reads `--attributes`: CSV (RFC 4180) with a `name` column and optional `gender` and `slate`
+/// columns, in any order and case; blank lines skipped; fields read verbatim, less the spaces
+/// around them. A row's line is the line it starts on.
 fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = reader.records().filter(|record| {
+        record
+            .as_ref()
+            .map_or(true, |r| r.iter().any(|f| !f.trim().is_empty()))
+    });
+    let Some(header) = rows.next() else {
         bail!("{} is empty", path.display())
     };
-    let columns: Vec<String> = split_csv_line(header)
-        .into_iter()
-        .map(|c| c.to_lowercase())
-        .collect();
+    let header = header.with_context(|| format!("reading {}", path.display()))?;
+    let columns: Vec<String> = header.iter().map(str::to_lowercase).collect();
     let column = |name: &str| columns.iter().position(|c| c == name);
     let name_at = column("name")
         .with_context(|| format!("{}: the header needs a `name` column", path.display()))?;
     let (gender_at, slate_at) = (column("gender"), column("slate"));
-    for (number, line) in lines {
-        let fields = split_csv_line(line);
+    for fields in rows {
+        let fields = fields.with_context(|| format!("reading {}", path.display()))?;
+        let line = fields.position().map_or(0, |p| p.line());
         let field = |at: Option<usize>| {
             at.and_then(|i| fields.get(i))
                 .map(|s| s.trim().to_owned())
@@ -495,9 +501,8 @@ fn apply_attributes(election: &mut Election, path: &Path) -> Result<()> {
         let name = field(Some(name_at)).unwrap_or_default();
         let candidate = election.candidate_by_name(&name).with_context(|| {
             format!(
-                "{} line {}: no candidate named {name:?} in the ballot file",
+                "{} line {line}: no candidate named {name:?} in the ballot file",
                 path.display(),
-                number + 1
             )
         })?;
         election.set_attributes(

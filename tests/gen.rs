@@ -181,18 +181,18 @@ fn attributes_csv_names_every_candidate_with_gender_and_slate() {
     let generated = SyntheticElection::new(&o).unwrap();
     let (_, election) = generate_election(&o);
     let csv = generated.attributes_csv();
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("name,gender,slate"));
-    let rows: Vec<&str> = lines.collect();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["name", "gender", "slate"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 18);
     let mut genders = std::collections::HashSet::new();
     for (i, (row, candidate)) in rows.iter().zip(election.candidates()).enumerate() {
-        // "Cand01 W (SlateA)",W,SlateA — the name exactly as in the BLT, so `--attributes` finds it.
-        let (quoted_name, rest) = row.rsplit_once("\",").expect("quoted name first");
-        assert_eq!(quoted_name.trim_start_matches('"'), candidate.name);
-        let (gender, slate) = rest.split_once(',').expect("three columns");
+        // Cand01 W (SlateA),W,SlateA — the name exactly as in the BLT, so `--attributes` finds it.
+        assert_eq!(row.len(), 3, "{row:?}");
+        assert_eq!(&row[0], candidate.name);
+        let (gender, slate) = (&row[1], &row[2]);
         assert!(gender == "W" || gender == "M", "gender {gender:?}");
-        genders.insert(gender);
+        genders.insert(gender.to_owned());
         // Round-robin slates, as the model says; the name carries the same tags.
         let want_slate = ["SlateA", "SlateB", "SlateC", "SlateD"][i % 4];
         assert_eq!(slate, want_slate);

@@ -18,10 +18,11 @@ use super::create::{
 };
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
+use crate::core::csv_file::{CsvText, defuse};
 use crate::core::log::{NoteSigner, RosterCommitment};
 use crate::core::manifest::Manifest;
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
-use crate::core::register::{Register, RegisterDiff};
+use crate::core::register::{COLUMNS, Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
 use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Roles, Store};
 
@@ -196,12 +197,12 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
         anyhow!(message)
     })?;
     let previous = store.members(election)?;
-    let rows_csv = register.to_csv();
-    let header = rows_csv.lines().next().unwrap_or_default().to_owned();
     let diff = if previous.is_empty() {
         None
     } else {
-        let old_csv: String = std::iter::once(header)
+        // Each stored row is one record of `Member::to_csv_row` (it may hold a quoted line
+        // break), so the header and the rows joined by line breaks are a register file again.
+        let old_csv: String = std::iter::once(COLUMNS.join(","))
             .chain(previous.iter().map(|m| m.row_csv.clone()))
             .collect::<Vec<_>>()
             .join("\n");
@@ -216,7 +217,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
     let mut rng = os_seeded()?;
     let mut rows = Vec::new();
-    for (position, (member, line)) in register.members().zip(rows_csv.lines().skip(1)).enumerate() {
+    for (position, member) in register.members().enumerate() {
         let eligible: Vec<&str> = manifest
             .contests()
             .iter()
@@ -241,7 +242,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
             election: election.to_owned(),
             number: member.number.clone(),
             position: position as i64,
-            row_csv: line.to_owned(),
+            row_csv: member.to_csv_row(),
             region: member.region.clone(),
             eligible: eligible.join(","),
             salt,
@@ -260,6 +261,9 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
         diff,
     })
 }
+
+/// The header of the invitations file `teller invitations export` writes.
+pub const INVITATION_COLUMNS: [&str; 2] = ["member_number", "invitation_code"];
 
 /// `teller invitations export`: new codes for every member without one (or, with `reissue`, for
 /// those members only, invalidating their old codes); the file is written before the hashes are
@@ -320,11 +324,14 @@ pub fn export_invitations(
         },
     );
     let made: Vec<_> = made.into_iter().collect::<Result<_>>()?;
-    let mut csv = String::from("member_number,invitation_code\n");
+    // For a mail merge, so under the formula rule (`core::csv_file`): a member number such as
+    // `=1+1` or `-12` is written `'=1+1`, `'-12`; `client::read_invitations` undoes it.
+    let mut text = CsvText::new(csv::QuoteStyle::Necessary, csv::Terminator::Any(b'\n'));
+    text.record(INVITATION_COLUMNS);
     for (number, code, _) in &made {
-        csv.push_str(&format!("{number},{}\n", code.display()));
+        text.record([defuse(number), defuse(&code.display())]);
     }
-    write_private(out, csv.as_bytes())?;
+    write_private(out, text.finish().as_bytes())?;
     let hashes: Vec<(String, String)> = made.into_iter().map(|(n, _, h)| (n, h)).collect();
     if let Err(e) = store.set_codes(election, &hashes) {
         let _ = fs::remove_file(out);
@@ -454,18 +461,24 @@ pub fn close(store: &Store, election: &str) -> Result<u64> {
 pub fn read_share(path: &Path) -> Result<Share> {
     let text = fs::read_to_string(path)
         .with_context(|| format!("reading the share file {}", path.display()))?;
+    parse_share(&text, &path.display().to_string())
+}
+
+/// Parses the text of a trustee's share file (`<index> <base64url value>`, as
+/// `admin::write_keys` writes it); errors start with `name`, the file's name.
+pub fn parse_share(text: &str, name: &str) -> Result<Share> {
     let (index, value) = text
         .trim()
         .split_once(' ')
-        .ok_or_else(|| anyhow!("{} is not a share file (`<index> <value>`)", path.display()))?;
+        .ok_or_else(|| anyhow!("{name} is not a share file (`<index> <value>`)"))?;
     let index: u8 = index
         .parse()
-        .map_err(|_| anyhow!("{}: the share index is not a number", path.display()))?;
+        .map_err(|_| anyhow!("{name}: the share index is not a number"))?;
     let value: [u8; 32] = decode_bytes(value)
         .ok()
         .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| anyhow!("{}: the share value is not 32 bytes", path.display()))?;
-    Share::new(index, value).map_err(|e| anyhow!("{}: {e}", path.display()))
+        .ok_or_else(|| anyhow!("{name}: the share value is not 32 bytes"))?;
+    Share::new(index, value).map_err(|e| anyhow!("{name}: {e}"))
 }
 
 /// The record as it stands in the database (before the tally: without reveal and results).

@@ -5,6 +5,7 @@ pub mod ballot;
 pub mod booth;
 pub mod count;
 pub mod crypto;
+pub mod csv_file;
 pub mod log;
 pub mod manifest;
 pub mod record;

@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::csv_file::CsvText;
+
 /// A calendar date (proleptic Gregorian), written `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -93,6 +95,30 @@ pub struct Member {
     pub disability: bool,
 }
 
+impl Member {
+    /// The member's row of a register file in the order of [`COLUMNS`], without a line ending:
+    /// RFC 4180, a field quoted only when it holds a comma, a quote or a line break, and written
+    /// verbatim (a register is data Teller reads back, see [`crate::core::csv_file`]).
+    pub fn to_csv_row(&self) -> String {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let (joined, born) = (self.joined.to_string(), self.born.to_string());
+        let fields = [
+            self.number.as_str(),
+            joined.as_str(),
+            yes_no(self.good_standing),
+            yes_no(self.in_arrears),
+            born.as_str(),
+            self.region.as_str(),
+            yes_no(self.disability),
+        ];
+        let mut text = CsvText::new(csv::QuoteStyle::Necessary, csv::Terminator::Any(b'\n'));
+        text.record(fields);
+        let mut row = text.finish();
+        row.pop(); // the `\n` that ends the record
+        row
+    }
+}
+
 /// A register: members by membership number.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Register {
@@ -122,27 +148,6 @@ pub struct RowError {
     pub problem: String,
 }
 
-/// Splits one CSV line (RFC 4180 quoting; no embedded newlines).
-pub fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, in_quotes) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => in_quotes = !in_quotes,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
-
 fn yes_no(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "yes" | "y" | "true" | "1" => Some(true),
@@ -152,31 +157,53 @@ fn yes_no(text: &str) -> Option<bool> {
 }
 
 impl Register {
-    /// Parses a register export. All or nothing: every bad row is reported, and one bad row
-    /// means no register.
+    /// Parses a register export (CSV, RFC 4180: a quoted field may hold commas, doubled quotes
+    /// and line breaks). All or nothing: every bad row is reported, and one bad row means no
+    /// register. Fields are read verbatim (no spreadsheet-formula rule, see
+    /// [`crate::core::csv_file`]), less the spaces around them; lines with nothing but
+    /// spaces are skipped. A row's line is the line it starts on.
     pub fn parse(text: &str) -> Result<Self, Vec<RowError>> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, header)) = lines.next() else {
-            return Err(vec![RowError {
+        let mut errors = Vec::new();
+        let mut rows = Vec::new();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for record in reader.records() {
+            match record {
+                Ok(record) => {
+                    let line = record.position().map_or(1, |p| p.line() as usize);
+                    if record.iter().any(|f| !f.trim().is_empty()) {
+                        rows.push((line, record));
+                    }
+                }
+                // A `&str` is UTF-8 and reading it cannot fail; kept so that nothing is dropped.
+                Err(error) => errors.push(RowError {
+                    line: error.position().map_or(1, |p| p.line() as usize),
+                    column: String::new(),
+                    problem: error.to_string(),
+                }),
+            }
+        }
+        let mut rows = rows.into_iter();
+        let Some((header_line, header)) = rows.next() else {
+            errors.push(RowError {
                 line: 1,
                 column: String::new(),
                 problem: "the file is empty; expected a header line".into(),
-            }]);
+            });
+            return Err(errors);
         };
-        let header: Vec<String> = split_csv_line(header.trim_start_matches('\u{feff}'))
+        let header: Vec<String> = header
             .iter()
-            .map(|c| c.trim().to_ascii_lowercase())
+            .map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
             .collect();
         let mut at = [0usize; 7];
-        let mut errors = Vec::new();
         for (slot, name) in at.iter_mut().zip(COLUMNS) {
             match header.iter().position(|c| c == name) {
                 Some(i) => *slot = i,
                 None => errors.push(RowError {
-                    line: 1,
+                    line: header_line,
                     column: name.into(),
                     problem: format!(
                         "the header has no {name} column (needed: {})",
@@ -189,10 +216,8 @@ impl Register {
             return Err(errors);
         }
         let mut members = BTreeMap::new();
-        for (index, line) in lines {
-            let line_number = index + 1;
-            let fields = split_csv_line(line);
-            let field = |i: usize| fields.get(at[i]).map(|s| s.trim()).unwrap_or("");
+        for (line_number, fields) in rows {
+            let field = |i: usize| fields.get(at[i]).map(str::trim).unwrap_or("");
             let mut bad = |column: usize, problem: String| {
                 errors.push(RowError {
                     line: line_number,
@@ -265,29 +290,15 @@ impl Register {
         Ok(register)
     }
 
-    /// The register as CSV with the [`COLUMNS`] (what [`Register::parse`] reads back).
+    /// The register as CSV with the [`COLUMNS`] (what [`Register::parse`] reads back): a
+    /// header line, then [`Member::to_csv_row`] for each member in membership-number order, each
+    /// line ending in `\n`.
     pub fn to_csv(&self) -> String {
-        let yes_no = |b: bool| if b { "yes" } else { "no" };
-        let quoted = |s: &str| {
-            if s.contains([',', '"']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_owned()
-            }
-        };
         let mut out = COLUMNS.join(",");
         out.push('\n');
         for m in self.members.values() {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                quoted(&m.number),
-                m.joined,
-                yes_no(m.good_standing),
-                yes_no(m.in_arrears),
-                m.born,
-                quoted(&m.region),
-                yes_no(m.disability)
-            ));
+            out.push_str(&m.to_csv_row());
+            out.push('\n');
         }
         out
     }

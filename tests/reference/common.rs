@@ -41,9 +41,21 @@ pub fn name_set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String
     names.into_iter().map(str::to_owned).collect()
 }
 
-/// Splits one CSV line with RFC 4180 quoting (the product's own splitter, one copy).
+/// Splits one CSV line with RFC 4180 quoting (the `csv` crate, as the product reads CSV).
 pub fn csv_fields(line: &str) -> Vec<String> {
-    teller::core::register::split_csv_line(line)
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.as_bytes())
+        .records()
+        .next()
+        .map(|record| {
+            record
+                .expect("a CSV line")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_else(|| vec![String::new()])
 }
 
 /// Rows of `expected.csv` in scot-elex, keyed by column name.

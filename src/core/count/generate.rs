@@ -31,7 +31,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::fmt::{self, Write as _};
+use std::fmt;
+
+use crate::core::csv_file::CsvText;
 
 /// The largest number of candidates the generator accepts.
 pub const MAX_GENERATED_CANDIDATES: usize = 1000;
@@ -355,13 +357,15 @@ impl SyntheticElection {
     }
 
     /// The candidates' attributes as CSV with header `name,gender,slate`, the format
-    /// `teller count --attributes` reads.
+    /// `teller count --attributes` reads. Written verbatim, not under the formula rule: Teller
+    /// reads it back, and the generated names, genders and slates start with a letter.
     pub fn attributes_csv(&self) -> String {
-        let mut csv = String::from("name,gender,slate\n");
+        let mut out = CsvText::new(csv::QuoteStyle::Necessary, csv::Terminator::Any(b'\n'));
+        out.record(["name", "gender", "slate"]);
         for c in &self.candidates {
-            let _ = writeln!(csv, "\"{}\",{},{}", c.name, c.gender, SLATES[c.slate]);
+            out.record([c.name.as_str(), c.gender, SLATES[c.slate]]);
         }
-        csv
+        out.finish()
     }
 }
 

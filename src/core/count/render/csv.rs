@@ -7,16 +7,19 @@
 //! `excluded_this_stage`, `quota` and `transfer_value`. Several names in one field are joined
 //! with `|`. Vote values have exactly the rule's number of decimal places.
 //!
-//! RFC 4180: lines end in CRLF; every text field is quoted, with `"` doubled. Names come from
-//! outside input, so a text field that a spreadsheet would run as a formula (starting with `=`,
-//! `+`, `-`, `@`, tab or CR) is prefixed with `'` (OWASP "CSV injection").
+//! RFC 4180, written with the `csv` crate: lines end in CRLF; every field that does not read as a
+//! number is quoted, with `"` doubled (so every name is, unless it reads as a number). Names come
+//! from outside input, so every text field follows the formula rule of
+//! [`crate::core::csv_file::defuse`]: one starting with `=`, `+`, `-`, `@`, tab, CR or `'` gets a
+//! `'` in front (OWASP "CSV injection"). Vote values are written as they are: they are numbers.
 
 use super::super::fixed::format_units;
 use super::super::report::{Action, Outcome, Report, Round};
+use crate::core::csv_file::{CsvText, defuse};
 
 /// Renders `report` as CSV, one row per stage.
 pub fn csv(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = CsvText::new(csv::QuoteStyle::NonNumeric, csv::Terminator::CRLF);
     let mut header = vec!["stage".to_owned(), "action".to_owned()];
     header.extend(report.candidates.iter().map(|c| text(&c.name)));
     header.extend(
@@ -31,7 +34,7 @@ pub fn csv(report: &Report) -> String {
         ]
         .map(str::to_owned),
     );
-    line(&mut out, &header);
+    out.record(&header);
     let number = |units: i64| format_units(units, report.decimals);
     for round in &report.rounds {
         let mut row = vec![round.number.to_string(), text(&action(report, round))];
@@ -55,9 +58,9 @@ pub fn csv(report: &Report) -> String {
             _ => None,
         };
         row.push(transfer_value.map(number).unwrap_or_default());
-        line(&mut out, &row);
+        out.record(&row);
     }
-    out
+    out.finish()
 }
 
 /// The official reports' action wording: "first preferences", "surplus NAME", "exclude NAME".
@@ -88,19 +91,9 @@ fn decided(report: &Report, round: &Round, outcome: Outcome) -> String {
         .join("|")
 }
 
-/// A quoted text field.
+/// A text field: under the formula rule (the `csv` crate quotes it).
 fn text(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
-}
-
-fn line(out: &mut String, fields: &[String]) {
-    out.push_str(&fields.join(","));
-    out.push_str("\r\n");
+    defuse(value).into_owned()
 }
 
 #[cfg(test)]
@@ -109,13 +102,19 @@ mod tests {
 
     #[test]
     fn quotes_and_doubles_quotes() {
-        assert_eq!(text("Ann \"Nan\" Lee, Jr"), "\"Ann \"\"Nan\"\" Lee, Jr\"");
+        let mut out = CsvText::new(csv::QuoteStyle::NonNumeric, csv::Terminator::CRLF);
+        out.record([
+            text("Ann \"Nan\" Lee, Jr"),
+            "1.00000".to_owned(),
+            String::new(),
+        ]);
+        assert_eq!(out.finish(), "\"Ann \"\"Nan\"\" Lee, Jr\",1.00000,\"\"\r\n");
     }
 
     #[test]
     fn defuses_spreadsheet_formulas() {
-        assert_eq!(text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(text("-1"), "\"'-1\"");
-        assert_eq!(text("Ann"), "\"Ann\"");
+        assert_eq!(text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text("-1"), "'-1");
+        assert_eq!(text("Ann"), "Ann");
     }
 }
