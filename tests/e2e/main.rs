@@ -582,9 +582,8 @@ fn two_servers_on_one_postgresql_database_keep_one_log() {
 
 /// Under re-voting policy `last`, a member's second ballot names the first and replaces it; the
 /// record verifies with only the last ballot counted.
-#[test]
-fn revoting_over_http_replaces_the_earlier_ballot() {
-    let election = Election::open_with("revote", None, 300, |definition| {
+fn revoting_replaces_the_earlier_ballot(name: &str, db: Option<String>) {
+    let election = Election::open_with(name, db, 300, |definition| {
         definition.replace("revote = \"forbidden\"", "revote = \"last\"")
     });
     let server = Server::start(&election.db);
@@ -599,6 +598,16 @@ fn revoting_over_http_replaces_the_earlier_ballot() {
     drop(server);
     election.close_tally_verify();
     std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+#[test]
+fn revoting_over_http_replaces_the_earlier_ballot_on_sqlite() {
+    revoting_replaces_the_earlier_ballot("revote-sqlite", None);
+}
+
+#[test]
+fn revoting_over_http_replaces_the_earlier_ballot_on_postgresql() {
+    revoting_replaces_the_earlier_ballot("revote-postgres", Some(postgres_database("revote")));
 }
 
 /// The logs are append-only in the database itself: UPDATE and DELETE of an entry or a subtree
@@ -638,11 +647,10 @@ fn log_tables_refuse_update_and_delete_on_postgresql() {
 
 /// Before the election opens, a re-import shows what changed; a register with a bad row imports
 /// nothing and names the line; a re-issued invitation code replaces the old one, which then fails.
-#[test]
-fn register_reimport_diff_bad_rows_and_reissued_codes() {
-    let dir = scratch("register");
+fn register_reimport_diff_bad_rows_and_reissued_codes(name: &str, db: Option<String>) {
+    let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
     let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
     run(
         &db,
@@ -740,8 +748,22 @@ fn register_reimport_diff_bad_rows_and_reissued_codes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn register_reimport_diff_bad_rows_and_reissued_codes_on_sqlite() {
+    register_reimport_diff_bad_rows_and_reissued_codes("register-sqlite", None);
+}
+
+#[test]
+fn register_reimport_diff_bad_rows_and_reissued_codes_on_postgresql() {
+    register_reimport_diff_bad_rows_and_reissued_codes(
+        "register-postgres",
+        Some(postgres_database("register")),
+    );
+}
+
 /// `teller demo` (README's run command): a fresh election on the embedded database, open, served,
-/// with member numbers and codes printed that log in.
+/// with member numbers and codes printed that log in. SQLite only: `teller demo` takes no
+/// `--database` and always uses the embedded database in its own directory.
 #[test]
 fn the_demo_serves_an_open_election_whose_printed_codes_log_in() {
     let dir = scratch("demo");
@@ -797,11 +819,10 @@ fn the_demo_serves_an_open_election_whose_printed_codes_log_in() {
 }
 
 /// One database holds several elections, each with its own register, keys and logs.
-#[test]
-fn one_database_holds_several_elections() {
-    let dir = scratch("several");
+fn one_database_holds_several_elections(name: &str, db: Option<String>) {
+    let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
     let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
     let register: String = all.lines().take(41).map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.join("members.csv"), register).unwrap();
@@ -862,6 +883,16 @@ fn one_database_holds_several_elections() {
         "no keys are left for an election that was not created"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_database_holds_several_elections_on_sqlite() {
+    one_database_holds_several_elections("several-sqlite", None);
+}
+
+#[test]
+fn one_database_holds_several_elections_on_postgresql() {
+    one_database_holds_several_elections("several-postgres", Some(postgres_database("several")));
 }
 
 #[derive(diesel::QueryableByName)]
