@@ -965,3 +965,128 @@ fn no_column_links_a_ballot_to_a_member_on_sqlite() {
 fn no_column_links_a_ballot_to_a_member_on_postgresql() {
     no_column_links_a_ballot_to_a_member(&postgres_database("schema"));
 }
+
+#[derive(diesel::QueryableByName)]
+struct TypedColumn {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    data_type: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    not_null: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// A column as both backends can agree on it: its type, normalised to one word for both
+/// backends' spellings, and whether it refuses NULL.
+type Shape = (String, bool);
+
+/// The migrations run on the database, and every table (diesel's bookkeeping table aside) with
+/// its columns' shapes, as the database's own catalog lists them.
+fn migrations_and_shapes(
+    conn: &mut teller::store::AnyConnection,
+) -> (
+    Vec<String>,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, Shape>>,
+) {
+    use diesel::RunQueryDsl as _;
+    let versions = "SELECT version FROM __diesel_schema_migrations ORDER BY version";
+    let on_sqlite = matches!(conn, teller::store::AnyConnection::Sqlite(_));
+    let (versions, columns): (Vec<Version>, Vec<TypedColumn>) = match conn {
+        teller::store::AnyConnection::Sqlite(c) => (
+            diesel::sql_query(versions).load(c).unwrap(),
+            diesel::sql_query(
+                "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+                 p.\"notnull\" <> 0 AS not_null \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap(),
+        ),
+        teller::store::AnyConnection::Postgresql(c) => (
+            diesel::sql_query(versions).load(c).unwrap(),
+            diesel::sql_query(
+                "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                 data_type::text AS data_type, is_nullable = 'NO' AS not_null \
+                 FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap(),
+        ),
+    };
+    // SQLite's INTEGER and BIGINT are both 64-bit; PostgreSQL's `integer` is 32-bit, so it is
+    // left as it is and differs from everything SQLite says.
+    let normalised = |data_type: &str| match data_type.to_ascii_lowercase().as_str() {
+        "integer" if on_sqlite => "integer".to_owned(),
+        "bigint" => "integer".to_owned(),
+        "bytea" | "blob" => "binary".to_owned(),
+        "text" => "text".to_owned(),
+        "boolean" | "bool" => "bool".to_owned(),
+        other => format!("{other} (not normalised)"),
+    };
+    let mut tables: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> =
+        Default::default();
+    for column in columns {
+        let shape = (normalised(&column.data_type), column.not_null);
+        tables
+            .entry(column.table_name)
+            .or_default()
+            .insert(column.column_name, shape);
+    }
+    (versions.into_iter().map(|v| v.version).collect(), tables)
+}
+
+/// migrations/sqlite and migrations/postgres define the same tables: after both folders run on
+/// fresh databases, the catalogs list the same migrations, tables, columns, normalised types and
+/// nullability (migrations/README.md: "one folder per backend … defining the same tables").
+#[test]
+fn both_migration_folders_define_the_same_tables_and_columns() {
+    let dir = scratch("migrations-agree");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = teller::store::Store::open(&dir.join("teller.db").to_string_lossy()).unwrap();
+    let postgresql = teller::store::Store::open(&postgres_database("migrations_agree")).unwrap();
+
+    let (sqlite_versions, sqlite_tables) = migrations_and_shapes(&mut sqlite.conn().unwrap());
+    let (postgresql_versions, postgresql_tables) =
+        migrations_and_shapes(&mut postgresql.conn().unwrap());
+
+    assert_eq!(sqlite_versions, postgresql_versions, "migrations run");
+    assert!(
+        sqlite_tables.contains_key("log_entries"),
+        "{sqlite_tables:?}"
+    );
+    let names: std::collections::BTreeSet<_> = sqlite_tables
+        .keys()
+        .chain(postgresql_tables.keys())
+        .collect();
+    let mut differences = Vec::new();
+    for table in names {
+        let none = Default::default();
+        let on_sqlite = sqlite_tables.get(table).unwrap_or(&none);
+        let on_postgresql = postgresql_tables.get(table).unwrap_or(&none);
+        let columns: std::collections::BTreeSet<_> =
+            on_sqlite.keys().chain(on_postgresql.keys()).collect();
+        for column in columns {
+            let (a, b) = (on_sqlite.get(column), on_postgresql.get(column));
+            if a != b {
+                differences.push(format!("{table}.{column}: SQLite {a:?}, PostgreSQL {b:?}"));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "the migration folders disagree (type, NOT NULL):\n{}",
+        differences.join("\n")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
