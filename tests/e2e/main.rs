@@ -611,8 +611,10 @@ fn revoting_over_http_replaces_the_earlier_ballot_on_postgresql() {
 }
 
 /// The logs are append-only in the database itself: UPDATE and DELETE of an entry or a subtree
-/// head fail, on both backends.
+/// head fail, on both backends, and so does TRUNCATE on PostgreSQL, which fires no row triggers
+/// (`2026-11-30-000003_no_truncate`; SQLite has no TRUNCATE). Both rows are still there after.
 fn log_tables_refuse_rewrites(db: &str) {
+    use diesel::RunQueryDsl as _;
     use diesel::connection::SimpleConnection as _;
     let store = teller::store::Store::open(db).unwrap();
     let mut conn = store.conn().unwrap();
@@ -621,14 +623,38 @@ fn log_tables_refuse_rewrites(db: &str) {
          INSERT INTO merkle_nodes (election, log, level, idx, hash) VALUES ('e', 'ballots', 0, 0, 'x');",
     )
     .unwrap();
-    for statement in [
+    let mut statements = vec![
         "UPDATE log_entries SET entry = 'y'",
         "DELETE FROM log_entries",
         "UPDATE merkle_nodes SET hash = 'y'",
         "DELETE FROM merkle_nodes",
-    ] {
-        let error = conn.batch_execute(statement).unwrap_err().to_string();
-        assert!(error.contains("append-only"), "{statement}: {error}");
+    ];
+    if store.is_postgres() {
+        statements.extend([
+            "TRUNCATE log_entries",
+            "TRUNCATE merkle_nodes",
+            "TRUNCATE log_entries, merkle_nodes",
+        ]);
+    }
+    for statement in statements {
+        match conn.batch_execute(statement) {
+            Ok(()) => panic!("{statement} succeeded on a log table"),
+            Err(error) => assert!(
+                error.to_string().contains("append-only"),
+                "{statement}: {error}"
+            ),
+        }
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+    }
+    for table in ["log_entries", "merkle_nodes"] {
+        let count: Count = diesel::sql_query(format!("SELECT COUNT(*) AS rows FROM {table}"))
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(count.rows, 1, "{table} lost its row");
     }
 }
 
@@ -641,7 +667,7 @@ fn log_tables_refuse_update_and_delete_on_sqlite() {
 }
 
 #[test]
-fn log_tables_refuse_update_and_delete_on_postgresql() {
+fn log_tables_refuse_update_delete_and_truncate_on_postgresql() {
     log_tables_refuse_rewrites(&postgres_database("append"));
 }
 
