@@ -23,6 +23,9 @@ fn main() {
     ] {
         println!("cargo::rerun-if-changed={path}");
     }
+    // The migrations are embedded (store::Store::open) by a macro that cannot tell cargo when a
+    // folder is added to them; without this, a new migration is missing from the binary.
+    println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rerun-if-env-changed=TELLER_BOOTH_WASM");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let wasm_out = out.join("teller_booth.wasm");

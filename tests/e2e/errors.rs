@@ -68,9 +68,8 @@ fn the_logs_of_an_election_not_yet_open_answer_not_open_on_postgresql() {
 }
 
 /// `Authorization: bearer …` (any case of the scheme, RFC 7235 §2.1) is the same session.
-#[test]
-fn the_authorization_scheme_is_case_insensitive() {
-    let election = Election::open("errors-bearer", None, 40);
+fn the_authorization_scheme_is_case_insensitive(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 40);
     let server = Server::start(&election.db);
     let manifest = manifest(&server);
     let (number, code) = election.invitations().into_iter().next().unwrap();
@@ -95,12 +94,24 @@ fn the_authorization_scheme_is_case_insensitive() {
     std::fs::remove_dir_all(&election.dir).unwrap();
 }
 
+#[test]
+fn the_authorization_scheme_is_case_insensitive_on_sqlite() {
+    the_authorization_scheme_is_case_insensitive("errors-bearer-sqlite", None);
+}
+
+#[test]
+fn the_authorization_scheme_is_case_insensitive_on_postgresql() {
+    the_authorization_scheme_is_case_insensitive(
+        "errors-bearer-postgres",
+        Some(super::postgres_database("errors_bearer")),
+    );
+}
+
 /// A body that is not the call's request is `400 bad_request` in the API's own words: no Rust
 /// type or library names (the server said "Json deserialize error: invalid type: integer `1`,
 /// expected struct LoginRequest").
-#[test]
-fn a_malformed_body_is_refused_in_the_apis_words() {
-    let election = Election::open("errors-bodies", None, 10);
+fn a_malformed_body_is_refused_in_the_apis_words(name: &str, db: Option<String>) {
+    let election = Election::open(name, db, 10);
     let server = Server::start(&election.db);
     for (body, content_type) in [
         ("1", "application/json"),
@@ -213,5 +224,18 @@ fn a_nul_in_a_member_number_is_a_bad_login_on_postgresql() {
     a_nul_in_a_member_number(
         "errors-nul-postgres",
         Some(super::postgres_database("errors_nul")),
+    );
+}
+
+#[test]
+fn a_malformed_body_is_refused_in_the_apis_words_on_sqlite() {
+    a_malformed_body_is_refused_in_the_apis_words("errors-bodies-sqlite", None);
+}
+
+#[test]
+fn a_malformed_body_is_refused_in_the_apis_words_on_postgresql() {
+    a_malformed_body_is_refused_in_the_apis_words(
+        "errors-bodies-postgres",
+        Some(super::postgres_database("errors_bodies")),
     );
 }

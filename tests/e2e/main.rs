@@ -588,9 +588,8 @@ fn two_servers_on_one_postgresql_database_keep_one_log() {
 
 /// Under re-voting policy `last`, a member's second ballot names the first and replaces it; the
 /// record verifies with only the last ballot counted.
-#[test]
-fn revoting_over_http_replaces_the_earlier_ballot() {
-    let election = Election::open_with("revote", None, 300, |definition| {
+fn revoting_replaces_the_earlier_ballot(name: &str, db: Option<String>) {
+    let election = Election::open_with(name, db, 300, |definition| {
         definition.replace("revote = \"forbidden\"", "revote = \"last\"")
     });
     let server = Server::start(&election.db);
@@ -607,9 +606,21 @@ fn revoting_over_http_replaces_the_earlier_ballot() {
     std::fs::remove_dir_all(&election.dir).unwrap();
 }
 
+#[test]
+fn revoting_over_http_replaces_the_earlier_ballot_on_sqlite() {
+    revoting_replaces_the_earlier_ballot("revote-sqlite", None);
+}
+
+#[test]
+fn revoting_over_http_replaces_the_earlier_ballot_on_postgresql() {
+    revoting_replaces_the_earlier_ballot("revote-postgres", Some(postgres_database("revote")));
+}
+
 /// The logs are append-only in the database itself: UPDATE and DELETE of an entry or a subtree
-/// head fail, on both backends.
+/// head fail, on both backends, and so does TRUNCATE on PostgreSQL, which fires no row triggers
+/// (`2026-11-30-000003_no_truncate`; SQLite has no TRUNCATE). Both rows are still there after.
 fn log_tables_refuse_rewrites(db: &str) {
+    use diesel::RunQueryDsl as _;
     use diesel::connection::SimpleConnection as _;
     let store = teller::store::Store::open(db).unwrap();
     let mut conn = store.conn().unwrap();
@@ -618,14 +629,38 @@ fn log_tables_refuse_rewrites(db: &str) {
          INSERT INTO merkle_nodes (election, log, level, idx, hash) VALUES ('e', 'ballots', 0, 0, 'x');",
     )
     .unwrap();
-    for statement in [
+    let mut statements = vec![
         "UPDATE log_entries SET entry = 'y'",
         "DELETE FROM log_entries",
         "UPDATE merkle_nodes SET hash = 'y'",
         "DELETE FROM merkle_nodes",
-    ] {
-        let error = conn.batch_execute(statement).unwrap_err().to_string();
-        assert!(error.contains("append-only"), "{statement}: {error}");
+    ];
+    if store.is_postgres() {
+        statements.extend([
+            "TRUNCATE log_entries",
+            "TRUNCATE merkle_nodes",
+            "TRUNCATE log_entries, merkle_nodes",
+        ]);
+    }
+    for statement in statements {
+        match conn.batch_execute(statement) {
+            Ok(()) => panic!("{statement} succeeded on a log table"),
+            Err(error) => assert!(
+                error.to_string().contains("append-only"),
+                "{statement}: {error}"
+            ),
+        }
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+    }
+    for table in ["log_entries", "merkle_nodes"] {
+        let count: Count = diesel::sql_query(format!("SELECT COUNT(*) AS rows FROM {table}"))
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(count.rows, 1, "{table} lost its row");
     }
 }
 
@@ -638,17 +673,16 @@ fn log_tables_refuse_update_and_delete_on_sqlite() {
 }
 
 #[test]
-fn log_tables_refuse_update_and_delete_on_postgresql() {
+fn log_tables_refuse_update_delete_and_truncate_on_postgresql() {
     log_tables_refuse_rewrites(&postgres_database("append"));
 }
 
 /// Before the election opens, a re-import shows what changed; a register with a bad row imports
 /// nothing and names the line; a re-issued invitation code replaces the old one, which then fails.
-#[test]
-fn register_reimport_diff_bad_rows_and_reissued_codes() {
-    let dir = scratch("register");
+fn register_reimport_diff_bad_rows_and_reissued_codes(name: &str, db: Option<String>) {
+    let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
     let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
     run(
         &db,
@@ -746,8 +780,22 @@ fn register_reimport_diff_bad_rows_and_reissued_codes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn register_reimport_diff_bad_rows_and_reissued_codes_on_sqlite() {
+    register_reimport_diff_bad_rows_and_reissued_codes("register-sqlite", None);
+}
+
+#[test]
+fn register_reimport_diff_bad_rows_and_reissued_codes_on_postgresql() {
+    register_reimport_diff_bad_rows_and_reissued_codes(
+        "register-postgres",
+        Some(postgres_database("register")),
+    );
+}
+
 /// `teller demo` (README's run command): a fresh election on the embedded database, open, served,
-/// with member numbers and codes printed that log in.
+/// with member numbers and codes printed that log in. SQLite only: `teller demo` takes no
+/// `--database` and always uses the embedded database in its own directory.
 #[test]
 fn the_demo_serves_an_open_election_whose_printed_codes_log_in() {
     let dir = scratch("demo");
@@ -803,11 +851,10 @@ fn the_demo_serves_an_open_election_whose_printed_codes_log_in() {
 }
 
 /// One database holds several elections, each with its own register, keys and logs.
-#[test]
-fn one_database_holds_several_elections() {
-    let dir = scratch("several");
+fn one_database_holds_several_elections(name: &str, db: Option<String>) {
+    let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
     let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
     let register: String = all.lines().take(41).map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.join("members.csv"), register).unwrap();
@@ -868,6 +915,16 @@ fn one_database_holds_several_elections() {
         "no keys are left for an election that was not created"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_database_holds_several_elections_on_sqlite() {
+    one_database_holds_several_elections("several-sqlite", None);
+}
+
+#[test]
+fn one_database_holds_several_elections_on_postgresql() {
+    one_database_holds_several_elections("several-postgres", Some(postgres_database("several")));
 }
 
 #[derive(diesel::QueryableByName)]
@@ -939,4 +996,129 @@ fn no_column_links_a_ballot_to_a_member_on_sqlite() {
 #[test]
 fn no_column_links_a_ballot_to_a_member_on_postgresql() {
     no_column_links_a_ballot_to_a_member(&postgres_database("schema"));
+}
+
+#[derive(diesel::QueryableByName)]
+struct TypedColumn {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    data_type: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    not_null: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// A column as both backends can agree on it: its type, normalised to one word for both
+/// backends' spellings, and whether it refuses NULL.
+type Shape = (String, bool);
+
+/// The migrations run on the database, and every table (diesel's bookkeeping table aside) with
+/// its columns' shapes, as the database's own catalog lists them.
+fn migrations_and_shapes(
+    conn: &mut teller::store::AnyConnection,
+) -> (
+    Vec<String>,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, Shape>>,
+) {
+    use diesel::RunQueryDsl as _;
+    let versions = "SELECT version FROM __diesel_schema_migrations ORDER BY version";
+    let on_sqlite = matches!(conn, teller::store::AnyConnection::Sqlite(_));
+    let (versions, columns): (Vec<Version>, Vec<TypedColumn>) = match conn {
+        teller::store::AnyConnection::Sqlite(c) => (
+            diesel::sql_query(versions).load(c).unwrap(),
+            diesel::sql_query(
+                "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+                 p.\"notnull\" <> 0 AS not_null \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap(),
+        ),
+        teller::store::AnyConnection::Postgresql(c) => (
+            diesel::sql_query(versions).load(c).unwrap(),
+            diesel::sql_query(
+                "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                 data_type::text AS data_type, is_nullable = 'NO' AS not_null \
+                 FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+            )
+            .load(c)
+            .unwrap(),
+        ),
+    };
+    // SQLite's INTEGER and BIGINT are both 64-bit; PostgreSQL's `integer` is 32-bit, so it is
+    // left as it is and differs from everything SQLite says.
+    let normalised = |data_type: &str| match data_type.to_ascii_lowercase().as_str() {
+        "integer" if on_sqlite => "integer".to_owned(),
+        "bigint" => "integer".to_owned(),
+        "bytea" | "blob" => "binary".to_owned(),
+        "text" => "text".to_owned(),
+        "boolean" | "bool" => "bool".to_owned(),
+        other => format!("{other} (not normalised)"),
+    };
+    let mut tables: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> =
+        Default::default();
+    for column in columns {
+        let shape = (normalised(&column.data_type), column.not_null);
+        tables
+            .entry(column.table_name)
+            .or_default()
+            .insert(column.column_name, shape);
+    }
+    (versions.into_iter().map(|v| v.version).collect(), tables)
+}
+
+/// migrations/sqlite and migrations/postgres define the same tables: after both folders run on
+/// fresh databases, the catalogs list the same migrations, tables, columns, normalised types and
+/// nullability (migrations/README.md: "one folder per backend … defining the same tables").
+#[test]
+fn both_migration_folders_define_the_same_tables_and_columns() {
+    let dir = scratch("migrations-agree");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = teller::store::Store::open(&dir.join("teller.db").to_string_lossy()).unwrap();
+    let postgresql = teller::store::Store::open(&postgres_database("migrations_agree")).unwrap();
+
+    let (sqlite_versions, sqlite_tables) = migrations_and_shapes(&mut sqlite.conn().unwrap());
+    let (postgresql_versions, postgresql_tables) =
+        migrations_and_shapes(&mut postgresql.conn().unwrap());
+
+    assert_eq!(sqlite_versions, postgresql_versions, "migrations run");
+    assert!(
+        sqlite_tables.contains_key("log_entries"),
+        "{sqlite_tables:?}"
+    );
+    let names: std::collections::BTreeSet<_> = sqlite_tables
+        .keys()
+        .chain(postgresql_tables.keys())
+        .collect();
+    let mut differences = Vec::new();
+    for table in names {
+        let none = Default::default();
+        let on_sqlite = sqlite_tables.get(table).unwrap_or(&none);
+        let on_postgresql = postgresql_tables.get(table).unwrap_or(&none);
+        let columns: std::collections::BTreeSet<_> =
+            on_sqlite.keys().chain(on_postgresql.keys()).collect();
+        for column in columns {
+            let (a, b) = (on_sqlite.get(column), on_postgresql.get(column));
+            if a != b {
+                differences.push(format!("{table}.{column}: SQLite {a:?}, PostgreSQL {b:?}"));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "the migration folders disagree (type, NOT NULL):\n{}",
+        differences.join("\n")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,0 +1,2 @@
+-- Nothing to undo: the up migration changed nothing on SQLite.
+SELECT 1;
