@@ -16,7 +16,7 @@ pub mod schema;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -111,6 +111,14 @@ impl Store {
             url.to_owned()
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            // SQLite's own URIs would be taken as a file name (a directory `file:…` appeared);
+            // their options (read-only, shared cache) would not suit a ballot box anyway.
+            if path.starts_with("file:") || path.contains('?') {
+                bail!(
+                    "--database {url:?} looks like a SQLite URI; give the database file's path \
+                     (e.g. teller.db or sqlite://teller.db) or a postgres:// URL"
+                );
+            }
             if let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
             {
@@ -197,5 +205,21 @@ mod tests {
             "postgres://teller:***@db:5432/teller"
         );
         assert_eq!(redact("teller.db"), "teller.db");
+    }
+
+    /// `file:PATH?mode=ro` made a directory named `file:PATH` (issue 11 item 7): now refused,
+    /// and nothing is created.
+    #[test]
+    fn a_sqlite_uri_is_refused_clearly() {
+        let dir = std::env::temp_dir().join(format!("teller-uri-{}", std::process::id()));
+        for url in [
+            format!("file:{}/x.db?mode=ro", dir.display()),
+            format!("{}/x.db?mode=ro", dir.display()),
+        ] {
+            let refused = Store::open(&url).unwrap_err().to_string();
+            assert!(refused.contains("looks like a SQLite URI"), "{refused}");
+        }
+        assert!(!dir.exists());
+        assert!(!std::path::Path::new(&format!("file:{}", dir.display())).exists());
     }
 }
