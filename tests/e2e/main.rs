@@ -223,9 +223,9 @@ impl Election {
         self.tally_export_verify()
     }
 
-    /// Tally with two of the three shares and export; `teller verify` must pass and every
-    /// contest's BLT must recount to the published winners.
-    fn tally_export_verify(&self) -> Value {
+    /// Tally with two of the three shares, export the record, and check `teller verify` passes
+    /// it; returns the record's directory.
+    fn tally_and_verify_record(&self) -> PathBuf {
         let tally = run(
             &self.db,
             &[
@@ -252,6 +252,13 @@ impl Election {
         let report = String::from_utf8_lossy(&verify.stdout);
         assert!(verify.status.success(), "{report}");
         assert!(report.contains("verify: PASS"), "{report}");
+        record
+    }
+
+    /// Tally with two of the three shares and export; `teller verify` must pass and every
+    /// contest's BLT must recount to the published winners.
+    fn tally_export_verify(&self) -> Value {
+        let record = self.tally_and_verify_record();
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
         for contest in manifest["contests"].as_array().unwrap() {

@@ -143,29 +143,7 @@ fn the_window_closes_by_itself(name: &str, db: Option<String>) {
     assert!(late_extension.contains("is closed"), "{late_extension}");
     drop(server);
     // One ballot, then the close entry the server wrote; the record verifies.
-    let tally = run(
-        &election.db,
-        &[
-            "tally",
-            ELECTION,
-            "--share",
-            &election.path("keys/trustee-1.share"),
-            "--share",
-            &election.path("keys/trustee-2.share"),
-        ],
-    );
-    assert!(tally.contains("the record verifies"), "{tally}");
-    let record = election.path("record");
-    run(&election.db, &["record", "export", ELECTION, &record]);
-    let verify = super::teller()
-        .args(["verify", &record, "--quiet"])
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    assert!(
-        verify.status.success() && report.contains("verify: PASS"),
-        "{report}"
-    );
+    election.tally_and_verify_record();
     let log = std::fs::read_to_string(election.dir.join("record/log/entries.jsonl")).unwrap();
     let kinds: Vec<&str> = log
         .lines()
