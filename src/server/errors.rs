@@ -100,7 +100,18 @@ impl ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
-        Self::internal(&format!("{error:#}"))
+        // The operator reads the cause in the log; the member is told to come back.
+        let unreachable = error
+            .chain()
+            .any(|cause| cause.is::<crate::store::Unavailable>());
+        let reason = format!("{error:#}");
+        match unreachable {
+            true => {
+                eprintln!("teller serve: {reason}");
+                Self::Unavailable { retry_after: 5 }
+            }
+            false => Self::internal(&reason),
+        }
     }
 }
 

@@ -191,9 +191,14 @@ impl AppState {
         {
             return Ok(loaded.clone());
         }
-        let row = self.store.election(id).map_err(|_| ApiError::NotFound {
-            what: format!("election {id:?}"),
-        })?;
+        // Only an election that is not in the database is `not_found`: a database that cannot
+        // be reached is `unavailable` (it answered 404 before).
+        let row = self
+            .store
+            .find_election(id)?
+            .ok_or_else(|| ApiError::NotFound {
+                what: format!("election {id:?}"),
+            })?;
         let manifest = manifest_of(&row).map_err(ApiError::from)?;
         let roles = row.roles().map_err(ApiError::from)?;
         let keys = load_keys(Path::new(&row.key_dir), &manifest, roles).map_err(ApiError::from)?;

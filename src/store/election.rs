@@ -378,11 +378,16 @@ impl Store {
 
     /// The election `id`, or an error saying there is none.
     pub fn election(&self, id: &str) -> Result<ElectionRow> {
-        elections::table
+        self.find_election(id)?
+            .ok_or_else(|| anyhow!("there is no election {id:?} in this database"))
+    }
+
+    /// The election `id`, if the database holds it.
+    pub fn find_election(&self, id: &str) -> Result<Option<ElectionRow>> {
+        Ok(elections::table
             .find(id)
             .first(&mut *self.conn()?)
-            .optional()?
-            .ok_or_else(|| anyhow!("there is no election {id:?} in this database"))
+            .optional()?)
     }
 
     /// Every election, oldest first.

@@ -130,7 +130,8 @@ impl Store {
         let manager = ConnectionManager::<AnyConnection>::new(target);
         let pool = Pool::builder()
             .max_size(if postgres { 12 } else { 8 })
-            .connection_timeout(Duration::from_secs(30))
+            // A request waits this long for a connection before the server answers 503.
+            .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .with_context(|| format!("connecting to the database {}", redact(url)))?;
@@ -154,9 +155,12 @@ impl Store {
 
     /// A connection from the pool.
     pub fn conn(&self) -> Result<PooledConnection<ConnectionManager<AnyConnection>>> {
-        self.pool
-            .get()
-            .with_context(|| format!("connecting to the database {}", redact(&self.url)))
+        self.pool.get().map_err(|error| {
+            anyhow::Error::new(Unavailable(format!(
+                "connecting to the database {}: {error}",
+                redact(&self.url)
+            )))
+        })
     }
 
     /// Runs `f` in one transaction: all of it commits, or none.
@@ -182,6 +186,12 @@ macro_rules! insert_rows {
     };
 }
 pub(crate) use insert_rows;
+
+/// The database cannot be reached (down, or no connection free within the pool's timeout): the
+/// server answers `503 unavailable`, not an error of the request's.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
 
 /// Whether a diesel error is a unique-key violation (another process got there first).
 pub fn is_unique_violation(error: &anyhow::Error) -> bool {

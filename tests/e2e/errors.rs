@@ -239,3 +239,30 @@ fn a_malformed_body_is_refused_in_the_apis_words_on_postgresql() {
         Some(super::postgres_database("errors_bodies")),
     );
 }
+
+/// A database that cannot be reached answers `503 unavailable` with `Retry-After` (it answered
+/// `404 not_found`, as if the election did not exist); the cause is in the server's log.
+#[test]
+fn a_database_that_is_gone_answers_unavailable_not_not_found() {
+    use diesel::{Connection as _, RunQueryDsl as _};
+    let url = super::postgres_database("errors_gone");
+    let election = Election::open("errors-gone", Some(url.clone()), 10);
+    let server = Server::start(&election.db);
+    let (base, name) = url.rsplit_once('/').unwrap();
+    let mut admin = diesel::PgConnection::establish(&format!("{base}/postgres")).unwrap();
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+    let mut response = agent().get(&server.api("/manifest")).call().unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("Retry-After").cloned();
+    let body: Value = response.body_mut().read_json().unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    assert!(retry_after.is_some());
+    drop(server);
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
