@@ -103,10 +103,24 @@ pub fn resolve_time(text: &str, now: i64) -> Result<String> {
     Ok(crate::core::manifest::format_instant(at))
 }
 
-/// Generates the keys and builds the checked manifest.
+/// Generates the keys and builds the checked manifest; a window relative to now is resolved
+/// against the clock.
 pub fn create_election(
     definition: &ElectionDefinition,
     rng: &mut impl rand::CryptoRng,
+) -> Result<(Manifest, ElectionKeys)> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    create_election_at(definition, rng, now)
+}
+
+/// As [`create_election`], with the window's `now` given (Unix seconds): a simulation resolves
+/// it against a fixed instant, so its seed alone decides the record.
+pub fn create_election_at(
+    definition: &ElectionDefinition,
+    rng: &mut impl rand::CryptoRng,
+    now: i64,
 ) -> Result<(Manifest, ElectionKeys)> {
     // One issuer key per contest (docs/PROTOCOL.md §5), generated in the definition's order; a
     // repeated contest id is refused by `Manifest::new` below.
@@ -124,9 +138,6 @@ pub fn create_election(
         definition.trustees.count,
         rng,
     )?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
     let draft = ManifestDraft {
         version: MANIFEST_VERSION,
         election: definition.election.clone(),

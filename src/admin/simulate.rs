@@ -11,7 +11,12 @@ use ed25519_dalek::Signer as _;
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
-use super::create::{ElectionDefinition, ElectionKeys, create_election};
+use super::create::{ElectionDefinition, ElectionKeys, create_election_at};
+
+/// The instant a simulated election is created at (2026-11-01T09:00:00Z): a window relative to
+/// now (the example's) is resolved against it, so the same seed gives the same record on any day.
+/// A simulation never meets a clock: its ballots are appended in memory.
+pub const SIMULATED_NOW: i64 = 1_793_523_600;
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{ElectionSecretKey, PassSecret, Share, reconstruct, seal, sign_blinded};
 use crate::core::log::{
@@ -343,8 +348,8 @@ pub fn simulate(
     step("generating keys", 0, 1);
     let mut definition = options.definition.clone();
     definition.revote = options.revote;
-    let (manifest, keys) =
-        create_election(&definition, &mut rng).context("creating the election")?;
+    let (manifest, keys) = create_election_at(&definition, &mut rng, SIMULATED_NOW)
+        .context("creating the election")?;
     let fingerprint = manifest.fingerprint();
     step("generating keys", 1, 1);
 
