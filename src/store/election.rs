@@ -203,9 +203,11 @@ pub struct Turnout {
     pub regions: Vec<(String, i64, i64)>,
 }
 
-/// Member-login failures allowed before the member must wait.
+/// Login attempts for one member number from one address before that pair must wait (a right
+/// code takes its attempt back).
 pub const MEMBER_FREE_FAILURES: i64 = 5;
-/// Failures from one address allowed before it must wait (a branch office shares one address).
+/// Login attempts from one address, not taken back by a right code, before it must wait (a branch
+/// office shares one address).
 pub const ADDRESS_FREE_FAILURES: i64 = 50;
 /// Issuances published together in the issuance log, shuffled.
 pub const ISSUANCE_BATCH: i64 = 64;
