@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use teller::core::ballot::{CastRequest, accept_cast};
 use teller::core::log::{BallotEntry, Entry};
-use teller::core::manifest::{Manifest, Revote};
+use teller::core::manifest::Manifest;
 use teller::server::wire::CastBody;
 
 const MANIFEST: &[u8] = include_bytes!("../../tests/data/record/manifest.json");
@@ -41,19 +41,7 @@ fn fixture() -> &'static Fixture {
 
 /// The request the route builds from a body, and the `previous` it passes.
 fn request(manifest: &Manifest, body: CastBody) -> (CastRequest, Option<i64>) {
-    let previous = match manifest.revote() {
-        Revote::Last => body.replaces,
-        Revote::Forbidden => None,
-    };
-    let request = CastRequest {
-        contest: body.contest,
-        pass: body.pass,
-        enc: body.enc.array(),
-        ct: body.ct.0,
-        signature: body.signature.array(),
-        replaces: body.replaces,
-    };
-    (request, previous)
+    body.into_request(manifest.revote())
 }
 
 fn genuine(fixture: &Fixture, request: &CastRequest) -> bool {

@@ -16,7 +16,7 @@ use ed25519_dalek::Signer as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::core::ballot::{Marks, plaintext_len};
+use crate::core::ballot::{CastRequest, Marks, plaintext_len};
 use crate::core::crypto::{
     Bytes, IKM_LEN, PassError, PassSecret, SealError, SealedBallot, seal_with_ikm,
 };
@@ -24,7 +24,7 @@ use crate::core::log::{
     Checkpoint, ConsistencyProof, InclusionProof, NoteError, PassJson, ballot_message, leaf_hash,
     open_note, open_promise,
 };
-use crate::core::manifest::{Contest, Manifest, ManifestError};
+use crate::core::manifest::{Contest, Manifest, ManifestError, Revote};
 
 /// The version tag of a ballot audit file (PROTOCOL.md §15).
 pub const AUDIT_FORMAT: &str = "teller-ballot-audit-v1";
@@ -46,6 +46,27 @@ pub struct CastBody {
     /// Under re-voting policy `last`: the entry this ballot replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<i64>,
+}
+
+impl CastBody {
+    /// The box's acceptance request for this body, and the previous ballot it is checked
+    /// against: under re-voting policy `last` the ballot's own `replaces` claim (the sequencer
+    /// checks it under its lock), under `forbidden` none.
+    pub fn into_request(self, revote: Revote) -> (CastRequest, Option<i64>) {
+        let previous = match revote {
+            Revote::Last => self.replaces,
+            Revote::Forbidden => None,
+        };
+        let request = CastRequest {
+            contest: self.contest,
+            pass: self.pass,
+            enc: self.enc.array(),
+            ct: self.ct.0,
+            signature: self.signature.array(),
+            replaces: self.replaces,
+        };
+        (request, previous)
+    }
 }
 
 /// The receipt: where the ballot went, and the box's signed promise.

@@ -9,9 +9,8 @@ use actix_web::{HttpResponse, web};
 
 use super::super::wire::{CastBody, Receipt, tracker};
 use super::{ApiError, State};
-use crate::core::ballot::{CastRequest, accept_cast};
+use crate::core::ballot::accept_cast;
 use crate::core::log::promise_text;
-use crate::core::manifest::Revote;
 use crate::store::PendingCast;
 
 pub(super) async fn cast(
@@ -27,18 +26,7 @@ pub(super) async fn cast(
     // The checks are a few hundred microseconds of crypto and no I/O: done on the worker.
     // The ballot's own claim stands for its previous ballot; the sequencer checks it against
     // the log under its lock, so the box need not read the database first.
-    let previous = match election.manifest.revote() {
-        Revote::Last => body.replaces,
-        Revote::Forbidden => None,
-    };
-    let request = CastRequest {
-        contest: body.contest,
-        pass: body.pass,
-        enc: body.enc.array(),
-        ct: body.ct.0,
-        signature: body.signature.array(),
-        replaces: body.replaces,
-    };
+    let (request, previous) = body.into_request(election.manifest.revote());
     let cast = accept_cast(&election.manifest, request, previous).map_err(ApiError::Refused)?;
     let checked = PendingCast {
         election: id,
