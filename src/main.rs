@@ -174,6 +174,10 @@ struct SimulateArgs {
     /// again; the last ballot under a voting key counts).
     #[arg(long, value_enum, default_value = "forbidden")]
     revote: RevoteArg,
+    /// Ballot-log checkpoints to sign while members vote, spread evenly (the final one comes on
+    /// top); a server signs up to one a second, so a three-week election has many.
+    #[arg(long, default_value_t = teller::admin::DEFAULT_CHECKPOINTS)]
+    checkpoints: usize,
     /// Threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -666,6 +670,7 @@ fn run_simulate(args: SimulateArgs) -> Result<ExitCode> {
             RevoteArg::Forbidden => Revote::Forbidden,
             RevoteArg::Last => Revote::Last,
         },
+        checkpoints: args.checkpoints,
     };
     let progress = ProgressLine::new(false);
     let started = Instant::now();

@@ -77,6 +77,7 @@ fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
         threads,
         everyone_votes_everywhere: false,
         revote: teller::core::manifest::Revote::Forbidden,
+        checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
     };
     let one = simulate(&options(1), &|_| {}).unwrap().record;
     let two = simulate(&options(2), &|_| {}).unwrap().record;

@@ -22,4 +22,4 @@ pub use office::{
     open, os_seeded, parse_share, read_share, record, tally_election,
 };
 pub use record_dir::{read_record, write_record};
-pub use simulate::{SimulateOptions, Simulated, simulate};
+pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};

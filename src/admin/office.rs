@@ -484,7 +484,7 @@ pub fn parse_share(text: &str, name: &str) -> Result<Share> {
 /// The record as it stands in the database (before the tally: without reveal and results).
 ///
 /// A database that is only the issuer exports its own part — the manifest and rosters once open
-/// (a ballot box opens with them), the issuance log and its final checkpoint once closed. A
+/// (a ballot box opens with them), the issuance log and its checkpoints once closed. A
 /// database that is only the ballot box completes the record with that part, from
 /// `issuer_part`.
 pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Result<Record> {
@@ -520,15 +520,23 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
              database after it closes)"
         ),
         (false, Some(dir)) => {
-            for path in [
-                layout::MANIFEST,
-                layout::ISSUANCE_LOG,
-                layout::ISSUANCE_CHECKPOINT,
-            ]
-            .into_iter()
-            .map(str::to_owned)
-            .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
-            .collect::<Vec<_>>()
+            let checkpoints = dir.join(layout::ISSUANCE_CHECKPOINTS);
+            let mut issuer_checkpoints = Vec::new();
+            for file in fs::read_dir(&checkpoints)
+                .with_context(|| format!("reading {}", checkpoints.display()))?
+            {
+                let name = file?.file_name();
+                let name = name.to_str().ok_or_else(|| {
+                    anyhow!("{}: a file name that is not UTF-8", checkpoints.display())
+                })?;
+                issuer_checkpoints.push(format!("{}{name}", layout::ISSUANCE_CHECKPOINTS));
+            }
+            for path in [layout::MANIFEST, layout::ISSUANCE_LOG]
+                .into_iter()
+                .map(str::to_owned)
+                .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
+                .chain(issuer_checkpoints)
+                .collect::<Vec<_>>()
             {
                 let file = dir.join(&path);
                 let bytes =
@@ -555,7 +563,7 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
     Ok(Record { files })
 }
 
-/// The issuance log and its final checkpoint.
+/// The issuance log and every checkpoint signed of it.
 fn issuance_files(
     store: &Store,
     election: &str,
@@ -566,12 +574,16 @@ fn issuance_files(
         layout::ISSUANCE_LOG.into(),
         jsonl(&store.entries(election, ISSUANCE, 0, size)?),
     );
-    let (_, note) = store
-        .checkpoints(election, ISSUANCE)?
-        .into_iter()
-        .find(|(s, _)| *s == size)
-        .ok_or_else(|| anyhow!("the issuance log of {election:?} has no final checkpoint"))?;
-    files.insert(layout::ISSUANCE_CHECKPOINT.into(), note.into_bytes());
+    let checkpoints = store.checkpoints(election, ISSUANCE)?;
+    ensure!(
+        checkpoints.last().map(|(s, _)| *s) == Some(size),
+        "the issuance log of {election:?} has no final checkpoint"
+    );
+    // Every checkpoint the issuer signed: one a member or a witness was shown can then be proved
+    // consistent with the final log from the record alone.
+    for (size, note) in checkpoints {
+        files.insert(layout::issuance_checkpoint(size as u64), note.into_bytes());
+    }
     Ok(())
 }
 

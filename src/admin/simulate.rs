@@ -49,7 +49,14 @@ pub struct SimulateOptions {
     /// vote again in one contest after everyone else, and the later ballot names the one it
     /// replaces.
     pub revote: Revote,
+    /// How many checkpoints of the ballot log to sign while members vote (spread evenly; the
+    /// final one after the close comes on top). [`DEFAULT_CHECKPOINTS`] unless a benchmark
+    /// wants a record with as many as a three-week election's server signs.
+    pub checkpoints: usize,
 }
+
+/// Ballot-log checkpoints signed while members vote, by default.
+pub const DEFAULT_CHECKPOINTS: usize = 8;
 
 /// A simulated election.
 pub struct Simulated {
@@ -391,8 +398,15 @@ pub fn simulate(
         .iter()
         .map(|p| p.ballots.iter().filter(|b| b.1.is_some()).count())
         .sum();
-    let checkpoint_every = (planned / 8).max(1);
+    // Checkpoint `k` of `options.checkpoints` is signed once `k / checkpoints` of the planned
+    // ballots are in (`cast` ≥ 1 ballots so far).
+    let wanted = options.checkpoints.min(planned) as u128;
+    let checkpoint_due = |cast: usize| {
+        let step = |n: usize| n as u128 * wanted / planned.max(1) as u128;
+        step(cast) > step(cast - 1)
+    };
     let mut checkpoints = BTreeMap::new();
+    let mut issuance_checkpoints = BTreeMap::new();
     let mut issuance = LogWriter::new(manifest.issuance_log_origin(), fingerprint);
     let mut batch: Vec<(usize, [u8; 32], bool)> = Vec::new();
     let flush = |batch: &mut Vec<(usize, [u8; 32], bool)>,
@@ -425,6 +439,11 @@ pub fn simulate(
         }
         if batch.len() >= ISSUANCE_BATCH {
             flush(&mut batch, &mut issuance, &mut rng)?;
+            // As a server signs one when asked after a batch lands.
+            issuance_checkpoints.insert(
+                issuance.entries().len() as u64,
+                issuance.signed_checkpoint(&keys.issuance_log)?,
+            );
         }
         for Cast { contest, accepted } in session.ballots {
             let pass = accepted.pass().clone();
@@ -433,7 +452,8 @@ pub fn simulate(
                 .or_insert((contest, ballots.next_seq(), pass));
             ballots.append(|seq, prev| Entry::Ballot(accepted.into_entry(seq, prev)))?;
             let size = ballots.entries().len();
-            if size.is_multiple_of(checkpoint_every) {
+            // The log's first entry is `open`.
+            if checkpoint_due(size - 1) {
                 checkpoints.insert(size as u64, ballots.signed_checkpoint(&keys.ballot_log)?);
             }
         }
@@ -488,10 +508,13 @@ pub fn simulate(
     }
     files.insert(layout::BALLOT_LOG.into(), jsonl(ballots.entries()));
     files.insert(layout::ISSUANCE_LOG.into(), jsonl(issuance.entries()));
-    files.insert(
-        layout::ISSUANCE_CHECKPOINT.into(),
-        issuance.signed_checkpoint(&keys.issuance_log)?.into_bytes(),
+    issuance_checkpoints.insert(
+        issuance.entries().len() as u64,
+        issuance.signed_checkpoint(&keys.issuance_log)?,
     );
+    for (size, note) in issuance_checkpoints {
+        files.insert(layout::issuance_checkpoint(size), note.into_bytes());
+    }
 
     // Trustees: the first t bring their shares; the key is rebuilt and revealed.
     let key = reveal_key(&manifest, &keys.shares[..manifest.threshold()], &mut files)?;

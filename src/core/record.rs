@@ -32,14 +32,19 @@ pub mod layout {
     pub const BALLOT_CHECKPOINTS: &str = "log/checkpoints/";
     /// The issuance log's entries, one per line.
     pub const ISSUANCE_LOG: &str = "issuance/entries.jsonl";
-    /// The issuance log's final signed checkpoint.
-    pub const ISSUANCE_CHECKPOINT: &str = "issuance/checkpoint.txt";
+    /// Directory of the issuance log's signed checkpoints, each named `<size>.txt`.
+    pub const ISSUANCE_CHECKPOINTS: &str = "issuance/checkpoints/";
     /// The key reveal: trustee shares and the rebuilt key.
     pub const REVEAL: &str = "reveal.json";
 
     /// A ballot-log checkpoint of `size` entries.
     pub fn ballot_checkpoint(size: u64) -> String {
         format!("{BALLOT_CHECKPOINTS}{size}.txt")
+    }
+
+    /// An issuance-log checkpoint of `size` entries.
+    pub fn issuance_checkpoint(size: u64) -> String {
+        format!("{ISSUANCE_CHECKPOINTS}{size}.txt")
     }
 
     /// A contest's roster commitments.

@@ -38,6 +38,7 @@ static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
             threads: 2,
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Forbidden,
+            checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
         },
         &|_| {},
     )
@@ -450,6 +451,130 @@ fn a_checkpoint_that_forks_the_log_is_caught() {
     assert_passes_check(&result, CHECKPOINT_SIGNATURES);
 }
 
+/// A checkpoint at every size of the ballot log, signed by the box: all verify (each root is
+/// read off the one pass over the leaves), and one forged among them is named by its size.
+#[test]
+fn a_checkpoint_at_every_size_verifies_and_a_forged_one_among_them_is_named() {
+    let mut record = record();
+    let lines = entries(&record);
+    let origin = ELECTION.manifest.ballot_log_origin();
+    let sign = |size: usize, root| {
+        let checkpoint = Checkpoint::new(&origin, size as u64, root).unwrap();
+        ELECTION
+            .keys
+            .ballot_log
+            .sign(&checkpoint.to_text())
+            .unwrap()
+    };
+    let leaves: Vec<_> = lines.iter().map(|l| leaf_hash(l)).collect();
+    for size in 0..=leaves.len() {
+        record.files.insert(
+            layout::ballot_checkpoint(size as u64),
+            sign(size, teller::core::log::root(&leaves[..size])).into_bytes(),
+        );
+    }
+    let result = check(&record);
+    assert!(result.passed(), "{:?}", result.checks);
+
+    let forged_size = leaves.len() / 3;
+    let mut forked = leaves[..forged_size].to_vec();
+    forked[forged_size - 1] = leaf_hash(b"another history");
+    record.files.insert(
+        layout::ballot_checkpoint(forged_size as u64),
+        sign(forged_size, root(&forked)).into_bytes(),
+    );
+    let result = assert_fails(&record, CHECKPOINT_ROOTS);
+    let reason = result.failure(CHECKPOINT_ROOTS).unwrap();
+    assert!(
+        reason.contains(&format!("{forged_size}.txt")) && !reason.contains("more"),
+        "{reason}"
+    );
+    // Its neighbours on both sides are not of one log with it; the first pair gets the proof.
+    let consistency = result.failure(CHECKPOINT_CONSISTENCY).unwrap();
+    assert!(consistency.contains("proof"), "{consistency}");
+    assert!(consistency.contains("(and 1 more)"), "{consistency}");
+}
+
+/// Every checkpoint of the issuance log is in the record and checked like the ballot log's: a
+/// validly signed one that forks it is caught, and so is a record without the final one.
+#[test]
+fn an_issuance_checkpoint_that_forks_the_log_or_a_missing_final_one_is_caught() {
+    let mut record = record();
+    let issuances: Vec<Vec<u8>> = record.files[layout::ISSUANCE_LOG]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    let origin = ELECTION.manifest.issuance_log_origin();
+    let mut leaves: Vec<_> = issuances[..5].iter().map(|l| leaf_hash(l)).collect();
+    let honest = Checkpoint::new(&origin, 5, root(&leaves)).unwrap();
+    record.files.insert(
+        layout::issuance_checkpoint(5),
+        ELECTION
+            .keys
+            .issuance_log
+            .sign(&honest.to_text())
+            .unwrap()
+            .into_bytes(),
+    );
+    let result = check(&record);
+    assert!(result.passed(), "{:?}", result.checks);
+
+    leaves[4] = leaf_hash(b"a pass for someone else");
+    let fork = Checkpoint::new(&origin, 5, root(&leaves)).unwrap();
+    let mut forked = record.clone();
+    forked.files.insert(
+        layout::issuance_checkpoint(5),
+        ELECTION
+            .keys
+            .issuance_log
+            .sign(&fork.to_text())
+            .unwrap()
+            .into_bytes(),
+    );
+    let result = assert_fails(&forked, ISSUANCE_LOG);
+    assert!(
+        result.failure(ISSUANCE_LOG).unwrap().contains("5.txt"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+
+    let last = issuances.len() as u64;
+    record.files.remove(&layout::issuance_checkpoint(last));
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        result
+            .failure(ISSUANCE_LOG)
+            .unwrap()
+            .contains("no signed issuance checkpoint covers"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+}
+
+/// A checkpoint filed under another size's name is caught, though its signature is good.
+#[test]
+fn a_checkpoint_under_the_wrong_name_is_caught() {
+    let mut record = record();
+    let path = record
+        .files
+        .keys()
+        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
+        .unwrap()
+        .clone();
+    let note = record.files[&path].clone();
+    record.files.insert(
+        format!(
+            "{}0{}",
+            layout::BALLOT_CHECKPOINTS,
+            &path[layout::BALLOT_CHECKPOINTS.len()..]
+        ),
+        note,
+    );
+    let result = assert_fails(&record, CHECKPOINT_ROOTS);
+    assert_passes_check(&result, CHECKPOINT_SIGNATURES);
+}
+
 #[test]
 fn a_checkpoint_signed_by_another_key_is_caught() {
     let mut record = record();
@@ -553,6 +678,7 @@ fn a_swapped_manifest_is_caught() {
             threads: 1,
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Forbidden,
+            checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
         },
         &|_| {},
     )
@@ -660,6 +786,7 @@ static REVOTING: LazyLock<Simulated> = LazyLock::new(|| {
             threads: 2,
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Last,
+            checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
         },
         &|_| {},
     )

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
-use super::merkle::{Hash, leaf_hash, root};
+use super::merkle::{Frontier, leaf_hash};
 use super::note::{NoteError, NoteSigner};
 use crate::core::crypto::{
     Bytes, CanonicalError, DecodeError, Domain, Pass, SealedBallot, Transcript, decode, encode,
@@ -216,7 +216,8 @@ pub struct LogWriter {
     origin: String,
     last: [u8; 32],
     entries: Vec<Vec<u8>>,
-    leaves: Vec<Hash>,
+    /// The tree's right edge, so a checkpoint costs `O(log n)`, not a pass over every leaf.
+    frontier: Frontier,
 }
 
 impl LogWriter {
@@ -226,7 +227,7 @@ impl LogWriter {
             origin,
             last: fingerprint,
             entries: Vec::new(),
-            leaves: Vec::new(),
+            frontier: Frontier::default(),
         }
     }
 
@@ -248,7 +249,7 @@ impl LogWriter {
         let seq = self.next_seq();
         let bytes = make(seq, self.prev()).encode()?;
         self.last = entry_hash(&bytes);
-        self.leaves.push(leaf_hash(&bytes));
+        self.frontier.append(leaf_hash(&bytes));
         self.entries.push(bytes);
         Ok(seq)
     }
@@ -260,7 +261,7 @@ impl LogWriter {
 
     /// The checkpoint of the log as it stands.
     pub fn checkpoint(&self) -> Result<Checkpoint, super::CheckpointError> {
-        Checkpoint::new(&self.origin, self.leaves.len() as u64, root(&self.leaves))
+        Checkpoint::new(&self.origin, self.frontier.size(), self.frontier.root())
     }
 
     /// The checkpoint signed by `signer`, as a signed note.

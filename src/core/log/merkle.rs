@@ -230,6 +230,15 @@ pub struct Frontier {
 }
 
 impl Frontier {
+    /// The frontier of a tree of `leaves`.
+    pub fn of(leaves: &[Hash]) -> Self {
+        let mut frontier = Self::default();
+        for leaf in leaves {
+            frontier.append(*leaf);
+        }
+        frontier
+    }
+
     /// The number of leaves.
     pub fn size(&self) -> u64 {
         self.size
@@ -238,7 +247,21 @@ impl Frontier {
     /// Appends a leaf hash; returns the subtrees this completes as `(level, index, head)`, the
     /// leaf itself (level 0) first.
     pub fn push(&mut self, leaf: Hash) -> Vec<(u32, u64, Hash)> {
-        let mut completed = vec![(0, self.size, leaf)];
+        let mut completed = Vec::new();
+        self.push_with(leaf, |level, index, head| {
+            completed.push((level, index, head))
+        });
+        completed
+    }
+
+    /// Appends a leaf hash, keeping only the right edge (no allocation: the verifier's pass over
+    /// every leaf).
+    pub fn append(&mut self, leaf: Hash) {
+        self.push_with(leaf, |_, _, _| {});
+    }
+
+    fn push_with(&mut self, leaf: Hash, mut completed: impl FnMut(u32, u64, Hash)) {
+        completed(0, self.size, leaf);
         let mut head = leaf;
         let mut index = self.size;
         let mut level = 0;
@@ -247,11 +270,10 @@ impl Frontier {
             head = node_hash(&left, &head);
             index >>= 1;
             level += 1;
-            completed.push((level, index, head));
+            completed(level, index, head);
         }
         self.subtrees.push(head);
         self.size += 1;
-        completed
     }
 
     /// The tree head (MTH) of the leaves so far.

@@ -22,8 +22,8 @@ use crate::core::crypto::{
     ElectionSecretKey, Share, TAG_LEN, decode, decode_bytes, encode_bytes, open, reconstruct,
 };
 use crate::core::log::{
-    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, OpenEntry, ballot_message,
-    consistency_proof, entry_hash, leaf_hash, open_note, root, verify_consistent,
+    BallotEntry, Checkpoint, Entry, Frontier, Hash, IssuanceEntry, NoteVerifier, OpenEntry,
+    ballot_message, consistency_proof, entry_hash, leaf_hash, open_note, verify_consistent,
 };
 use crate::core::manifest::{Manifest, Revote};
 use crate::core::record::{
@@ -67,13 +67,14 @@ pub const HASH_CHAIN: &str = "hash-chain";
 pub const CHECKPOINT_SIGNATURES: &str = "checkpoint-signatures";
 /// Every checkpoint's root is the Merkle root of that many entries.
 pub const CHECKPOINT_ROOTS: &str = "checkpoint-roots";
-/// Consecutive checkpoints are joined by a consistency proof.
+/// Consecutive checkpoints are of one log, so consistent (a pair that is not is shown with the
+/// consistency proof the log gives).
 pub const CHECKPOINT_CONSISTENCY: &str = "checkpoint-consistency";
 /// A checkpoint covers the whole log, ending with its close entry.
 pub const FINAL_CHECKPOINT: &str = "final-checkpoint";
 /// Each roster file matches the commitment in the open entry.
 pub const ROSTERS: &str = "rosters";
-/// The issuance log: chain, checkpoint, members in the roster, one issuance per member.
+/// The issuance log: chain, checkpoints, members in the roster, one issuance per member.
 pub const ISSUANCE_LOG: &str = "issuance-log";
 /// Every pass's blind signature verifies under the manifest's issuer key.
 pub const PASS_SIGNATURES: &str = "pass-signatures";
@@ -99,6 +100,26 @@ pub const RECOUNT: &str = "recount";
 pub const RECORD_FILES: &str = "record-files";
 /// The totals add up: cast = counted + replaced, counted = valid + invalid.
 pub const TOTALS: &str = "totals";
+
+/// Which checks a log's checkpoint failures are reported under.
+struct CheckpointChecks {
+    signatures: &'static str,
+    roots: &'static str,
+    consistency: &'static str,
+}
+
+const BALLOT_CHECKPOINT_CHECKS: CheckpointChecks = CheckpointChecks {
+    signatures: CHECKPOINT_SIGNATURES,
+    roots: CHECKPOINT_ROOTS,
+    consistency: CHECKPOINT_CONSISTENCY,
+};
+
+/// The issuance log's checkpoints are part of its one check.
+const ISSUANCE_CHECKPOINT_CHECKS: CheckpointChecks = CheckpointChecks {
+    signatures: ISSUANCE_LOG,
+    roots: ISSUANCE_LOG,
+    consistency: ISSUANCE_LOG,
+};
 
 /// The published record: file paths (relative, `/`-separated) to their bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -625,85 +646,16 @@ impl<'a> Verifier<'a> {
 
     /// Checks the ballot log's checkpoints; returns the tie-break seed (the final root).
     fn checkpoints(&mut self, manifest: &Manifest, leaves: &[Hash], entries: &[Entry]) -> [u8; 32] {
-        let paths: Vec<String> = self
-            .record
-            .files
-            .keys()
-            .filter(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
-            .cloned()
-            .collect();
-        let origin = manifest.ballot_log_origin();
-        let mut checkpoints: Vec<Checkpoint> = Vec::new();
-        for path in &paths {
-            let Some(bytes) = self.file(path) else {
-                continue;
-            };
-            let text = match open_note(bytes, std::slice::from_ref(manifest.ballot_log_key())) {
-                Ok((text, _)) => text,
-                Err(e) => {
-                    self.fail(CHECKPOINT_SIGNATURES, format!("{path}: {e}"));
-                    continue;
-                }
-            };
-            let checkpoint = match Checkpoint::parse(&text) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.fail(CHECKPOINT_ROOTS, format!("{path}: {e}"));
-                    continue;
-                }
-            };
-            if *path != layout::ballot_checkpoint(checkpoint.size()) {
-                self.fail(
-                    CHECKPOINT_ROOTS,
-                    format!("{path} holds a checkpoint of size {}", checkpoint.size()),
-                );
-            }
-            if checkpoint.origin() != origin {
-                self.fail(
-                    CHECKPOINT_ROOTS,
-                    format!("{path}: origin {:?} is not {origin:?}", checkpoint.origin()),
-                );
-            }
-            let size = checkpoint.size() as usize;
-            if size > leaves.len() {
-                self.fail(
-                    CHECKPOINT_ROOTS,
-                    format!(
-                        "{path}: size {size} but the log has {} entries",
-                        leaves.len()
-                    ),
-                );
-            } else if root(&leaves[..size]) != *checkpoint.root() {
-                self.fail(
-                    CHECKPOINT_ROOTS,
-                    format!("{path}: the root is not the Merkle root of the first {size} entries"),
-                );
-            }
-            checkpoints.push(checkpoint);
-        }
-        checkpoints.sort_by_key(Checkpoint::size);
-        for pair in checkpoints.windows(2) {
-            let (older, newer) = (&pair[0], &pair[1]);
-            let new_size = (newer.size() as usize).min(leaves.len());
-            let proof =
-                consistency_proof(&leaves[..new_size], older.size() as usize).unwrap_or_default();
-            if let Err(e) = verify_consistent(older, newer, &proof) {
-                self.fail(
-                    CHECKPOINT_CONSISTENCY,
-                    format!(
-                        "checkpoints of sizes {} and {} are not consistent ({:?}); proof {}",
-                        older.size(),
-                        newer.size(),
-                        e.error,
-                        proof.iter().map(|h| hex(h)).collect::<Vec<_>>().join(",")
-                    ),
-                );
-            }
-        }
-        let all = root(leaves);
-        let last = checkpoints.last();
-        match last {
-            Some(c) if c.size() as usize == leaves.len() && *c.root() == all => {
+        let good = self.log_checkpoints(
+            layout::BALLOT_CHECKPOINTS,
+            manifest.ballot_log_key(),
+            &manifest.ballot_log_origin(),
+            leaves,
+            &BALLOT_CHECKPOINT_CHECKS,
+        );
+        let all = Frontier::of(leaves).root();
+        match good.last() {
+            Some(c) if c.size() as usize == leaves.len() => {
                 if !matches!(entries.last(), Some(Entry::Close(_))) {
                     self.fail(
                         FINAL_CHECKPOINT,
@@ -717,6 +669,133 @@ impl<'a> Verifier<'a> {
             ),
         }
         all
+    }
+
+    /// Checks every signed checkpoint of a log (the files under `dir`, each `<size>.txt`): its
+    /// signature, name and origin, and that its root is the Merkle root of the log's first `size`
+    /// entries. The roots come from one pass over the leaves (a Merkle frontier read off at each
+    /// checkpoint's size), so the cost is linear in entries plus checkpoints; a server signs up
+    /// to one a second. Checkpoints whose roots are all the log's are consistent with each other
+    /// by construction; a pair that is not is reported with the consistency proof the log gives.
+    /// Returns the checkpoints whose root is the log's, smallest first.
+    fn log_checkpoints(
+        &mut self,
+        dir: &str,
+        key: &NoteVerifier,
+        origin: &str,
+        leaves: &[Hash],
+        checks: &CheckpointChecks,
+    ) -> Vec<Checkpoint> {
+        let files: Vec<(&'a String, &'a [u8])> = self
+            .record
+            .files
+            .range(dir.to_owned()..)
+            .take_while(|(path, _)| path.starts_with(dir))
+            .map(|(path, bytes)| (path, bytes.as_slice()))
+            .collect();
+        self.read
+            .extend(files.iter().map(|(path, _)| (*path).clone()));
+        let count = files.len();
+        let opened = par_map(
+            &files,
+            self.options.threads,
+            |(path, bytes)| -> Result<Checkpoint, (&'static str, String)> {
+                let (text, _) = open_note(bytes, std::slice::from_ref(key))
+                    .map_err(|e| (checks.signatures, format!("{path}: {e}")))?;
+                let checkpoint =
+                    Checkpoint::parse(&text).map_err(|e| (checks.roots, format!("{path}: {e}")))?;
+                if path.strip_prefix(dir) != Some(&format!("{}.txt", checkpoint.size())) {
+                    return Err((
+                        checks.roots,
+                        format!("{path} holds a checkpoint of size {}", checkpoint.size()),
+                    ));
+                }
+                if checkpoint.origin() != origin {
+                    return Err((
+                        checks.roots,
+                        format!("{path}: origin {:?} is not {origin:?}", checkpoint.origin()),
+                    ));
+                }
+                Ok(checkpoint)
+            },
+            |done| self.progress("checking checkpoints", done, count),
+        );
+        let mut checkpoints = Vec::with_capacity(count);
+        for result in opened {
+            match result {
+                Ok(checkpoint) => checkpoints.push(checkpoint),
+                Err((check, reason)) => self.fail(check, reason),
+            }
+        }
+        checkpoints.sort_by_key(Checkpoint::size);
+
+        // One pass over the leaves: is each checkpoint's root the log's?
+        let mut frontier = Frontier::default();
+        let mut ours = Vec::with_capacity(checkpoints.len());
+        for checkpoint in &checkpoints {
+            let size = checkpoint.size() as usize;
+            let is_ours = if size > leaves.len() {
+                self.fail(
+                    checks.roots,
+                    format!(
+                        "{dir}{size}.txt: size {size} but the log has {} entries",
+                        leaves.len()
+                    ),
+                );
+                false
+            } else {
+                for leaf in &leaves[frontier.size() as usize..size] {
+                    frontier.append(*leaf);
+                }
+                let is_ours = frontier.root() == *checkpoint.root();
+                if !is_ours {
+                    self.fail(
+                        checks.roots,
+                        format!(
+                            "{dir}{size}.txt: the root is not the Merkle root of the first {size} entries"
+                        ),
+                    );
+                }
+                is_ours
+            };
+            ours.push(is_ours);
+        }
+
+        // A pair of checkpoints not both of this log: the first such pair gets the evidence (a
+        // consistency proof costs a pass over the leaves), the rest are counted.
+        let mut evidence_given = false;
+        for (pair, both) in checkpoints.windows(2).zip(ours.windows(2)) {
+            if both[0] && both[1] {
+                continue;
+            }
+            let (older, newer) = (&pair[0], &pair[1]);
+            let mut reason = format!(
+                "checkpoints of sizes {} and {} are not both of this log",
+                older.size(),
+                newer.size()
+            );
+            if !evidence_given {
+                evidence_given = true;
+                let new_size = (newer.size() as usize).min(leaves.len());
+                let proof = consistency_proof(&leaves[..new_size], older.size() as usize)
+                    .unwrap_or_default();
+                if let Err(e) = verify_consistent(older, newer, &proof) {
+                    reason = format!(
+                        "checkpoints of sizes {} and {} are not consistent ({:?}); proof {}",
+                        older.size(),
+                        newer.size(),
+                        e.error,
+                        proof.iter().map(|h| hex(h)).collect::<Vec<_>>().join(",")
+                    );
+                }
+            }
+            self.fail(checks.consistency, reason);
+        }
+        checkpoints
+            .into_iter()
+            .zip(ours)
+            .filter_map(|(checkpoint, ours)| ours.then_some(checkpoint))
+            .collect()
     }
 
     /// Checks roster files against the open entry; returns eligible members per contest.
@@ -882,27 +961,21 @@ impl<'a> Verifier<'a> {
                 );
             }
         }
-        if let Some(note) = self.required(ISSUANCE_LOG, layout::ISSUANCE_CHECKPOINT) {
-            let checkpoint = open_note(note, std::slice::from_ref(manifest.issuance_log_key()))
-                .map_err(|e| e.to_string())
-                .and_then(|(text, _)| Checkpoint::parse(&text).map_err(|e| e.to_string()));
-            match checkpoint {
-                Ok(c) => {
-                    if c.origin() != manifest.issuance_log_origin()
-                        || c.size() as usize != leaves.len()
-                        || *c.root() != root(&leaves)
-                    {
-                        self.fail(
-                            ISSUANCE_LOG,
-                            "the issuance checkpoint does not cover exactly the issuance entries",
-                        );
-                    }
-                }
-                Err(e) => self.fail(
-                    ISSUANCE_LOG,
-                    format!("{}: {e}", layout::ISSUANCE_CHECKPOINT),
+        let good = self.log_checkpoints(
+            layout::ISSUANCE_CHECKPOINTS,
+            manifest.issuance_log_key(),
+            &manifest.issuance_log_origin(),
+            &leaves,
+            &ISSUANCE_CHECKPOINT_CHECKS,
+        );
+        if good.last().map(|c| c.size() as usize) != Some(leaves.len()) {
+            self.fail(
+                ISSUANCE_LOG,
+                format!(
+                    "no signed issuance checkpoint covers all {} issuance entries",
+                    leaves.len()
                 ),
-            }
+            );
         }
         issued
     }
