@@ -8,6 +8,7 @@
 //! PostgreSQL: `TELLER_TEST_POSTGRES` is an admin URL of a server the tests may create databases
 //! on; `.ci/test` starts a throwaway one and sets it.
 
+mod checkpoints;
 #[path = "../cli/mod.rs"]
 mod cli;
 mod errors;
@@ -215,6 +216,12 @@ impl Election {
             &std::fs::read_to_string(self.path("invitations.csv")).unwrap(),
         )
         .unwrap()
+    }
+
+    /// Close, then [`Election::tally_and_verify_record`].
+    fn close_tally_verify_record(&self) -> PathBuf {
+        run(&self.db, &["election", "close", ELECTION]);
+        self.tally_and_verify_record()
     }
 
     /// Close, then [`Election::tally_export_verify`].
