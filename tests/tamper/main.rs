@@ -552,6 +552,26 @@ fn an_issuance_checkpoint_that_forks_the_log_or_a_missing_final_one_is_caught() 
     );
 }
 
+/// Extension lines (C2SP) in a checkpoint the box signed are accepted and carry no meaning
+/// (PROTOCOL §4). (An empty one cannot be signed: a blank line ends a note's text.)
+#[test]
+fn a_checkpoint_with_extension_lines_verifies() {
+    let lines = entries(&record());
+    let leaves: Vec<_> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let size = leaves.len() as u64;
+    let body = Checkpoint::new(&ELECTION.manifest.ballot_log_origin(), size, root(&leaves))
+        .unwrap()
+        .to_text();
+    let signed = |text: String| ELECTION.keys.ballot_log.sign(&text).unwrap().into_bytes();
+    let mut record = record();
+    record.files.insert(
+        layout::ballot_checkpoint(size),
+        signed(format!("{body}witnessed-by example\n")),
+    );
+    let result = check(&record);
+    assert!(result.passed(), "{:?}", result.checks);
+}
+
 /// A checkpoint filed under another size's name is caught, though its signature is good.
 #[test]
 fn a_checkpoint_under_the_wrong_name_is_caught() {

@@ -18,7 +18,7 @@ use super::CountError;
 use super::election::CandidateIndex;
 use super::report::{LotSource, Round, TieBasis, TieDecision, TiePurpose};
 
-/// Domain-separation tag for lot keys (docs/PROTOCOL.md will list it with the other tags).
+/// Domain-separation tag for lot keys (docs/PROTOCOL.md §2 lists it with the other tags).
 pub const LOT_TAG: &[u8] = b"teller/count/lot/v1\0";
 
 /// Which earlier round a rule compares tied candidates at.
