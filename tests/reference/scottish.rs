@@ -473,9 +473,9 @@ fn differences_from_droop(report_file: &str, ballots: &str) -> Vec<String> {
         // Droop announces an exclusion before the tally that transfers it; Teller records it in
         // that transfer's stage.
         let excluded = decided(Outcome::Excluded);
-        let droop_excluded: Vec<&str> = stages
-            .get(at - 2)
-            .filter(|_| at >= 2)
+        let droop_excluded: Vec<&str> = at
+            .checked_sub(2)
+            .and_then(|previous| stages.get(previous))
             .and_then(|previous| previous.excluded_next)
             .into_iter()
             .collect();
