@@ -15,6 +15,7 @@ mod login;
 mod member;
 mod operators;
 mod passes;
+mod reissue;
 mod retry;
 mod unlinkable;
 mod window;
