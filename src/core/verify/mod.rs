@@ -73,7 +73,8 @@ pub const CHECKPOINT_CONSISTENCY: &str = "checkpoint-consistency";
 pub const FINAL_CHECKPOINT: &str = "final-checkpoint";
 /// Each roster file matches the commitment in the open entry.
 pub const ROSTERS: &str = "rosters";
-/// The issuance log: chain, checkpoint, members in the roster, one issuance per member.
+/// The issuance log: chain, checkpoint, members in the roster, one first issuance per member,
+/// each re-issue after its first issuance, at most the manifest's limit of re-issues.
 pub const ISSUANCE_LOG: &str = "issuance-log";
 /// Every pass's blind signature verifies under the manifest's issuer key.
 pub const PASS_SIGNATURES: &str = "pass-signatures";
