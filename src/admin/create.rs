@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::core::crypto::{Bytes, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key};
 use crate::core::log::NoteSigner;
 use crate::core::manifest::{
-    ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees, Window,
+    ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees,
+    Window,
 };
 
 /// The election as the returning officer writes it (`examples/election.toml`): the manifest

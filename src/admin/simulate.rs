@@ -235,8 +235,8 @@ fn plans(
         }
         let secret = PassSecret::random(rng);
         // A member who lost the first pass's secret, if the manifest allows a re-issue.
-        let lost_secret = (!everyone && chance(rng, 3) && reissues)
-            .then(|| PassSecret::random(rng));
+        let lost_secret =
+            (!everyone && chance(rng, 3) && reissues).then(|| PassSecret::random(rng));
         let ballots: Vec<(usize, Option<Marks>)> = member
             .eligible
             .iter()

@@ -187,7 +187,11 @@ fn a_member_reissues_their_own_pass(name: &str, db: Option<String>) {
         (409, Some("no_reissue")),
         "the limit is 1"
     );
-    assert!(third.message.contains("most new voting passes"), "{}", third.message);
+    assert!(
+        third.message.contains("most new voting passes"),
+        "{}",
+        third.message
+    );
     assert_eq!(
         (none_yet.status, none_yet.code.as_deref()),
         (409, Some("not_issued"))
@@ -225,7 +229,10 @@ fn the_officer_grants_a_reissue(name: &str, db: Option<String>) {
     let (member, _) = two_nec_members(&server, &election);
     let lost = PassSecret::from_bytes([31; 16]);
     let first = ask(&server, &member, &manifest, "nec", &lost, false);
-    assert_eq!(cast(&server, &manifest, &lost, "nec", &first.pass.unwrap()).0, 200);
+    assert_eq!(
+        cast(&server, &manifest, &lost, "nec", &first.pass.unwrap()).0,
+        200
+    );
     let new = PassSecret::from_bytes([32; 16]);
 
     // Act and assert: refused before the grant, granted once after it.
@@ -234,17 +241,35 @@ fn the_officer_grants_a_reissue(name: &str, db: Option<String>) {
         (before.status, before.code.as_deref()),
         (409, Some("no_reissue"))
     );
-    assert!(before.message.contains("returning officer"), "{}", before.message);
+    assert!(
+        before.message.contains("returning officer"),
+        "{}",
+        before.message
+    );
     let unknown = super::run_failing(&election.db, &["passes", "reissue", ELECTION, "M9999999"]);
     assert!(unknown.contains("no member \"M9999999\""), "{unknown}");
     let granted = run(
         &election.db,
-        &["passes", "reissue", ELECTION, &member.number, "--contest", "nec"],
+        &[
+            "passes",
+            "reissue",
+            ELECTION,
+            &member.number,
+            "--contest",
+            "nec",
+        ],
     );
     assert!(granted.contains("in nec"), "{granted}");
     let twice = super::run_failing(
         &election.db,
-        &["passes", "reissue", ELECTION, &member.number, "--contest", "nec"],
+        &[
+            "passes",
+            "reissue",
+            ELECTION,
+            &member.number,
+            "--contest",
+            "nec",
+        ],
     );
     assert!(twice.contains("allows 1 per member and contest"), "{twice}");
     // The events log says a re-issue was granted, never to whom.
