@@ -618,7 +618,7 @@ fn reseal_issuances(record: &mut Record, lines: Vec<IssuanceEntry>) {
     }
     let mut bytes = Vec::new();
     for line in log.entries() {
-        bytes.extend_from_slice(&line);
+        bytes.extend_from_slice(line);
         bytes.push(b'\n');
     }
     record.files.insert(layout::ISSUANCE_LOG.into(), bytes);
