@@ -359,6 +359,10 @@
       await fetchPasses();
       go('contests');
     } catch (e) {
+      if (e instanceof IssuedBefore) {
+        pageIssuedBefore(e);
+        return;
+      }
       messages.replaceChildren(focusable(notice('error', e instanceof Unreachable ? t('unreachable') : e.message)));
       messages.firstChild.focus();
     } finally {
@@ -376,28 +380,88 @@
   }
 
   // Passes for every contest, right after login and before ranking, so that getting a pass and
-  // casting are not back to back (DESIGN.md's timing link).
+  // casting are not back to back (DESIGN.md's timing link). A contest whose pass was issued
+  // before (another device, or a secret this browser no longer has) is `already_issued`: the
+  // member is told so and, as the manifest's `reissue` policy allows, offered a new pass.
   async function fetchPasses() {
-    const manifestText = election.manifestText;
-    const requests = core.call('pass_requests', { manifest: manifestText, secret: state.secret, contests: state.contests });
+    const requests = core.call('pass_requests', { manifest: election.manifestText, secret: state.secret, contests: state.contests });
     const answers = [];
+    const issuedBefore = [];
     for (const request of requests) {
-      const answer = await api(`/api/elections/${encodeURIComponent(electionId)}/passes`, {
-        method: 'POST', json: request, token: state.token,
-      });
-      if (!answer.ok) {
-        if (answer.code === 'unauthorized') throw new Error(t('session_expired'));
-        if (answer.code === 'already_issued') throw new Error(t('already_issued', { contest: contestOf(request.contest).title }));
-        if (answer.code === 'not_open') throw new Error(t('not_open'));
-        throw new Error(t('server_error', { code: answer.code || answer.status }));
-      }
-      answers.push(answer.data);
+      const answer = await requestPass(request);
+      if (answer.code === 'already_issued') issuedBefore.push(request);
+      else answers.push(answer.data);
     }
-    const passes = core.call('finalize_passes', { manifest: manifestText, secret: state.secret, answers });
+    if (issuedBefore.length) throw new IssuedBefore(issuedBefore, answers);
+    keepPasses(answers);
+  }
+
+  class IssuedBefore extends Error {
+    constructor(requests, answers) {
+      super('already_issued');
+      this.requests = requests;
+      this.answers = answers;
+    }
+  }
+
+  // One pass request; `already_issued` is returned to the caller, every other refusal thrown
+  // with the member's words for it.
+  async function requestPass(request) {
+    const answer = await api(`/api/elections/${encodeURIComponent(electionId)}/passes`, {
+      method: 'POST', json: request, token: state.token,
+    });
+    if (answer.ok || answer.code === 'already_issued') return answer;
+    const contest = contestOf(request.contest).title;
+    if (answer.code === 'unauthorized') throw new Error(t('session_expired'));
+    if (answer.code === 'not_open') throw new Error(t('not_open'));
+    // Under `by: member` the only refusal the booth can meet is the limit; under `officer` it may
+    // also be a missing grant, which the member cannot tell apart from here.
+    if (answer.code === 'no_reissue') {
+      throw new Error(t(election.manifest.reissue.by === 'officer' ? 'reissue_not_granted' : 'reissue_refused', { contest }));
+    }
+    throw new Error(t('server_error', { code: answer.code || answer.status }));
+  }
+
+  function keepPasses(answers) {
+    const passes = core.call('finalize_passes', { manifest: election.manifestText, secret: state.secret, answers });
     state.passes = Object.fromEntries(passes.map((p) => [p.contest, p.pass]));
     state.rankings = state.rankings || {};
     state.abstain = state.abstain || {};
     save();
+  }
+
+  // The member already had a pass for some contests (PROTOCOL §5, §8: re-issue). Say so plainly,
+  // and offer a new pass where the policy lets the member ask (`by: member`), or where the
+  // returning officer may have granted one (`by: officer`; the issuer refuses without a grant).
+  function pageIssuedBefore(issued) {
+    const policy = election.manifest.reissue || { by: 'officer', limit: 0 };
+    const contests = issued.requests.map((r) => contestOf(r.contest).title).join(', ');
+    const messages = el('div', { id: 'reissue-messages' });
+    const parts = [notice('info', t('issued_elsewhere', { contests }))];
+    if (policy.limit > 0) {
+      parts.push(el('p', {}, t(policy.by === 'member' ? 'reissue_member_help' : 'reissue_officer_help')));
+      const again = button(t('get_new_pass'), async () => {
+        again.disabled = true;
+        messages.replaceChildren(notice('info', t('getting_new_pass')));
+        try {
+          const more = [];
+          for (const request of issued.requests) {
+            more.push((await requestPass({ ...request, reissue: true })).data);
+          }
+          keepPasses([...issued.answers, ...more]);
+          go('contests');
+        } catch (e) {
+          messages.replaceChildren(focusable(notice('error', e instanceof Unreachable ? t('unreachable') : e.message)));
+          messages.firstChild.focus();
+        } finally {
+          again.disabled = false;
+        }
+      }, { class: policy.by === 'member' ? 'primary' : '', id: 'get-new-pass' });
+      parts.push(messages, again);
+    } else {
+      parts.push(el('p', {}, t('reissue_none')));
+    }
+    show(t('issued_elsewhere_title'), ...parts, el('p', {}, link(t('home'), '#/')));
   }
 
   function rankingState(id) {

@@ -350,6 +350,7 @@ pub fn vote_sim(
             let body = PassRequestBody {
                 contest: contest.clone(),
                 blinded: Bytes(request.blinded_message().to_vec()),
+                reissue: false,
             };
             let issued: PassResponse = http
                 .post(&format!("{base}/passes"), Some(&login.token), &body)?
@@ -385,6 +386,7 @@ pub fn vote_sim(
                 &PassRequestBody {
                     contest: other.id().to_owned(),
                     blinded: Bytes(request.blinded_message().to_vec()),
+                    reissue: false,
                 },
             )?;
             ensure!(

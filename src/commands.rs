@@ -10,8 +10,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 
 use teller::admin::{
-    adopt, close, create_stored_election, export_invitations, import_register, open, read_share,
-    record, tally_election, write_record,
+    adopt, close, create_stored_election, export_invitations, grant_reissue, import_register, open,
+    read_share, record, tally_election, write_record,
 };
 use teller::client::{VoteSimOptions, read_invitations, vote_sim};
 use teller::core::manifest::{format_instant, parse_instant};
@@ -139,6 +139,26 @@ pub enum InvitationsCommand {
         /// A member whose code is replaced (repeatable).
         #[arg(long, value_name = "MEMBER")]
         reissue: Vec<String>,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+/// Voting passes.
+#[derive(Subcommand)]
+pub enum PassesCommand {
+    /// Let a member who lost the booth's pass secret have one new voting pass, in every contest
+    /// they are eligible for or in --contest only, when the manifest says `reissue.by =
+    /// "officer"` (up to its `reissue.limit`). The member then logs in again and the booth asks
+    /// for the new pass. The events log records that a re-issue was granted, not to whom.
+    Reissue {
+        /// The election id.
+        election: String,
+        /// The member's number.
+        member: String,
+        /// Only this contest.
+        #[arg(long, value_name = "CONTEST")]
+        contest: Option<String>,
         #[command(flatten)]
         db: Database,
     },
@@ -417,6 +437,22 @@ pub fn run_invitations(command: InvitationsCommand, threads: usize) -> Result<Ex
     println!(
         "{count} invitation codes written to {} (only their hashes are stored; keep this file safe)",
         out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `teller passes reissue`.
+pub fn run_passes(command: PassesCommand) -> Result<ExitCode> {
+    let PassesCommand::Reissue {
+        election,
+        member,
+        contest,
+        db,
+    } = command;
+    let granted = grant_reissue(&db.open()?, &election, &member, contest.as_deref())?;
+    println!(
+        "member {member} may now have a new voting pass in {}: they log in again and the booth asks for it",
+        granted.join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }

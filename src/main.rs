@@ -67,6 +67,10 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Invitations(commands::InvitationsCommand),
+    /// Voting passes: a re-issue the returning officer grants.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Passes(commands::PassesCommand),
     /// Turnout per contest and region (never a running tally).
     #[cfg(feature = "server")]
     Turnout {
@@ -324,6 +328,8 @@ fn main() -> ExitCode {
         Command::Register(command) => commands::run_register(command),
         #[cfg(feature = "server")]
         Command::Invitations(command) => commands::run_invitations(command, threads(None)),
+        #[cfg(feature = "server")]
+        Command::Passes(command) => commands::run_passes(command),
         #[cfg(feature = "server")]
         Command::Turnout { election, db } => commands::run_turnout(&election, &db),
         #[cfg(feature = "server")]
@@ -760,6 +766,22 @@ fn verify_report(
             "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
             t.contest, t.eligible, t.issued, t.reissued, t.cast, t.counted, t.valid, t.invalid
         ));
+    }
+    // What a re-issue costs, in the record's own terms (PROTOCOL §14): nothing links a member's
+    // passes, so each re-issued pass that cast could be a member's second ballot.
+    if result.totals.iter().all(|t| t.reissued == 0) {
+        text.push_str("duplicate exposure: none (no pass was re-issued)\n");
+    } else {
+        text.push_str(
+            "reissued: passes issued again to a member who lost the first; nothing links the two, \
+             so each may have cast\n",
+        );
+        for t in result.totals.iter().filter(|t| t.reissued > 0) {
+            text.push_str(&format!(
+                "duplicate exposure: {}: at most {} counted ballot(s) can be a second ballot of one member\n",
+                t.contest, t.reissued
+            ));
+        }
     }
     let failed = result.checks.iter().filter(|c| c.failure.is_some()).count();
     if failed == 0 {

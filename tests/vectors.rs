@@ -22,8 +22,8 @@ use teller::core::log::{
     ballot_message, entry_hash,
 };
 use teller::core::manifest::{
-    CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Revote,
-    Trustees, Window,
+    CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue,
+    ReissueBy, Revote, Trustees, Window,
 };
 use teller::core::record::{Opened, member_commitment, tally_contest};
 
@@ -249,6 +249,10 @@ fn teller_vectors() -> Value {
             closes: "2026-11-21T17:00:00Z".into(),
         },
         revote: Revote::Forbidden,
+        reissue: Reissue {
+            by: ReissueBy::Officer,
+            limit: 1,
+        },
         contests: vec![ContestDraft {
             id: "chair".into(),
             title: "Chair".into(),

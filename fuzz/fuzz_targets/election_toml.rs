@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
     draft.title = definition.title.clone();
     draft.window = definition.window.clone();
     draft.revote = definition.revote;
+    draft.reissue = definition.reissue;
     draft.contests = definition.contests.clone();
     draft.keys.issuers = definition
         .contests

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::core::crypto::{Bytes, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key};
 use crate::core::log::NoteSigner;
 use crate::core::manifest::{
-    ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Revote, Trustees, Window,
+    ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees,
+    Window,
 };
 
 /// The election as the returning officer writes it (`examples/election.toml`): the manifest
@@ -27,6 +28,9 @@ pub struct ElectionDefinition {
     pub title: String,
     /// The re-voting policy.
     pub revote: Revote,
+    /// The re-issue policy (`reissue = { by = "officer", limit = 1 }`): required, like the
+    /// re-voting policy, because both decide what the record can prove.
+    pub reissue: Reissue,
     /// The voting window: RFC 3339 times, or times relative to the election's creation (`now`,
     /// `now+14d`, `now-1h`), which `create_election` writes into the manifest as RFC 3339.
     pub window: Window,
@@ -147,6 +151,7 @@ pub fn create_election_at(
             closes: resolve_time(&definition.window.closes, now).context("window.closes")?,
         },
         revote: definition.revote,
+        reissue: definition.reissue,
         contests: definition.contests.clone(),
         keys: Keys {
             issuers: issuers

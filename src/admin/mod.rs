@@ -18,8 +18,8 @@ pub use create::{
 #[cfg(feature = "server")]
 pub use office::{
     INVITATION_COLUMNS, ImportReport, IssuerKeys, ServerKeys, adopt, close,
-    create as create_stored_election, export_invitations, import_register, load_keys, manifest_of,
-    open, os_seeded, parse_share, read_share, record, tally_election,
+    create as create_stored_election, export_invitations, grant_reissue, import_register,
+    load_keys, manifest_of, open, os_seeded, parse_share, read_share, record, tally_election,
 };
 pub use record_dir::{read_record, write_record};
 pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};

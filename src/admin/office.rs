@@ -20,7 +20,7 @@ use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
 use crate::core::csv_file::{CsvText, defuse};
 use crate::core::log::{NoteSigner, RosterCommitment};
-use crate::core::manifest::Manifest;
+use crate::core::manifest::{Manifest, ReissueBy};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{COLUMNS, Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
@@ -247,6 +247,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
             eligible: eligible.join(","),
             salt,
             code_hash,
+            reissue_grants: String::new(),
         });
     }
     store.replace_register(election, &rows)?;
@@ -455,6 +456,51 @@ pub fn close(store: &Store, election: &str) -> Result<u64> {
         keys.ballot_log.as_ref(),
         keys.issuer.as_ref().map(|k| &k.issuance_log),
     )
+}
+
+/// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
+/// in every contest they are eligible for (docs/PROTOCOL.md §8, `reissue.by = "officer"`). The
+/// member then logs in again and the booth asks for it. Returns the contests granted.
+pub fn grant_reissue(
+    store: &Store,
+    election: &str,
+    member: &str,
+    contest: Option<&str>,
+) -> Result<Vec<String>> {
+    let row = store.election(election)?;
+    let manifest = manifest_of(&row)?;
+    if !row.roles()?.issuer() {
+        bail!("this database is not the issuer of {election:?}: run this on the issuer's");
+    }
+    let policy = manifest.reissue();
+    if policy.limit == 0 {
+        bail!("the manifest of {election:?} allows no re-issued passes (reissue.limit is 0)");
+    }
+    if policy.by != ReissueBy::Officer {
+        bail!(
+            "in {election:?} members ask for a new pass themselves (reissue.by is \"member\"): \
+             nothing to grant; the member logs in again and the booth offers one"
+        );
+    }
+    let found = store
+        .member(election, member)?
+        .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
+    let eligible: Vec<&str> = found.eligible_contests().collect();
+    let contests: Vec<&str> = match contest {
+        Some(c) if manifest.contest(c).is_none() => {
+            bail!("there is no contest {c:?} in {election:?}")
+        }
+        Some(c) if !eligible.contains(&c) => {
+            bail!("member {member:?} is not eligible to vote in contest {c:?}")
+        }
+        Some(c) => vec![c],
+        None if eligible.is_empty() => {
+            bail!("member {member:?} is not eligible to vote in any contest of {election:?}")
+        }
+        None => eligible,
+    };
+    store.grant_reissue(&manifest, member, &contests)?;
+    Ok(contests.into_iter().map(str::to_owned).collect())
 }
 
 /// Reads a trustee's share file (`<index> <base64url value>`).

@@ -231,6 +231,7 @@ fn plans(
     rng: &mut ChaCha20Rng,
 ) -> Vec<Plan> {
     let everyone = options.everyone_votes_everywhere;
+    let reissues = options.definition.reissue.limit > 0;
     let mut plans = Vec::new();
     for (index, member) in members.iter().enumerate() {
         if !member.eligible.iter().any(|&e| e) {
@@ -240,7 +241,9 @@ fn plans(
             continue;
         }
         let secret = PassSecret::random(rng);
-        let lost_secret = (!everyone && chance(rng, 3)).then(|| PassSecret::random(rng));
+        // A member who lost the first pass's secret, if the manifest allows a re-issue.
+        let lost_secret =
+            (!everyone && chance(rng, 3) && reissues).then(|| PassSecret::random(rng));
         let ballots: Vec<(usize, Option<Marks>)> = member
             .eligible
             .iter()
@@ -417,6 +420,8 @@ pub fn simulate(
         for i in (1..batch.len()).rev() {
             batch.swap(i, rng.random_range(0..=i));
         }
+        // First issuances before re-issues, as the issuer's store does (PROTOCOL §10).
+        batch.sort_by_key(|&(_, _, reissue)| reissue);
         for (contest, member, reissue) in batch.drain(..) {
             issuance.append(|seq, prev| {
                 Entry::Issuance(IssuanceEntry {

@@ -46,6 +46,8 @@ pub struct ManifestDraft {
     pub window: Window,
     /// Whether a member may vote again.
     pub revote: Revote,
+    /// Whether, and by whose decision, a member who lost the pass secret may get a new pass.
+    pub reissue: Reissue,
     /// The contests, at least one.
     pub contests: Vec<ContestDraft>,
     /// The public keys.
@@ -107,6 +109,71 @@ pub enum Revote {
     Forbidden,
     /// A later ballot under the same voting key replaces the earlier one, naming it.
     Last,
+}
+
+/// The re-issue policy (docs/PROTOCOL.md §8): how many more passes a member may get for a
+/// contest after the first, and who decides. Nothing links a member's passes to each other, so
+/// each re-issue is a pass that may cast a second ballot: the record counts them, and that count
+/// is the contest's worst-case duplicate exposure (docs/design/passes.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reissue {
+    /// Who may start a re-issue.
+    pub by: ReissueBy,
+    /// Re-issues per member and contest, at most; 0 for none, at most [`MAX_REISSUES`].
+    pub limit: i64,
+}
+
+impl Reissue {
+    /// Whether a member who has had `reissued` re-issues for a contest may have one more;
+    /// `granted` says whether an unused grant of the returning officer waits for them there (it
+    /// matters only under [`ReissueBy::Officer`]). docs/PROTOCOL.md §8.
+    pub fn allows(&self, reissued: i64, granted: bool) -> Result<(), ReissueRefused> {
+        if self.limit == 0 {
+            return Err(ReissueRefused::NoneAllowed);
+        }
+        if reissued >= self.limit {
+            return Err(ReissueRefused::LimitReached { limit: self.limit });
+        }
+        if self.by == ReissueBy::Officer && !granted {
+            return Err(ReissueRefused::NotGranted);
+        }
+        Ok(())
+    }
+}
+
+/// Why a member may not have a new pass; the message is for the member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReissueRefused {
+    /// The manifest's limit is 0.
+    #[error("this election does not issue a second voting pass; only the first one can vote")]
+    NoneAllowed,
+    /// The member has had every re-issue the manifest allows.
+    #[error(
+        "you have already had the most new voting passes this election allows for this contest ({limit}); contact the returning officer"
+    )]
+    LimitReached {
+        /// The manifest's limit.
+        limit: i64,
+    },
+    /// Under `by: officer`, no grant waits.
+    #[error(
+        "in this election only the returning officer can let you have a new voting pass; contact the returning officer, then log in again"
+    )]
+    NotGranted,
+}
+
+/// The most re-issues per member and contest a manifest may allow.
+pub const MAX_REISSUES: i64 = 9;
+
+/// Who may start a re-issue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReissueBy {
+    /// The member, after a fresh login, by asking for a new pass.
+    Member,
+    /// Only the returning officer, who grants one re-issue at a time (`teller passes reissue`).
+    Officer,
 }
 
 /// One contest as written.
@@ -284,6 +351,11 @@ pub enum ManifestError {
     /// A window time that is not RFC 3339, or a window that closes before it opens.
     #[error("window: {0}")]
     BadWindow(String),
+    /// A re-issue limit out of range.
+    #[error(
+        "reissue.limit {0} must be between 0 (no re-issues) and {MAX_REISSUES} re-issues per member and contest"
+    )]
+    BadReissueLimit(i64),
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -593,6 +665,9 @@ impl Manifest {
         check_id("election", &draft.election, 64)?;
         check_texts(&draft)?;
         let window = check_window(&draft.window)?;
+        if !(0..=MAX_REISSUES).contains(&draft.reissue.limit) {
+            return Err(ManifestError::BadReissueLimit(draft.reissue.limit));
+        }
         if draft.contests.is_empty() {
             return Err(ManifestError::NoContests);
         }
@@ -709,6 +784,11 @@ impl Manifest {
     /// The re-voting policy.
     pub fn revote(&self) -> Revote {
         self.draft.revote
+    }
+
+    /// The re-issue policy.
+    pub fn reissue(&self) -> Reissue {
+        self.draft.reissue
     }
 
     /// The issuance log's checkpoint key.
@@ -964,6 +1044,30 @@ mod tests {
     }
 
     #[test]
+    fn a_reissue_is_allowed_only_under_the_limit_and_for_officer_with_a_grant() {
+        let member = |limit| Reissue {
+            by: ReissueBy::Member,
+            limit,
+        };
+        let officer = |limit| Reissue {
+            by: ReissueBy::Officer,
+            limit,
+        };
+        assert_eq!(member(0).allows(0, true), Err(ReissueRefused::NoneAllowed));
+        assert_eq!(member(1).allows(0, false), Ok(()));
+        assert_eq!(
+            member(1).allows(1, false),
+            Err(ReissueRefused::LimitReached { limit: 1 })
+        );
+        assert_eq!(officer(2).allows(0, false), Err(ReissueRefused::NotGranted));
+        assert_eq!(officer(2).allows(1, true), Ok(()));
+        assert_eq!(
+            officer(2).allows(2, true),
+            Err(ReissueRefused::LimitReached { limit: 2 })
+        );
+    }
+
+    #[test]
     fn refuses_bad_ids_keys_and_trustees() {
         assert!(matches!(
             edited(|d| d.contests[1].id = "nec".into()),
@@ -988,6 +1092,16 @@ mod tests {
                 ..
             })
         ));
+        assert!(matches!(
+            edited(|d| d.reissue.limit = 10),
+            Err(ManifestError::BadReissueLimit(10))
+        ));
+        assert!(matches!(
+            edited(|d| d.reissue.limit = -1),
+            Err(ManifestError::BadReissueLimit(-1))
+        ));
+        assert!(edited(|d| d.reissue.limit = 0).is_ok());
+        assert!(edited(|d| d.reissue.limit = MAX_REISSUES).is_ok());
         assert!(matches!(
             edited(|d| d.version = 2),
             Err(ManifestError::Version(2))

@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::core::ballot::CastRefused;
+use crate::core::manifest::ReissueRefused;
 
 /// An API error. `code()` is the stable machine-readable name (docs/API.md lists them).
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,14 @@ pub enum ApiError {
         "a voting pass for contest {0:?} was already issued to you; a retry from the same booth gets the same pass"
     )]
     AlreadyIssued(String),
+    /// A re-issue was asked for a contest in which the member has no pass yet.
+    #[error(
+        "no voting pass for contest {0:?} was issued to you yet, so there is none to replace; ask for a pass without \"reissue\""
+    )]
+    NotIssued(String),
+    /// The manifest's re-issue policy allows no new pass now.
+    #[error("{0}")]
+    NoReissue(ReissueRefused),
     /// The election is not open.
     #[error("the election is not open for voting")]
     NotOpen,
@@ -81,6 +90,8 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::NotEligible(_) => "not_eligible",
             Self::AlreadyIssued(_) => "already_issued",
+            Self::NotIssued(_) => "not_issued",
+            Self::NoReissue(_) => "no_reissue",
             Self::NotOpen => "not_open",
             Self::Refused(refused) => match refused {
                 CastRefused::UnknownContest(_) => "unknown_contest",
@@ -129,7 +140,9 @@ impl ResponseError for ApiError {
             Self::BadLogin | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotEligible(_) => StatusCode::FORBIDDEN,
-            Self::AlreadyIssued(_) | Self::NotOpen => StatusCode::CONFLICT,
+            Self::AlreadyIssued(_) | Self::NotIssued(_) | Self::NoReissue(_) | Self::NotOpen => {
+                StatusCode::CONFLICT
+            }
             Self::Refused(CastRefused::AlreadyVoted { .. } | CastRefused::Closed) => {
                 StatusCode::CONFLICT
             }

@@ -57,6 +57,10 @@ pub struct PassRequestBody {
     pub contest: String,
     /// The blinded message (RFC 9474).
     pub blinded: Bytes<0>,
+    /// Asks for a new pass though one was issued (the member lost the pass secret); allowed
+    /// only as the manifest's `reissue` policy says (docs/PROTOCOL.md §8).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reissue: bool,
 }
 
 /// The issuer's answer.

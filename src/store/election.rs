@@ -19,7 +19,7 @@ use super::schema::{
 use super::{AnyConnection, Store, insert_rows, now};
 
 use crate::core::log::{Entry, IssuanceEntry, NoteSigner, OpenEntry, RosterCommitment};
-use crate::core::manifest::{Instants, Manifest, format_instant};
+use crate::core::manifest::{Instants, Manifest, ReissueBy, ReissueRefused, format_instant};
 use crate::core::record::member_commitment;
 
 /// Where an election is in its life. Each command needs one state and moves it to the next, in
@@ -127,6 +127,10 @@ pub struct MemberRow {
     pub salt: Vec<u8>,
     /// The argon2id hash of the member's invitation code (PHC string), once issued.
     pub code_hash: Option<String>,
+    /// The returning officer's unused re-issue grants: one contest id per grant, comma-separated
+    /// (`teller passes reissue`). Kept on the member's row, not in rows of their own, so that no
+    /// table keeps the order in which members were granted a re-issue.
+    pub reissue_grants: String,
 }
 
 /// The window in force: the manifest's, with the closing time moved to `extended` if an officer
@@ -181,8 +185,13 @@ pub enum IssueOutcome {
     Issued,
     /// The identical request was issued before: the same signature again.
     Repeated(Vec<u8>),
-    /// A different request for the same member and contest was issued before.
+    /// A different request for the same member and contest was issued before (and this one did
+    /// not ask for a re-issue).
     AlreadyIssued,
+    /// A re-issue was asked for, but the member has no first pass for the contest.
+    NotIssued,
+    /// A re-issue the manifest's policy does not allow now.
+    NoReissue(ReissueRefused),
     /// The election is not open.
     Closed,
 }
@@ -253,10 +262,39 @@ fn transition(
     }
 }
 
+/// The member's issuances for a contest, the first first.
+fn issued_to(
+    conn: &mut AnyConnection,
+    election: &str,
+    contest: &str,
+    member: &str,
+) -> Result<Vec<StoredIssuance>> {
+    Ok(issuances::table
+        .filter(issuances::election.eq(election))
+        .filter(issuances::contest.eq(contest))
+        .filter(issuances::member.eq(member))
+        .order(issuances::issue)
+        .select((issuances::blinded, issuances::blind_sig))
+        .load::<(Vec<u8>, Vec<u8>)>(conn)?
+        .into_iter()
+        .map(|(blinded, blind_sig)| StoredIssuance { blinded, blind_sig })
+        .collect())
+}
+
+/// `grants` (comma-separated contest ids) with one grant for `contest` used up.
+fn without_one(grants: &str, contest: &str) -> String {
+    let mut list: Vec<&str> = grants.split(',').filter(|c| !c.is_empty()).collect();
+    if let Some(at) = list.iter().position(|c| *c == contest) {
+        list.remove(at);
+    }
+    list.join(",")
+}
+
 /// A pending issuance as it waits for its batch.
 struct PendingIssuance {
     contest: String,
     member: String,
+    issue: i64,
     reissue: bool,
     blinded: Vec<u8>,
     blind_sig: Vec<u8>,
@@ -286,17 +324,19 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
         .select((
             issuances::contest,
             issuances::member,
+            issuances::issue,
             issuances::reissue,
             issuances::blinded,
             issuances::blind_sig,
             members::salt,
         ))
-        .load::<(String, String, bool, Vec<u8>, Vec<u8>, Vec<u8>)>(conn)?
+        .load::<(String, String, i64, bool, Vec<u8>, Vec<u8>, Vec<u8>)>(conn)?
         .into_iter()
         .map(
-            |(contest, member, reissue, blinded, blind_sig, salt)| PendingIssuance {
+            |(contest, member, issue, reissue, blinded, blind_sig, salt)| PendingIssuance {
                 contest,
                 member,
+                issue,
                 reissue,
                 blinded,
                 blind_sig,
@@ -308,6 +348,10 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
         return Ok(0);
     }
     pending.shuffle(&mut rand::rng());
+    // A member's re-issue must follow their first issuance in the log (PROTOCOL §10): after the
+    // shuffle, a stable sort puts the batch's first issuances, then its first re-issues, … in
+    // that order. It tells nothing the entries' `reissue` flags do not.
+    pending.sort_by_key(|p| p.issue);
     let items = pending
         .iter()
         .map(|p| -> Result<_> {
@@ -333,7 +377,8 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
         },
     )?;
     for p in &pending {
-        diesel::delete(issuances::table.find((election, &p.contest, &p.member))).execute(conn)?;
+        diesel::delete(issuances::table.find((election, &p.contest, &p.member, p.issue)))
+            .execute(conn)?;
     }
     for p in &pending {
         diesel::insert_into(issuances::table)
@@ -345,6 +390,7 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
                 issuances::blind_sig.eq(&p.blind_sig),
                 issuances::reissue.eq(p.reissue),
                 issuances::published.eq(true),
+                issuances::issue.eq(p.issue),
             ))
             .execute(conn)?;
     }
@@ -679,33 +725,33 @@ impl Store {
             .load(&mut *self.conn()?)?)
     }
 
-    /// The pass issued to a member for a contest, if any.
-    pub fn issuance(
+    /// The passes issued to a member for a contest, the first first.
+    pub fn issuances(
         &self,
         election: &str,
         contest: &str,
         member: &str,
-    ) -> Result<Option<StoredIssuance>> {
-        Ok(issuances::table
-            .find((election, contest, member))
-            .select((issuances::blinded, issuances::blind_sig))
-            .first::<(Vec<u8>, Vec<u8>)>(&mut *self.conn()?)
-            .optional()?
-            .map(|(blinded, blind_sig)| StoredIssuance { blinded, blind_sig }))
+    ) -> Result<Vec<StoredIssuance>> {
+        issued_to(&mut *self.conn()?, election, contest, member)
     }
 
-    /// Records an issuance made outside the transaction (the RSA signature is slow), unless the
-    /// member already has one for the contest; publishes a shuffled batch when enough wait.
+    /// Records an issuance made outside the transaction (the RSA signature is slow): a first
+    /// issuance unless the member has one for the contest, or with `reissue` a re-issue when the
+    /// member has a first one and the manifest's policy allows another (docs/PROTOCOL.md §8).
+    /// The same blinded message as any of the member's issuances gets its signature again.
+    /// Publishes a shuffled batch when enough wait.
     pub fn record_issuance(
         &self,
         manifest: &Manifest,
         contest: &str,
         member: &str,
         issued: &StoredIssuance,
+        reissue: bool,
     ) -> Result<IssueOutcome> {
         let election = manifest.draft().election.as_str();
         self.transaction(|conn| {
-            // The issuance log's lock first: a close waits for this, or this sees the close.
+            // The issuance log's lock first: a close waits for this, or this sees the close;
+            // two re-issues for one member wait for each other, so the limit holds.
             lock_head(conn, election, ISSUANCE)?;
             let state: String = elections::table
                 .find(election)
@@ -714,17 +760,32 @@ impl Store {
             if state != ElectionState::Open.as_str() {
                 return Ok(IssueOutcome::Closed);
             }
-            let existing: Option<(Vec<u8>, Vec<u8>)> = issuances::table
-                .find((election, contest, member))
-                .select((issuances::blinded, issuances::blind_sig))
-                .first(conn)
-                .optional()?;
-            if let Some((blinded, blind_sig)) = existing {
-                return Ok(if blinded == issued.blinded {
-                    IssueOutcome::Repeated(blind_sig)
-                } else {
-                    IssueOutcome::AlreadyIssued
-                });
+            let existing = issued_to(conn, election, contest, member)?;
+            if let Some(same) = existing.iter().find(|e| e.blinded == issued.blinded) {
+                return Ok(IssueOutcome::Repeated(same.blind_sig.clone()));
+            }
+            let issue = existing.len() as i64;
+            match (reissue, issue) {
+                (false, 0) => {}
+                (false, _) => return Ok(IssueOutcome::AlreadyIssued),
+                (true, 0) => return Ok(IssueOutcome::NotIssued),
+                (true, _) => {
+                    let policy = manifest.reissue();
+                    let grants: String = members::table
+                        .find((election, member))
+                        .select(members::reissue_grants)
+                        .first(conn)?;
+                    let granted = grants.split(',').any(|c| c == contest);
+                    if let Err(refused) = policy.allows(issue - 1, granted) {
+                        return Ok(IssueOutcome::NoReissue(refused));
+                    }
+                    if policy.by == ReissueBy::Officer {
+                        // The grant is used up by this re-issue.
+                        diesel::update(members::table.find((election, member)))
+                            .set(members::reissue_grants.eq(without_one(&grants, contest)))
+                            .execute(conn)?;
+                    }
+                }
             }
             diesel::insert_into(issuances::table)
                 .values((
@@ -733,12 +794,64 @@ impl Store {
                     issuances::member.eq(member),
                     issuances::blinded.eq(&issued.blinded),
                     issuances::blind_sig.eq(&issued.blind_sig),
-                    issuances::reissue.eq(false),
+                    issuances::reissue.eq(issue > 0),
                     issuances::published.eq(false),
+                    issuances::issue.eq(issue),
                 ))
                 .execute(conn)?;
             publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
             Ok(IssueOutcome::Issued)
+        })
+    }
+
+    /// The returning officer grants `member` one re-issue in each of `contests` (docs/PROTOCOL.md
+    /// §8, `by: officer`); each must be one the member is eligible for, in an open election
+    /// whose policy is `by: officer`, and short of the limit counting grants not yet used.
+    /// The events log says how many grants were made, never to whom (unlinkability.md).
+    pub fn grant_reissue(
+        &self,
+        manifest: &Manifest,
+        member: &str,
+        contests: &[&str],
+    ) -> Result<()> {
+        let election = manifest.draft().election.as_str();
+        let policy = manifest.reissue();
+        self.transaction(|conn| {
+            // The state, then the issuance log's lock (the order of close_election): a grant
+            // and a re-issue do not race, and no grant is made after the close.
+            transition(conn, election, ElectionState::Open, ElectionState::Open)?;
+            lock_head(conn, election, ISSUANCE)?;
+            let grants: String = members::table
+                .find((election, member))
+                .select(members::reissue_grants)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
+            let mut updated = grants.clone();
+            for &contest in contests {
+                let issued = issued_to(conn, election, contest, member)?.len() as i64;
+                let waiting = updated.split(',').filter(|c| *c == contest).count() as i64;
+                let reissued = (issued - 1).max(0);
+                if reissued + waiting >= policy.limit {
+                    bail!(
+                        "member {member:?} has had {reissued} re-issue(s) in contest {contest:?} and {waiting} grant(s) not yet used; the manifest allows {} per member and contest",
+                        policy.limit
+                    );
+                }
+                if !updated.is_empty() {
+                    updated.push(',');
+                }
+                updated.push_str(contest);
+            }
+            diesel::update(members::table.find((election, member)))
+                .set(members::reissue_grants.eq(&updated))
+                .execute(conn)?;
+            event(
+                conn,
+                election,
+                "pass re-issue granted",
+                &format!("a member may have a new pass in: {}", contests.join(", ")),
+            )
         })
     }
 

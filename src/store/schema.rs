@@ -24,6 +24,7 @@ diesel::table! {
         eligible -> Text,
         salt -> Binary,
         code_hash -> Nullable<Text>,
+        reissue_grants -> Text,
     }
 }
 
@@ -74,7 +75,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    issuances (election, contest, member) {
+    issuances (election, contest, member, issue) {
         election -> Text,
         contest -> Text,
         member -> Text,
@@ -82,6 +83,7 @@ diesel::table! {
         blind_sig -> Binary,
         reissue -> Bool,
         published -> Bool,
+        issue -> BigInt,
     }
 }
 

@@ -1445,7 +1445,7 @@ test('h. the main election closes, tallies, exports and verifies; its decryption
 
 // ------------------------------------------------------------------------------------ e
 
-test('e. refusals: wrong code, throttling, a pass already issued, a second ballot under forbidden', { timeout: TEST_TIMEOUT }, async () => {
+test('e. refusals: wrong code, throttling, a pass already issued (and re-issued by the officer), a second ballot under forbidden', { timeout: TEST_TIMEOUT }, async () => {
   refusals = makeElection({ id: 'refusals', revote: 'forbidden', members: Object.values(REFUSALS_MEMBERS).map(([m]) => m) });
   await serve(refusals);
   const election = refusals;
@@ -1504,8 +1504,22 @@ test('e. refusals: wrong code, throttling, a pass already issued, a second ballo
     const refusedPass = await passAnswer;
     assert.equal(refusedPass.status(), 409, 'the issuer refuses a second, different pass request');
     assert.equal((await refusedPass.json()).error.code, 'already_issued');
-    const issued = await expectNotice(page3, run, '#login-messages .notice.error', 'already-issued');
-    assert.equal(issued, en('already_issued', { contest: necTitle }), 'a new device after voting');
+    // A new device after voting (issue 11 item 9): the booth says plainly that a pass was issued
+    // before and, under the example's `reissue.by = "officer"`, to contact the returning officer.
+    // Its button (used by keyboard) asks the issuer, who refuses until the officer grants one.
+    await expectPage(page3, run, en('issued_elsewhere_title'), 'issued-before');
+    const titles = contests.map((id) => contestOf(election, id).title).join(', ');
+    assert.equal(await expectNotice(page3, run, '#main .notice.info', 'issued-before-notice'),
+      en('issued_elsewhere', { contests: titles }), 'a new device after voting');
+    assert.ok((await page3.textContent('#main')).includes(en('reissue_officer_help')), 'under by = "officer": contact the returning officer');
+    await page3.focus('#get-new-pass');
+    await page3.keyboard.press('Enter');
+    assert.equal(await expectNotice(page3, run, '#reissue-messages .notice.error', 'reissue-not-granted'),
+      en('reissue_not_granted', { contest: necTitle }), 'no new pass without the officer\'s grant');
+    teller(['passes', 'reissue', election.id, member, '--database', election.db]);
+    await page3.focus('#get-new-pass');
+    await page3.keyboard.press('Enter');
+    await expectPage(page3, run, en('contests_title'), 'reissued');
 
     // The same context again: back to review. Every contest has its receipt, so the booth
     // offers no Cast, only the receipt.

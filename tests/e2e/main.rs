@@ -16,6 +16,7 @@ mod login;
 mod member;
 mod operators;
 mod passes;
+mod reissue;
 mod retry;
 mod unlinkable;
 mod window;

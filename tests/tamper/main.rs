@@ -19,7 +19,8 @@ use teller::core::crypto::{
     sign_blinded,
 };
 use teller::core::log::{
-    BallotEntry, Checkpoint, Entry, LogWriter, PassJson, ballot_message, leaf_hash, root,
+    BallotEntry, Checkpoint, Entry, IssuanceEntry, LogWriter, PassJson, ballot_message, leaf_hash,
+    root,
 };
 use teller::core::record::{Reveal, layout};
 use teller::core::verify::{
@@ -738,6 +739,127 @@ fn a_dropped_issuance_is_caught() {
         .files
         .insert(layout::ISSUANCE_LOG.into(), kept.into_bytes());
     assert_fails(&record, ISSUANCE_LOG);
+}
+
+/// The issuance log's entries.
+fn issuances(record: &Record) -> Vec<IssuanceEntry> {
+    String::from_utf8(record.files[layout::ISSUANCE_LOG].clone())
+        .unwrap()
+        .lines()
+        .map(|l| match Entry::decode(l.as_bytes()).unwrap() {
+            Entry::Issuance(e) => e,
+            other => panic!("not an issuance: {other:?}"),
+        })
+        .collect()
+}
+
+/// Rewrites the issuance log's sequence numbers, chain and checkpoint with the issuer's key, as
+/// an issuer who controls its log could.
+fn reseal_issuances(record: &mut Record, lines: Vec<IssuanceEntry>) {
+    let manifest = &ELECTION.manifest;
+    let mut log = LogWriter::new(manifest.issuance_log_origin(), manifest.fingerprint());
+    for entry in lines {
+        log.append(|seq, prev| Entry::Issuance(IssuanceEntry { seq, prev, ..entry }))
+            .unwrap();
+    }
+    let mut bytes = Vec::new();
+    for line in log.entries() {
+        bytes.extend_from_slice(line);
+        bytes.push(b'\n');
+    }
+    record.files.insert(layout::ISSUANCE_LOG.into(), bytes);
+    let note = log.signed_checkpoint(&ELECTION.keys.issuance_log).unwrap();
+    record
+        .files
+        .insert(layout::ISSUANCE_CHECKPOINT.into(), note.into_bytes());
+}
+
+/// A member with one first issuance in `nec` and no re-issue there: their entry's index.
+fn member_without_reissue(lines: &[IssuanceEntry]) -> usize {
+    lines
+        .iter()
+        .position(|e| {
+            e.contest == "nec"
+                && lines
+                    .iter()
+                    .filter(|o| o.contest == "nec" && o.member == e.member)
+                    .count()
+                    == 1
+        })
+        .unwrap()
+}
+
+#[test]
+fn resealing_the_issuance_log_unchanged_still_verifies() {
+    // The helper below is sound: what fails after it is the tampering, not the resealing.
+    let mut record = record();
+    let lines = issuances(&record);
+    reseal_issuances(&mut record, lines);
+    assert!(check(&record).passed());
+}
+
+/// PROTOCOL §10: a re-issue without a first issuance of the same member and contest before it
+/// is refused — it would be an unmarked second pass.
+#[test]
+fn a_reissue_without_a_first_issuance_is_caught() {
+    // Arrange: one member's only first issuance in nec, marked a re-issue.
+    let mut record = record();
+    let mut lines = issuances(&record);
+    let i = member_without_reissue(&lines);
+    lines[i].reissue = true;
+    reseal_issuances(&mut record, lines);
+    // Act, assert.
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        result
+            .failure(ISSUANCE_LOG)
+            .unwrap()
+            .contains("re-issue in nec for a member with no first issuance before it"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+
+    // And a re-issue placed before the member's first issuance.
+    let mut record = self::record();
+    let mut lines = issuances(&record);
+    let i = member_without_reissue(&lines);
+    let reissue = IssuanceEntry {
+        reissue: true,
+        ..lines[i].clone()
+    };
+    lines.insert(i, reissue);
+    reseal_issuances(&mut record, lines);
+    assert_fails(&record, ISSUANCE_LOG);
+}
+
+/// PROTOCOL §14: at most `reissue.limit` re-issues per member and contest (the example's is 1).
+#[test]
+fn more_reissues_than_the_limit_is_caught() {
+    assert_eq!(ELECTION.manifest.reissue().limit, 1);
+    let with_reissues = |n: usize| {
+        let mut record = record();
+        let mut lines = issuances(&record);
+        let i = member_without_reissue(&lines);
+        let reissue = IssuanceEntry {
+            reissue: true,
+            ..lines[i].clone()
+        };
+        lines.extend(std::iter::repeat_n(reissue, n));
+        reseal_issuances(&mut record, lines);
+        record
+    };
+    // One is within the limit: the issuance log passes.
+    assert_passes_check(&check(&with_reissues(1)), ISSUANCE_LOG);
+    // Two are not.
+    let result = assert_fails(&with_reissues(2), ISSUANCE_LOG);
+    assert!(
+        result
+            .failure(ISSUANCE_LOG)
+            .unwrap()
+            .contains("a member has 2 re-issues; the manifest allows 1"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
 }
 
 #[test]

@@ -74,7 +74,8 @@ pub const CHECKPOINT_CONSISTENCY: &str = "checkpoint-consistency";
 pub const FINAL_CHECKPOINT: &str = "final-checkpoint";
 /// Each roster file matches the commitment in the open entry.
 pub const ROSTERS: &str = "rosters";
-/// The issuance log: chain, checkpoints, members in the roster, one issuance per member.
+/// The issuance log: chain, checkpoints, members in the roster, one first issuance per member,
+/// each re-issue after its first issuance, at most the manifest's limit of re-issues.
 pub const ISSUANCE_LOG: &str = "issuance-log";
 /// Every pass's blind signature verifies under the manifest's issuer key.
 pub const PASS_SIGNATURES: &str = "pass-signatures";
@@ -882,8 +883,9 @@ impl<'a> Verifier<'a> {
         }
         let mut expected = *fingerprint;
         let mut leaves = Vec::with_capacity(raw.len());
-        // Per (contest, member): first issues and re-issues. Batches are shuffled, so a re-issue
-        // may precede the first issue in the log.
+        // Per (contest, member): first issues and re-issues. Batches are shuffled, but within one
+        // the issuer puts first issuances before re-issues, so a member's re-issue always follows
+        // their first issuance in the log (§10).
         let mut seen: BTreeMap<(String, Vec<u8>), (usize, usize)> = BTreeMap::new();
         for (i, bytes) in raw.iter().enumerate() {
             leaves.push(leaf_hash(bytes));
@@ -938,6 +940,16 @@ impl<'a> Verifier<'a> {
             }
             let counts = seen.entry((contest.clone(), member.0.clone())).or_default();
             if *reissue {
+                // A re-issue replaces a lost pass; without a first one there is nothing to
+                // replace, and it would be an unmarked second pass (§10).
+                if counts.0 == 0 {
+                    self.fail(
+                        ISSUANCE_LOG,
+                        format!(
+                            "issuance entry {i}: a re-issue in {contest} for a member with no first issuance before it"
+                        ),
+                    );
+                }
                 counts.1 += 1;
             } else {
                 counts.0 += 1;
@@ -950,8 +962,17 @@ impl<'a> Verifier<'a> {
                 counts.2 += 1;
             }
         }
+        let limit = usize::try_from(manifest.reissue().limit).unwrap_or(0);
         for ((contest, _), (firsts, reissues)) in &seen {
-            if *firsts != 1 {
+            if *reissues > limit {
+                self.fail(
+                    ISSUANCE_LOG,
+                    format!(
+                        "contest {contest}: a member has {reissues} re-issues; the manifest allows {limit} per member and contest"
+                    ),
+                );
+            }
+            if *firsts > 1 {
                 self.fail(
                     ISSUANCE_LOG,
                     format!(

@@ -21,7 +21,11 @@ pub(super) async fn pass(
 ) -> Result<HttpResponse, ApiError> {
     let election = state.election(&id)?;
     let bearer = bearer(&request);
-    let PassRequestBody { contest, blinded } = body.into_inner();
+    let PassRequestBody {
+        contest,
+        blinded,
+        reissue,
+    } = body.into_inner();
     let store = state.store.clone();
     let id = id.into_inner();
     let signature = blocking(move || {
@@ -41,12 +45,16 @@ pub(super) async fn pass(
         if !current.is(ElectionState::Open) || !current.window(&election.manifest).contains(now()) {
             return Err(ApiError::NotOpen);
         }
-        if let Some(existing) = store.issuance(&id, &contest, &member)? {
-            return if existing.blinded == blinded.0 {
-                Ok((contest, existing.blind_sig))
-            } else {
-                Err(ApiError::AlreadyIssued(contest))
-            };
+        // Cheap answers before the slow signature; `record_issuance` decides again under the
+        // issuance log's lock (and applies the re-issue policy there).
+        let existing = store.issuances(&id, &contest, &member)?;
+        if let Some(same) = existing.iter().find(|e| e.blinded == blinded.0) {
+            return Ok((contest, same.blind_sig.clone()));
+        }
+        match (reissue, existing.is_empty()) {
+            (false, false) => return Err(ApiError::AlreadyIssued(contest)),
+            (true, true) => return Err(ApiError::NotIssued(contest)),
+            _ => {}
         }
         // The contest's own key (PROTOCOL §5): whatever the blinded message says, the signature
         // is good only for the contest the member is eligible for and asked for.
@@ -59,10 +67,12 @@ pub(super) async fn pass(
             blinded: blinded.0,
             blind_sig,
         };
-        match store.record_issuance(&election.manifest, &contest, &member, &issued)? {
+        match store.record_issuance(&election.manifest, &contest, &member, &issued, reissue)? {
             IssueOutcome::Issued => Ok((contest, issued.blind_sig)),
             IssueOutcome::Repeated(signature) => Ok((contest, signature)),
             IssueOutcome::AlreadyIssued => Err(ApiError::AlreadyIssued(contest)),
+            IssueOutcome::NotIssued => Err(ApiError::NotIssued(contest)),
+            IssueOutcome::NoReissue(refused) => Err(ApiError::NoReissue(refused)),
             IssueOutcome::Closed => Err(ApiError::NotOpen),
         }
     })
