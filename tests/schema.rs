@@ -23,6 +23,7 @@ use teller::core::ballot::Marks;
 use teller::core::count::{
     CandidateAttributes, CountError, CountOptions, Election, Method, count, parse_blt, render,
 };
+use teller::core::crypto::to_canonical;
 use teller::core::manifest::Manifest;
 use teller::core::record::{Opened, tally_contest};
 
@@ -98,8 +99,9 @@ fn with_genders(mut election: Election, genders: &[&str]) -> Election {
     election
 }
 
-/// The report exactly as `teller count --format json` prints it, read back as a value; `None`
-/// when the method does not apply (IRV with several seats).
+/// The report exactly as `teller count --format json` prints it, read back as a value after
+/// checking the line is canonical JSON; `None` when the method does not apply (IRV with several
+/// seats).
 fn report(
     election: &Election,
     method: Method,
@@ -112,7 +114,20 @@ fn report(
         constraint: minimum.map(|m| m.parse().expect("constraint")),
     };
     match count(election, &options) {
-        Ok(report) => Some(serde_json::from_str(&render::json(&report)).expect("the JSON parses")),
+        Ok(report) => {
+            let printed = render::json(&report);
+            let value: Value = serde_json::from_str(&printed).expect("the JSON parses");
+            // COUNTING §9: one line of canonical JSON (PROTOCOL §1) and a newline.
+            let mut canonical = to_canonical(&value).expect("canonical");
+            canonical.push(b'\n');
+            assert_eq!(
+                printed.as_bytes(),
+                canonical,
+                "{} {method}",
+                election.title()
+            );
+            Some(value)
+        }
         Err(CountError::SingleSeatOnly { .. }) => None,
         Err(e) => panic!("{} {method}: {e}", election.title()),
     }
@@ -495,9 +510,9 @@ fn rejects_a_reason_that_contradicts_its_outcome_or_its_extra_members() {
         .expect("a doomed candidate");
     let at = format!("/rounds/{round}/decisions/{decision}");
     let mut elected = base.clone();
-    elected
+    *elected
         .pointer_mut(&format!("{at}/outcome"))
-        .map(|v| *v = json!("elected"));
+        .expect("an outcome") = json!("elected");
     assert_invalid(&report_schema, "doomed but elected", &elected);
     let mut bare = base.clone();
     bare.pointer_mut(&at)
@@ -506,9 +521,9 @@ fn rejects_a_reason_that_contradicts_its_outcome_or_its_extra_members() {
         .remove("group_needs");
     assert_invalid(&report_schema, "doomed without group_needs", &bare);
     let mut fewest = base.clone();
-    fewest
+    *fewest
         .pointer_mut(&format!("{at}/reason"))
-        .map(|v| *v = json!("fewest-votes"));
+        .expect("a reason") = json!("fewest-votes");
     assert_invalid(&report_schema, "fewest-votes with group_needs", &fewest);
 }
 
