@@ -603,6 +603,75 @@ fn writes_strict_blt_with_every_feature() {
     );
 }
 
+/// The fenced block after `marker` in docs/COUNTING.md, every line ending in LF.
+fn counting_md_block(marker: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/COUNTING.md");
+    let doc = std::fs::read_to_string(path).expect("docs/COUNTING.md is in the repository");
+    let after = doc
+        .split_once(&format!("{marker}\n```\n"))
+        .unwrap_or_else(|| panic!("docs/COUNTING.md has no {marker} block"))
+        .1;
+    let (block, _) = after.split_once("```\n").expect("the block is closed");
+    block.to_owned()
+}
+
+#[test]
+fn write_blt_writes_the_example_in_counting_md() {
+    // docs/COUNTING.md §1 "What Teller writes": the worked example, built as the tally builds a
+    // contest's election (manifest order, weight 1 per counted ballot, in log order).
+    let names = [
+        "Ada \"Red\" Achterberg",
+        "Siân Evans",
+        "Carys Cadwallader #2",
+    ];
+    let candidates = names
+        .iter()
+        .map(|name| Candidate {
+            name: (*name).to_owned(),
+            nick: None,
+            withdrawn: false,
+            attributes: CandidateAttributes::default(),
+        })
+        .collect();
+    let mut builder = ElectionBuilder::new(candidates).unwrap();
+    let log: [&[u16]; 6] = [&[1, 0], &[0], &[1, 0], &[2], &[0], &[1, 0, 2]];
+    for ranking in log {
+        let ranking: Vec<CandidateIndex> =
+            ranking.iter().map(|&c| CandidateIndex::new(c)).collect();
+        builder
+            .add(1, ranking.iter().map(std::slice::from_ref))
+            .unwrap();
+    }
+    let election = builder
+        .build("Chair, North & \"West\"".to_owned(), 1, None)
+        .unwrap();
+
+    let written = write_blt(&election);
+
+    assert_eq!(written, counting_md_block("<!-- blt-example -->"));
+    assert_eq!(parse(&written).election, election, "it reads back");
+}
+
+#[test]
+fn write_blt_of_no_ballots_is_header_zero_names_title() {
+    // docs/COUNTING.md §1: "With no valid ballot the file is the header, `0`, the names and the
+    // title" (a contest whose count reports no valid ballots still has its BLT file).
+    let candidates = ["A", "B"]
+        .iter()
+        .map(|name| Candidate {
+            name: (*name).to_owned(),
+            nick: None,
+            withdrawn: false,
+            attributes: CandidateAttributes::default(),
+        })
+        .collect();
+    let election = ElectionBuilder::new(candidates)
+        .unwrap()
+        .build("T".to_owned(), 1, None)
+        .unwrap();
+    assert_eq!(write_blt(&election), "2 1\n0\n\"A\"\n\"B\"\n\"T\"\n");
+}
+
 #[test]
 fn write_keeps_nicknames_fuzz_crash_4e58bdc4() {
     // Regression: fuzz/README.md, crash-4e58bdc49c8360d823849a522ffefdc4f3823c27 (the fuzzer's

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::core::ballot::{Invalid, Marks};
-use crate::core::count::{self, ElectionBuilder, render};
+use crate::core::count::{self, CountError, ElectionBuilder, ElectionError, render};
 use crate::core::crypto::{Bytes, CanonicalError, Domain, Transcript, encode, to_canonical};
 use crate::core::log::{BallotEntry, Entry, RosterCommitment, leaf_hash, root};
 use crate::core::manifest::Contest;
@@ -182,6 +182,58 @@ pub struct ContestTally {
     pub invalid: Vec<(i64, Invalid)>,
 }
 
+/// Why a contest's count did not run. Its `Display` is the `"error"` member that replaces
+/// `"report"` in `results/<c>.json` (docs/PROTOCOL.md §12), so these texts are part of the record's
+/// bytes: they are written here, once, rather than borrowed from the count's own errors, so that
+/// rewording a message of `teller count` cannot change a record. PROTOCOL §12 lists them byte for
+/// byte; `tests/tally.rs` holds the list and the code to each other.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TallyError {
+    /// No counted ballot is valid (none was cast, or every one is invalid, §9).
+    #[error("there are no valid ballots to count")]
+    NoValidBallots,
+    /// More valid ballots than the count's arithmetic is proven for
+    /// ([`count::MAX_TOTAL_WEIGHT`]).
+    #[error("the ballots' total weight exceeds 1000000000")]
+    TooManyBallots,
+    /// The count refused a contest that the manifest had accepted (seats, method, constraint or
+    /// lot), or an internal invariant failed. A checked manifest rules all of these out, so this
+    /// is a bug; the cause is kept for the log, not the record.
+    #[error(
+        "the count could not run on a contest the manifest accepts (a bug; please report the record)"
+    )]
+    Internal(#[source] InternalCause),
+}
+
+/// What went wrong behind [`TallyError::Internal`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InternalCause {
+    /// The contest did not make an election.
+    #[error(transparent)]
+    Election(ElectionError),
+    /// The count stopped.
+    #[error(transparent)]
+    Count(CountError),
+}
+
+impl From<ElectionError> for TallyError {
+    fn from(error: ElectionError) -> Self {
+        match error {
+            ElectionError::TooManyBallots => TallyError::TooManyBallots,
+            other => TallyError::Internal(InternalCause::Election(other)),
+        }
+    }
+}
+
+impl From<CountError> for TallyError {
+    fn from(error: CountError) -> Self {
+        match error {
+            CountError::NoValidBallots => TallyError::NoValidBallots,
+            other => TallyError::Internal(InternalCause::Count(other)),
+        }
+    }
+}
+
 /// The sequence numbers of ballot entries that some later entry replaces.
 pub fn replaced(entries: &[Entry]) -> BTreeSet<i64> {
     entries
@@ -231,7 +283,7 @@ pub fn tally_contest(
         match ranking {
             Ok(ranking) => {
                 if let Err(e) = builder.add(1, ranking.iter().map(std::slice::from_ref)) {
-                    build_error.get_or_insert(e.to_string());
+                    build_error.get_or_insert(TallyError::from(e));
                 }
             }
             Err(reason) => invalid.push((ballot.seq, reason)),
@@ -244,12 +296,12 @@ pub fn tally_contest(
             let outcome = match build_error {
                 Some(e) => Err(e),
                 None => {
-                    count::count(&election, &contest.count_options(seed)).map_err(|e| e.to_string())
+                    count::count(&election, &contest.count_options(seed)).map_err(TallyError::from)
                 }
             };
             (blt, outcome)
         }
-        Err(e) => (Vec::new(), Err(e.to_string())),
+        Err(e) => (Vec::new(), Err(TallyError::from(e))),
     };
 
     let invalid_json: Vec<Value> = invalid
@@ -267,7 +319,7 @@ pub fn tally_contest(
     });
     match outcome {
         Ok(report) => results["report"] = render::json_value(&report),
-        Err(error) => results["error"] = Value::String(error),
+        Err(error) => results["error"] = Value::String(error.to_string()),
     }
     let mut results = to_canonical(&results)?;
     results.push(b'\n');
