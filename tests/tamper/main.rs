@@ -753,7 +753,7 @@ fn issuances(record: &Record) -> Vec<IssuanceEntry> {
         .collect()
 }
 
-/// Rewrites the issuance log's sequence numbers, chain and checkpoint with the issuer's key, as
+/// Rewrites the issuance log's sequence numbers, chain and checkpoints with the issuer's key, as
 /// an issuer who controls its log could.
 fn reseal_issuances(record: &mut Record, lines: Vec<IssuanceEntry>) {
     let manifest = &ELECTION.manifest;
@@ -768,10 +768,15 @@ fn reseal_issuances(record: &mut Record, lines: Vec<IssuanceEntry>) {
         bytes.push(b'\n');
     }
     record.files.insert(layout::ISSUANCE_LOG.into(), bytes);
-    let note = log.signed_checkpoint(&ELECTION.keys.issuance_log).unwrap();
+    // One final checkpoint in place of the issuer's earlier ones, which the rewrite forked.
     record
         .files
-        .insert(layout::ISSUANCE_CHECKPOINT.into(), note.into_bytes());
+        .retain(|path, _| !path.starts_with(layout::ISSUANCE_CHECKPOINTS));
+    let note = log.signed_checkpoint(&ELECTION.keys.issuance_log).unwrap();
+    record.files.insert(
+        layout::issuance_checkpoint(log.entries().len() as u64),
+        note.into_bytes(),
+    );
 }
 
 /// A member with one first issuance in `nec` and no re-issue there: their entry's index.
