@@ -349,6 +349,7 @@
       state.token = answer.data.token;
       state.expires = answer.data.expires;
       state.contests = answer.data.contests;
+      state.refusedContests = [];
       if (!state.secret) state.secret = randomBase64url(16);
       save();
       if (state.contests.length === 0) {
@@ -396,6 +397,9 @@
     keepPasses(answers);
   }
 
+  // A re-issue the issuer refused for one contest: the member may still get the others.
+  class ReissueRefused extends Error {}
+
   class IssuedBefore extends Error {
     constructor(requests, answers) {
       super('already_issued');
@@ -417,7 +421,7 @@
     // Under `by: member` the only refusal the booth can meet is the limit; under `officer` it may
     // also be a missing grant, which the member cannot tell apart from here.
     if (answer.code === 'no_reissue') {
-      throw new Error(t(election.manifest.reissue.by === 'officer' ? 'reissue_not_granted' : 'reissue_refused', { contest }));
+      throw new ReissueRefused(t(election.manifest.reissue.by === 'officer' ? 'reissue_not_granted' : 'reissue_refused', { contest }));
     }
     throw new Error(t('server_error', { code: answer.code || answer.status }));
   }
@@ -444,11 +448,28 @@
         again.disabled = true;
         messages.replaceChildren(notice('info', t('getting_new_pass')));
         try {
+          // Each contest on its own: an officer may grant a new pass for some contests only, and
+          // a refusal in one must not cost the member the others.
           const more = [];
+          const refused = [];
           for (const request of issued.requests) {
-            more.push((await requestPass({ ...request, reissue: true })).data);
+            try {
+              more.push((await requestPass({ ...request, reissue: true })).data);
+            } catch (e) {
+              if (!(e instanceof ReissueRefused)) throw e;
+              refused.push(e.message);
+            }
+          }
+          if (!more.length) {
+            messages.replaceChildren(...refused.map((text) => notice('error', text)));
+            focusable(messages.firstChild).focus();
+            return;
           }
           keepPasses([...issued.answers, ...more]);
+          // Only the contests this browser holds a pass for can be ranked and cast here.
+          state.contests = state.contests.filter((id) => state.passes[id]);
+          state.refusedContests = refused;
+          save();
           go('contests');
         } catch (e) {
           messages.replaceChildren(focusable(notice('error', e instanceof Unreachable ? t('unreachable') : e.message)));
@@ -478,7 +499,9 @@
         el('a', { href: `#/rank/${encodeURIComponent(id)}` }, contest.title),
         el('span', { class: 'state' }, ` — ${rankingState(id)}`));
     });
+    const refused = (state.refusedContests || []).map((text) => notice('error', text));
     show(t('contests_title'),
+      ...refused,
       el('p', {}, t('contests_intro', { count: state.contests.length })),
       el('ul', { class: 'contests' }, items),
       el('p', {}, link(t('review_and_cast'), '#/review', { class: 'button primary', id: 'to-review' })));

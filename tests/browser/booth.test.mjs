@@ -1514,12 +1514,33 @@ test('e. refusals: wrong code, throttling, a pass already issued (and re-issued 
     assert.ok((await page3.textContent('#main')).includes(en('reissue_officer_help')), 'under by = "officer": contact the returning officer');
     await page3.focus('#get-new-pass');
     await page3.keyboard.press('Enter');
-    assert.equal(await expectNotice(page3, run, '#reissue-messages .notice.error', 'reissue-not-granted'),
-      en('reissue_not_granted', { contest: necTitle }), 'no new pass without the officer\'s grant');
-    teller(['passes', 'reissue', election.id, member, '--database', election.db]);
+    await expectNotice(page3, run, '#reissue-messages .notice.error', 'reissue-not-granted');
+    assert.deepEqual(await page3.locator('#reissue-messages .notice.error').allTextContents(),
+      contests.map((id) => en('reissue_not_granted', { contest: contestOf(election, id).title })),
+      'no new pass without the officer\'s grant: each contest named');
+    assert.equal(await page3.evaluate(() => document.activeElement.id || document.activeElement.className),
+      'notice error', 'focus on the first refusal');
+    // The officer grants a new pass for one contest only: the member gets that one and is told
+    // plainly about the others (a refusal in one contest must not cost the member the rest).
+    teller(['passes', 'reissue', election.id, member, '--contest', 'nec', '--database', election.db]);
+    await page3.focus('#get-new-pass');
+    await page3.keyboard.press('Enter');
+    await expectPage(page3, run, en('contests_title'), 'reissued-one');
+    const others = contests.filter((id) => id !== 'nec');
+    const refusedTexts = await page3.locator('#main .notice.error').allTextContents();
+    assert.deepEqual(refusedTexts, others.map((id) => en('reissue_not_granted', { contest: contestOf(election, id).title })),
+      'each contest without a grant is named');
+    assert.deepEqual(await page3.locator('#main ul.contests li a').allTextContents(), [necTitle],
+      'only the contest with a new pass can be ranked here');
+    // Then the rest: a fresh login asks again, and the booth re-issues what is now granted.
+    for (const id of others) teller(['passes', 'reissue', election.id, member, '--contest', id, '--database', election.db]);
+    await startAndLogin(page3, run, election, member, contests);
+    await expectPage(page3, run, en('issued_elsewhere_title'), 'issued-before-again');
     await page3.focus('#get-new-pass');
     await page3.keyboard.press('Enter');
     await expectPage(page3, run, en('contests_title'), 'reissued');
+    assert.equal(await page3.locator('#main .notice.error').count(), 0, 'nothing refused now');
+    assert.equal(await page3.locator('#main ul.contests li').count(), contests.length);
 
     // The same context again: back to review. Every contest has its receipt, so the booth
     // offers no Cast, only the receipt.
