@@ -499,7 +499,16 @@ pub fn grant_reissue(
         }
         None => eligible,
     };
-    store.grant_reissue(&manifest, member, &contests)?;
+    // All or nothing: a refusal in one contest grants none, and says how to grant the rest.
+    store
+        .grant_reissue(&manifest, member, &contests)
+        .map_err(|e| match contest {
+            None if contests.len() > 1 => anyhow!(
+                "{e}; nothing was granted: grant the member's other contests one at a time with \
+                 --contest"
+            ),
+            _ => e,
+        })?;
     Ok(contests.into_iter().map(str::to_owned).collect())
 }
 
