@@ -16,6 +16,7 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use super::create::{
     ElectionDefinition, SESSION_KEY_FILE, create_election, issuer_key_file, write_keys,
 };
+use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
 use crate::core::csv_file::{CsvText, defuse};
@@ -575,27 +576,23 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
              database after it closes)"
         ),
         (false, Some(dir)) => {
-            let checkpoints = dir.join(layout::ISSUANCE_CHECKPOINTS);
-            let mut issuer_checkpoints = Vec::new();
-            for file in fs::read_dir(&checkpoints)
-                .with_context(|| format!("reading {}", checkpoints.display()))?
-            {
-                let name = file?.file_name();
-                let name = name.to_str().ok_or_else(|| {
-                    anyhow!("{}: a file name that is not UTF-8", checkpoints.display())
-                })?;
-                issuer_checkpoints.push(format!("{}{name}", layout::ISSUANCE_CHECKPOINTS));
-            }
+            let mut part = read_record(dir)?.files;
+            let checkpoints: Vec<String> = part
+                .keys()
+                .filter(|p| p.starts_with(layout::ISSUANCE_CHECKPOINTS))
+                .cloned()
+                .collect();
             for path in [layout::MANIFEST, layout::ISSUANCE_LOG]
                 .into_iter()
                 .map(str::to_owned)
                 .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
-                .chain(issuer_checkpoints)
+                .chain(checkpoints)
                 .collect::<Vec<_>>()
             {
                 let file = dir.join(&path);
-                let bytes =
-                    fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                let bytes = part
+                    .remove(&path)
+                    .ok_or_else(|| anyhow!("{} is missing", file.display()))?;
                 if let Some(ours) = files.get(&path) {
                     ensure!(
                         *ours == bytes,

@@ -19,8 +19,8 @@ use teller::core::crypto::{
     sign_blinded,
 };
 use teller::core::log::{
-    BallotEntry, Checkpoint, Entry, IssuanceEntry, LogWriter, PassJson, ballot_message, leaf_hash,
-    root,
+    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson,
+    ballot_message, leaf_hash, root,
 };
 use teller::core::record::{Reveal, layout};
 use teller::core::verify::{
@@ -87,11 +87,37 @@ fn assert_passes_check(result: &Verification, name: &str) {
 }
 
 fn entries(record: &Record) -> Vec<Vec<u8>> {
-    record.files[layout::BALLOT_LOG]
+    log_lines(record, layout::BALLOT_LOG)
+}
+
+/// The lines of a JSON Lines file of the record.
+fn log_lines(record: &Record, path: &str) -> Vec<Vec<u8>> {
+    record.files[path]
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .map(<[u8]>::to_vec)
         .collect()
+}
+
+/// The leaf hashes of log lines.
+fn leaves_of(lines: &[Vec<u8>]) -> Vec<Hash> {
+    lines.iter().map(|l| leaf_hash(l)).collect()
+}
+
+/// The checkpoint body of `origin` over `leaves`, signed by `signer`: the note's bytes.
+fn signed_checkpoint(signer: &NoteSigner, origin: &str, leaves: &[Hash]) -> Vec<u8> {
+    let body = Checkpoint::new(origin, leaves.len() as u64, root(leaves)).unwrap();
+    signer.sign(&body.to_text()).unwrap().into_bytes()
+}
+
+/// The path of one of the record's ballot-log checkpoints.
+fn some_ballot_checkpoint(record: &Record) -> String {
+    record
+        .files
+        .keys()
+        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
+        .unwrap()
+        .clone()
 }
 
 fn set_entries(record: &mut Record, lines: &[Vec<u8>]) {
@@ -440,13 +466,14 @@ fn a_checkpoint_that_forks_the_log_is_caught() {
     let mut record = record();
     let lines = entries(&record);
     // A validly signed checkpoint of 10 entries whose tenth entry is not the log's.
-    let mut leaves: Vec<_> = lines[..10].iter().map(|l| leaf_hash(l)).collect();
+    let mut leaves = leaves_of(&lines[..10]);
     leaves[9] = leaf_hash(b"another history");
-    let fork = Checkpoint::new(&ELECTION.manifest.ballot_log_origin(), 10, root(&leaves)).unwrap();
-    let note = ELECTION.keys.ballot_log.sign(&fork.to_text()).unwrap();
-    record
-        .files
-        .insert(layout::ballot_checkpoint(10), note.into_bytes());
+    let note = signed_checkpoint(
+        &ELECTION.keys.ballot_log,
+        &ELECTION.manifest.ballot_log_origin(),
+        &leaves,
+    );
+    record.files.insert(layout::ballot_checkpoint(10), note);
     let result = assert_fails(&record, CHECKPOINT_CONSISTENCY);
     assert_fails(&record, CHECKPOINT_ROOTS);
     assert_passes_check(&result, CHECKPOINT_SIGNATURES);
@@ -459,19 +486,12 @@ fn a_checkpoint_at_every_size_verifies_and_a_forged_one_among_them_is_named() {
     let mut record = record();
     let lines = entries(&record);
     let origin = ELECTION.manifest.ballot_log_origin();
-    let sign = |size: usize, root| {
-        let checkpoint = Checkpoint::new(&origin, size as u64, root).unwrap();
-        ELECTION
-            .keys
-            .ballot_log
-            .sign(&checkpoint.to_text())
-            .unwrap()
-    };
-    let leaves: Vec<_> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let sign = |leaves: &[Hash]| signed_checkpoint(&ELECTION.keys.ballot_log, &origin, leaves);
+    let leaves = leaves_of(&lines);
     for size in 0..=leaves.len() {
         record.files.insert(
             layout::ballot_checkpoint(size as u64),
-            sign(size, teller::core::log::root(&leaves[..size])).into_bytes(),
+            sign(&leaves[..size]),
         );
     }
     let result = check(&record);
@@ -480,10 +500,9 @@ fn a_checkpoint_at_every_size_verifies_and_a_forged_one_among_them_is_named() {
     let forged_size = leaves.len() / 3;
     let mut forked = leaves[..forged_size].to_vec();
     forked[forged_size - 1] = leaf_hash(b"another history");
-    record.files.insert(
-        layout::ballot_checkpoint(forged_size as u64),
-        sign(forged_size, root(&forked)).into_bytes(),
-    );
+    record
+        .files
+        .insert(layout::ballot_checkpoint(forged_size as u64), sign(&forked));
     let result = assert_fails(&record, CHECKPOINT_ROOTS);
     let reason = result.failure(CHECKPOINT_ROOTS).unwrap();
     assert!(
@@ -501,38 +520,21 @@ fn a_checkpoint_at_every_size_verifies_and_a_forged_one_among_them_is_named() {
 #[test]
 fn an_issuance_checkpoint_that_forks_the_log_or_a_missing_final_one_is_caught() {
     let mut record = record();
-    let issuances: Vec<Vec<u8>> = record.files[layout::ISSUANCE_LOG]
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
+    let issuances = log_lines(&record, layout::ISSUANCE_LOG);
     let origin = ELECTION.manifest.issuance_log_origin();
-    let mut leaves: Vec<_> = issuances[..5].iter().map(|l| leaf_hash(l)).collect();
-    let honest = Checkpoint::new(&origin, 5, root(&leaves)).unwrap();
-    record.files.insert(
-        layout::issuance_checkpoint(5),
-        ELECTION
-            .keys
-            .issuance_log
-            .sign(&honest.to_text())
-            .unwrap()
-            .into_bytes(),
-    );
+    let sign = |leaves: &[Hash]| signed_checkpoint(&ELECTION.keys.issuance_log, &origin, leaves);
+    let mut leaves = leaves_of(&issuances[..5]);
+    record
+        .files
+        .insert(layout::issuance_checkpoint(5), sign(&leaves));
     let result = check(&record);
     assert!(result.passed(), "{:?}", result.checks);
 
     leaves[4] = leaf_hash(b"a pass for someone else");
-    let fork = Checkpoint::new(&origin, 5, root(&leaves)).unwrap();
     let mut forked = record.clone();
-    forked.files.insert(
-        layout::issuance_checkpoint(5),
-        ELECTION
-            .keys
-            .issuance_log
-            .sign(&fork.to_text())
-            .unwrap()
-            .into_bytes(),
-    );
+    forked
+        .files
+        .insert(layout::issuance_checkpoint(5), sign(&leaves));
     let result = assert_fails(&forked, ISSUANCE_LOG);
     assert!(
         result.failure(ISSUANCE_LOG).unwrap().contains("5.txt"),
@@ -557,8 +559,7 @@ fn an_issuance_checkpoint_that_forks_the_log_or_a_missing_final_one_is_caught() 
 /// (PROTOCOL §4). (An empty one cannot be signed: a blank line ends a note's text.)
 #[test]
 fn a_checkpoint_with_extension_lines_verifies() {
-    let lines = entries(&record());
-    let leaves: Vec<_> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let leaves = leaves_of(&entries(&record()));
     let size = leaves.len() as u64;
     let body = Checkpoint::new(&ELECTION.manifest.ballot_log_origin(), size, root(&leaves))
         .unwrap()
@@ -577,12 +578,7 @@ fn a_checkpoint_with_extension_lines_verifies() {
 #[test]
 fn a_checkpoint_under_the_wrong_name_is_caught() {
     let mut record = record();
-    let path = record
-        .files
-        .keys()
-        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
-        .unwrap()
-        .clone();
+    let path = some_ballot_checkpoint(&record);
     let note = record.files[&path].clone();
     record.files.insert(
         format!(
@@ -599,15 +595,10 @@ fn a_checkpoint_under_the_wrong_name_is_caught() {
 #[test]
 fn a_checkpoint_signed_by_another_key_is_caught() {
     let mut record = record();
-    let path = record
-        .files
-        .keys()
-        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
-        .unwrap()
-        .clone();
+    let path = some_ballot_checkpoint(&record);
     let text = String::from_utf8(record.files[&path].clone()).unwrap();
     let body = &text[..text.find("\n\n").unwrap() + 1];
-    let impostor = teller::core::log::NoteSigner::from_seed("teller-ballot-box", &[5; 32]).unwrap();
+    let impostor = NoteSigner::from_seed("teller-ballot-box", &[5; 32]).unwrap();
     record
         .files
         .insert(path, impostor.sign(body).unwrap().into_bytes());

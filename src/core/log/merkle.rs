@@ -230,15 +230,6 @@ pub struct Frontier {
 }
 
 impl Frontier {
-    /// The frontier of a tree of `leaves`.
-    pub fn of(leaves: &[Hash]) -> Self {
-        let mut frontier = Self::default();
-        for leaf in leaves {
-            frontier.append(*leaf);
-        }
-        frontier
-    }
-
     /// The number of leaves.
     pub fn size(&self) -> u64 {
         self.size

@@ -647,14 +647,13 @@ impl<'a> Verifier<'a> {
 
     /// Checks the ballot log's checkpoints; returns the tie-break seed (the final root).
     fn checkpoints(&mut self, manifest: &Manifest, leaves: &[Hash], entries: &[Entry]) -> [u8; 32] {
-        let good = self.log_checkpoints(
+        let (good, all) = self.log_checkpoints(
             layout::BALLOT_CHECKPOINTS,
             manifest.ballot_log_key(),
             &manifest.ballot_log_origin(),
             leaves,
             &BALLOT_CHECKPOINT_CHECKS,
         );
-        let all = Frontier::of(leaves).root();
         match good.last() {
             Some(c) if c.size() as usize == leaves.len() => {
                 if !matches!(entries.last(), Some(Entry::Close(_))) {
@@ -678,7 +677,8 @@ impl<'a> Verifier<'a> {
     /// checkpoint's size), so the cost is linear in entries plus checkpoints; a server signs up
     /// to one a second. Checkpoints whose roots are all the log's are consistent with each other
     /// by construction; a pair that is not is reported with the consistency proof the log gives.
-    /// Returns the checkpoints whose root is the log's, smallest first.
+    /// Returns the checkpoints whose root is the log's, smallest first, and the root of the whole
+    /// log (the same pass carried to the end).
     fn log_checkpoints(
         &mut self,
         dir: &str,
@@ -686,7 +686,7 @@ impl<'a> Verifier<'a> {
         origin: &str,
         leaves: &[Hash],
         checks: &CheckpointChecks,
-    ) -> Vec<Checkpoint> {
+    ) -> (Vec<Checkpoint>, Hash) {
         let files: Vec<(&'a String, &'a [u8])> = self
             .record
             .files
@@ -792,11 +792,15 @@ impl<'a> Verifier<'a> {
             }
             self.fail(checks.consistency, reason);
         }
-        checkpoints
+        for leaf in &leaves[frontier.size() as usize..] {
+            frontier.append(*leaf);
+        }
+        let good = checkpoints
             .into_iter()
             .zip(ours)
             .filter_map(|(checkpoint, ours)| ours.then_some(checkpoint))
-            .collect()
+            .collect();
+        (good, frontier.root())
     }
 
     /// Checks roster files against the open entry; returns eligible members per contest.
@@ -982,7 +986,7 @@ impl<'a> Verifier<'a> {
                 );
             }
         }
-        let good = self.log_checkpoints(
+        let (good, _) = self.log_checkpoints(
             layout::ISSUANCE_CHECKPOINTS,
             manifest.issuance_log_key(),
             &manifest.issuance_log_origin(),
