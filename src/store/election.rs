@@ -290,6 +290,27 @@ fn without_one(grants: &str, contest: &str) -> String {
     list.join(",")
 }
 
+/// Deletes the election's throttle rows, locking them in byte order of subject as logins do (the
+/// store's lock order): a plain `DELETE` locks in scan order, and deadlocked with a login on
+/// PostgreSQL. SQLite's writers take the whole database, so order does not arise there.
+fn delete_throttle_rows(conn: &mut AnyConnection, election: &str) -> Result<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query(
+                "DELETE FROM throttle WHERE election = $1 AND subject IN \
+                 (SELECT subject FROM throttle WHERE election = $1 \
+                  ORDER BY subject COLLATE \"C\" FOR UPDATE)",
+            )
+            .bind::<diesel::sql_types::Text, _>(election)
+            .execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            diesel::delete(throttle::table.filter(throttle::election.eq(election))).execute(c)?;
+        }
+    }
+    Ok(())
+}
+
 /// A pending issuance as it waits for its batch.
 struct PendingIssuance {
     contest: String,
@@ -592,8 +613,8 @@ impl Store {
             signer.ok_or_else(|| anyhow!("closing {election:?} needs the {key} (not loaded)"))
         }
         self.transaction(|conn| {
-            // Lock order, everywhere: the ballot log's head, then the state, then the issuance
-            // log's head (record_issuance takes only the last).
+            // The lock order of the module's doc (record_issuance takes only the issuance
+            // log's head; logins only throttle rows).
             let mut ballots = match roles.ballot_box() {
                 true => Some(lock_head(conn, election, BALLOTS)?),
                 false => None,
@@ -611,8 +632,7 @@ impl Store {
                 )?;
                 // Failed logins are of no use once voting has ended, and a member's row holds
                 // the time of their last failure (issue 9).
-                diesel::delete(throttle::table.filter(throttle::election.eq(election)))
-                    .execute(conn)?;
+                delete_throttle_rows(conn, election)?;
                 size = issuance.size();
             }
             if let Some(ballots) = &mut ballots {
@@ -867,9 +887,12 @@ impl Store {
         subjects: &[(&str, i64)],
     ) -> Result<Result<(), Throttled>> {
         let now = now();
+        // Rows are locked in byte order of subject (the store's lock order).
+        let mut subjects = subjects.to_vec();
+        subjects.sort_unstable();
         self.transaction(|conn| {
             let mut counts = Vec::with_capacity(subjects.len());
-            for &(subject, _) in subjects {
+            for &(subject, _) in &subjects {
                 // Insert-or-touch takes the row's lock (one statement, so two first attempts
                 // do not race to insert it); then read it under that lock.
                 macro_rules! touch {
@@ -931,6 +954,14 @@ impl Store {
         (address, free): (&str, i64),
     ) -> Result<()> {
         self.transaction(|conn| {
+            // Both rows locked first, in byte order of subject (the store's lock order).
+            let mut subjects = [member, address];
+            subjects.sort_unstable();
+            for subject in subjects {
+                diesel::update(throttle::table.find((election, subject)))
+                    .set(throttle::failures.eq(throttle::failures))
+                    .execute(conn)?;
+            }
             diesel::delete(throttle::table.find((election, member))).execute(conn)?;
             let failures: Option<i64> = throttle::table
                 .find((election, address))

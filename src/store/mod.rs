@@ -4,6 +4,11 @@
 //! Write transactions start with a write (`lock_*`), so SQLite takes its write lock before it reads
 //! and PostgreSQL serialises concurrent processes on the same row: several `teller serve`
 //! processes on one PostgreSQL database append to one log.
+//!
+//! Lock order, in every transaction that takes more than one (PostgreSQL would otherwise find a
+//! deadlock and abort one of them): the ballot log's head, then the election's row (its state),
+//! then the issuance log's head, then a member's row (re-issue grants), then throttle rows in byte
+//! order of their subject.
 
 #![cfg_attr(
     not(test),

@@ -212,3 +212,96 @@ fn a_burst_for_one_member_is_hashed_five_times_on_postgresql() {
         Some(super::postgres_database("login_burst")),
     );
 }
+
+/// Seen in CI (PostgreSQL): `election close` deletes the election's throttle rows while members
+/// log in, and answered "deadlock detected". A login locks its member's row and the address's;
+/// the close locked the address's first and then waited for the member's. Every transaction now
+/// takes throttle rows in one order (docs/design/README.md, "Lock order"). A third transaction
+/// holds the address's row so that both are waiting at once, in the order that deadlocked.
+#[test]
+fn a_close_while_members_log_in_does_not_deadlock_on_postgresql() {
+    use diesel::RunQueryDsl as _;
+    use diesel::sql_types::Text;
+    let election = Election::open(
+        "login-close-postgres",
+        Some(super::postgres_database("login_close")),
+        3,
+    );
+    let store = teller::store::Store::open(&election.db).unwrap();
+    let address = "address:192.0.2.1";
+    let member = "member:7 from address:192.0.2.1";
+    let id = super::ELECTION;
+    // The address's row first in the table, so the old close met it first.
+    assert!(store.begin_login(id, &[(address, 50)]).unwrap().is_ok());
+    assert!(store.begin_login(id, &[(member, 5)]).unwrap().is_ok());
+    // Transactions waiting for a row lock on the throttle table.
+    let waiting = || -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = store.conn().unwrap();
+        let teller::store::AnyConnection::Postgresql(c) = &mut *conn else {
+            unreachable!()
+        };
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+        .get_result::<Count>(c)
+        .unwrap()
+        .n
+    };
+    let until = |n: i64| {
+        let start = std::time::Instant::now();
+        while waiting() < n {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "{n} transactions never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        let store = &store;
+        let holder = scope.spawn(move || {
+            store
+                .transaction(|conn| {
+                    let teller::store::AnyConnection::Postgresql(c) = conn else { unreachable!() };
+                    diesel::sql_query(
+                        "UPDATE throttle SET failures = failures WHERE election = $1 AND subject = $2",
+                    )
+                    .bind::<Text, _>(id)
+                    .bind::<Text, _>(address)
+                    .execute(c)?;
+                    locked.send(())?;
+                    released.recv()?;
+                    Ok(())
+                })
+                .unwrap()
+        });
+        is_locked.recv().unwrap();
+        let close = scope.spawn(|| {
+            super::teller()
+                .args(["election", "close", id, "--database", &election.db])
+                .output()
+                .unwrap()
+        });
+        until(1);
+        let login = scope.spawn(|| store.begin_login(id, &[(member, 5), (address, 50)]));
+        until(2);
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        let closed = close.join().unwrap();
+        assert!(
+            closed.status.success(),
+            "the close failed: {}",
+            String::from_utf8_lossy(&closed.stderr)
+        );
+        let login = login.join().unwrap();
+        assert!(login.is_ok(), "the login failed: {login:?}");
+    });
+    std::fs::remove_dir_all(&election.dir).unwrap();
+}
