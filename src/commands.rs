@@ -30,7 +30,7 @@ pub struct Database {
 
 impl Database {
     fn open(&self) -> Result<Store> {
-        Store::open(&self.database)
+        Ok(Store::open(&self.database)?)
     }
 }
 

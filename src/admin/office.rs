@@ -158,7 +158,7 @@ pub fn create(
     if let Err(e) = store.create_election(&manifest, &absolute.to_string_lossy(), roles) {
         // Nothing half-done: keys of an election that was not stored are of no use.
         let _ = fs::remove_dir_all(key_dir);
-        return Err(e);
+        return Err(e.into());
     }
     Ok(manifest)
 }
@@ -337,7 +337,7 @@ pub fn export_invitations(
     let hashes: Vec<(String, String)> = made.into_iter().map(|(n, _, h)| (n, h)).collect();
     if let Err(e) = store.set_codes(election, &hashes) {
         let _ = fs::remove_file(out);
-        return Err(e);
+        return Err(e.into());
     }
     Ok(total)
 }
@@ -400,7 +400,7 @@ pub fn open(store: &Store, election: &str, rosters: Option<&Path>) -> Result<()>
         }
         (false, Some(dir)) => published_rosters(&manifest, dir, &mut files)?,
     };
-    store.open_election(&manifest, roles, files.into_iter().collect(), commitments)
+    Ok(store.open_election(&manifest, roles, files.into_iter().collect(), commitments)?)
 }
 
 fn frozen_member(manifest: &Manifest, member: &MemberRow) -> Result<FrozenMember> {
@@ -451,12 +451,12 @@ pub fn close(store: &Store, election: &str) -> Result<u64> {
     let manifest = manifest_of(&row)?;
     let roles = row.roles()?;
     let keys = load_keys(Path::new(&row.key_dir), &manifest, roles)?;
-    store.close_election(
+    Ok(store.close_election(
         &manifest,
         roles,
         keys.ballot_log.as_ref(),
         keys.issuer.as_ref().map(|k| &k.issuance_log),
-    )
+    )?)
 }
 
 /// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
@@ -508,7 +508,7 @@ pub fn grant_reissue(
                 "{e}; nothing was granted: grant the member's other contests one at a time with \
                  --contest"
             ),
-            _ => e,
+            _ => e.into(),
         })?;
     Ok(contests.into_iter().map(str::to_owned).collect())
 }

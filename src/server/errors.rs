@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::core::ballot::CastRefused;
 use crate::core::manifest::ReissueRefused;
+use crate::store::StoreError;
 
 /// An API error. `code()` is the stable machine-readable name (docs/API.md lists them).
 #[derive(Debug, thiserror::Error)]
@@ -109,17 +110,45 @@ impl ApiError {
     }
 }
 
+/// Seconds a member is asked to wait when the database is unavailable.
+const DATABASE_RETRY_AFTER: i64 = 5;
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            // The operator reads the cause in the log; the member is told to come back.
+            error if error.is_unavailable() => {
+                eprintln!("teller serve: {:#}", anyhow::Error::new(error));
+                Self::Unavailable {
+                    retry_after: DATABASE_RETRY_AFTER,
+                }
+            }
+            StoreError::NoElection(id) => Self::NotFound {
+                what: format!("election {id:?}"),
+            },
+            // The logs begin when the election opens (the route has checked that this server
+            // keeps the log asked for).
+            StoreError::NoLog { .. } | StoreError::WrongState { .. } => Self::NotOpen,
+            error => Self::internal(&format!("{:#}", anyhow::Error::new(error))),
+        }
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
-        // The operator reads the cause in the log; the member is told to come back.
-        let unreachable = error
-            .chain()
-            .any(|cause| cause.is::<crate::store::Unavailable>());
+        // A store error carried by a step of the admin layer keeps its answer.
+        let unavailable = error.chain().any(|cause| {
+            cause
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_unavailable)
+        });
         let reason = format!("{error:#}");
-        match unreachable {
+        match unavailable {
             true => {
                 eprintln!("teller serve: {reason}");
-                Self::Unavailable { retry_after: 5 }
+                Self::Unavailable {
+                    retry_after: DATABASE_RETRY_AFTER,
+                }
             }
             false => Self::internal(&reason),
         }
@@ -170,5 +199,53 @@ impl ResponseError for ApiError {
         response.json(serde_json::json!({
             "error": { "code": self.code(), "message": self.to_string() }
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn lost_connection() -> StoreError {
+        StoreError::Database(Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        ))
+    }
+
+    /// Each store failure answers as what it is: the database's state is the member's `503`
+    /// (to retry), an unknown election `404`, a log not yet begun `409 not_open`; the rest
+    /// `500` with the cause in the log.
+    #[test]
+    fn store_errors_answer_as_what_they_are() {
+        let answer = |error: StoreError| {
+            let api = ApiError::from(error);
+            (api.status_code().as_u16(), api.code())
+        };
+        assert_eq!(answer(lost_connection()), (503, "unavailable"));
+        let batch = StoreError::Batch {
+            election: "e".into(),
+            source: std::sync::Arc::new(lost_connection()),
+        };
+        assert_eq!(answer(batch), (503, "unavailable"));
+        assert_eq!(
+            answer(StoreError::NoElection("e".into())),
+            (404, "not_found")
+        );
+        let no_log = StoreError::NoLog {
+            election: "e".into(),
+            log: crate::store::BALLOTS,
+        };
+        assert_eq!(answer(no_log), (409, "not_open"));
+        let unique = StoreError::Database(Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate key".to_owned()),
+        ));
+        assert_eq!(answer(unique), (500, "internal"));
+        assert_eq!(answer(StoreError::Unsequenced), (500, "internal"));
+        // Through the admin layer's anyhow, the database's state still answers 503.
+        let wrapped = anyhow::Error::new(lost_connection()).context("closing");
+        assert_eq!(ApiError::from(wrapped).code(), "unavailable");
     }
 }

@@ -28,7 +28,7 @@ use anyhow::{Context, Result};
 use crate::admin::{IssuerKeys, ServerKeys, load_keys, manifest_of};
 use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
-use crate::store::{CastOutcome, PendingCast, Store};
+use crate::store::{CastOutcome, PendingCast, Store, StoreError};
 use session::SessionKey;
 
 pub use errors::ApiError;
@@ -71,7 +71,7 @@ impl LoadedElection {
     }
 }
 
-type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, String>>;
+type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, StoreError>>;
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -230,16 +230,9 @@ fn run_sequencer(store: Store, queue: mpsc::Receiver<(PendingCast, Reply)>) {
         let count = casts.len();
         let outcomes =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.append_casts(casts)))
-                .unwrap_or_else(|_| {
-                    (0..count)
-                        .map(|_| Err(anyhow::anyhow!("appending a batch of casts panicked")))
-                        .collect()
-                });
+                .unwrap_or_else(|_| (0..count).map(|_| Err(StoreError::Panicked)).collect());
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
-            let _ = reply.send(outcome.map_err(|error| {
-                eprintln!("teller serve: appending a cast failed: {error:#}");
-                format!("{error:#}")
-            }));
+            let _ = reply.send(outcome);
         }
     }
 }

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Result, anyhow, bail};
 use diesel::prelude::*;
 use rand::seq::SliceRandom as _;
 
@@ -16,7 +15,7 @@ use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpo
 use super::schema::{
     casts, elections, events, issuances, log_heads, members, record_files, throttle,
 };
-use super::{AnyConnection, Store, insert_rows, now};
+use super::{AnyConnection, ExtendRefused, Result, Store, StoreError, insert_rows, now};
 
 use crate::core::log::{Entry, IssuanceEntry, NoteSigner, OpenEntry, RosterCommitment};
 use crate::core::manifest::{Instants, Manifest, ReissueBy, ReissueRefused, format_instant};
@@ -158,7 +157,9 @@ impl ElectionRow {
         [Roles::Both, Roles::Issuer, Roles::BallotBox]
             .into_iter()
             .find(|r| r.as_str() == self.roles)
-            .ok_or_else(|| anyhow!("election {:?} has unknown roles {:?}", self.id, self.roles))
+            .ok_or_else(|| {
+                StoreError::Damaged(format!("election {:?}'s roles ({:?})", self.id, self.roles))
+            })
     }
 }
 
@@ -256,10 +257,14 @@ fn transition(
         .select(elections::state)
         .first(conn)
         .optional()?;
-    match state {
-        None => bail!("there is no election {election:?} in this database"),
-        Some(state) => bail!("election {election:?} is {state}, not {from}"),
-    }
+    Err(match state {
+        None => StoreError::NoElection(election.to_owned()),
+        Some(state) => StoreError::WrongState {
+            election: election.to_owned(),
+            state,
+            expected: from,
+        },
+    })
 }
 
 /// The member's issuances for a contest, the first first.
@@ -378,7 +383,7 @@ fn publish_issuances(conn: &mut AnyConnection, manifest: &Manifest, min: i64) ->
         .map(|p| -> Result<_> {
             let salt: [u8; 16] = (p.salt.clone())
                 .try_into()
-                .map_err(|_| anyhow!("member {}'s salt is damaged", p.member))?;
+                .map_err(|_| StoreError::Damaged(format!("member {}'s salt", p.member)))?;
             let commitment = member_commitment(&p.contest, &salt, &p.member);
             Ok((p.contest.clone(), commitment, p.reissue))
         })
@@ -424,7 +429,7 @@ impl Store {
         let id = &manifest.draft().election;
         self.transaction(|conn| {
             if elections::table.find(id).count().get_result::<i64>(conn)? > 0 {
-                bail!("there is already an election {id:?} in this database");
+                return Err(StoreError::ElectionExists(id.clone()));
             }
             diesel::insert_into(elections::table)
                 .values((
@@ -448,7 +453,7 @@ impl Store {
     /// The election `id`, or an error saying there is none.
     pub fn election(&self, id: &str) -> Result<ElectionRow> {
         self.find_election(id)?
-            .ok_or_else(|| anyhow!("there is no election {id:?} in this database"))
+            .ok_or_else(|| StoreError::NoElection(id.to_owned()))
     }
 
     /// The election `id`, if the database holds it.
@@ -514,7 +519,12 @@ impl Store {
                     .first(conn)
                     .optional()?;
                 match old {
-                    None => bail!("member {number} is not on the register"),
+                    None => {
+                        return Err(StoreError::NoMember {
+                            election: election.to_owned(),
+                            member: number.clone(),
+                        });
+                    }
                     // Not named, so the events log holds no member's time (issue 9); the
                     // returning officer's own invitations file says whose code it was.
                     Some(Some(_)) => event(
@@ -568,9 +578,7 @@ impl Store {
                     .count()
                     .get_result(conn)?;
                 if total == 0 {
-                    bail!(
-                        "election {election:?} has no register yet: run `teller register import`"
-                    );
+                    return Err(StoreError::NoRegister(election.to_owned()));
                 }
                 create_log(conn, election, ISSUANCE, manifest.fingerprint())?;
                 detail = format!("{total} members, {unissued} without an invitation code");
@@ -608,9 +616,12 @@ impl Store {
         fn signer<'a>(
             signer: Option<&'a NoteSigner>,
             election: &str,
-            key: &str,
+            key: &'static str,
         ) -> Result<&'a NoteSigner> {
-            signer.ok_or_else(|| anyhow!("closing {election:?} needs the {key} (not loaded)"))
+            signer.ok_or_else(|| StoreError::NoSigner {
+                election: election.to_owned(),
+                key,
+            })
         }
         self.transaction(|conn| {
             // The lock order of the module's doc (record_issuance takes only the issuance
@@ -669,23 +680,28 @@ impl Store {
                 .select((elections::state, elections::closes_extended))
                 .first(conn)
                 .optional()?
-                .ok_or_else(|| anyhow!("there is no election {election:?} in this database"))?;
+                .ok_or_else(|| StoreError::NoElection(election.to_owned()))?;
             if state != ElectionState::Created.as_str() && state != ElectionState::Open.as_str() {
-                bail!("election {election:?} is {state}: only an election not yet closed can be extended");
+                return Err(ExtendRefused::NotOpen {
+                    election: election.to_owned(),
+                    state,
+                }
+                .into());
             }
             let before = effective(manifest.window(), extended);
             if now >= before.closes {
-                bail!(
-                    "election {election:?} closed at {}: a window that has ended cannot be extended",
-                    format_instant(before.closes)
-                );
+                return Err(ExtendRefused::Ended {
+                    election: election.to_owned(),
+                    closed: before.closes,
+                }
+                .into());
             }
             if closes <= before.closes {
-                bail!(
-                    "the new closing time {} is not after the one in force, {} (to close early, run `teller election close`)",
-                    format_instant(closes),
-                    format_instant(before.closes)
-                );
+                return Err(ExtendRefused::NotLater {
+                    asked: closes,
+                    in_force: before.closes,
+                }
+                .into());
             }
             diesel::update(elections::table.find(election))
                 .set(elections::closes_extended.eq(Some(closes)))
@@ -846,17 +862,23 @@ impl Store {
                 .select(members::reissue_grants)
                 .first(conn)
                 .optional()?
-                .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
+                .ok_or_else(|| StoreError::NoMember {
+                    election: election.to_owned(),
+                    member: member.to_owned(),
+                })?;
             let mut updated = grants.clone();
             for &contest in contests {
                 let issued = issued_to(conn, election, contest, member)?.len() as i64;
                 let waiting = updated.split(',').filter(|c| *c == contest).count() as i64;
                 let reissued = (issued - 1).max(0);
                 if reissued + waiting >= policy.limit {
-                    bail!(
-                        "member {member:?} has had {reissued} re-issue(s) in contest {contest:?} and {waiting} grant(s) not yet used; the manifest allows {} per member and contest",
-                        policy.limit
-                    );
+                    return Err(StoreError::ReissueLimit {
+                        member: member.to_owned(),
+                        contest: contest.to_owned(),
+                        reissued,
+                        waiting,
+                        limit: policy.limit,
+                    });
                 }
                 if !updated.is_empty() {
                     updated.push(',');

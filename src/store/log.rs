@@ -6,11 +6,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use anyhow::{Context, Result, anyhow, bail};
 use diesel::prelude::*;
 
 use super::schema::{casts, checkpoints, elections, log_entries, log_heads, merkle_nodes};
-use super::{AnyConnection, ElectionState, Store, effective, insert_rows, now};
+use super::{AnyConnection, ElectionState, Result, Store, StoreError, effective, insert_rows, now};
 use crate::core::ballot::{AcceptedCast, CastRefused, check_sequenced};
 use crate::core::crypto::Bytes;
 use crate::core::log::{
@@ -77,7 +76,10 @@ pub fn lock_head(conn: &mut AnyConnection, election: &str, log: &'static str) ->
         .set(log_heads::last.eq(log_heads::last))
         .execute(conn)?;
     if updated != 1 {
-        bail!("election {election:?} has no {log} log (is it open?)");
+        return Err(StoreError::NoLog {
+            election: election.to_owned(),
+            log,
+        });
     }
     read_head(conn, election, log)
 }
@@ -89,15 +91,18 @@ pub fn read_head(conn: &mut AnyConnection, election: &str, log: &'static str) ->
         .select((log_heads::frontier, log_heads::last))
         .first(conn)
         .optional()?
-        .ok_or_else(|| anyhow!("election {election:?} has no {log} log (is it open?)"))?;
+        .ok_or_else(|| StoreError::NoLog {
+            election: election.to_owned(),
+            log,
+        })?;
     Ok(Head {
         election: election.to_owned(),
         log,
         last: last
             .try_into()
-            .map_err(|_| anyhow!("the {log} log head is damaged"))?,
+            .map_err(|_| StoreError::Damaged(format!("the {log} log's head")))?,
         frontier: Frontier::from_bytes(&frontier)
-            .ok_or_else(|| anyhow!("the {log} log head is damaged"))?,
+            .ok_or_else(|| StoreError::Damaged(format!("the {log} log's head")))?,
     })
 }
 
@@ -279,9 +284,7 @@ impl Store {
                     |cast, seq, prev| Entry::Ballot(cast.into_entry(seq, prev)),
                 )?;
                 for (i, at) in resent {
-                    let appended = appended
-                        .get(at)
-                        .ok_or_else(|| anyhow!("a resent cast's original was not appended"))?;
+                    let appended = appended.get(at).ok_or(StoreError::Unsequenced)?;
                     results.push((i, Ok(appended.clone())));
                 }
                 let mut new_rows = Vec::new();
@@ -315,17 +318,19 @@ impl Store {
                     }
                 }
                 Err(error) => {
+                    let error = std::sync::Arc::new(error);
                     for i in indices {
-                        outcomes[i] = Some(Err(anyhow!(
-                            "appending to election {election:?}'s ballot log: {error:#}"
-                        )));
+                        outcomes[i] = Some(Err(StoreError::Batch {
+                            election: election.clone(),
+                            source: error.clone(),
+                        }));
                     }
                 }
             }
         }
         outcomes
             .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(anyhow!("a cast of the batch was not sequenced"))))
+            .map(|o| o.unwrap_or(Err(StoreError::Unsequenced)))
             .collect()
     }
 
@@ -363,7 +368,10 @@ impl Store {
         let mut conn = self.conn()?;
         let head = read_head(&mut conn, election, log)?;
         if size > head.size() {
-            bail!("the log has {} entries, not {size}", head.size());
+            return Err(StoreError::BeyondLog {
+                size: head.size(),
+                asked: size,
+            });
         }
         let hashes = inclusion_proof_with_nodes(seq, size, election, log, &mut conn)?;
         Ok(InclusionProof {
@@ -384,7 +392,10 @@ impl Store {
         let mut conn = self.conn()?;
         let head = read_head(&mut conn, election, log)?;
         if new > head.size() {
-            bail!("the log has {} entries, not {new}", head.size());
+            return Err(StoreError::BeyondLog {
+                size: head.size(),
+                asked: new,
+            });
         }
         let mut node = node_reader(election, log, &mut conn);
         let hashes =
@@ -467,10 +478,13 @@ fn logged_as(
     let bytes: Vec<u8> = log_entries::table
         .find((election, BALLOTS, seq))
         .select(log_entries::entry)
-        .first(conn)
-        .with_context(|| format!("reading entry {seq} of the ballot log of {election:?}"))?;
-    let Entry::Ballot(logged) = Entry::decode(&bytes)
-        .map_err(|e| anyhow!("entry {seq} of the ballot log of {election:?} is damaged: {e}"))?
+        .first(conn)?;
+    let Entry::Ballot(logged) =
+        Entry::decode(&bytes).map_err(|source| StoreError::DamagedEntry {
+            election: election.to_owned(),
+            seq,
+            source,
+        })?
     else {
         return Ok(None);
     };
@@ -484,8 +498,7 @@ fn logged_as(
 
 /// The head as a checkpoint of `origin`, signed by `signer`.
 fn sign_head(head: &Head, origin: &str, signer: &NoteSigner) -> Result<String> {
-    let checkpoint =
-        Checkpoint::new(origin, head.size(), head.frontier.root()).map_err(|e| anyhow!("{e}"))?;
+    let checkpoint = Checkpoint::new(origin, head.size(), head.frontier.root())?;
     Ok(signer.sign(&checkpoint.to_text())?)
 }
 
@@ -520,10 +533,10 @@ fn node_reader<'a>(
         let hash: Vec<u8> = merkle_nodes::table
             .find((election, log, i64::from(level), index as i64))
             .select(merkle_nodes::hash)
-            .first(conn)
-            .with_context(|| format!("reading Merkle node {level}/{index} of the {log} log"))?;
-        hash.try_into()
-            .map_err(|_| anyhow!("Merkle node {level}/{index} of the {log} log is damaged"))
+            .first(conn)?;
+        hash.try_into().map_err(|_| {
+            StoreError::Damaged(format!("Merkle node {level}/{index} of the {log} log"))
+        })
     }
 }
 

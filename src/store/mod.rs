@@ -16,21 +16,22 @@
 )]
 
 mod election;
+mod error;
 mod log;
 pub mod schema;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow, bail};
 use diesel::connection::SimpleConnection as _;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 pub use election::{
     ADDRESS_FREE_FAILURES, ElectionRow, ElectionState, IssueOutcome, MEMBER_FREE_FAILURES,
     MemberRow, Roles, StoredIssuance, Throttled, Turnout, effective,
 };
+pub use error::{ExtendRefused, Result, StoreError};
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -54,7 +55,7 @@ pub use connection::AnyConnection;
 /// The database every command and server process shares.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<ConnectionManager<AnyConnection>>,
+    pool: Pool<Manager>,
     url: String,
 }
 
@@ -77,6 +78,37 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Makes the pool's connections, to the one backend the URL names. diesel's own manager for a
+/// multi-backend connection tries each backend in turn and, when all fail, says only "Invalid
+/// connection url for multiconnection": the operator would not read why (a database that does
+/// not exist, a refused connection, a wrong password).
+#[derive(Debug)]
+pub struct Manager {
+    target: String,
+    postgres: bool,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
+        let conn = match self.postgres {
+            true => diesel::PgConnection::establish(&self.target).map(AnyConnection::Postgresql),
+            false => diesel::SqliteConnection::establish(&self.target).map(AnyConnection::Sqlite),
+        };
+        conn.map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -119,27 +151,29 @@ impl Store {
             // SQLite's own URIs would be taken as a file name (a directory `file:…` appeared);
             // their options (read-only, shared cache) would not suit a ballot box anyway.
             if path.starts_with("file:") || path.contains('?') {
-                bail!(
-                    "--database {url:?} looks like a SQLite URI; give the database file's path \
-                     (e.g. teller.db or sqlite://teller.db) or a postgres:// URL"
-                );
+                return Err(StoreError::SqliteUri(url.to_owned()));
             }
             if let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDirectory {
+                    path: parent.to_owned(),
+                    source,
+                })?;
             }
             path.to_owned()
         };
-        let manager = ConnectionManager::<AnyConnection>::new(target);
+        let manager = Manager { target, postgres };
         let pool = Pool::builder()
             .max_size(if postgres { 12 } else { 8 })
             // A request waits this long for a connection before the server answers 503.
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
-            .with_context(|| format!("connecting to the database {}", redact(url)))?;
+            .map_err(|source| StoreError::Unreachable {
+                database: redact(url),
+                source,
+            })?;
         let store = Self {
             pool,
             url: url.to_owned(),
@@ -149,7 +183,7 @@ impl Store {
             AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         };
-        migrations.map_err(|e| anyhow!("bringing the database schema up to date: {e}"))?;
+        migrations.map_err(StoreError::Migrations)?;
         Ok(store)
     }
 
@@ -159,12 +193,10 @@ impl Store {
     }
 
     /// A connection from the pool.
-    pub fn conn(&self) -> Result<PooledConnection<ConnectionManager<AnyConnection>>> {
-        self.pool.get().map_err(|error| {
-            anyhow::Error::new(Unavailable(format!(
-                "connecting to the database {}: {error}",
-                redact(&self.url)
-            )))
+    pub fn conn(&self) -> Result<PooledConnection<Manager>> {
+        self.pool.get().map_err(|source| StoreError::Unreachable {
+            database: redact(&self.url),
+            source,
         })
     }
 
@@ -191,23 +223,6 @@ macro_rules! insert_rows {
     };
 }
 pub(crate) use insert_rows;
-
-/// The database cannot be reached (down, or no connection free within the pool's timeout): the
-/// server answers `503 unavailable`, not an error of the request's.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Unavailable(pub String);
-
-/// Whether a diesel error is a unique-key violation (another process got there first).
-pub fn is_unique_violation(error: &anyhow::Error) -> bool {
-    matches!(
-        error.downcast_ref::<diesel::result::Error>(),
-        Some(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
-}
 
 #[cfg(test)]
 mod tests {

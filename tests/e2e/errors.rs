@@ -241,12 +241,19 @@ fn a_malformed_body_is_refused_in_the_apis_words_on_postgresql() {
 }
 
 /// A database that cannot be reached answers `503 unavailable` with `Retry-After` (it answered
-/// `404 not_found`, as if the election did not exist); the cause is in the server's log.
+/// `404 not_found`, as if the election did not exist; a cast answered `500 internal`, which the
+/// booth does not retry); the cause is in the server's log.
 #[test]
 fn a_database_that_is_gone_answers_unavailable_not_not_found() {
     use diesel::{Connection as _, RunQueryDsl as _};
     let url = super::postgres_database("errors_gone");
     let election = Election::open("errors-gone", Some(url.clone()), 10);
+    // One server has the election loaded (a member has a pass and a cast to send); the other
+    // has not, so its first request reads the database.
+    let voting = Server::start(&election.db);
+    let manifest = manifest(&voting);
+    let voter = super::retry::voters(&voting, &election, &manifest, 1).remove(0);
+    let cast = super::retry::body(&super::retry::sealed(&manifest, &voter, &[0], 1, None));
     let server = Server::start(&election.db);
     let (base, name) = url.rsplit_once('/').unwrap();
     let mut admin = diesel::PgConnection::establish(&format!("{base}/postgres")).unwrap();
@@ -263,6 +270,38 @@ fn a_database_that_is_gone_answers_unavailable_not_not_found() {
         "{body}"
     );
     assert!(retry_after.is_some());
-    drop(server);
+    let (status, answer) = super::retry::send(&voting, &cast);
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "a cast: {answer}"
+    );
+    let (status, answer) = get(&voting.api("/logs/ballots/checkpoint"));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "a checkpoint: {answer}"
+    );
+    drop((server, voting));
     std::fs::remove_dir_all(&election.dir).unwrap();
+}
+
+/// The operator reads why the database cannot be reached: PostgreSQL's own reason, not "Invalid
+/// connection url for multiconnection" (diesel's manager for two backends tried both and kept
+/// neither's error).
+#[test]
+fn a_database_that_cannot_be_reached_is_named_with_its_reason() {
+    let admin = std::env::var("TELLER_TEST_POSTGRES").expect("TELLER_TEST_POSTGRES");
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let missing = format!("{base}/teller_never_created_{}", std::process::id());
+    let output = super::teller()
+        .args(["election", "list", "--database", &missing])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("connecting to the database") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
 }

@@ -276,8 +276,8 @@ fn a_close_while_members_log_in_does_not_deadlock_on_postgresql() {
                     .bind::<Text, _>(id)
                     .bind::<Text, _>(address)
                     .execute(c)?;
-                    locked.send(())?;
-                    released.recv()?;
+                    locked.send(()).unwrap();
+                    released.recv().unwrap();
                     Ok(())
                 })
                 .unwrap()

@@ -19,14 +19,19 @@ use super::{ELECTION, Election, Server, agent, post};
 const CONTEST: &str = "nec";
 
 /// A member's pass for `nec`, and the secret its voting key comes from.
-struct Voter {
+pub(super) struct Voter {
     number: String,
     secret: PassSecret,
     pass: Pass,
 }
 
 /// The first `n` members (from the invitations) eligible for `nec`, each with a pass.
-fn voters(server: &Server, election: &Election, manifest: &Manifest, n: usize) -> Vec<Voter> {
+pub(super) fn voters(
+    server: &Server,
+    election: &Election,
+    manifest: &Manifest,
+    n: usize,
+) -> Vec<Voter> {
     let members: Vec<Member> = election
         .invitations()
         .iter()
@@ -55,7 +60,7 @@ fn voters(server: &Server, election: &Election, manifest: &Manifest, n: usize) -
 
 /// A cast of `ranking` under `voter`'s pass, sealed with a ChaCha stream from `seed` and naming
 /// `replaces`: the same arguments give the same bytes.
-fn sealed(
+pub(super) fn sealed(
     manifest: &Manifest,
     voter: &Voter,
     ranking: &[usize],
@@ -91,7 +96,7 @@ fn sealed(
 }
 
 /// The cast as the booth POSTs it.
-fn body(cast: &CastRequest) -> Value {
+pub(super) fn body(cast: &CastRequest) -> Value {
     let mut body = json!({
         "contest": cast.contest,
         "pass": cast.pass,
@@ -106,7 +111,7 @@ fn body(cast: &CastRequest) -> Value {
 }
 
 /// POSTs a cast; returns the status and the receipt or the error.
-fn send(server: &Server, body: &Value) -> (u16, Value) {
+pub(super) fn send(server: &Server, body: &Value) -> (u16, Value) {
     let (status, _, answer) = post(&server.api("/ballots"), body, "");
     (status, answer)
 }

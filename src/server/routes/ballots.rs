@@ -43,7 +43,7 @@ pub(super) async fn cast(
     let appended = answer
         .await
         .map_err(|_| ApiError::internal("the sequencer dropped a cast"))?
-        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)?
         .map_err(ApiError::Refused)?;
     let text = promise_text(
         &election.manifest.ballot_log_origin(),

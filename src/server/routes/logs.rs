@@ -18,16 +18,6 @@ const MAX_ENTRIES: i64 = 1000;
 /// A checkpoint younger than this is served instead of signing a new one.
 const CHECKPOINT_MAX_AGE: i64 = 1;
 
-/// What a failed log read means: an election that has not opened yet has no logs (its logs
-/// begin when it opens), which is the member's `not_open`, not the server's fault. Looked up only
-/// on failure, so a working log costs no extra query.
-fn log_error(store: &Store, id: &str, error: anyhow::Error) -> ApiError {
-    match store.election(id) {
-        Ok(row) if row.state == crate::store::ElectionState::Created.as_str() => ApiError::NotOpen,
-        _ => ApiError::from(error),
-    }
-}
-
 /// The log named in the path, if this server keeps it for the election (an issuer run apart from
 /// its ballot box keeps only the issuance log, and the other way round).
 fn log_name(election: &LoadedElection, log: &str) -> Result<&'static str, ApiError> {
@@ -68,9 +58,7 @@ pub(super) async fn checkpoint(
                 &election.issuer()?.issuance_log,
             )
         };
-        store
-            .checkpoint(&id, log, &origin, signer, CHECKPOINT_MAX_AGE)
-            .map_err(|e| log_error(&store, &id, e))
+        Ok(store.checkpoint(&id, log, &origin, signer, CHECKPOINT_MAX_AGE)?)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -99,12 +87,7 @@ pub(super) async fn entries(
         )));
     }
     let store = state.store.clone();
-    let entries = blocking(move || {
-        store
-            .entries(&id, log, start, end)
-            .map_err(|e| log_error(&store, &id, e))
-    })
-    .await?;
+    let entries = blocking(move || Ok(store.entries(&id, log, start, end)?)).await?;
     let mut body = Vec::new();
     for entry in entries {
         body.extend_from_slice(&entry);
@@ -180,9 +163,7 @@ async fn proof(
     let log = log_name(&election, &log)?;
     let store = state.store.clone();
     let bytes = blocking(move || {
-        let size = (store.head(&id, log))
-            .map_err(|e| log_error(&store, &id, e))?
-            .size();
+        let size = store.head(&id, log)?.size();
         make(&store, &id, log, size)
     })
     .await?
