@@ -87,18 +87,19 @@ pub struct VoteSimReport {
     pub cast_seconds: f64,
     /// Cast latencies, sorted (milliseconds).
     pub cast_latencies_ms: Vec<f64>,
+    /// Login latencies (the right code's request), sorted (milliseconds).
+    pub login_latencies_ms: Vec<f64>,
+    /// Pass request latencies (each first request), sorted (milliseconds).
+    pub pass_latencies_ms: Vec<f64>,
     /// Requests the server answered busy (429 for a second, or 503) and that were sent again.
     pub busy_retried: usize,
 }
 
-impl VoteSimReport {
-    /// The `q` quantile of cast latency (milliseconds).
-    pub fn latency(&self, q: f64) -> f64 {
-        if self.cast_latencies_ms.is_empty() {
-            return 0.0;
-        }
-        let at = ((self.cast_latencies_ms.len() - 1) as f64 * q).round() as usize;
-        self.cast_latencies_ms[at]
+/// The `q` quantile of sorted latencies (milliseconds; 0 when there are none).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n => sorted[((n - 1) as f64 * q).round() as usize],
     }
 }
 
@@ -328,6 +329,7 @@ pub fn vote_sim(
             );
             report.lock().map_err(|_| anyhow!("poisoned"))?.wrong_codes_refused += 1;
         }
+        let login_started = Instant::now();
         let login: LoginResponse = http
             .post(
                 &format!("{base}/login"),
@@ -338,6 +340,8 @@ pub fn vote_sim(
                 },
             )?
             .json(&format!("logging in as {}", voter.member))?;
+        let login_ms = login_started.elapsed().as_secs_f64() * 1000.0;
+        let mut pass_ms = Vec::new();
         let mut passes = Vec::new();
         let mut repeats = 0;
         let contests: &[String] = if options.logins_only { &[] } else { &login.contests };
@@ -352,9 +356,11 @@ pub fn vote_sim(
                 blinded: Bytes(request.blinded_message().to_vec()),
                 reissue: false,
             };
+            let pass_started = Instant::now();
             let issued: PassResponse = http
                 .post(&format!("{base}/passes"), Some(&login.token), &body)?
                 .json(&format!("a pass for {} in {contest}", voter.member))?;
+            pass_ms.push(pass_started.elapsed().as_secs_f64() * 1000.0);
             if voter.probe {
                 // A retry (a booth that lost the answer) gets the same signature, nothing more.
                 let again: PassResponse = http
@@ -400,6 +406,8 @@ pub fn vote_sim(
         }
         let mut report = report.lock().map_err(|_| anyhow!("poisoned"))?;
         report.logins += 1;
+        report.login_latencies_ms.push(login_ms);
+        report.pass_latencies_ms.extend(pass_ms);
         report.passes += passes.len();
         report.repeats_same += repeats;
         report.ineligible_refused += ineligible;
@@ -530,6 +538,8 @@ pub fn vote_sim(
     let mut latencies = latencies.into_inner().map_err(|_| anyhow!("poisoned"))?;
     latencies.sort_by(f64::total_cmp);
     report.cast_latencies_ms = latencies;
+    report.login_latencies_ms.sort_by(f64::total_cmp);
+    report.pass_latencies_ms.sort_by(f64::total_cmp);
     report.busy_retried = BUSY_RETRIED.load(std::sync::atomic::Ordering::Relaxed);
     let receipts = receipts.into_inner().map_err(|_| anyhow!("poisoned"))?;
     if !options.skip_receipt_checks && !receipts.is_empty() {
@@ -659,5 +669,20 @@ fn run_parallel(
     match failed.into_inner().map_err(|_| anyhow!("poisoned"))? {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile;
+
+    #[test]
+    fn quantiles_are_taken_from_the_sorted_latencies() {
+        assert_eq!(quantile(&[], 0.99), 0.0);
+        assert_eq!(quantile(&[7.0], 0.5), 7.0);
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&hundred, 0.5), 51.0);
+        assert_eq!(quantile(&hundred, 0.99), 99.0);
+        assert_eq!(quantile(&hundred, 1.0), 100.0);
     }
 }
