@@ -312,10 +312,17 @@ pub fn export_invitations(
         &targets,
         threads,
         |member| -> Result<(String, InvitationCode, String)> {
+            thread_local! {
+                // Each hashing thread's argon2 memory, reused for every code it hashes (a fresh
+                // 19 MiB a code cost the kernel's mapping and zeroing each time).
+                static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const {
+                    std::cell::RefCell::new(Vec::new())
+                };
+            }
             let mut rng = os_seeded()?;
             let code = InvitationCode::generate(&mut rng);
-            let hash = InvitationHash::new(&code, &mut rng)?.to_phc();
-            Ok((member.number.clone(), code, hash))
+            let hash = MEMORY.with_borrow_mut(|memory| InvitationHash::new_in(&code, &mut rng, memory))?;
+            Ok((member.number.clone(), code, hash.to_phc()))
         },
         |done| {
             progress(Progress {
