@@ -321,7 +321,8 @@ pub fn export_invitations(
             }
             let mut rng = os_seeded()?;
             let code = InvitationCode::generate(&mut rng);
-            let hash = MEMORY.with_borrow_mut(|memory| InvitationHash::new_in(&code, &mut rng, memory))?;
+            let hash =
+                MEMORY.with_borrow_mut(|memory| InvitationHash::new_in(&code, &mut rng, memory))?;
             Ok((member.number.clone(), code, hash.to_phc()))
         },
         |done| {
