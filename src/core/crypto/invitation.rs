@@ -305,6 +305,23 @@ mod tests {
         assert_ne!(InvitationHash::new(&code, &mut rng).unwrap(), stored);
     }
 
+    /// Memory reused from one hash to the next (`invitations export`, the server's logins) gives
+    /// the hash fresh memory gives: argon2 overwrites every block it reads.
+    #[test]
+    fn reused_memory_gives_the_same_hashes() {
+        let mut memory = Vec::new();
+        let mut fresh = ChaCha20Rng::from_seed([5; 32]);
+        let mut reusing = ChaCha20Rng::from_seed([5; 32]);
+        for _ in 0..3 {
+            let code = InvitationCode::generate(&mut fresh);
+            let _ = InvitationCode::generate(&mut reusing);
+            let stored = InvitationHash::new(&code, &mut fresh).unwrap();
+            let again = InvitationHash::new_in(&code, &mut reusing, &mut memory).unwrap();
+            assert_eq!(again, stored);
+            assert!(stored.verify_in(&code, &mut memory).unwrap());
+        }
+    }
+
     #[test]
     fn refuses_hashes_with_other_parameters_or_encodings() {
         let mut rng = ChaCha20Rng::from_seed([4; 32]);
