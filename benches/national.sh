@@ -51,8 +51,7 @@ awk -F, -v n="$members" 'NR == 1 { print; next } { row[NR - 1] = $0; rows = NR -
     END {
         for (i = 1; i <= n; i++) {
             r = row[(i - 1) % rows + 1]
-            sub(/^[^,]*/, sprintf("N%08d", i), r)
-            print r
+            printf "N%08d%s\n", i, substr(r, index(r, ","))
         }
     }' examples/members.csv >"$work/members.csv"
 
