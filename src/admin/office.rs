@@ -18,7 +18,7 @@ use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
 use crate::core::crypto::{InvitationCode, InvitationHash, Share, decode_bytes, os_rng};
 use crate::core::csv_file::{CsvText, defuse};
-use crate::core::log::{NoteSigner, RosterCommitment};
+use crate::core::log::RosterCommitment;
 use crate::core::manifest::{Manifest, ReissueBy};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{COLUMNS, INVITATION_COLUMNS, Register, RegisterDiff};

@@ -6,17 +6,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 
 use sha2::{Digest as _, Sha256};
 use teller::admin::{
-    EXAMPLE_ELECTION, ElectionDefinition, ProgressLine, SimulateOptions, simulate, write_keys,
-    write_record,
+    EXAMPLE_ELECTION, ElectionDefinition, ProgressLine, SimulateOptions, create_stored_election,
+    export_invitations, import_register, open, simulate, write_keys, write_record,
 };
 use teller::client::{VoteSimOptions, quantile, read_invitations, vote_sim};
 use teller::core::manifest::Revote;
 use teller::core::record::layout;
 use teller::core::verify::Progress;
+use teller::store::{Roles, Store};
 
 use super::Database;
 

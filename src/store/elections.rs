@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use super::ExtendRefused;
 use super::issuance::publish_issuances;
 use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
-use super::schema::{elections, events, log_heads, members, record_files, throttle};
+use super::schema::{elections, events, log_heads, members, record_files};
 use super::throttle::delete_throttle_rows;
 use super::{AnyConnection, Result, Store, StoreError, now};
 use crate::core::log::{CloseEntry, Entry, NoteSigner, OpenEntry, RosterCommitment};

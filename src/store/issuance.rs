@@ -12,7 +12,7 @@ use super::ElectionState;
 use super::elections::{event, transition};
 use super::log::{ISSUANCE, append, lock_head};
 use super::schema::{elections, issuances, members};
-use super::{AnyConnection, Result, Store, StoreError, now};
+use super::{AnyConnection, Result, Store, StoreError};
 use crate::core::log::{Entry, ISSUANCE_BATCH, IssuanceEntry, publication_order};
 use crate::core::manifest::{Manifest, ReissueBy, ReissueRefused};
 use crate::core::record::member_commitment;

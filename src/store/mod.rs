@@ -51,7 +51,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 mod connection {
-    #![expect(
+    #![allow(
         missing_docs,
         reason = "the derive writes undocumented items of its own"
     )]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 
 use super::elections::{event, transition};
-use super::schema::{casts, elections, issuances, members};
+use super::schema::{casts, issuances, members};
 use super::{AnyConnection, ElectionState, Result, Store, StoreError, insert_rows};
 use crate::core::manifest::Manifest;
 

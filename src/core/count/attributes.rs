@@ -104,10 +104,10 @@ mod tests {
     #[test]
     fn an_unknown_name_or_a_missing_column_is_named() {
         let mut election = election();
-        let error = apply_attributes(&mut election, "name\nAnn\n\nDan\n").unwrap_err();
+        let error = apply_attributes(&mut election, "name\nAnn\nDan\n").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "line 4: no candidate named \"Dan\" in the ballot file"
+            "line 3: no candidate named \"Dan\" in the ballot file"
         );
         let error = apply_attributes(&mut election, "who,gender\nAnn,W\n").unwrap_err();
         assert!(matches!(error, AttributesError::NoNameColumn));

@@ -6,11 +6,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::collections::BTreeMap;
-
 use super::*;
 
-fn check_id(what: &'static str, id: &str, max: usize) -> Result<(), ManifestError> {
+pub(super) fn check_id(what: &'static str, id: &str, max: usize) -> Result<(), ManifestError> {
     let ok = !id.is_empty()
         && id.len() <= max
         && id

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::MAX_CANDIDATES;
 use crate::core::crypto::Bytes;
-use crate::core::register::{Date, EligibilityRule};
 
 /// The manifest as it is written: public fields, no checks. See docs/PROTOCOL.md §8.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,7 +20,6 @@ pub use draft::*;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::core::count::{

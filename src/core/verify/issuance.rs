@@ -76,8 +76,6 @@ impl Verifier<'_> {
         eligible
     }
 
-    /// Checks the issuance log; returns per contest (passes issued, re-issues, members).
-
     /// Checks the issuance log; returns what it issued per contest.
     pub(super) fn issuance(&mut self, manifest: &Manifest) -> BTreeMap<String, Issued> {
         let mut issued: BTreeMap<String, Issued> = BTreeMap::new();

@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn a_revealed_key_with_a_flipped_bit_is_neither_the_shares_nor_the_manifests() {
-        let (_, key, shares, election_key) = reveal_edited(|r| r.key.0[0] ^= 1);
+        let (_, key, shares, election_key) = reveal_edited(|r| r.key.0[1] ^= 1);
         assert!(key.is_none());
         assert!(shares.is_empty());
         assert_eq!(
