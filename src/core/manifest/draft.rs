@@ -16,7 +16,7 @@ use crate::core::crypto::Bytes;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestDraft {
-    /// Always [`MANIFEST_VERSION`].
+    /// Always [`MANIFEST_VERSION`](super::MANIFEST_VERSION).
     pub version: i64,
     /// Short id, `[a-z0-9-]{1,64}`.
     pub election: String,
