@@ -1,6 +1,6 @@
 // Teller's voting booth: glue only. Every protocol step (pass requests, finalising and checking
 // passes, sealing, signing, checking promises, proofs and audits) is Teller's Rust core compiled
-// to WebAssembly (wasm/, src/core/booth.rs), called through `core.call`. This file fetches,
+// to WebAssembly (wasm/, src/core/booth/), called through `core.call`. This file fetches,
 // draws randomness with crypto.getRandomValues, keeps state in sessionStorage and draws the
 // pages. docs/design/booth.md describes the journey; docs/API.md the calls.
 'use strict';

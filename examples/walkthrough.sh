@@ -64,6 +64,12 @@ $teller tally nec-2026 --share "$work/keys/trustee-1.share" --share "$work/keys/
 
 step "10. Export the election record for the scrutineers"
 $teller record export nec-2026 "$work/record"
+# What the returning officer did, and when: the election's events log.
+$teller election events nec-2026 | tee "$work/events.txt"
+for kind in "register imported" opened closed tallied; do
+    awk -F'\t' -v kind="$kind" '$2 == kind { found = 1 } END { exit !found }' "$work/events.txt" ||
+        { echo "the events log lacks '$kind'" >&2; exit 1; }
+done
 
 step "11. A scrutineer verifies it, against the fingerprint on the notices"
 $teller verify "$work/record" --fingerprint "$fingerprint" --quiet

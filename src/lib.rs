@@ -1,9 +1,12 @@
 //! Teller: a ballot server with verifiable counts for membership organisations.
 //!
-//! This crate currently holds the counter, [`core::count`]: BLT ballot files in and out, the
-//! Scottish STV, Meek, ERS97, IRV and block-vote rules in fixed-point arithmetic, a
-//! minimum-representation constraint, and round-by-round reports; and the first piece of the
-//! election log, [`core::log`]'s RFC 6962 Merkle tree with inclusion and consistency proofs.
+//! [`core`] is the logic everyone else is a shell around and a scrutineer audits: the manifest,
+//! passes, sealed ballots, the logs, the election record and its verifier, and the counter
+//! ([`core::count`]: BLT files, Scottish STV, Meek, ERS97, IRV and block vote in fixed-point
+//! arithmetic, with a minimum-representation constraint). It builds alone
+//! (`--no-default-features`) and for the browser's WebAssembly. With the `server` feature:
+//! `store` (the database), `server` (`teller serve`), `client` (Teller's member client) and the
+//! returning officer's operations in [`admin`]. ARCHITECTURE.md is the map.
 //!
 //! ```
 //! use teller::core::count::{count, parse_blt, CountOptions, Method};
@@ -20,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod admin;
 #[cfg(feature = "server")]
 pub mod client;

@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 use teller::core::ballot::{CastRequest, accept_cast};
 use teller::core::log::{BallotEntry, Entry};
 use teller::core::manifest::Manifest;
-use teller::server::wire::CastBody;
+use teller::core::wire::CastBody;
 
 const MANIFEST: &[u8] = include_bytes!("../../tests/data/record/manifest.json");
 const LOG: &str = include_str!("../../tests/data/record/log/entries.jsonl");

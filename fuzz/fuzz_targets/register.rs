@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use teller::admin::INVITATION_COLUMNS;
+use teller::core::register::INVITATION_COLUMNS;
 use teller::client::read_invitations;
 use teller::core::csv_file::{CsvText, defuse};
 use teller::core::register::{COLUMNS, Register};

@@ -16,7 +16,7 @@ use teller::client::read_invitations;
 use teller::core::crypto::{InvitationCode, InvitationHash};
 use teller::core::log::{Frontier, NoteSigner, open_promise};
 use teller::server::session::{Claim, SessionKey};
-use teller::server::wire::{CastBody, LoginRequest, PassRequestBody};
+use teller::core::wire::{CastBody, LoginRequest, PassRequestBody};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(body) = serde_json::from_slice::<CastBody>(data) {

@@ -47,7 +47,8 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
-/// Runs the benchmark on `record` with `threads` threads and a sample of `sample` ballots.
+/// Runs the benchmark on `record` with `threads` threads and a sample of `sample` ballots: each
+/// primitive the verifier runs per ballot, timed in the order the verifier runs them.
 pub fn bench_verify(record: &Record, threads: usize, sample: usize) -> Result<VerifyBench> {
     let manifest = Manifest::parse(
         record
@@ -161,4 +162,34 @@ pub fn bench_verify(record: &Record, threads: usize, sample: usize) -> Result<Ve
         wall,
         passed: result.passed(),
     })
+}
+
+/// `teller bench argon2`: `checks` invitation-code checks on `threads` threads, each reusing its
+/// own memory as the server's hashing threads do; the wall time.
+pub fn bench_argon2(checks: usize, threads: usize) -> Result<Duration> {
+    use crate::core::crypto::{InvitationCode, InvitationHash};
+    let threads = threads.max(1);
+    let mut rng = <rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed([7; 32]);
+    let code = InvitationCode::generate(&mut rng);
+    let hash = InvitationHash::new(&code, &mut rng)?;
+    let start = Instant::now();
+    let all_ok = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (hash, code) = (&hash, &code);
+                scope.spawn(move || {
+                    let mut memory = Vec::new();
+                    (t..checks)
+                        .step_by(threads)
+                        .all(|_| hash.verify_in(code, &mut memory).unwrap_or(false))
+                })
+            })
+            .collect();
+        workers.into_iter().all(|w| w.join().unwrap_or(false))
+    });
+    let wall = start.elapsed();
+    if !all_ok {
+        bail!("a code check failed");
+    }
+    Ok(wall)
 }

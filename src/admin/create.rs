@@ -16,6 +16,7 @@ use crate::core::manifest::{
     ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees,
     Window,
 };
+use crate::store::{BALLOT_LOG_KEY_FILE, ISSUANCE_LOG_KEY_FILE, SESSION_KEY_FILE, issuer_key_file};
 
 /// The election as the returning officer writes it (`examples/election.toml`): the manifest
 /// without its keys, and how many trustees hold shares.
@@ -186,14 +187,6 @@ pub fn create_election_at(
     ))
 }
 
-/// The file holding the key that signs member session tokens, in an election's key directory.
-pub const SESSION_KEY_FILE: &str = "session.key";
-
-/// The file holding the issuer's secret key for a contest's passes, in an election's key directory.
-pub fn issuer_key_file(contest: &str) -> String {
-    format!("issuer-{contest}.pk8")
-}
-
 /// Writes a secret file readable by its owner only.
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut options = fs::OpenOptions::new();
@@ -230,11 +223,11 @@ pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
         .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
     write_secret(&dir.join(SESSION_KEY_FILE), session.as_ref())?;
     write_secret(
-        &dir.join("ballot-log.key"),
+        &dir.join(BALLOT_LOG_KEY_FILE),
         keys.ballot_log.encode().as_bytes(),
     )?;
     write_secret(
-        &dir.join("issuance-log.key"),
+        &dir.join(ISSUANCE_LOG_KEY_FILE),
         keys.issuance_log.encode().as_bytes(),
     )?;
     for share in &keys.shares {

@@ -1,25 +1,36 @@
 //! Returning-officer operations behind the command line: they do the I/O (files, clock, OS
-//! randomness) around `core` and report progress. So far: reading and writing an election record
-//! directory, creating an election (definition, keys, shares), `teller simulate`, and the
-//! verification benchmark.
+//! randomness) around `core` and report progress: reading and writing an election record
+//! directory, creating an election (definition, keys, shares), the officer's commands against
+//! the database, `teller simulate`, and the verification benchmark.
+//!
+//! The verifier-only build (`--no-default-features`) has only what a scrutineer runs: reading a
+//! record and the verification benchmark. Everything that writes keys, records or the database is
+//! built with `server`.
 
 mod bench;
+#[cfg(feature = "server")]
 mod create;
 #[cfg(feature = "server")]
 mod office;
+mod progress;
 mod record_dir;
+#[cfg(feature = "server")]
 mod simulate;
 
-pub use bench::{VerifyBench, bench_verify};
+pub use bench::{VerifyBench, bench_argon2, bench_verify};
+#[cfg(feature = "server")]
 pub use create::{
     EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election,
     resolve_time, write_keys,
 };
 #[cfg(feature = "server")]
 pub use office::{
-    INVITATION_COLUMNS, ImportReport, IssuerKeys, ServerKeys, adopt, close,
-    create as create_stored_election, export_invitations, grant_reissue, import_register,
-    load_keys, manifest_of, open, os_seeded, parse_share, read_share, record, tally_election,
+    ImportReport, adopt, create as create_stored_election, export_invitations, grant_reissue,
+    import_register, open, parse_share, read_share, record, tally_election,
 };
-pub use record_dir::{read_record, write_record};
+pub use progress::ProgressLine;
+#[cfg(feature = "server")]
+pub use record_dir::write_record;
+pub use record_dir::{count_from_record, read_record};
+#[cfg(feature = "server")]
 pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};

@@ -13,126 +13,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::create::{
-    ElectionDefinition, SESSION_KEY_FILE, create_election, issuer_key_file, write_keys,
-};
+use super::create::{ElectionDefinition, create_election, write_keys};
 use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
-use crate::core::crypto::{InvitationCode, InvitationHash, IssuerSecretKey, Share, decode_bytes};
+use crate::core::crypto::{InvitationCode, InvitationHash, Share, decode_bytes, os_rng};
 use crate::core::csv_file::{CsvText, defuse};
-use crate::core::log::{NoteSigner, RosterCommitment};
+use crate::core::log::RosterCommitment;
 use crate::core::manifest::{Manifest, ReissueBy};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
-use crate::core::register::{COLUMNS, Register, RegisterDiff};
+use crate::core::register::{COLUMNS, INVITATION_COLUMNS, Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
-use crate::store::{BALLOTS, ElectionRow, ElectionState, ISSUANCE, MemberRow, Roles, Store};
-
-/// An election's secret keys as the server uses them (the trustees' shares are not here): those
-/// of the roles this database holds.
-pub struct ServerKeys {
-    /// The issuer's keys, if this database is the election's issuer.
-    pub issuer: Option<IssuerKeys>,
-    /// The ballot box's checkpoint and promise key, if this database is its ballot box.
-    pub ballot_log: Option<NoteSigner>,
-}
-
-/// The issuer's secret keys.
-pub struct IssuerKeys {
-    /// The RSA secret keys that sign passes, one per contest, by contest id.
-    pub passes: BTreeMap<String, IssuerSecretKey>,
-    /// The issuance log's checkpoint key.
-    pub issuance_log: NoteSigner,
-    /// The key that signs member session tokens (`session.key`).
-    pub session: zeroize::Zeroizing<[u8; 32]>,
-}
-
-impl IssuerKeys {
-    /// The secret key for a contest's passes.
-    pub fn pass_key(&self, contest: &str) -> Option<&IssuerSecretKey> {
-        self.passes.get(contest)
-    }
-}
-
-/// Reads the keys of the roles this database holds from an election's key directory, checking
-/// each public half against the manifest, so a key file of another contest or election is caught
-/// here. A ballot box's directory needs only `ballot-log.key`; an issuer's, the rest.
-pub fn load_keys(dir: &Path, manifest: &Manifest, roles: Roles) -> Result<ServerKeys> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        fs::read(&path).with_context(|| format!("reading the key file {}", path.display()))
-    };
-    let signer = |name: &str, published: &str| -> Result<NoteSigner> {
-        let text = String::from_utf8(read(name)?)
-            .map_err(|_| anyhow!("{}/{name} is not text", dir.display()))?;
-        let signer = NoteSigner::parse(text.trim())
-            .map_err(|e| anyhow!("{}/{name} is not a signer key: {e}", dir.display()))?;
-        ensure!(
-            signer.verifier().encode() == published,
-            "{}/{name} is not the key the manifest publishes",
-            dir.display()
-        );
-        Ok(signer)
-    };
-    let keys = &manifest.draft().keys;
-    let ballot_log = match roles.ballot_box() {
-        true => Some(signer("ballot-log.key", &keys.ballot_log)?),
-        false => None,
-    };
-    if !roles.issuer() {
-        return Ok(ServerKeys {
-            issuer: None,
-            ballot_log,
-        });
-    }
-    let mut passes = BTreeMap::new();
-    for contest in manifest.contests() {
-        let name = issuer_key_file(contest.id());
-        let key = IssuerSecretKey::from_der(&read(&name)?)
-            .map_err(|e| anyhow!("{}/{name} is not an issuer key: {e}", dir.display()))?;
-        let public = (key.public_key().and_then(|k| k.to_der()))
-            .map_err(|e| anyhow!("{}/{name}: {e}", dir.display()))?;
-        let published = contest.issuer_key().to_der().map_err(|e| anyhow!("{e}"))?;
-        ensure!(
-            public == published,
-            "{}/{name} is not the issuer key the manifest publishes for contest {}",
-            dir.display(),
-            contest.id()
-        );
-        passes.insert(contest.id().to_owned(), key);
-    }
-    let session = zeroize::Zeroizing::new(read(SESSION_KEY_FILE)?);
-    let session = zeroize::Zeroizing::new(<[u8; 32]>::try_from(&session[..]).map_err(|_| {
-        anyhow!(
-            "{}/{SESSION_KEY_FILE} must hold 32 bytes, not {}",
-            dir.display(),
-            session.len()
-        )
-    })?);
-    Ok(ServerKeys {
-        issuer: Some(IssuerKeys {
-            passes,
-            issuance_log: signer("issuance-log.key", &keys.issuance_log)?,
-            session,
-        }),
-        ballot_log,
-    })
-}
-
-/// A generator seeded from the operating system.
-pub fn os_seeded() -> Result<rand::rngs::ChaCha20Rng> {
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut())
-        .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
-    Ok(<rand::rngs::ChaCha20Rng as rand::SeedableRng>::from_seed(
-        *seed,
-    ))
-}
-
-/// The manifest of a stored election.
-pub fn manifest_of(row: &ElectionRow) -> Result<Manifest> {
-    Manifest::parse(&row.manifest)
-        .map_err(|e| anyhow!("the stored manifest of {:?} is damaged: {e}", row.id))
-}
+use crate::store::{BALLOTS, ElectionState, ISSUANCE, MemberRow, Roles, Store, load_keys};
 
 /// `teller election create`: checks the definition, generates the keys (secret ones to
 /// `key_dir`, shares one file per trustee), stores the election for `roles` (both, or the issuer
@@ -150,7 +41,7 @@ pub fn create(
             definition.election
         );
     }
-    let mut rng = os_seeded()?;
+    let mut rng = os_rng()?;
     let (manifest, keys) = create_election(&definition, &mut rng)?;
     write_keys(key_dir, &keys)?;
     let absolute =
@@ -183,7 +74,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
         "election {election:?} is {}: the register is frozen once the election opens",
         row.state
     );
-    let manifest = manifest_of(&row)?;
+    let manifest = row.manifest()?;
     let register = Register::parse(csv).map_err(|errors| {
         let mut message = format!(
             "the register has {} bad row(s); nothing was imported:",
@@ -216,7 +107,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
     let kept: BTreeMap<&str, &MemberRow> =
         previous.iter().map(|m| (m.number.as_str(), m)).collect();
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
-    let mut rng = os_seeded()?;
+    let mut rng = os_rng()?;
     let mut rows = Vec::new();
     for (position, member) in register.members().enumerate() {
         let eligible: Vec<&str> = manifest
@@ -263,9 +154,6 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
         diff,
     })
 }
-
-/// The header of the invitations file `teller invitations export` writes.
-pub const INVITATION_COLUMNS: [&str; 2] = ["member_number", "invitation_code"];
 
 /// `teller invitations export`: new codes for every member without one (or, with `reissue`, for
 /// those members only, invalidating their old codes); the file is written before the hashes are
@@ -319,7 +207,7 @@ pub fn export_invitations(
                     std::cell::RefCell::new(Vec::new())
                 };
             }
-            let mut rng = os_seeded()?;
+            let mut rng = os_rng()?;
             let code = InvitationCode::generate(&mut rng);
             let hash =
                 MEMORY.with_borrow_mut(|memory| InvitationHash::new_in(&code, &mut rng, memory))?;
@@ -385,9 +273,10 @@ pub fn adopt(store: &Store, manifest_bytes: &[u8], key_dir: &Path) -> Result<Man
 /// `teller record export` writes on the issuer's database) and commits to them in `open`.
 pub fn open(store: &Store, election: &str, rosters: Option<&Path>) -> Result<()> {
     let row = store.election(election)?;
-    let manifest = manifest_of(&row)?;
+    let manifest = row.manifest()?;
     let roles = row.roles()?;
-    load_keys(Path::new(&row.key_dir), &manifest, roles)?;
+    // The keys this database will sign with must be there and be the manifest's.
+    row.keys(&manifest)?;
     let mut files = BTreeMap::new();
     let commitments = match (roles.issuer(), rosters) {
         (true, Some(_)) => bail!(
@@ -452,21 +341,6 @@ fn published_rosters(
     Ok(rosters)
 }
 
-/// `teller election close`: the roles this database holds end: the issuer's last issuances
-/// published and its final checkpoint; the ballot box's `close` and final checkpoint.
-pub fn close(store: &Store, election: &str) -> Result<u64> {
-    let row = store.election(election)?;
-    let manifest = manifest_of(&row)?;
-    let roles = row.roles()?;
-    let keys = load_keys(Path::new(&row.key_dir), &manifest, roles)?;
-    Ok(store.close_election(
-        &manifest,
-        roles,
-        keys.ballot_log.as_ref(),
-        keys.issuer.as_ref().map(|k| &k.issuance_log),
-    )?)
-}
-
 /// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
 /// in every contest they are eligible for (docs/PROTOCOL.md §8, `reissue.by = "officer"`). The
 /// member then logs in again and the booth asks for it. Returns the contests granted.
@@ -477,7 +351,7 @@ pub fn grant_reissue(
     contest: Option<&str>,
 ) -> Result<Vec<String>> {
     let row = store.election(election)?;
-    let manifest = manifest_of(&row)?;
+    let manifest = row.manifest()?;
     if !row.roles()?.issuer() {
         bail!("this database is not the issuer of {election:?}: run this on the issuer's");
     }
@@ -663,7 +537,7 @@ pub fn tally_election(
         "election {election:?} is {}: the tally runs once, after the election closes",
         row.state
     );
-    let manifest = manifest_of(&row)?;
+    let manifest = row.manifest()?;
     ensure!(
         shares.len() >= manifest.threshold(),
         "{} share(s) given; this election needs {} of its trustees' shares",

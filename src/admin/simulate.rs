@@ -20,8 +20,8 @@ pub const SIMULATED_NOW: i64 = 1_793_523_600;
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{ElectionSecretKey, PassSecret, Share, reconstruct, seal, sign_blinded};
 use crate::core::log::{
-    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
-    RosterCommitment, ballot_message,
+    BallotEntry, CloseEntry, Entry, ISSUANCE_BATCH, IssuanceEntry, LogWriter, OpenEntry, PassJson,
+    RosterCommitment, ballot_message, publication_order,
 };
 use crate::core::manifest::{Manifest, Revote};
 use crate::core::record::{
@@ -71,7 +71,6 @@ pub struct Simulated {
 }
 
 const TURNOUT_PERCENT: u32 = 75;
-const ISSUANCE_BATCH: usize = 64;
 
 struct Member {
     row: register::Member,
@@ -340,7 +339,8 @@ fn session(manifest: &Manifest, keys: &ElectionKeys, plan: &Plan) -> Result<Sess
     Ok(session)
 }
 
-/// Runs the whole election.
+/// Runs the whole election, in the order a real one happens (keys, register, voting, close,
+/// trustees, tally): one function, so that the order can be read.
 pub fn simulate(
     options: &SimulateOptions,
     progress: &(dyn Fn(Progress) + Sync),
@@ -416,12 +416,7 @@ pub fn simulate(
                  issuance: &mut LogWriter,
                  rng: &mut ChaCha20Rng|
      -> Result<()> {
-        // Published in shuffled batches, so the order does not time an issuance (DESIGN.md §3).
-        for i in (1..batch.len()).rev() {
-            batch.swap(i, rng.random_range(0..=i));
-        }
-        // First issuances before re-issues, as the issuer's store does (PROTOCOL §10).
-        batch.sort_by_key(|&(_, _, reissue)| reissue);
+        publication_order(batch, rng, |&(_, _, reissue)| i64::from(reissue));
         for (contest, member, reissue) in batch.drain(..) {
             issuance.append(|seq, prev| {
                 Entry::Issuance(IssuanceEntry {
@@ -469,37 +464,7 @@ pub fn simulate(
         else {
             continue;
         };
-        // [booth] the member votes again under the same pass, naming the ballot it replaces.
-        let id = manifest.contests()[*contest].id();
-        let mut seed = plan.seal_seed;
-        seed[0] ^= 0xff;
-        let sealed = seal(
-            &manifest.election_key(),
-            &fingerprint,
-            id,
-            &pass.key.array(),
-            &marks.encode(),
-            &mut ChaCha20Rng::from_seed(seed),
-        )?;
-        let message = ballot_message(
-            &fingerprint,
-            id,
-            &pass.key.array(),
-            &sealed,
-            Some(*replaces),
-        );
-        let signature = plan.secret.voting_key(&fingerprint, id).sign(&message);
-        // [ballot box] the same checks, now with this pass's previous ballot.
-        let request = CastRequest {
-            contest: id.to_owned(),
-            pass: pass.clone(),
-            enc: sealed.enc,
-            ct: sealed.ct,
-            signature: signature.to_bytes(),
-            replaces: Some(*replaces),
-        };
-        let accepted = accept_cast(&manifest, request, Some(*replaces))
-            .map_err(|e| anyhow!("the ballot box refused a re-vote: {e}"))?;
+        let accepted = revote(&manifest, plan, marks, *contest, *replaces, pass)?;
         ballots.append(|seq, prev| Entry::Ballot(accepted.into_entry(seq, prev)))?;
     }
     ballots.append(|seq, prev| Entry::Close(CloseEntry { seq, prev }))?;
@@ -540,6 +505,44 @@ pub fn simulate(
         manifest,
         register,
     })
+}
+
+/// A member votes again under the same pass: the booth seals and signs `marks` naming the ballot
+/// it replaces, and the ballot box makes the same checks, now with this pass's previous ballot.
+fn revote(
+    manifest: &Manifest,
+    plan: &Plan,
+    marks: &Marks,
+    contest: usize,
+    replaces: i64,
+    pass: &PassJson,
+) -> Result<AcceptedCast> {
+    let fingerprint = manifest.fingerprint();
+    // [booth] the member votes again under the same pass, naming the ballot it replaces.
+    let id = manifest.contests()[contest].id();
+    let mut seed = plan.seal_seed;
+    seed[0] ^= 0xff;
+    let sealed = seal(
+        &manifest.election_key(),
+        &fingerprint,
+        id,
+        &pass.key.array(),
+        &marks.encode(),
+        &mut ChaCha20Rng::from_seed(seed),
+    )?;
+    let message = ballot_message(&fingerprint, id, &pass.key.array(), &sealed, Some(replaces));
+    let signature = plan.secret.voting_key(&fingerprint, id).sign(&message);
+    // [ballot box] the same checks, now with this pass's previous ballot.
+    let request = CastRequest {
+        contest: id.to_owned(),
+        pass: pass.clone(),
+        enc: sealed.enc,
+        ct: sealed.ct,
+        signature: signature.to_bytes(),
+        replaces: Some(replaces),
+    };
+    accept_cast(manifest, request, Some(replaces))
+        .map_err(|e| anyhow!("the ballot box refused a re-vote: {e}"))
 }
 
 /// A member as the frozen register needs them: number, commitment salt, eligibility per contest

@@ -11,3 +11,4 @@ pub mod manifest;
 pub mod record;
 pub mod register;
 pub mod verify;
+pub mod wire;

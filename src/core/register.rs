@@ -125,6 +125,10 @@ pub struct Register {
     members: BTreeMap<String, Member>,
 }
 
+/// The header of the invitations file `teller invitations export` writes and the load generator
+/// reads: a member's number and their invitation code, for a mail merge.
+pub const INVITATION_COLUMNS: [&str; 2] = ["member_number", "invitation_code"];
+
 /// The columns a register export must have (any order, any case; other columns are ignored).
 pub const COLUMNS: [&str; 7] = [
     "member_number",

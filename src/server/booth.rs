@@ -52,7 +52,7 @@ impl Asset {
         bytes: &'static [u8],
     ) -> Self {
         let digest = Sha256::digest(bytes);
-        let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = base16ct::lower::encode_string(&digest);
         Self {
             source,
             url: format!("/assets/{stem}.{}.{ext}", &sha256[..16]),
@@ -117,10 +117,7 @@ impl Booth {
             )
         };
         let listing = listing_of(&assets, SHELL);
-        let code_hash: String = Sha256::digest(listing.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let code_hash = base16ct::lower::encode_string(&Sha256::digest(listing.as_bytes()));
         let mut shell = SHELL.to_owned();
         for (name, asset) in ["js", "css", "text", "wasm"].iter().zip(&assets) {
             shell = shell
@@ -148,10 +145,7 @@ impl Booth {
 }
 
 fn listing_of(assets: &[Asset], shell: &str) -> String {
-    let shell_hash: String = Sha256::digest(shell.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let shell_hash = base16ct::lower::encode_string(&Sha256::digest(shell.as_bytes()));
     let mut listing = format!("{shell_hash}  booth/index.html\n");
     for asset in assets {
         listing.push_str(&format!("{}  {}\n", asset.sha256, asset.source));

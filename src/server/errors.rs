@@ -9,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::core::ballot::CastRefused;
+use crate::core::ballot::{BallotRefused, CastRefused};
 use crate::core::manifest::ReissueRefused;
 use crate::store::StoreError;
 
@@ -95,10 +95,10 @@ impl ApiError {
             Self::NoReissue(_) => "no_reissue",
             Self::NotOpen => "not_open",
             Self::Refused(refused) => match refused {
-                CastRefused::UnknownContest(_) => "unknown_contest",
-                CastRefused::BadPass => "bad_pass",
-                CastRefused::BadSignature => "bad_signature",
-                CastRefused::WrongLength { .. } => "wrong_length",
+                CastRefused::Ballot(BallotRefused::UnknownContest(_)) => "unknown_contest",
+                CastRefused::Ballot(BallotRefused::BadPass) => "bad_pass",
+                CastRefused::Ballot(BallotRefused::BadSignature) => "bad_signature",
+                CastRefused::Ballot(BallotRefused::WrongLength { .. }) => "wrong_length",
                 CastRefused::Closed => "not_open",
                 CastRefused::AlreadyVoted { .. } => "already_voted",
                 CastRefused::WrongReplaces { .. } => "wrong_replaces",

@@ -15,20 +15,17 @@ pub mod guard;
 mod routes;
 pub mod session;
 pub mod throttle;
-pub mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, RwLock, mpsc};
 
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::{Context, Result};
 
-use crate::admin::{IssuerKeys, ServerKeys, load_keys, manifest_of};
 use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
-use crate::store::{CastOutcome, PendingCast, Store, StoreError};
+use crate::store::{CastOutcome, IssuerKeys, PendingCast, ServerKeys, Store, StoreError};
 use session::SessionKey;
 
 pub use errors::ApiError;
@@ -199,9 +196,8 @@ impl AppState {
             .ok_or_else(|| ApiError::NotFound {
                 what: format!("election {id:?}"),
             })?;
-        let manifest = manifest_of(&row).map_err(ApiError::from)?;
-        let roles = row.roles().map_err(ApiError::from)?;
-        let keys = load_keys(Path::new(&row.key_dir), &manifest, roles).map_err(ApiError::from)?;
+        let manifest = row.manifest()?;
+        let keys = row.keys(&manifest)?;
         let loaded = Arc::new(LoadedElection { manifest, keys });
         self.elections
             .write()
@@ -256,7 +252,7 @@ fn run_closer(store: Store) {
                 {
                     let manifest_window = match windows.get(&row.id) {
                         Some(window) => *window,
-                        None => match manifest_of(row) {
+                        None => match row.manifest() {
                             Ok(manifest) => {
                                 *windows.entry(row.id.clone()).or_insert(manifest.window())
                             }
@@ -273,7 +269,7 @@ fn run_closer(store: Store) {
                     if crate::store::now() < window.closes {
                         continue;
                     }
-                    match crate::admin::close(&store, &row.id) {
+                    match store.close(&row.id) {
                         Ok(size) => eprintln!(
                             "teller serve: election {:?} closed at its closing time, {} ({size} log entries)",
                             row.id,

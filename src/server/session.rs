@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn tag_known_answer() {
         let token = key().issue("e", "m", "c", 1);
-        let hex: String = token[8..40].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = base16ct::lower::encode_string(&token[8..40]);
         assert_eq!(hex, EXPECTED_TAG);
     }
 }

@@ -156,6 +156,9 @@ pub enum StoreError {
     /// A cast of the sequencer's batch got no outcome (a bug: every cast is answered).
     #[error("a cast of the batch was not sequenced")]
     Unsequenced,
+    /// A key file of the election's key directory is missing or not the manifest's.
+    #[error(transparent)]
+    Keys(#[from] super::KeyError),
 }
 
 impl StoreError {

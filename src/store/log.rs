@@ -192,7 +192,8 @@ impl Store {
     /// and that each voting key's previous ballot is still the one the cast was checked against.
     /// Returns only after the transactions are durable. Each cast gets its own answer: a failed
     /// transaction fails only its own election's casts (nothing of them is kept), never the casts
-    /// of another election's transaction, which may already be durable.
+    /// of another election's transaction, which may already be durable. One function so that the
+    /// transaction's steps read top to bottom in the store's lock order.
     pub fn append_casts(&self, batch: Vec<PendingCast>) -> Vec<Result<CastOutcome>> {
         let mut outcomes: Vec<Option<Result<CastOutcome>>> =
             (0..batch.len()).map(|_| None).collect();

@@ -9,16 +9,25 @@
 //! deadlock and abort one of them): the ballot log's head, then the election's row (its state),
 //! then the issuance log's head, then a member's row (re-issue grants), then throttle rows in byte
 //! order of their subject.
+//!
+//! By noun: `elections` (state, roles, open and close, the stored record, the events log),
+//! `register` (members, code hashes, turnout), `issuance` (passes issued and their publication),
+//! `throttle` (login failures), `log` (the two logs, checkpoints and proofs) and `keys` (the
+//! election's secret keys, in files beside the database, never in it).
 
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod election;
+mod elections;
 mod error;
+mod issuance;
+mod keys;
 mod log;
+mod register;
 pub mod schema;
+mod throttle;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,19 +36,25 @@ use diesel::prelude::*;
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
-pub use election::{
-    ADDRESS_FREE_FAILURES, ElectionRow, ElectionState, IssueOutcome, MEMBER_FREE_FAILURES,
-    MemberRow, Roles, StoredIssuance, Throttled, Turnout, effective,
-};
+pub use elections::{ElectionRow, ElectionState, Roles, effective};
 pub use error::{ExtendRefused, Result, StoreError};
+pub use issuance::{IssueOutcome, StoredIssuance};
+pub use keys::{
+    BALLOT_LOG_KEY_FILE, ISSUANCE_LOG_KEY_FILE, IssuerKeys, KeyError, SESSION_KEY_FILE, ServerKeys,
+    issuer_key_file, load_keys,
+};
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
+pub use register::{MemberRow, Turnout};
+pub use throttle::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, Throttled};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 mod connection {
-    // The derive writes undocumented items of its own.
-    #![allow(missing_docs)]
+    #![allow(
+        missing_docs,
+        reason = "the derive writes undocumented items of its own"
+    )]
 
     /// One connection to either backend.
     #[derive(diesel::MultiConnection)]

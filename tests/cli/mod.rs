@@ -1,7 +1,10 @@
 //! Running the `teller` binary as its users do: a scratch directory per test, and a scrutineer's
 //! recount of a published record with `teller count`.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test crate that includes this module uses a part of it"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -340,7 +340,7 @@ fn a_pass_signed_under_another_contests_key_is_caught() {
     assert_passes_check(&result, BALLOT_SIGNATURES);
 
     // The ballot box refuses the same cast before it reaches the log.
-    use teller::core::ballot::{CastRefused, CastRequest, accept_cast};
+    use teller::core::ballot::{BallotRefused, CastRefused, CastRequest, accept_cast};
     let cast = CastRequest {
         contest: smuggled.contest.clone(),
         pass: smuggled.pass.clone(),
@@ -351,7 +351,7 @@ fn a_pass_signed_under_another_contests_key_is_caught() {
     };
     assert_eq!(
         accept_cast(&ELECTION.manifest, cast, None).unwrap_err(),
-        CastRefused::BadPass
+        CastRefused::Ballot(BallotRefused::BadPass)
     );
 
     // Signed under its own contest's key, the same ballot verifies.
@@ -996,7 +996,7 @@ fn a_revote_naming_the_wrong_ballot_is_caught() {
 
 #[test]
 fn the_ballot_box_refuses_each_bad_cast_and_says_why() {
-    use teller::core::ballot::{CastRefused, CastRequest, accept_cast};
+    use teller::core::ballot::{BallotRefused, CastRefused, CastRequest, accept_cast};
     let manifest = &ELECTION.manifest;
     let request = |ballot: &BallotEntry| CastRequest {
         contest: ballot.contest.clone(),
@@ -1013,26 +1013,35 @@ fn the_ballot_box_refuses_each_bad_cast_and_says_why() {
     let refused = |r: CastRequest, previous| accept_cast(manifest, r, previous).unwrap_err();
     let other = generate_issuer_key(&mut ChaCha20Rng::from_seed([10; 32])).unwrap();
     let foreign = forged_ballot(&other, [6; 16], &[2, 1]);
-    assert_eq!(refused(request(&foreign), None), CastRefused::BadPass);
+    assert_eq!(
+        refused(request(&foreign), None),
+        CastRefused::Ballot(BallotRefused::BadPass)
+    );
     let mut bad = request(&good);
     bad.signature[0] ^= 1;
-    assert_eq!(refused(bad, None), CastRefused::BadSignature);
+    assert_eq!(
+        refused(bad, None),
+        CastRefused::Ballot(BallotRefused::BadSignature)
+    );
     let mut bad = request(&good);
     bad.ct.push(0);
     assert!(matches!(
         refused(bad, None),
-        CastRefused::WrongLength { .. }
+        CastRefused::Ballot(BallotRefused::WrongLength { .. })
     ));
     let mut bad = request(&good);
     bad.contest = "youth".into();
     assert_eq!(
         refused(bad, None),
-        CastRefused::BadPass,
+        CastRefused::Ballot(BallotRefused::BadPass),
         "a pass binds its contest"
     );
     let mut bad = request(&good);
     bad.contest = "treasurer".into();
-    assert!(matches!(refused(bad, None), CastRefused::UnknownContest(_)));
+    assert!(matches!(
+        refused(bad, None),
+        CastRefused::Ballot(BallotRefused::UnknownContest(_))
+    ));
     assert_eq!(
         refused(request(&good), Some(3)),
         CastRefused::AlreadyVoted { entry: 3 }

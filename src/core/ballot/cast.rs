@@ -1,7 +1,7 @@
 //! The ballot box's decision on a cast (docs/PROTOCOL.md §10): what it checks before a ballot is
-//! appended to the log. The box learns no identity; it checks the pass, the voting-key signature,
-//! the ciphertext's fixed length and the re-voting policy, and either builds the entry or says
-//! exactly why not.
+//! appended to the log. The box learns no identity; it checks the ballot ([`check_ballot`], the
+//! same function the verifier runs on every logged ballot) and the re-voting policy, and either
+//! builds the entry or says exactly why not.
 
 #![cfg_attr(
     not(test),
@@ -11,7 +11,7 @@
 use ed25519_dalek::Signature;
 
 use super::plaintext::plaintext_len;
-use crate::core::crypto::{Bytes, ENC_LEN, TAG_LEN};
+use crate::core::crypto::{Bytes, ENC_LEN, SealedBallot, TAG_LEN};
 use crate::core::log::{BallotEntry, PassJson, ballot_message};
 use crate::core::manifest::{Manifest, Revote};
 
@@ -32,18 +32,16 @@ pub struct CastRequest {
     pub replaces: Option<i64>,
 }
 
-/// Why the box refuses a cast. Each says what the booth (or member) can do.
+/// Why a ballot is not one its contest can count: the box refuses such a cast, and the verifier
+/// fails such a logged ballot, for the same reason (see [`check_ballot`]).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CastRefused {
+pub enum BallotRefused {
     /// The contest is not in this election.
     #[error("there is no contest {0:?} in this election")]
     UnknownContest(String),
     /// The pass does not verify under the issuer key for this election and contest.
     #[error("the voting pass is not valid for this election and contest")]
     BadPass,
-    /// The voting-key signature does not verify.
-    #[error("the ballot's signature does not verify under its voting key")]
-    BadSignature,
     /// The ciphertext is not the contest's fixed length.
     #[error("a sealed ballot for this contest is {expected} bytes, this one is {found}")]
     WrongLength {
@@ -52,6 +50,17 @@ pub enum CastRefused {
         /// What was sent.
         found: usize,
     },
+    /// The voting-key signature does not verify.
+    #[error("the ballot's signature does not verify under its voting key")]
+    BadSignature,
+}
+
+/// Why the box refuses a cast. Each says what the booth (or member) can do.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CastRefused {
+    /// The ballot itself is not one the contest can count.
+    #[error(transparent)]
+    Ballot(#[from] BallotRefused),
     /// The election is not open for voting (not yet, or closed).
     #[error("the election is not open for voting")]
     Closed,
@@ -118,41 +127,58 @@ pub fn check_sequenced(
     })
 }
 
+/// What every counted ballot is (§10), checked by the box before it logs a cast and by the
+/// verifier on every logged ballot (§14), so that the two cannot disagree: its contest is the
+/// manifest's, its pass verifies under that contest's issuer key, its sealed ballot is the
+/// contest's fixed length (any other would say something about the ballot inside), and its voting
+/// key signed it. In that order; the first that fails is the refusal.
+pub fn check_ballot(
+    manifest: &Manifest,
+    contest: &str,
+    pass: &PassJson,
+    sealed: &SealedBallot,
+    signature: &[u8; 64],
+    replaces: Option<i64>,
+) -> Result<(), BallotRefused> {
+    let contest = manifest
+        .contest(contest)
+        .ok_or_else(|| BallotRefused::UnknownContest(contest.to_owned()))?;
+    let fingerprint = manifest.fingerprint();
+    // Each contest's passes verify under that contest's own issuer key: the key is what binds a
+    // blind signature to its contest.
+    let key = (pass.pass())
+        .verify(contest.issuer_key(), &fingerprint, contest.id())
+        .map_err(|_| BallotRefused::BadPass)?;
+    let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
+    if sealed.ct.len() != expected {
+        return Err(BallotRefused::WrongLength {
+            expected,
+            found: sealed.ct.len(),
+        });
+    }
+    let message = ballot_message(&fingerprint, contest.id(), key.as_bytes(), sealed, replaces);
+    key.verify_strict(&message, &Signature::from_bytes(signature))
+        .map_err(|_| BallotRefused::BadSignature)
+}
+
 /// Checks a cast; `previous` is the last entry cast under the same voting key in this contest.
 pub fn accept_cast(
     manifest: &Manifest,
     cast: CastRequest,
     previous: Option<i64>,
 ) -> Result<AcceptedCast, CastRefused> {
-    let contest = manifest
-        .contest(&cast.contest)
-        .ok_or_else(|| CastRefused::UnknownContest(cast.contest.clone()))?;
-    let fingerprint = manifest.fingerprint();
-    let key = cast
-        .pass
-        .pass()
-        .verify(contest.issuer_key(), &fingerprint, contest.id())
-        .map_err(|_| CastRefused::BadPass)?;
-    let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
-    if cast.ct.len() != expected {
-        return Err(CastRefused::WrongLength {
-            expected,
-            found: cast.ct.len(),
-        });
-    }
-    let sealed = crate::core::crypto::SealedBallot {
+    let sealed = SealedBallot {
         enc: cast.enc,
         ct: cast.ct,
     };
-    let message = ballot_message(
-        &fingerprint,
-        contest.id(),
-        key.as_bytes(),
+    check_ballot(
+        manifest,
+        &cast.contest,
+        &cast.pass,
         &sealed,
+        &cast.signature,
         cast.replaces,
-    );
-    key.verify_strict(&message, &Signature::from_bytes(&cast.signature))
-        .map_err(|_| CastRefused::BadSignature)?;
+    )?;
     match (manifest.revote(), previous) {
         (Revote::Forbidden, Some(entry)) => return Err(CastRefused::AlreadyVoted { entry }),
         (Revote::Forbidden, None) if cast.replaces.is_some() => {

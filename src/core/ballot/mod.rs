@@ -4,5 +4,8 @@
 mod cast;
 mod plaintext;
 
-pub use cast::{AcceptedCast, CastRefused, CastRequest, accept_cast, check_sequenced};
+pub use cast::{
+    AcceptedCast, BallotRefused, CastRefused, CastRequest, accept_cast, check_ballot,
+    check_sequenced,
+};
 pub use plaintext::{BALLOT_VERSION, Invalid, Marks, plaintext_len};

@@ -235,11 +235,73 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             text: strip_comment(raw),
         })
         .filter(|l| !l.text.is_empty());
-    let mut notes = Vec::new();
-
     let header = lines
         .next()
         .ok_or_else(|| err(1, BltErrorKind::MissingHeader))?;
+    let (candidate_count, seats) = header_counts(&header)?;
+    let mut options = Options {
+        lookup: CandidateLookup {
+            count: candidate_count,
+            nicks: Vec::new(),
+        },
+        withdrawn: vec![false; candidate_count],
+        tie_order: None,
+        pending_withdrawn: Vec::new(),
+    };
+    let mut notes = Vec::new();
+    let ballots = read_ballots(&mut lines, &mut options, header.number)?;
+    if ballots.missing_terminators > 0 {
+        notes.push(format!(
+            "{} ballot lines had no closing 0; each line was read as one ballot",
+            ballots.missing_terminators
+        ));
+    }
+    options.resolve_withdrawn()?;
+    let strings = read_strings(lines, &mut options, ballots.last_line)?;
+    if strings.ignored_after_title > 0 {
+        notes.push(format!(
+            "{} lines of text after the title were ignored",
+            strings.ignored_after_title
+        ));
+    }
+    let mut strings_read = strings.strings;
+    if strings_read.len() < candidate_count {
+        return Err(err(
+            strings.last_line,
+            BltErrorKind::MissingNames {
+                found: strings_read.len(),
+                candidates: candidate_count,
+            },
+        ));
+    }
+    let title = (strings_read.get(candidate_count))
+        .map(|(t, _)| t.clone())
+        .unwrap_or_default();
+    if let Some((_, line)) = options.pending_withdrawn.first() {
+        // `[withdrawn]` after the ballots: too late for the builder, which already dropped nothing.
+        return Err(err(
+            *line,
+            BltErrorKind::BadOption {
+                found: "[withdrawn] must come before the ballots".to_owned(),
+            },
+        ));
+    }
+    let builder =
+        (ballots.builder).unwrap_or_else(|| ElectionBuilder::new_unnamed(options.candidates()));
+    let names_line = strings_read.first().map_or(strings.last_line, |(_, n)| *n);
+    strings_read.truncate(candidate_count);
+    let names: Vec<String> = strings_read.into_iter().map(|(s, _)| s).collect();
+    let builder = builder
+        .with_names(names)
+        .map_err(|e| err(names_line, e.into()))?;
+    let election = builder
+        .build(title, seats, options.tie_order)
+        .map_err(|e| err(header.number, e.into()))?;
+    Ok(ParsedBlt { election, notes })
+}
+
+/// The header `CANDIDATES SEATS`: the number of candidates (1 to [`MAX_CANDIDATES`]) and seats.
+fn header_counts(header: &Line<'_>) -> Result<(usize, usize), BltError> {
     let header_tokens: Vec<&str> = tokens(header.text).collect();
     let (candidate_count, seats) = match header_tokens.as_slice() {
         [c, s] => (
@@ -267,37 +329,81 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             .into(),
         ));
     }
-    let candidate_count = candidate_count as usize;
-    let seats = usize::try_from(seats).unwrap_or(usize::MAX);
+    Ok((
+        candidate_count as usize,
+        usize::try_from(seats).unwrap_or(usize::MAX),
+    ))
+}
 
-    let mut lookup = CandidateLookup {
-        count: candidate_count,
-        nicks: Vec::new(),
-    };
-    let mut withdrawn = vec![false; candidate_count];
-    let mut tie_order: Option<Vec<CandidateIndex>> = None;
-    let mut pending_withdrawn: Vec<(String, usize)> = Vec::new();
+/// What the option lines and withdrawals say, wherever in the file they stand.
+struct Options {
+    lookup: CandidateLookup,
+    withdrawn: Vec<bool>,
+    tie_order: Option<Vec<CandidateIndex>>,
+    /// `-N` and `[withdrawn]` candidates not yet resolved (a nickname may be defined later).
+    pending_withdrawn: Vec<(String, usize)>,
+}
 
-    // Phase 1: withdrawn and option lines, then ballots up to the `0` line. The builder is made
-    // at the first ballot, once withdrawals are known.
+impl Options {
+    fn option_line(&mut self, text: &str, number: usize) -> Result<(), BltError> {
+        parse_option(
+            text,
+            number,
+            &mut self.lookup,
+            &mut self.pending_withdrawn,
+            &mut self.tie_order,
+        )
+    }
+
+    /// Marks the pending withdrawals withdrawn.
+    fn resolve_withdrawn(&mut self) -> Result<(), BltError> {
+        for (token, number) in self.pending_withdrawn.drain(..) {
+            let candidate = self.lookup.resolve(&token, number)?;
+            self.withdrawn[candidate.get()] = true;
+        }
+        Ok(())
+    }
+
+    /// The candidates as the options describe them, unnamed.
+    fn candidates(&self) -> Vec<Candidate> {
+        (0..self.lookup.count)
+            .map(|i| Candidate {
+                name: String::new(),
+                nick: self.lookup.nicks.get(i).cloned(),
+                withdrawn: self.withdrawn[i],
+                attributes: CandidateAttributes::default(),
+            })
+            .collect()
+    }
+}
+
+/// What the ballot lines gave.
+struct Ballots {
+    /// The ballots; `None` when there were none.
+    builder: Option<ElectionBuilder>,
+    missing_terminators: usize,
+    last_line: usize,
+}
+
+/// Phase 1: withdrawn and option lines, then ballots up to the `0` line. The builder is made at
+/// the first ballot, once withdrawals are known.
+fn read_ballots<'t>(
+    lines: &mut impl Iterator<Item = Line<'t>>,
+    options: &mut Options,
+    header_line: usize,
+) -> Result<Ballots, BltError> {
+    let candidate_count = options.lookup.count;
     let mut builder: Option<ElectionBuilder> = None;
     let mut ranks: Vec<CandidateIndex> = Vec::new();
     let mut rank_ends: Vec<usize> = Vec::new();
     let mut seen = vec![false; candidate_count];
     let mut missing_terminators = 0usize;
-    let mut terminated = false;
-    let mut last_line = header.number;
+    let mut last_line = header_line;
     for line in lines.by_ref() {
         last_line = line.number;
         let text = line.text;
         if text.starts_with('[') {
-            parse_option(
-                text,
-                line.number,
-                &mut lookup,
-                &mut pending_withdrawn,
-                &mut tie_order,
-            )?;
+            options.option_line(text, line.number)?;
             continue;
         }
         if text.starts_with('-') && builder.is_none() {
@@ -311,35 +417,27 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
                         },
                     )
                 })?;
-                pending_withdrawn.push((number.to_owned(), line.number));
+                (options.pending_withdrawn).push((number.to_owned(), line.number));
             }
             continue;
         }
         if text == "0" {
-            terminated = true;
-            break;
+            return Ok(Ballots {
+                builder,
+                missing_terminators,
+                last_line,
+            });
         }
         if builder.is_none() {
-            for (token, number) in pending_withdrawn.drain(..) {
-                let candidate = lookup.resolve(&token, number)?;
-                withdrawn[candidate.get()] = true;
-            }
-            let candidates = (0..candidate_count)
-                .map(|i| Candidate {
-                    name: String::new(),
-                    nick: lookup.nicks.get(i).cloned(),
-                    withdrawn: withdrawn[i],
-                    attributes: CandidateAttributes::default(),
-                })
-                .collect();
-            builder = Some(ElectionBuilder::new_unnamed(candidates));
+            options.resolve_withdrawn()?;
+            builder = Some(ElectionBuilder::new_unnamed(options.candidates()));
         }
         let builder = builder
             .as_mut()
             .ok_or_else(|| err(line.number, BltErrorKind::MissingHeader))?;
         ranks.clear();
         rank_ends.clear();
-        let fast = if lookup.nicks.is_empty() {
+        let fast = if options.lookup.nicks.is_empty() {
             parse_plain_ballot(
                 text.as_bytes(),
                 candidate_count,
@@ -359,7 +457,7 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
                 parse_general_ballot(
                     text,
                     line.number,
-                    &lookup,
+                    &options.lookup,
                     &mut ranks,
                     &mut rank_ends,
                     &mut seen,
@@ -379,32 +477,30 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
             .add(weight, groups)
             .map_err(|e| err(line.number, e.into()))?;
     }
-    if !terminated {
-        return Err(err(last_line, BltErrorKind::MissingBallotTerminator));
-    }
-    if missing_terminators > 0 {
-        notes.push(format!(
-            "{missing_terminators} ballot lines had no closing 0; each line was read as one ballot"
-        ));
-    }
-    for (token, number) in pending_withdrawn.drain(..) {
-        let candidate = lookup.resolve(&token, number)?;
-        withdrawn[candidate.get()] = true;
-    }
+    Err(err(last_line, BltErrorKind::MissingBallotTerminator))
+}
 
-    // Phase 2: names and title, each a quoted string (or a bare line).
+/// What the lines after the ballots gave.
+struct Strings {
+    /// The names and the title (at most one more than the candidates), with their lines.
+    strings: Vec<(String, usize)>,
+    ignored_after_title: usize,
+    last_line: usize,
+}
+
+/// Phase 2: names and title, each a quoted string (or a bare line).
+fn read_strings<'t>(
+    lines: impl Iterator<Item = Line<'t>>,
+    options: &mut Options,
+    mut last_line: usize,
+) -> Result<Strings, BltError> {
+    let candidate_count = options.lookup.count;
     let mut strings: Vec<(String, usize)> = Vec::new();
     let mut ignored_after_title = 0usize;
     for line in lines {
         last_line = line.number;
         if line.text.starts_with('[') {
-            parse_option(
-                line.text,
-                line.number,
-                &mut lookup,
-                &mut pending_withdrawn,
-                &mut tie_order,
-            )?;
+            options.option_line(line.text, line.number)?;
             continue;
         }
         if strings.len() > candidate_count {
@@ -423,60 +519,11 @@ pub fn parse_blt(bytes: &[u8]) -> Result<ParsedBlt, BltError> {
         strings.truncate(candidate_count + 1);
         ignored_after_title += 1;
     }
-    if ignored_after_title > 0 {
-        notes.push(format!(
-            "{ignored_after_title} lines of text after the title were ignored"
-        ));
-    }
-    if strings.len() < candidate_count {
-        return Err(err(
-            last_line,
-            BltErrorKind::MissingNames {
-                found: strings.len(),
-                candidates: candidate_count,
-            },
-        ));
-    }
-    let title = strings
-        .get(candidate_count)
-        .map(|(t, _)| t.clone())
-        .unwrap_or_default();
-    if !pending_withdrawn.is_empty() {
-        // `[withdrawn]` after the ballots: too late for the builder, which already dropped nothing.
-        return Err(err(
-            pending_withdrawn[0].1,
-            BltErrorKind::BadOption {
-                found: "[withdrawn] must come before the ballots".to_owned(),
-            },
-        ));
-    }
-
-    let builder = match builder {
-        Some(b) => b,
-        None => ElectionBuilder::new_unnamed(
-            (0..candidate_count)
-                .map(|i| Candidate {
-                    name: String::new(),
-                    nick: lookup.nicks.get(i).cloned(),
-                    withdrawn: withdrawn[i],
-                    attributes: CandidateAttributes::default(),
-                })
-                .collect(),
-        ),
-    };
-    let names_line = strings.first().map_or(last_line, |(_, n)| *n);
-    let names: Vec<String> = strings
-        .into_iter()
-        .take(candidate_count)
-        .map(|(s, _)| s)
-        .collect();
-    let builder = builder
-        .with_names(names)
-        .map_err(|e| err(names_line, e.into()))?;
-    let election = builder
-        .build(title, seats, tie_order)
-        .map_err(|e| err(header.number, e.into()))?;
-    Ok(ParsedBlt { election, notes })
+    Ok(Strings {
+        strings,
+        ignored_after_title,
+        last_line,
+    })
 }
 
 /// The fast path for the common ballot line: only digits, separators and `=`, no nicknames.

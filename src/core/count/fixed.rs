@@ -9,7 +9,6 @@
 //! 10^9 × 10^9 = 10^18 units, below `i64::MAX` (≈ 9.2 × 10^18), and every product is formed in `i128`.
 //! Within that bound the operations below cannot overflow; debug builds still check.
 
-use std::cmp::Ordering;
 use std::fmt;
 
 /// A decimal number with `D` digits after the point, stored as a scaled integer.
@@ -82,17 +81,6 @@ impl<const D: u32> Fixed<D> {
     /// `self ÷ n` for a whole number `n`, truncated to D places. `n` must be non-zero.
     pub fn div_int_round_down(self, n: u64) -> Self {
         Self(narrow(i128::from(self.0) / i128::from(n)))
-    }
-
-    /// Converts to another scale, truncating extra digits.
-    pub fn rescale_round_down<const E: u32>(self) -> Fixed<E> {
-        let value = i128::from(self.0);
-        let converted = match E.cmp(&D) {
-            Ordering::Equal => value,
-            Ordering::Greater => value * 10i128.pow(E - D),
-            Ordering::Less => value / 10i128.pow(D - E),
-        };
-        Fixed::<E>(narrow(converted))
     }
 
     /// The larger of two values.

@@ -5,6 +5,7 @@
 //! in [`render`] turn the report into text, JSON, CSV or HTML without recomputing anything.
 //! The rules are specified in docs/COUNTING.md.
 
+mod attributes;
 mod blt;
 mod constraint;
 mod election;
@@ -15,6 +16,7 @@ pub mod render;
 mod report;
 mod tie;
 
+pub use attributes::{AttributesError, apply_attributes};
 pub use blt::{BltError, BltErrorKind, ParsedBlt, parse_blt, write_blt};
 pub use constraint::{Attribute, Constraint, ConstraintParseError, ConstraintState};
 pub use election::{

@@ -255,9 +255,7 @@ mod tests {
 
     const LOT_KEY_ZERO: &str = "e2d5198f1d90046b1da71a13b4cf5bd4e1b3eb5d8a3b05b56bc973f2f6f4c1d0";
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use base16ct::lower::encode_string as hex;
 
     #[test]
     fn tie_line_draws_in_the_line_order() {

@@ -16,6 +16,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+use base64ct::{Base64UrlUnpadded, Encoding as _};
 use serde_json::Value;
 
 /// The largest integer magnitude allowed: 2⁵³ − 1 (RFC 7493 §2.2).
@@ -229,47 +230,17 @@ impl<'de, const N: usize> serde::Deserialize<'de> for Bytes<N> {
     }
 }
 
-const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /// Bytes as unpadded base64url (RFC 4648 §5), the form every byte string takes inside JSON.
 pub fn encode_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..=chunk.len() {
-            out.push(char::from(BASE64URL[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// Decodes unpadded base64url, refusing padding, other alphabets and non-zero trailing bits, so
 /// that every byte string has exactly one spelling.
 pub fn decode_bytes(text: &str) -> Result<Vec<u8>, CanonicalError> {
-    let bad = || CanonicalError::BadBase64 {
+    Base64UrlUnpadded::decode_vec(text).map_err(|_| CanonicalError::BadBase64 {
         found: text.to_owned(),
-    };
-    if text.len() % 4 == 1 {
-        return Err(bad());
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for chunk in text.as_bytes().chunks(4) {
-        let mut n = 0u32;
-        for &c in chunk {
-            let digit = BASE64URL.iter().position(|&d| d == c).ok_or_else(bad)? as u32;
-            n = (n << 6) | digit;
-        }
-        let bytes = chunk.len() * 6 / 8;
-        let spare = chunk.len() * 6 - bytes * 8;
-        if n & ((1 << spare) - 1) != 0 {
-            return Err(bad());
-        }
-        n >>= spare;
-        for i in (0..bytes).rev() {
-            out.push((n >> (8 * i)) as u8);
-        }
-    }
-    Ok(out)
+    })
 }
 
 #[cfg(test)]

@@ -221,10 +221,7 @@ mod tests {
     use rand::rngs::ChaCha20Rng;
 
     fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
+        base16ct::lower::decode_vec(text).unwrap()
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod canonical;
 mod hash;
 mod invitation;
 mod pass;
+mod random;
 mod seal;
 mod share;
 
@@ -23,6 +24,7 @@ pub use pass::{
     ISSUER_KEY_BITS, IssuerKeyPair, IssuerPublicKey, IssuerSecretKey, PASS_SIGNATURE_LEN, Pass,
     PassError, PassRequest, PassSecret, generate_issuer_key, pass_message, sign_blinded,
 };
+pub use random::{NoRandomness, os_rng};
 pub use seal::{
     ENC_LEN, ElectionPublicKey, ElectionSecretKey, IKM_LEN, SealError, SealedBallot, TAG_LEN, open,
     seal, seal_info, seal_with_ikm,

@@ -12,6 +12,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+use base16ct::lower::encode_string as hex;
 use sha2::{Digest, Sha256};
 
 /// A SHA-256 value: a leaf hash, an interior node or a tree head.
@@ -56,10 +57,6 @@ pub enum ProofError {
         /// The root claimed, hex.
         claimed: String,
     },
-}
-
-fn hex(hash: &Hash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The leaf hash of `data`.
@@ -485,11 +482,10 @@ mod tests {
     }
 
     fn unhex(text: &str) -> Hash {
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
-        }
-        out
+        base16ct::lower::decode_vec(text)
+            .unwrap()
+            .try_into()
+            .unwrap()
     }
 
     /// Tree heads of the first 1..=8 test leaves, as published with the certificate-transparency

@@ -7,6 +7,7 @@ mod merkle;
 mod note;
 mod promise;
 mod proof;
+mod publish;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
@@ -26,3 +27,4 @@ pub use note::{
 };
 pub use promise::{open_promise, promise_text};
 pub use proof::{ConsistencyProof, InclusionProof, MAX_PROOF_HASHES, ProofDecodeError};
+pub use publish::{ISSUANCE_BATCH, publication_order};

@@ -14,6 +14,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+use base16ct::lower::encode_string as hex4;
 use std::fmt;
 
 use base64ct::{Base64, Encoding};
@@ -109,10 +110,6 @@ pub fn key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
-}
-
-fn hex4(id: &[u8; 4]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A public key that can verify notes.

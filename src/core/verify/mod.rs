@@ -5,30 +5,35 @@
 //! never calls the server or the database. It runs every check even after one fails, and each
 //! failure names its evidence (file, line, entry, contest). Per-ballot work (blind signature,
 //! voting-key signature, HPKE open) runs on all cores.
+//!
+//! One file per family of checks, each a part of one `Verifier`: `log` (the ballot log, its hash
+//! chain and checkpoints), `issuance` (rosters, the issuance log, and the bounds ballots ≤ passes
+//! ≤ eligible), `ballots` (every ballot as the box checked it, one counted per pass), `key` (the
+//! shares and the revealed key), `recount` (decryptions, BLT files, results and totals) and
+//! `report` (what `teller verify` prints). This file holds the names, the outcome and the order
+//! the families run in.
 
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod ballots;
+mod issuance;
+mod key;
+mod log;
 mod parallel;
+mod recount;
+mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ed25519_dalek::{Signature, VerifyingKey};
+// Bytes in lower-case hex, as failures show hashes and keys.
+use base16ct::lower::encode_string as hex;
 
-use crate::core::ballot::{Invalid, plaintext_len};
-use crate::core::crypto::{
-    ElectionSecretKey, Share, TAG_LEN, decode, decode_bytes, encode_bytes, open, reconstruct,
-};
-use crate::core::log::{
-    BallotEntry, Checkpoint, Entry, Frontier, Hash, IssuanceEntry, NoteVerifier, OpenEntry,
-    ballot_message, consistency_proof, entry_hash, leaf_hash, open_note, verify_consistent,
-};
-use crate::core::manifest::{Manifest, Revote};
-use crate::core::record::{
-    Opened, Reveal, layout, parse_roster_file, replaced, roster_commitment, tally_contest,
-};
+use crate::core::ballot::Invalid;
+use crate::core::manifest::Manifest;
+use crate::core::record::layout;
 
 pub use parallel::par_map;
 
@@ -101,26 +106,6 @@ pub const RECOUNT: &str = "recount";
 pub const RECORD_FILES: &str = "record-files";
 /// The totals add up: cast = counted + replaced, counted = valid + invalid.
 pub const TOTALS: &str = "totals";
-
-/// Which checks a log's checkpoint failures are reported under.
-struct CheckpointChecks {
-    signatures: &'static str,
-    roots: &'static str,
-    consistency: &'static str,
-}
-
-const BALLOT_CHECKPOINT_CHECKS: CheckpointChecks = CheckpointChecks {
-    signatures: CHECKPOINT_SIGNATURES,
-    roots: CHECKPOINT_ROOTS,
-    consistency: CHECKPOINT_CONSISTENCY,
-};
-
-/// The issuance log's checkpoints are part of its one check.
-const ISSUANCE_CHECKPOINT_CHECKS: CheckpointChecks = CheckpointChecks {
-    signatures: ISSUANCE_LOG,
-    roots: ISSUANCE_LOG,
-    consistency: ISSUANCE_LOG,
-};
 
 /// The published record: file paths (relative, `/`-separated) to their bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -210,14 +195,7 @@ impl Verification {
 
 /// Verifies `record`.
 pub fn verify(record: &Record, options: &VerifyOptions) -> Verification {
-    let mut verifier = Verifier {
-        record,
-        options,
-        failures: BTreeMap::new(),
-        read: BTreeSet::new(),
-        totals: Vec::new(),
-        invalid: Vec::new(),
-    };
+    let mut verifier = Verifier::new(record, options);
     verifier.run();
     let checks = CHECKS
         .iter()
@@ -240,6 +218,7 @@ pub fn verify(record: &Record, options: &VerifyOptions) -> Verification {
     }
 }
 
+/// The verifier's state as the families of checks run: what failed, what was read, the totals.
 struct Verifier<'a> {
     record: &'a Record,
     options: &'a VerifyOptions<'a>,
@@ -249,20 +228,7 @@ struct Verifier<'a> {
     invalid: Vec<(String, i64, Invalid)>,
 }
 
-/// A ballot-log line after decoding.
-struct Line {
-    entry: Option<Entry>,
-    leaf: Hash,
-    hash: [u8; 32],
-}
-
-/// Per-ballot results of the parallel pass.
-struct BallotCheck {
-    pass: Result<(), String>,
-    signature: Result<(), String>,
-    plaintext: Option<Vec<u8>>,
-}
-
+/// The lines of a log file, each ending in a newline and none empty.
 fn lines(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
     if bytes.is_empty() {
         return Ok(Vec::new());
@@ -277,10 +243,7 @@ fn lines(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
     Ok(lines)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// Where a published file first departs from what the record gives.
 fn first_difference(found: &[u8], expected: &[u8]) -> String {
     let line = found
         .iter()
@@ -300,6 +263,17 @@ fn first_difference(found: &[u8], expected: &[u8]) -> String {
 }
 
 impl<'a> Verifier<'a> {
+    fn new(record: &'a Record, options: &'a VerifyOptions<'a>) -> Self {
+        Verifier {
+            record,
+            options,
+            failures: BTreeMap::new(),
+            read: BTreeSet::new(),
+            totals: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
     fn fail(&mut self, check: &'static str, reason: impl Into<String>) {
         self.failures.entry(check).or_default().push(reason.into());
     }
@@ -335,188 +309,15 @@ impl<'a> Verifier<'a> {
             self.record_files();
             return;
         };
-        let fingerprint = manifest.fingerprint();
-
-        // The ballot log.
-        let log_bytes = self
-            .required(ENTRIES, layout::BALLOT_LOG)
-            .unwrap_or_default();
-        let raw = match lines(log_bytes) {
-            Ok(raw) => raw,
-            Err(e) => {
-                self.fail(ENTRIES, format!("{}: {e}", layout::BALLOT_LOG));
-                Vec::new()
-            }
-        };
-        let total = raw.len();
-        let decoded = par_map(
-            &raw,
-            self.options.threads,
-            |bytes| Line {
-                entry: Entry::decode(bytes).ok(),
-                leaf: leaf_hash(bytes),
-                hash: entry_hash(bytes),
-            },
-            |done| self.progress("reading entries", done, total),
-        );
-        if let Some(first) = decoded.first().and_then(|l| l.entry.as_ref())
-            && first.prev() != fingerprint
-        {
-            self.fail(
-                MANIFEST,
-                format!(
-                    "the ballot log is anchored to another manifest (fingerprint {}), not this one ({})",
-                    hex(&first.prev()),
-                    manifest.fingerprint_hex()
-                ),
-            );
-        }
-        self.hash_chain(&fingerprint, &decoded);
-        let leaves: Vec<Hash> = decoded.iter().map(|l| l.leaf).collect();
-        // The decoded entries move out here (no second copy of a national election's log).
-        let (entries, open) = self.entries(&manifest, &raw, decoded);
-        let seed = self.checkpoints(&manifest, &leaves, &entries);
-
-        let eligible = self.rosters(&manifest, open.as_ref());
-        let issued = self.issuance(&manifest, &fingerprint);
+        let log = self.ballot_log(&manifest);
+        let eligible = self.rosters(&manifest, log.open.as_ref());
+        let issued = self.issuance(&manifest);
         let key = self.reveal(&manifest);
-
-        // Per-ballot cryptography, on all cores.
-        let ballots: Vec<&BallotEntry> = entries
-            .iter()
-            .filter_map(|e| match e {
-                Entry::Ballot(b) if manifest.contest(&b.contest).is_some() => Some(b),
-                _ => None,
-            })
-            .collect();
-        let count = ballots.len();
-        let checked = par_map(
-            &ballots,
-            self.options.threads,
-            |ballot| check_ballot(&manifest, key.as_ref(), ballot),
-            |done| self.progress("checking ballots", done, count),
-        );
-        for (ballot, check) in ballots.iter().zip(&checked) {
-            if let Err(e) = &check.pass {
-                self.fail(PASS_SIGNATURES, format!("entry {}: {e}", ballot.seq));
-            }
-            if let Err(e) = &check.signature {
-                self.fail(BALLOT_SIGNATURES, format!("entry {}: {e}", ballot.seq));
-            }
-        }
-        self.one_ballot_per_pass(&manifest, &ballots);
-        let replaced = replaced(&entries);
-
-        // The tally, again.
-        for contest in manifest.contests() {
-            let id = contest.id();
-            let opened: Vec<Opened> = ballots
-                .iter()
-                .zip(&checked)
-                .filter(|(b, _)| b.contest == id)
-                .map(|(b, c)| Opened {
-                    seq: b.seq,
-                    plaintext: c.plaintext.clone(),
-                })
-                .collect();
-            let voting_keys: BTreeSet<[u8; 32]> = ballots
-                .iter()
-                .filter(|b| b.contest == id)
-                .map(|b| b.pass.key.array())
-                .collect();
-            let (issued_here, reissued, members) = issued.get(id).copied().unwrap_or_default();
-            let eligible_here = eligible.get(id).copied().unwrap_or_default();
-            if voting_keys.len() > issued_here {
-                self.fail(
-                    BALLOTS_ISSUANCES_ELIGIBLE,
-                    format!(
-                        "contest {id}: {} voting keys cast ballots but only {issued_here} passes were issued",
-                        voting_keys.len()
-                    ),
-                );
-            }
-            if members > eligible_here {
-                self.fail(
-                    BALLOTS_ISSUANCES_ELIGIBLE,
-                    format!(
-                        "contest {id}: passes went to {members} members but only {eligible_here} are eligible"
-                    ),
-                );
-            }
-            let mut totals = ContestTotals {
-                contest: id.to_owned(),
-                eligible: eligible_here,
-                issued: issued_here,
-                reissued,
-                cast: opened.len(),
-                ..ContestTotals::default()
-            };
-            if key.is_none() {
-                self.totals.push(totals);
-                continue;
-            }
-            let Ok(tally) = tally_contest(contest, &opened, &replaced, &seed) else {
-                self.fail(
-                    RECOUNT,
-                    format!("contest {id}: the tally could not be encoded"),
-                );
-                continue;
-            };
-            totals.counted = tally.counted;
-            totals.invalid = tally.invalid.len();
-            totals.valid = tally.counted - tally.invalid.len();
-            if tally.cast
-                != tally.counted + opened.iter().filter(|o| replaced.contains(&o.seq)).count()
-            {
-                self.fail(TOTALS, format!("contest {id}: cast ≠ counted + replaced"));
-            }
-            self.invalid.extend(
-                tally
-                    .invalid
-                    .iter()
-                    .map(|&(seq, reason)| (id.to_owned(), seq, reason)),
-            );
-            for (check, path, expected) in [
-                (DECRYPTIONS, layout::decryptions(id), &tally.decryptions),
-                (BLT_EXPORT, layout::blt(id), &tally.blt),
-                (RECOUNT, layout::results(id), &tally.results),
-            ] {
-                match self.required(check, &path) {
-                    Some(found) if found == expected.as_slice() => {
-                        // Equal to what the record gives is not enough: the scrutineers' own
-                        // counters must be able to read it.
-                        if check == BLT_EXPORT
-                            && let Err(problem) = blt_reads_back(found, contest)
-                        {
-                            self.fail(check, format!("{path} cannot be read back: {problem}"));
-                        }
-                    }
-                    Some(found) => {
-                        let how = first_difference(found, expected);
-                        self.fail(
-                            check,
-                            format!("{path} {how}: it is not what the record gives"),
-                        );
-                    }
-                    None => {}
-                }
-            }
-            self.totals.push(totals);
-        }
-        if key.is_none() {
-            self.not_checked(
-                &[DECRYPTIONS, BALLOT_VALIDITY, BLT_EXPORT, RECOUNT, TOTALS],
-                "no election key to open the ballots with",
-            );
-            for contest in manifest.contests() {
-                for path in [
-                    layout::decryptions(contest.id()),
-                    layout::blt(contest.id()),
-                    layout::results(contest.id()),
-                ] {
-                    self.file(&path);
-                }
-            }
+        let ballots = self.ballots(&manifest, &log.entries, key.as_ref());
+        self.bounds(&manifest, &ballots, &eligible, &issued);
+        match key {
+            Some(_) => self.recount(&manifest, &log, &ballots, &eligible, &issued),
+            None => self.no_recount(&manifest, &ballots, &eligible, &issued),
         }
         self.record_files();
     }
@@ -542,562 +343,6 @@ impl<'a> Verifier<'a> {
             Err(e) => {
                 self.fail(MANIFEST, format!("{}: {e}", layout::MANIFEST));
                 None
-            }
-        }
-    }
-
-    fn entries(
-        &mut self,
-        manifest: &Manifest,
-        raw: &[&[u8]],
-        decoded: Vec<Line>,
-    ) -> (Vec<Entry>, Option<OpenEntry>) {
-        let mut entries = Vec::with_capacity(decoded.len());
-        let mut open = None;
-        let mut closed_at = None;
-        for (i, (line, bytes)) in decoded.into_iter().zip(raw).enumerate() {
-            let Some(entry) = line.entry else {
-                let why = Entry::decode(bytes)
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                self.fail(ENTRIES, format!("line {}: {why}", i + 1));
-                continue;
-            };
-            if entry.seq() != i as i64 {
-                self.fail(
-                    ENTRIES,
-                    format!("line {} carries seq {}, expected {i}", i + 1, entry.seq()),
-                );
-            }
-            if let Some(close) = closed_at {
-                self.fail(
-                    ENTRIES,
-                    format!("entry {i} follows the close entry {close}"),
-                );
-            }
-            match &entry {
-                Entry::Open(o) if i == 0 => {
-                    let ids: BTreeSet<&str> = manifest.contests().iter().map(|c| c.id()).collect();
-                    let rosters: BTreeSet<&str> = o.rosters.keys().map(String::as_str).collect();
-                    if ids != rosters {
-                        self.fail(
-                            ENTRIES,
-                            "the open entry's rosters do not name exactly the manifest's contests",
-                        );
-                    }
-                    open = Some(o.clone());
-                }
-                Entry::Open(_) => self.fail(ENTRIES, format!("entry {i}: a second open entry")),
-                Entry::Issuance(_) => {
-                    self.fail(ENTRIES, format!("entry {i}: an issuance in the ballot log"))
-                }
-                Entry::Ballot(b) => {
-                    match manifest.contest(&b.contest) {
-                        None => self.fail(
-                            ENTRIES,
-                            format!("entry {i}: contest {:?} is not in the manifest", b.contest),
-                        ),
-                        Some(contest) => {
-                            // The box must refuse any other length (§10): a longer or shorter
-                            // ciphertext would say something about the ballot inside.
-                            let expected = plaintext_len(contest.candidate_count()) + TAG_LEN;
-                            if b.ct.0.len() != expected {
-                                self.fail(
-                                    ENTRIES,
-                                    format!(
-                                        "entry {i}: the sealed ballot is {} bytes, the contest's are {expected}",
-                                        b.ct.0.len()
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    if i == 0 {
-                        self.fail(ENTRIES, "the first entry is not the open entry");
-                    }
-                }
-                Entry::Close(_) => closed_at = closed_at.or(Some(i)),
-            }
-            entries.push(entry);
-        }
-        if open.is_none() {
-            self.fail(ENTRIES, "the ballot log does not start with an open entry");
-        }
-        if closed_at.is_none() {
-            self.fail(ENTRIES, "the ballot log has no close entry");
-        }
-        (entries, open)
-    }
-
-    fn hash_chain(&mut self, fingerprint: &[u8; 32], decoded: &[Line]) {
-        let mut expected = *fingerprint;
-        for (i, line) in decoded.iter().enumerate() {
-            match &line.entry {
-                Some(entry) if entry.prev() == expected => {}
-                Some(_) => self.fail(
-                    HASH_CHAIN,
-                    format!("entry {i} does not carry the hash of the entry before it"),
-                ),
-                None => self.fail(HASH_CHAIN, format!("entry {i} cannot be read")),
-            }
-            expected = line.hash;
-        }
-    }
-
-    /// Checks the ballot log's checkpoints; returns the tie-break seed (the final root).
-    fn checkpoints(&mut self, manifest: &Manifest, leaves: &[Hash], entries: &[Entry]) -> [u8; 32] {
-        let (good, all) = self.log_checkpoints(
-            layout::BALLOT_CHECKPOINTS,
-            manifest.ballot_log_key(),
-            &manifest.ballot_log_origin(),
-            leaves,
-            &BALLOT_CHECKPOINT_CHECKS,
-        );
-        match good.last() {
-            Some(c) if c.size() as usize == leaves.len() => {
-                if !matches!(entries.last(), Some(Entry::Close(_))) {
-                    self.fail(
-                        FINAL_CHECKPOINT,
-                        "the final checkpoint does not end with a close entry",
-                    );
-                }
-            }
-            _ => self.fail(
-                FINAL_CHECKPOINT,
-                format!("no signed checkpoint covers all {} entries", leaves.len()),
-            ),
-        }
-        all
-    }
-
-    /// Checks every signed checkpoint of a log (the files under `dir`, each `<size>.txt`): its
-    /// signature, name and origin, and that its root is the Merkle root of the log's first `size`
-    /// entries. The roots come from one pass over the leaves (a Merkle frontier read off at each
-    /// checkpoint's size), so the cost is linear in entries plus checkpoints; a server signs up
-    /// to one a second. Checkpoints whose roots are all the log's are consistent with each other
-    /// by construction; a pair that is not is reported with the consistency proof the log gives.
-    /// Returns the checkpoints whose root is the log's, smallest first, and the root of the whole
-    /// log (the same pass carried to the end).
-    fn log_checkpoints(
-        &mut self,
-        dir: &str,
-        key: &NoteVerifier,
-        origin: &str,
-        leaves: &[Hash],
-        checks: &CheckpointChecks,
-    ) -> (Vec<Checkpoint>, Hash) {
-        let files: Vec<(&'a String, &'a [u8])> = self
-            .record
-            .files
-            .range(dir.to_owned()..)
-            .take_while(|(path, _)| path.starts_with(dir))
-            .map(|(path, bytes)| (path, bytes.as_slice()))
-            .collect();
-        self.read
-            .extend(files.iter().map(|(path, _)| (*path).clone()));
-        let count = files.len();
-        let opened = par_map(
-            &files,
-            self.options.threads,
-            |(path, bytes)| -> Result<Checkpoint, (&'static str, String)> {
-                let (text, _) = open_note(bytes, std::slice::from_ref(key))
-                    .map_err(|e| (checks.signatures, format!("{path}: {e}")))?;
-                let checkpoint =
-                    Checkpoint::parse(&text).map_err(|e| (checks.roots, format!("{path}: {e}")))?;
-                if path.strip_prefix(dir) != Some(&format!("{}.txt", checkpoint.size())) {
-                    return Err((
-                        checks.roots,
-                        format!("{path} holds a checkpoint of size {}", checkpoint.size()),
-                    ));
-                }
-                if checkpoint.origin() != origin {
-                    return Err((
-                        checks.roots,
-                        format!("{path}: origin {:?} is not {origin:?}", checkpoint.origin()),
-                    ));
-                }
-                Ok(checkpoint)
-            },
-            |done| self.progress("checking checkpoints", done, count),
-        );
-        let mut checkpoints = Vec::with_capacity(count);
-        for result in opened {
-            match result {
-                Ok(checkpoint) => checkpoints.push(checkpoint),
-                Err((check, reason)) => self.fail(check, reason),
-            }
-        }
-        checkpoints.sort_by_key(Checkpoint::size);
-
-        // One pass over the leaves: is each checkpoint's root the log's?
-        let mut frontier = Frontier::default();
-        let mut ours = Vec::with_capacity(checkpoints.len());
-        for checkpoint in &checkpoints {
-            let size = checkpoint.size() as usize;
-            let is_ours = if size > leaves.len() {
-                self.fail(
-                    checks.roots,
-                    format!(
-                        "{dir}{size}.txt: size {size} but the log has {} entries",
-                        leaves.len()
-                    ),
-                );
-                false
-            } else {
-                for leaf in &leaves[frontier.size() as usize..size] {
-                    frontier.append(*leaf);
-                }
-                let is_ours = frontier.root() == *checkpoint.root();
-                if !is_ours {
-                    self.fail(
-                        checks.roots,
-                        format!(
-                            "{dir}{size}.txt: the root is not the Merkle root of the first {size} entries"
-                        ),
-                    );
-                }
-                is_ours
-            };
-            ours.push(is_ours);
-        }
-
-        // A pair of checkpoints not both of this log: the first such pair gets the evidence (a
-        // consistency proof costs a pass over the leaves), the rest are counted.
-        let mut evidence_given = false;
-        for (pair, both) in checkpoints.windows(2).zip(ours.windows(2)) {
-            if both[0] && both[1] {
-                continue;
-            }
-            let (older, newer) = (&pair[0], &pair[1]);
-            let mut reason = format!(
-                "checkpoints of sizes {} and {} are not both of this log",
-                older.size(),
-                newer.size()
-            );
-            if !evidence_given {
-                evidence_given = true;
-                let new_size = (newer.size() as usize).min(leaves.len());
-                let proof = consistency_proof(&leaves[..new_size], older.size() as usize)
-                    .unwrap_or_default();
-                if let Err(e) = verify_consistent(older, newer, &proof) {
-                    reason = format!(
-                        "checkpoints of sizes {} and {} are not consistent ({:?}); proof {}",
-                        older.size(),
-                        newer.size(),
-                        e.error,
-                        proof.iter().map(|h| hex(h)).collect::<Vec<_>>().join(",")
-                    );
-                }
-            }
-            self.fail(checks.consistency, reason);
-        }
-        for leaf in &leaves[frontier.size() as usize..] {
-            frontier.append(*leaf);
-        }
-        let good = checkpoints
-            .into_iter()
-            .zip(ours)
-            .filter_map(|(checkpoint, ours)| ours.then_some(checkpoint))
-            .collect();
-        (good, frontier.root())
-    }
-
-    /// Checks roster files against the open entry; returns eligible members per contest.
-    fn rosters(
-        &mut self,
-        manifest: &Manifest,
-        open: Option<&OpenEntry>,
-    ) -> BTreeMap<String, usize> {
-        let mut eligible = BTreeMap::new();
-        for contest in manifest.contests() {
-            let path = layout::roster(contest.id());
-            let Some(bytes) = self.required(ROSTERS, &path) else {
-                continue;
-            };
-            let Some(commitment) = open.and_then(|o| o.rosters.get(contest.id())) else {
-                self.fail(
-                    ROSTERS,
-                    format!("no roster commitment for {}", contest.id()),
-                );
-                continue;
-            };
-            let members = match parse_roster_file(bytes) {
-                Ok(members) => members,
-                Err(e) => {
-                    self.fail(ROSTERS, format!("{path}: {e}"));
-                    continue;
-                }
-            };
-            let found = roster_commitment(&members);
-            if found.eligible != commitment.eligible {
-                self.fail(
-                    ROSTERS,
-                    format!(
-                        "{path} has {} members, the open entry commits to {}",
-                        found.eligible, commitment.eligible
-                    ),
-                );
-            }
-            if found.root != commitment.root {
-                self.fail(
-                    ROSTERS,
-                    format!("{path}: the root is not the one the open entry commits to"),
-                );
-            }
-            eligible.insert(contest.id().to_owned(), members.len());
-        }
-        eligible
-    }
-
-    /// Checks the issuance log; returns per contest (passes issued, re-issues, members).
-    fn issuance(
-        &mut self,
-        manifest: &Manifest,
-        fingerprint: &[u8; 32],
-    ) -> BTreeMap<String, (usize, usize, usize)> {
-        let mut issued: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-        let Some(bytes) = self.required(ISSUANCE_LOG, layout::ISSUANCE_LOG) else {
-            return issued;
-        };
-        let raw = match lines(bytes) {
-            Ok(raw) => raw,
-            Err(e) => {
-                self.fail(ISSUANCE_LOG, format!("{}: {e}", layout::ISSUANCE_LOG));
-                return issued;
-            }
-        };
-        // Roster membership: the roster files were read (and checked) already.
-        let mut rosters: BTreeMap<String, BTreeSet<Vec<u8>>> = BTreeMap::new();
-        for contest in manifest.contests() {
-            let members = self
-                .record
-                .files
-                .get(&layout::roster(contest.id()))
-                .and_then(|b| lines(b).ok())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|l| {
-                    std::str::from_utf8(l)
-                        .ok()
-                        .and_then(|t| decode_bytes(t).ok())
-                })
-                .collect();
-            rosters.insert(contest.id().to_owned(), members);
-        }
-        let mut expected = *fingerprint;
-        let mut leaves = Vec::with_capacity(raw.len());
-        // Per (contest, member): first issues and re-issues. Batches are shuffled, but within one
-        // the issuer puts first issuances before re-issues, so a member's re-issue always follows
-        // their first issuance in the log (§10).
-        let mut seen: BTreeMap<(String, Vec<u8>), (usize, usize)> = BTreeMap::new();
-        for (i, bytes) in raw.iter().enumerate() {
-            leaves.push(leaf_hash(bytes));
-            let entry = match decode::<Entry>(bytes) {
-                Ok(Entry::Issuance(entry)) => entry,
-                Ok(_) => {
-                    self.fail(
-                        ISSUANCE_LOG,
-                        format!("issuance entry {i} is not an issuance"),
-                    );
-                    expected = entry_hash(bytes);
-                    continue;
-                }
-                Err(e) => {
-                    self.fail(ISSUANCE_LOG, format!("issuance line {}: {e}", i + 1));
-                    expected = entry_hash(bytes);
-                    continue;
-                }
-            };
-            let IssuanceEntry {
-                seq,
-                prev,
-                contest,
-                member,
-                reissue,
-            } = &entry;
-            if *seq != i as i64 {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!("issuance line {} carries seq {seq}", i + 1),
-                );
-            }
-            if prev.array() != expected {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!("issuance entry {i} does not carry the hash of the entry before it"),
-                );
-            }
-            expected = entry_hash(bytes);
-            let Some(roster) = rosters.get(contest) else {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!("issuance entry {i}: unknown contest {contest:?}"),
-                );
-                continue;
-            };
-            if !roster.contains(&member.0) {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!("issuance entry {i}: the member is not in the roster of {contest}"),
-                );
-            }
-            let counts = seen.entry((contest.clone(), member.0.clone())).or_default();
-            if *reissue {
-                // A re-issue replaces a lost pass; without a first one there is nothing to
-                // replace, and it would be an unmarked second pass (§10).
-                if counts.0 == 0 {
-                    self.fail(
-                        ISSUANCE_LOG,
-                        format!(
-                            "issuance entry {i}: a re-issue in {contest} for a member with no first issuance before it"
-                        ),
-                    );
-                }
-                counts.1 += 1;
-            } else {
-                counts.0 += 1;
-            }
-            let counts = issued.entry(contest.clone()).or_default();
-            counts.0 += 1;
-            if *reissue {
-                counts.1 += 1;
-            } else {
-                counts.2 += 1;
-            }
-        }
-        let limit = usize::try_from(manifest.reissue().limit).unwrap_or(0);
-        for ((contest, _), (firsts, reissues)) in &seen {
-            if *reissues > limit {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!(
-                        "contest {contest}: a member has {reissues} re-issues; the manifest allows {limit} per member and contest"
-                    ),
-                );
-            }
-            if *firsts > 1 {
-                self.fail(
-                    ISSUANCE_LOG,
-                    format!(
-                        "contest {contest}: a member has {firsts} first issuances and {reissues} re-issues; \
-                         a second pass must be marked as a re-issue"
-                    ),
-                );
-            }
-        }
-        let (good, _) = self.log_checkpoints(
-            layout::ISSUANCE_CHECKPOINTS,
-            manifest.issuance_log_key(),
-            &manifest.issuance_log_origin(),
-            &leaves,
-            &ISSUANCE_CHECKPOINT_CHECKS,
-        );
-        if good.last().map(|c| c.size() as usize) != Some(leaves.len()) {
-            self.fail(
-                ISSUANCE_LOG,
-                format!(
-                    "no signed issuance checkpoint covers all {} issuance entries",
-                    leaves.len()
-                ),
-            );
-        }
-        issued
-    }
-
-    /// Checks the key reveal; returns the election key if it matches the manifest.
-    fn reveal(&mut self, manifest: &Manifest) -> Option<ElectionSecretKey> {
-        let bytes = self.required(KEY_SHARES, layout::REVEAL)?;
-        let reveal: Reveal = match decode(bytes) {
-            Ok(reveal) => reveal,
-            Err(e) => {
-                self.fail(KEY_SHARES, format!("{}: {e}", layout::REVEAL));
-                self.not_checked(&[ELECTION_KEY], "the key reveal cannot be read");
-                return None;
-            }
-        };
-        let key = ElectionSecretKey::from_bytes(reveal.key.array());
-        let shares: Result<Vec<Share>, String> = reveal
-            .shares
-            .iter()
-            .map(|s| {
-                let index =
-                    u8::try_from(s.index).map_err(|_| format!("share index {}", s.index))?;
-                Share::new(index, s.value.array()).map_err(|e| e.to_string())
-            })
-            .collect();
-        match shares.and_then(|shares| {
-            reconstruct(&shares, &manifest.share_commitments(), manifest.threshold())
-                .map_err(|e| e.to_string())
-        }) {
-            Ok(rebuilt) => {
-                if rebuilt != key {
-                    self.fail(
-                        ELECTION_KEY,
-                        "the key rebuilt from the shares is not the revealed key",
-                    );
-                }
-            }
-            Err(e) => self.fail(KEY_SHARES, e),
-        }
-        match key.public_key() {
-            Ok(public) if public == manifest.election_key() => Some(key),
-            _ => {
-                self.fail(
-                    ELECTION_KEY,
-                    "the revealed key does not match the manifest's election public key",
-                );
-                None
-            }
-        }
-    }
-
-    fn one_ballot_per_pass(&mut self, manifest: &Manifest, ballots: &[&BallotEntry]) {
-        let mut by_key: BTreeMap<(&str, [u8; 32]), Vec<&BallotEntry>> = BTreeMap::new();
-        for ballot in ballots {
-            by_key
-                .entry((ballot.contest.as_str(), ballot.pass.key.array()))
-                .or_default()
-                .push(ballot);
-        }
-        for ((contest, key), list) in by_key {
-            let seqs: Vec<i64> = list.iter().map(|b| b.seq).collect();
-            match manifest.revote() {
-                Revote::Forbidden => {
-                    if list.len() > 1 {
-                        self.fail(
-                            ONE_BALLOT_PER_PASS,
-                            format!(
-                                "contest {contest}: voting key {} cast entries {seqs:?}; re-voting is forbidden",
-                                encode_bytes(&key)
-                            ),
-                        );
-                    }
-                    for b in list.iter().filter(|b| b.replaces.is_some()) {
-                        self.fail(
-                            ONE_BALLOT_PER_PASS,
-                            format!(
-                                "entry {} replaces another, but re-voting is forbidden",
-                                b.seq
-                            ),
-                        );
-                    }
-                }
-                Revote::Last => {
-                    let mut previous: Option<i64> = None;
-                    for b in &list {
-                        if b.replaces != previous {
-                            self.fail(
-                                ONE_BALLOT_PER_PASS,
-                                format!(
-                                    "entry {} must replace {:?} (the voting key's previous ballot), it names {:?}",
-                                    b.seq, previous, b.replaces
-                                ),
-                            );
-                        }
-                        previous = Some(b.seq);
-                    }
-                }
             }
         }
     }
@@ -1129,86 +374,118 @@ impl<'a> Verifier<'a> {
     }
 }
 
-fn check_ballot(
-    manifest: &Manifest,
-    key: Option<&ElectionSecretKey>,
-    ballot: &BallotEntry,
-) -> BallotCheck {
-    let fingerprint = manifest.fingerprint();
-    // Each contest's passes verify under that contest's own issuer key (§5): the key is what
-    // binds a blind signature to its contest.
-    let pass = match manifest.contest(&ballot.contest) {
-        None => Err(format!(
-            "contest {:?} is not in the manifest",
-            ballot.contest
-        )),
-        Some(contest) => (ballot.pass.pass())
-            .verify(contest.issuer_key(), &fingerprint, contest.id())
-            .map(|_| ())
-            .map_err(|e| format!("{e} of contest {:?}", contest.id())),
-    };
-    let sealed = ballot.sealed();
-    let voting_key = ballot.pass.key.array();
-    let message = ballot_message(
-        &fingerprint,
-        &ballot.contest,
-        &voting_key,
-        &sealed,
-        ballot.replaces,
-    );
-    let signature = VerifyingKey::from_bytes(&voting_key)
-        .map_err(|_| "the voting key is not a valid Ed25519 key".to_owned())
-        .and_then(|vk| {
-            vk.verify_strict(&message, &Signature::from_bytes(&ballot.signature.array()))
-                .map_err(|_| "the voting-key signature does not verify".to_owned())
-        });
-    let plaintext =
-        key.and_then(|key| open(key, &fingerprint, &ballot.contest, &voting_key, &sealed).ok());
-    BallotCheck {
-        pass,
-        signature,
-        plaintext,
-    }
-}
-
-/// The published BLT file parses, and names the contest's candidates in order and its title.
-fn blt_reads_back(bytes: &[u8], contest: &crate::core::manifest::Contest) -> Result<(), String> {
-    let parsed = crate::core::count::parse_blt(bytes).map_err(|e| e.to_string())?;
-    let names: Vec<&str> = (parsed.election.candidates().iter())
-        .map(|c| c.name.as_str())
-        .collect();
-    let expected: Vec<&str> = (contest.draft().candidates.iter())
-        .map(|c| c.name.as_str())
-        .collect();
-    if names != expected {
-        return Err(format!("it names {names:?}, the manifest {expected:?}"));
-    }
-    if parsed.election.title() != contest.draft().title {
-        return Err(format!(
-            "its title is {:?}, the manifest's {:?}",
-            parsed.election.title(),
-            contest.draft().title
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn quiet(_: Progress) {}
+
+    /// One thread, no progress, no fingerprint to compare.
+    pub(super) static OPTIONS: VerifyOptions<'static> = VerifyOptions {
+        threads: 1,
+        fingerprint: None,
+        progress: &quiet,
+    };
+
+    /// The fixture record (tests/data/record, `teller simulate --members 40 --seed fixture`).
+    pub(super) fn fixture() -> Record {
+        fn walk(
+            dir: &std::path::Path,
+            base: &std::path::Path,
+            files: &mut BTreeMap<String, Vec<u8>>,
+        ) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, base, files);
+                } else {
+                    let name = path
+                        .strip_prefix(base)
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .replace('\\', "/");
+                    files.insert(name, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/record");
+        let mut files = BTreeMap::new();
+        walk(&base, &base, &mut files);
+        Record { files }
+    }
+
+    /// The failures of `check` the verifier has so far.
+    pub(super) fn failures<'v>(verifier: &'v Verifier, check: &str) -> &'v [String] {
+        verifier.failures.get(check).map_or(&[], Vec::as_slice)
+    }
+
     #[test]
-    fn a_blt_that_does_not_read_back_is_caught() {
-        let manifest =
-            Manifest::parse(include_bytes!("../../../tests/data/record/manifest.json")).unwrap();
-        let contest = manifest.contest("wales").unwrap();
-        let good = include_bytes!("../../../tests/data/record/blt/wales.blt");
-        assert_eq!(blt_reads_back(good, contest), Ok(()));
-        let text = String::from_utf8(good.to_vec()).unwrap();
-        // A name broken over two lines (what a line break in a manifest name gave).
-        let broken = text.replacen("\"Rhys Rowlands\"", "\"Rhys\nRowlands\"", 1);
-        assert!(blt_reads_back(broken.as_bytes(), contest).is_err());
-        let renamed = text.replacen("Rhys Rowlands", "Rhys Rowland", 1);
-        assert!(blt_reads_back(renamed.as_bytes(), contest).is_err());
+    fn the_fixture_record_passes_every_check() {
+        let result = verify(&fixture(), &OPTIONS);
+        assert!(result.passed(), "{:?}", result.checks);
+        assert_eq!(result.checks.len(), CHECKS.len());
+    }
+
+    #[test]
+    fn another_fingerprint_than_the_published_one_fails_the_manifest() {
+        let options = VerifyOptions {
+            fingerprint: Some([7; 32]),
+            ..OPTIONS
+        };
+        let result = verify(&fixture(), &options);
+        let failure = result.failure(MANIFEST).unwrap();
+        assert!(failure.contains(&"07".repeat(32)), "{failure}");
+    }
+
+    #[test]
+    fn an_unreadable_manifest_leaves_every_check_not_checked() {
+        let mut record = fixture();
+        record.files.insert(layout::MANIFEST.into(), b"{".to_vec());
+        let result = verify(&record, &OPTIONS);
+        for check in &result.checks[1..] {
+            let failure = check.failure.as_deref().unwrap_or_default();
+            assert!(
+                failure.starts_with("not checked") || check.name == RECORD_FILES,
+                "{}: {failure}",
+                check.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_no_check_reads_and_a_missing_file_are_named() {
+        let mut record = fixture();
+        record.files.insert("notes.txt".into(), b"hello".to_vec());
+        let result = verify(&record, &OPTIONS);
+        assert!(result.failure(RECORD_FILES).unwrap().contains("notes.txt"));
+
+        let mut record = fixture();
+        record.files.remove(layout::REVEAL);
+        let result = verify(&record, &OPTIONS);
+        assert!(result.failure(KEY_SHARES).unwrap().contains("missing"));
+        assert!(
+            result
+                .failure(RECORD_FILES)
+                .unwrap()
+                .contains(layout::REVEAL)
+        );
+    }
+
+    #[test]
+    fn first_difference_names_the_line_or_the_extra_bytes() {
+        assert_eq!(
+            first_difference(b"a\nb\nc\n", b"a\nb\nd\n"),
+            "differs from line 3 on"
+        );
+        assert_eq!(
+            first_difference(b"a\nb\n!", b"a\nb\n"),
+            "has 1 bytes after the expected end"
+        );
+        assert_eq!(lines(b"a\n\nb\n"), Err("line 2 is empty".to_owned()));
+        assert_eq!(
+            lines(b"a"),
+            Err("the last line does not end in a newline".to_owned())
+        );
     }
 }

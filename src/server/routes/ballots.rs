@@ -7,10 +7,10 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::super::wire::{CastBody, Receipt, tracker};
 use super::{ApiError, State};
 use crate::core::ballot::accept_cast;
 use crate::core::log::promise_text;
+use crate::core::wire::{CastBody, Receipt, tracker};
 use crate::store::PendingCast;
 
 pub(super) async fn cast(

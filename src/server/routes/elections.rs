@@ -7,9 +7,9 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::super::wire::ElectionSummary;
 use super::{ApiError, State, blocking};
 use crate::core::manifest::format_instant;
+use crate::core::wire::ElectionSummary;
 use crate::store::{ElectionState, now};
 
 pub(super) async fn health() -> HttpResponse {
@@ -22,7 +22,7 @@ pub(super) async fn list(state: State) -> Result<HttpResponse, ApiError> {
     let list: Vec<ElectionSummary> = rows
         .into_iter()
         .filter_map(|row| {
-            let manifest = crate::admin::manifest_of(&row).ok()?;
+            let manifest = row.manifest().ok()?;
             let window = row.window(&manifest);
             Some(ElectionSummary {
                 voting: row.is(ElectionState::Open) && window.contains(now()),

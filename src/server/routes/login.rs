@@ -12,9 +12,9 @@ use super::super::session::Claim;
 use super::super::throttle::{
     ADDRESS_IN_FLIGHT, MEMBER_IN_FLIGHT, address_subject, client_address,
 };
-use super::super::wire::{LoginRequest, LoginResponse};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{InvitationCode, InvitationHash, encode_bytes};
+use crate::core::wire::{LoginRequest, LoginResponse};
 use crate::store::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, MemberRow, Store, now};
 
 /// How long a member session lasts.
@@ -123,7 +123,7 @@ fn dummy_hash() -> Result<&'static str, ApiError> {
     if let Some(phc) = DUMMY.get() {
         return Ok(phc);
     }
-    let mut rng = crate::admin::os_seeded()?;
+    let mut rng = crate::core::crypto::os_rng().map_err(|e| ApiError::internal(&e.to_string()))?;
     let code = InvitationCode::generate(&mut rng);
     let phc = InvitationHash::new(&code, &mut rng)
         .map_err(|e| ApiError::internal(&e.to_string()))?

@@ -7,10 +7,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::super::wire::{PassRequestBody, PassResponse};
 use super::login::{bearer, member_of};
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{Bytes, sign_blinded};
+use crate::core::wire::{PassRequestBody, PassResponse};
 use crate::store::{ElectionState, IssueOutcome, StoredIssuance, now};
 
 pub(super) async fn pass(

@@ -23,6 +23,7 @@ use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial
 
 type Value = Fixed<0>;
 
+/// The block vote's one round, top to bottom (votes, the constraint's picks, the rest by votes).
 pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> {
     let election = input.election;
     let seats = election.seats();

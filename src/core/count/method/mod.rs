@@ -15,6 +15,7 @@ pub(super) mod irv;
 pub(super) mod meek;
 mod papers;
 pub(super) mod scottish;
+mod stages;
 
 /// A counting rule, named exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

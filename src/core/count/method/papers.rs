@@ -1,4 +1,4 @@
-//! Ballot papers for the rules that move whole papers between candidates (Scottish STV, ERS97):
+//! Ballot papers for the rules that move whole papers between candidates (Scottish STV, ERS97, IRV):
 //! every valid ballot's counted preferences, flattened into one array so a million ballots cost
 //! three allocations, not a million.
 

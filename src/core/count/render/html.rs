@@ -150,6 +150,7 @@ fn outcome(round: &Round, candidate: usize) -> Option<Outcome> {
         .map(|d| d.outcome)
 }
 
+/// The round-by-round table, row by row as the reader meets them.
 fn stage_table(out: &mut String, report: &Report) {
     if report.rounds.is_empty() {
         return;

@@ -4,6 +4,7 @@
 //! integers as numbers and every vote value as a decimal string with exactly the rule's number of
 //! places. The same report always gives the same bytes, so its SHA-256 can be published.
 
+use base16ct::lower::encode_string as hex;
 use serde_json::{Map, Value, json as j};
 
 use super::super::fixed::format_units;
@@ -19,11 +20,8 @@ pub fn json(report: &Report) -> String {
     text
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The report as a JSON value (maps are sorted by key).
+/// The report as a JSON value (maps are sorted by key). One function, field by field in the
+/// order of docs/schema/, so that the schema and the code that writes it read side by side.
 pub fn value(report: &Report) -> Value {
     let d = report.decimals;
     let num = |units: i64| Value::String(format_units(units, d));

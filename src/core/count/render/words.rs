@@ -191,7 +191,7 @@ pub(super) fn reason(report: &Report, index: usize, decision: &Decision) -> Stri
 fn lot(report: &Report) -> String {
     match &report.lot {
         LotSource::Seed(seed) => {
-            let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = base16ct::lower::encode_string(seed);
             format!("seed {hex}")
         }
         LotSource::TieLine(_) => "the order of the ballot file's [tie] line".to_owned(),

@@ -1,5 +1,6 @@
-//! The API's request and response bodies (docs/API.md), shared by the server and Teller's own
-//! member client (`teller vote-sim`). Byte strings are unpadded base64url, as in the record.
+//! The API's request and response bodies (docs/API.md), below both of their users: the server and
+//! Teller's own member client (`teller vote-sim`); the booth's are in [`crate::core::booth`]. Byte
+//! strings are unpadded base64url, as in the record.
 
 #![cfg_attr(
     not(test),

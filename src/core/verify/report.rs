@@ -1,0 +1,106 @@
+//! What `teller verify` prints: the election, PASS or FAIL per check in [`CHECKS`] order, the
+//! invalid ballots, the totals per contest, what re-issued passes could hide, and the verdict.
+//! Scripts match on the `PASS`/`FAIL` lines and the last line.
+
+use super::{Record, Verification};
+use crate::core::manifest::Manifest;
+use crate::core::record::layout;
+
+impl Verification {
+    /// The report on `record`, as `teller verify` prints it.
+    pub fn report(&self, record: &Record) -> String {
+        let mut text = String::new();
+        if let Some(manifest) =
+            (record.files.get(layout::MANIFEST)).and_then(|bytes| Manifest::parse(bytes).ok())
+        {
+            text.push_str(&format!(
+                "election {} fingerprint {}\n",
+                manifest.draft().election,
+                manifest.fingerprint_hex()
+            ));
+        }
+        for check in &self.checks {
+            match &check.failure {
+                None => text.push_str(&format!("PASS {}\n", check.name)),
+                Some(reason) => text.push_str(&format!("FAIL {}: {reason}\n", check.name)),
+            }
+        }
+        for (contest, seq, reason) in &self.invalid {
+            text.push_str(&format!(
+                "invalid ballot: contest {contest} entry {seq}: {reason}\n"
+            ));
+        }
+        self.totals_table(&mut text);
+        self.duplicate_exposure(&mut text);
+        let failed = self.checks.iter().filter(|c| c.failure.is_some()).count();
+        if failed == 0 {
+            text.push_str(&format!("verify: PASS ({} checks)\n", self.checks.len()));
+        } else {
+            text.push_str(&format!(
+                "verify: FAIL ({failed} of {} checks failed)\n",
+                self.checks.len()
+            ));
+        }
+        text
+    }
+
+    fn totals_table(&self, text: &mut String) {
+        text.push_str(&format!(
+            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+            "contest", "eligible", "issued", "reissued", "cast", "counted", "valid", "invalid"
+        ));
+        for t in &self.totals {
+            text.push_str(&format!(
+                "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+                t.contest, t.eligible, t.issued, t.reissued, t.cast, t.counted, t.valid, t.invalid
+            ));
+        }
+    }
+
+    /// What a re-issue costs, in the record's own terms (PROTOCOL §14): nothing links a member's
+    /// passes, so each re-issued pass that cast could be a member's second ballot.
+    fn duplicate_exposure(&self, text: &mut String) {
+        if self.totals.iter().all(|t| t.reissued == 0) {
+            text.push_str("duplicate exposure: none (no pass was re-issued)\n");
+            return;
+        }
+        text.push_str(
+            "reissued: passes issued again to a member who lost the first; nothing links the two, \
+             so each may have cast\n",
+        );
+        for t in self.totals.iter().filter(|t| t.reissued > 0) {
+            text.push_str(&format!(
+                "duplicate exposure: {}: at most {} counted ballot(s) can be a second ballot of one member\n",
+                t.contest, t.reissued
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{OPTIONS, fixture};
+    use super::super::{CHECKS, verify};
+
+    #[test]
+    fn the_report_names_the_election_every_check_the_totals_and_the_verdict() {
+        let record = fixture();
+        let report = verify(&record, &OPTIONS).report(&record);
+        let lines: Vec<&str> = report.lines().collect();
+        assert!(lines[0].starts_with("election nec-2026 fingerprint "));
+        for (line, check) in lines[1..].iter().zip(CHECKS) {
+            assert_eq!(*line, format!("PASS {check}"));
+        }
+        assert!(report.contains("\nnec "));
+        assert_eq!(lines.last(), Some(&"verify: PASS (21 checks)"));
+    }
+
+    #[test]
+    fn a_failed_check_is_a_fail_line_and_a_fail_verdict() {
+        let mut record = fixture();
+        record.files.remove("reveal.json");
+        let report = verify(&record, &OPTIONS).report(&record);
+        assert!(report.contains("\nFAIL key-shares: reveal.json is missing\n"));
+        assert!(report.trim_end().ends_with("checks failed)"));
+    }
+}

@@ -1,0 +1,318 @@
+//! Issuances: the blind signatures a member was given per contest, re-issue grants, and their
+//! publication into the issuance log in batches (in the order core gives them).
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use diesel::prelude::*;
+
+use super::ElectionState;
+use super::elections::{event, transition};
+use super::log::{ISSUANCE, append, lock_head};
+use super::schema::{elections, issuances, members};
+use super::{AnyConnection, Result, Store, StoreError};
+use crate::core::log::{Entry, ISSUANCE_BATCH, IssuanceEntry, publication_order};
+use crate::core::manifest::{Manifest, ReissueBy, ReissueRefused};
+use crate::core::record::member_commitment;
+
+/// A pass issued: the blinded message and the issuer's blind signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredIssuance {
+    /// The blinded message the booth sent.
+    pub blinded: Vec<u8>,
+    /// The blind signature.
+    pub blind_sig: Vec<u8>,
+}
+
+/// What happened to a pass request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Newly issued.
+    Issued,
+    /// The identical request was issued before: the same signature again.
+    Repeated(Vec<u8>),
+    /// A different request for the same member and contest was issued before (and this one did
+    /// not ask for a re-issue).
+    AlreadyIssued,
+    /// A re-issue was asked for, but the member has no first pass for the contest.
+    NotIssued,
+    /// A re-issue the manifest's policy does not allow now.
+    NoReissue(ReissueRefused),
+    /// The election is not open.
+    Closed,
+}
+
+/// The member's issuances for a contest, the first first.
+fn issued_to(
+    conn: &mut AnyConnection,
+    election: &str,
+    contest: &str,
+    member: &str,
+) -> Result<Vec<StoredIssuance>> {
+    Ok(issuances::table
+        .filter(issuances::election.eq(election))
+        .filter(issuances::contest.eq(contest))
+        .filter(issuances::member.eq(member))
+        .order(issuances::issue)
+        .select((issuances::blinded, issuances::blind_sig))
+        .load::<(Vec<u8>, Vec<u8>)>(conn)?
+        .into_iter()
+        .map(|(blinded, blind_sig)| StoredIssuance { blinded, blind_sig })
+        .collect())
+}
+
+/// `grants` (comma-separated contest ids) with one grant for `contest` used up.
+fn without_one(grants: &str, contest: &str) -> String {
+    let mut list: Vec<&str> = grants.split(',').filter(|c| !c.is_empty()).collect();
+    if let Some(at) = list.iter().position(|c| *c == contest) {
+        list.remove(at);
+    }
+    list.join(",")
+}
+
+/// A pending issuance as it waits for its batch.
+struct PendingIssuance {
+    contest: String,
+    member: String,
+    issue: i64,
+    reissue: bool,
+    blinded: Vec<u8>,
+    blind_sig: Vec<u8>,
+    salt: Vec<u8>,
+}
+
+/// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
+/// issuance), when at least `min` are pending.
+///
+/// The batch's rows are then deleted and written again in the shuffled order, marked published:
+/// a table keeps its insertion order (SQLite's rowid, PostgreSQL's `ctid` and `xmin`), and the
+/// order of issuances is the order of ballots, so no finer order than the published batch may
+/// stay in the database (issue 9). SQLite overwrites the deleted rows (`secure_delete`).
+pub(super) fn publish_issuances(
+    conn: &mut AnyConnection,
+    manifest: &Manifest,
+    min: usize,
+) -> Result<usize> {
+    let election = manifest.draft().election.as_str();
+    // The issuance log's lock before reading what is pending: an issuance committed by another
+    // server meanwhile is then either read here or waits for this batch.
+    let mut head = lock_head(conn, election, ISSUANCE)?;
+    let mut pending: Vec<PendingIssuance> = issuances::table
+        .inner_join(
+            members::table.on(members::election
+                .eq(issuances::election)
+                .and(members::number.eq(issuances::member))),
+        )
+        .filter(issuances::election.eq(election))
+        .filter(issuances::published.eq(false))
+        .select((
+            issuances::contest,
+            issuances::member,
+            issuances::issue,
+            issuances::reissue,
+            issuances::blinded,
+            issuances::blind_sig,
+            members::salt,
+        ))
+        .load::<(String, String, i64, bool, Vec<u8>, Vec<u8>, Vec<u8>)>(conn)?
+        .into_iter()
+        .map(
+            |(contest, member, issue, reissue, blinded, blind_sig, salt)| PendingIssuance {
+                contest,
+                member,
+                issue,
+                reissue,
+                blinded,
+                blind_sig,
+                salt,
+            },
+        )
+        .collect();
+    if pending.is_empty() || pending.len() < min {
+        return Ok(0);
+    }
+    publication_order(&mut pending, &mut rand::rng(), |p| p.issue);
+    let items = pending
+        .iter()
+        .map(|p| -> Result<_> {
+            let salt: [u8; 16] = (p.salt.clone())
+                .try_into()
+                .map_err(|_| StoreError::Damaged(format!("member {}'s salt", p.member)))?;
+            let commitment = member_commitment(&p.contest, &salt, &p.member);
+            Ok((p.contest.clone(), commitment, p.reissue))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    append(
+        conn,
+        &mut head,
+        items,
+        |(contest, member, reissue), seq, prev| {
+            Entry::Issuance(IssuanceEntry {
+                seq,
+                prev,
+                contest,
+                member: member.into(),
+                reissue,
+            })
+        },
+    )?;
+    for p in &pending {
+        diesel::delete(issuances::table.find((election, &p.contest, &p.member, p.issue)))
+            .execute(conn)?;
+    }
+    for p in &pending {
+        diesel::insert_into(issuances::table)
+            .values((
+                issuances::election.eq(election),
+                issuances::contest.eq(&p.contest),
+                issuances::member.eq(&p.member),
+                issuances::blinded.eq(&p.blinded),
+                issuances::blind_sig.eq(&p.blind_sig),
+                issuances::reissue.eq(p.reissue),
+                issuances::published.eq(true),
+                issuances::issue.eq(p.issue),
+            ))
+            .execute(conn)?;
+    }
+    Ok(pending.len())
+}
+
+impl Store {
+    /// The passes issued to a member for a contest, the first first.
+    pub fn issuances(
+        &self,
+        election: &str,
+        contest: &str,
+        member: &str,
+    ) -> Result<Vec<StoredIssuance>> {
+        issued_to(&mut *self.conn()?, election, contest, member)
+    }
+
+    /// Records an issuance made outside the transaction (the RSA signature is slow): a first
+    /// issuance unless the member has one for the contest, or with `reissue` a re-issue when the
+    /// member has a first one and the manifest's policy allows another (docs/PROTOCOL.md §8).
+    /// The same blinded message as any of the member's issuances gets its signature again.
+    /// Publishes a shuffled batch when enough wait.
+    pub fn record_issuance(
+        &self,
+        manifest: &Manifest,
+        contest: &str,
+        member: &str,
+        issued: &StoredIssuance,
+        reissue: bool,
+    ) -> Result<IssueOutcome> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            // The issuance log's lock first: a close waits for this, or this sees the close;
+            // two re-issues for one member wait for each other, so the limit holds.
+            lock_head(conn, election, ISSUANCE)?;
+            let state: String = elections::table
+                .find(election)
+                .select(elections::state)
+                .first(conn)?;
+            if state != ElectionState::Open.as_str() {
+                return Ok(IssueOutcome::Closed);
+            }
+            let existing = issued_to(conn, election, contest, member)?;
+            if let Some(same) = existing.iter().find(|e| e.blinded == issued.blinded) {
+                return Ok(IssueOutcome::Repeated(same.blind_sig.clone()));
+            }
+            let issue = existing.len() as i64;
+            match (reissue, issue) {
+                (false, 0) => {}
+                (false, _) => return Ok(IssueOutcome::AlreadyIssued),
+                (true, 0) => return Ok(IssueOutcome::NotIssued),
+                (true, _) => {
+                    let policy = manifest.reissue();
+                    let grants: String = members::table
+                        .find((election, member))
+                        .select(members::reissue_grants)
+                        .first(conn)?;
+                    let granted = grants.split(',').any(|c| c == contest);
+                    if let Err(refused) = policy.allows(issue - 1, granted) {
+                        return Ok(IssueOutcome::NoReissue(refused));
+                    }
+                    if policy.by == ReissueBy::Officer {
+                        // The grant is used up by this re-issue.
+                        diesel::update(members::table.find((election, member)))
+                            .set(members::reissue_grants.eq(without_one(&grants, contest)))
+                            .execute(conn)?;
+                    }
+                }
+            }
+            diesel::insert_into(issuances::table)
+                .values((
+                    issuances::election.eq(election),
+                    issuances::contest.eq(contest),
+                    issuances::member.eq(member),
+                    issuances::blinded.eq(&issued.blinded),
+                    issuances::blind_sig.eq(&issued.blind_sig),
+                    issuances::reissue.eq(issue > 0),
+                    issuances::published.eq(false),
+                    issuances::issue.eq(issue),
+                ))
+                .execute(conn)?;
+            publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
+            Ok(IssueOutcome::Issued)
+        })
+    }
+
+    /// The returning officer grants `member` one re-issue in each of `contests` (docs/PROTOCOL.md
+    /// §8, `by: officer`); each must be one the member is eligible for, in an open election
+    /// whose policy is `by: officer`, and short of the limit counting grants not yet used.
+    /// The events log says how many grants were made, never to whom (unlinkability.md).
+    pub fn grant_reissue(
+        &self,
+        manifest: &Manifest,
+        member: &str,
+        contests: &[&str],
+    ) -> Result<()> {
+        let election = manifest.draft().election.as_str();
+        let policy = manifest.reissue();
+        self.transaction(|conn| {
+            // The state, then the issuance log's lock (the order of close_election): a grant
+            // and a re-issue do not race, and no grant is made after the close.
+            transition(conn, election, ElectionState::Open, ElectionState::Open)?;
+            lock_head(conn, election, ISSUANCE)?;
+            let grants: String = members::table
+                .find((election, member))
+                .select(members::reissue_grants)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NoMember {
+                    election: election.to_owned(),
+                    member: member.to_owned(),
+                })?;
+            let mut updated = grants.clone();
+            for &contest in contests {
+                let issued = issued_to(conn, election, contest, member)?.len() as i64;
+                let waiting = updated.split(',').filter(|c| *c == contest).count() as i64;
+                let reissued = (issued - 1).max(0);
+                if reissued + waiting >= policy.limit {
+                    return Err(StoreError::ReissueLimit {
+                        member: member.to_owned(),
+                        contest: contest.to_owned(),
+                        reissued,
+                        waiting,
+                        limit: policy.limit,
+                    });
+                }
+                if !updated.is_empty() {
+                    updated.push(',');
+                }
+                updated.push_str(contest);
+            }
+            diesel::update(members::table.find((election, member)))
+                .set(members::reissue_grants.eq(&updated))
+                .execute(conn)?;
+            event(
+                conn,
+                election,
+                "pass re-issue granted",
+                &format!("a member may have a new pass in: {}", contests.join(", ")),
+            )
+        })
+    }
+}
