@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet
-teller=$PWD/target/release/teller
+teller=${CARGO_TARGET_DIR:-$PWD/target}/release/teller
 work=$(mktemp -d /tmp/teller-walkthrough.XXXXXX)
 export DATABASE_URL=${DATABASE_URL:-$work/teller.db}
 server=

@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$here"
 
-teller="${TELLER_BIN:-$root/target/release/teller}"
+teller="${TELLER_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/teller}"
 if [ ! -x "$teller" ]; then
   echo "run.sh: no teller binary at $teller: build it first (cargo build --release)" >&2
   exit 2
