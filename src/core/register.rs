@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::csv_file::CsvText;
+use super::csv_file::{CsvText, record_line};
 
 /// A calendar date (proleptic Gregorian), written `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,14 +172,14 @@ fn csv_rows(text: &str) -> (Vec<(usize, csv::StringRecord)>, Vec<RowError>) {
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(1, |p| p.line() as usize);
+                let line = record_line(text, record.position());
                 if record.iter().any(|f| !f.trim().is_empty()) {
                     rows.push((line, record));
                 }
             }
             // A `&str` is UTF-8 and reading it cannot fail; kept so that nothing is dropped.
             Err(error) => errors.push(RowError {
-                line: error.position().map_or(1, |p| p.line() as usize),
+                line: record_line(text, error.position()),
                 column: String::new(),
                 problem: error.to_string(),
             }),
@@ -568,6 +568,16 @@ mod tests {
         );
         assert!(errors[3].problem.contains("appears twice"));
         assert!(errors[1].to_string().starts_with("line 4, column joined:"));
+    }
+
+    #[test]
+    fn names_the_line_a_bad_row_is_on_after_blank_lines() {
+        let text = format!(
+            "{HEADER}\n\nM1,A,2020-01-01,yes,no,2000-06-15,Wales,no\r\n\r\n\r\nM2,B,2020-13-01,yes,no,2000-06-15,Wales,no\n"
+        );
+        let errors = Register::parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (6, "joined"));
     }
 
     #[test]
