@@ -10,7 +10,7 @@ fn quote(name: &str) -> String {
 
 /// Writes an election as a strict BLT file: header, withdrawn line, `[nick]` and `[tie]` lines when
 /// the election has them, one ballot line per merged ballot (equal ranks as `a=b`), `0`, quoted
-/// names and title. [`parse_blt`] reads it back to the same election.
+/// names and title. [`parse_blt`](super::parse_blt) reads it back to the same election.
 pub fn write_blt(election: &Election) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", election.candidates().len(), election.seats());
