@@ -14,7 +14,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet
-teller=target/release/teller
+teller=${CARGO_TARGET_DIR:-target}/release/teller
 "$teller" gen --ballots "$ballots" --candidates 18 --seats 9 --seed 1 --out "$work/bench.blt"
 echo "file: $ballots ballots, 18 candidates, 9 seats, $(du -h "$work/bench.blt" | cut -f1)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -16,7 +16,7 @@ server=
 trap '[ -n "$server" ] && kill $server; rm -rf "$work"' EXIT
 
 cargo build --release --quiet
-teller=$PWD/target/release/teller
+teller=${CARGO_TARGET_DIR:-$PWD/target}/release/teller
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "database: ${DATABASE_URL%%://*}"
 $teller election create examples/election.toml --keys "$work/keys" >/dev/null

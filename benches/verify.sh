@@ -14,7 +14,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet
-teller=target/release/teller
+teller=${CARGO_TARGET_DIR:-target}/release/teller
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$teller" simulate --members "$members" --seed bench --everyone-votes-everywhere \
     --out "$work/record" 2>/dev/null

@@ -16,6 +16,8 @@ mod progress;
 mod record_dir;
 #[cfg(feature = "server")]
 mod simulate;
+#[cfg(feature = "server")]
+mod tally;
 
 pub use bench::{VerifyBench, bench_argon2, bench_verify};
 #[cfg(feature = "server")]
@@ -26,7 +28,7 @@ pub use create::{
 #[cfg(feature = "server")]
 pub use office::{
     ImportReport, adopt, create as create_stored_election, export_invitations, grant_reissue,
-    import_register, open, parse_share, read_share, record, tally_election,
+    import_register, open, record,
 };
 pub use progress::ProgressLine;
 #[cfg(feature = "server")]
@@ -34,3 +36,5 @@ pub use record_dir::write_record;
 pub use record_dir::{count_from_record, read_record};
 #[cfg(feature = "server")]
 pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};
+#[cfg(feature = "server")]
+pub use tally::{parse_share, read_share, tally_election};

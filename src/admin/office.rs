@@ -15,14 +15,14 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 
 use super::create::{ElectionDefinition, create_election, write_keys};
 use super::record_dir::read_record;
-use super::simulate::{FrozenMember, freeze, jsonl, reveal_key, tally};
-use crate::core::crypto::{InvitationCode, InvitationHash, Share, decode_bytes, os_rng};
+use super::simulate::{FrozenMember, freeze, jsonl};
+use crate::core::crypto::{InvitationCode, InvitationHash, os_rng};
 use crate::core::csv_file::{CsvText, defuse};
 use crate::core::log::RosterCommitment;
 use crate::core::manifest::{Manifest, ReissueBy};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{COLUMNS, INVITATION_COLUMNS, Register, RegisterDiff};
-use crate::core::verify::{Progress, Record, VerifyOptions, par_map, verify};
+use crate::core::verify::{Progress, Record, par_map};
 use crate::store::{BALLOTS, ElectionState, ISSUANCE, MemberRow, Roles, Store, load_keys};
 
 /// `teller election create`: checks the definition, generates the keys (secret ones to
@@ -395,30 +395,6 @@ pub fn grant_reissue(
     Ok(contests.into_iter().map(str::to_owned).collect())
 }
 
-/// Reads a trustee's share file (`<index> <base64url value>`).
-pub fn read_share(path: &Path) -> Result<Share> {
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("reading the share file {}", path.display()))?;
-    parse_share(&text, &path.display().to_string())
-}
-
-/// Parses the text of a trustee's share file (`<index> <base64url value>`, as
-/// `admin::write_keys` writes it); errors start with `name`, the file's name.
-pub fn parse_share(text: &str, name: &str) -> Result<Share> {
-    let (index, value) = text
-        .trim()
-        .split_once(' ')
-        .ok_or_else(|| anyhow!("{name} is not a share file (`<index> <value>`)"))?;
-    let index: u8 = index
-        .parse()
-        .map_err(|_| anyhow!("{name}: the share index is not a number"))?;
-    let value: [u8; 32] = decode_bytes(value)
-        .ok()
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| anyhow!("{name}: the share value is not 32 bytes"))?;
-    Share::new(index, value).map_err(|e| anyhow!("{name}: {e}"))
-}
-
 /// The record as it stands in the database (before the tally: without reveal and results).
 ///
 /// A database that is only the issuer exports its own part — the manifest and rosters once open
@@ -519,91 +495,4 @@ fn issuance_files(
         files.insert(layout::issuance_checkpoint(size as u64), note.into_bytes());
     }
     Ok(())
-}
-
-/// `teller tally`: t shares rebuild the key; every ballot is opened and each contest counted; the
-/// whole record is verified before the results are stored. Returns the record.
-pub fn tally_election(
-    store: &Store,
-    election: &str,
-    issuer_part: Option<&Path>,
-    shares: &[Share],
-    threads: usize,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Record> {
-    let row = store.election(election)?;
-    ensure!(
-        row.is(ElectionState::Closed),
-        "election {election:?} is {}: the tally runs once, after the election closes",
-        row.state
-    );
-    let manifest = row.manifest()?;
-    ensure!(
-        shares.len() >= manifest.threshold(),
-        "{} share(s) given; this election needs {} of its trustees' shares",
-        shares.len(),
-        manifest.threshold()
-    );
-    let mut record = record(store, election, issuer_part)?;
-    let before: Vec<String> = record.files.keys().cloned().collect();
-    let key = reveal_key(&manifest, shares, &mut record.files)
-        .context("rebuilding the election key from the shares")?;
-    let log: Vec<Vec<u8>> = record.files[layout::BALLOT_LOG]
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
-    let size = log.len() as u64;
-    let final_root = crate::core::log::root(
-        &log.iter()
-            .map(|e| crate::core::log::leaf_hash(e))
-            .collect::<Vec<_>>(),
-    );
-    let checkpoint = store.checkpoints(election, BALLOTS)?;
-    ensure!(
-        checkpoint.last().map(|(s, _)| *s as u64) == Some(size),
-        "the ballot log of {election:?} has no final checkpoint"
-    );
-    let step =
-        |stage: &'static str, done: usize, total: usize| progress(Progress { stage, done, total });
-    tally(
-        &manifest,
-        &log,
-        &key,
-        &final_root,
-        threads,
-        &step,
-        &mut record.files,
-    )?;
-    let verification = verify(
-        &record,
-        &VerifyOptions {
-            threads,
-            fingerprint: Some(manifest.fingerprint()),
-            progress,
-        },
-    );
-    if !verification.passed() {
-        let failed: Vec<String> = verification
-            .checks
-            .iter()
-            .filter_map(|c| {
-                c.failure
-                    .as_ref()
-                    .map(|f| format!("  FAIL {}: {f}", c.name))
-            })
-            .collect();
-        bail!(
-            "the record does not verify, so the results are not stored:\n{}",
-            failed.join("\n")
-        );
-    }
-    let new: Vec<(String, Vec<u8>)> = record
-        .files
-        .iter()
-        .filter(|(path, _)| !before.contains(path))
-        .map(|(p, b)| (p.clone(), b.clone()))
-        .collect();
-    store.store_tally(election, new)?;
-    Ok(record)
 }

@@ -13,23 +13,22 @@ use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
 use super::create::{ElectionDefinition, ElectionKeys, create_election_at};
 
+use super::tally::{reveal_key, tally};
+use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
+use crate::core::crypto::{PassSecret, seal, sign_blinded};
+use crate::core::log::{
+    CloseEntry, Entry, ISSUANCE_BATCH, IssuanceEntry, LogWriter, OpenEntry, PassJson,
+    RosterCommitment, ballot_message, publication_order,
+};
+use crate::core::manifest::{Manifest, Revote};
+use crate::core::record::{layout, member_commitment, roster_commitment, roster_file};
+use crate::core::register::{self, Date};
+use crate::core::verify::{Progress, Record, par_map};
+
 /// The instant a simulated election is created at (2026-11-01T09:00:00Z): a window relative to
 /// now (the example's) is resolved against it, so the same seed gives the same record on any day.
 /// A simulation never meets a clock: its ballots are appended in memory.
 pub const SIMULATED_NOW: i64 = 1_793_523_600;
-use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
-use crate::core::crypto::{ElectionSecretKey, PassSecret, Share, reconstruct, seal, sign_blinded};
-use crate::core::log::{
-    BallotEntry, CloseEntry, Entry, ISSUANCE_BATCH, IssuanceEntry, LogWriter, OpenEntry, PassJson,
-    RosterCommitment, ballot_message, publication_order,
-};
-use crate::core::manifest::{Manifest, Revote};
-use crate::core::record::{
-    Opened, Reveal, RevealedShare, layout, member_commitment, replaced, reveal_file,
-    roster_commitment, roster_file, tally_contest,
-};
-use crate::core::register::{self, Date};
-use crate::core::verify::{Progress, Record, par_map};
 
 /// What to simulate.
 #[derive(Clone, Debug)]
@@ -579,91 +578,6 @@ pub(crate) fn freeze(
         commitments.push(per_member);
     }
     (rosters, commitments)
-}
-
-/// The key reveal: the shares the trustees `brought`, checked and combined; written to the record.
-pub(crate) fn reveal_key(
-    manifest: &Manifest,
-    brought: &[Share],
-    files: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<ElectionSecretKey> {
-    let key: ElectionSecretKey =
-        reconstruct(brought, &manifest.share_commitments(), manifest.threshold())?;
-    let reveal = Reveal {
-        key: key.to_bytes().into(),
-        shares: brought
-            .iter()
-            .map(|s| RevealedShare {
-                index: i64::from(s.index()),
-                value: s.value().into(),
-            })
-            .collect(),
-    };
-    files.insert(layout::REVEAL.into(), reveal_file(&reveal)?);
-    Ok(key)
-}
-
-/// Opens every ballot of the closed `log` and tallies each contest into the record.
-pub(crate) fn tally(
-    manifest: &Manifest,
-    log: &[Vec<u8>],
-    key: &ElectionSecretKey,
-    final_root: &[u8; 32],
-    threads: usize,
-    step: &(dyn Fn(&'static str, usize, usize) + Sync),
-    files: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<()> {
-    let fingerprint = manifest.fingerprint();
-    let entries: Vec<Entry> = log
-        .iter()
-        .map(|bytes| Entry::decode(bytes))
-        .collect::<Result<_, _>>()?;
-    let cast: Vec<&BallotEntry> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Ballot(b) => Some(b),
-            _ => None,
-        })
-        .collect();
-    let total = cast.len();
-    let plaintexts = par_map(
-        &cast,
-        threads,
-        |b| {
-            crate::core::crypto::open(
-                key,
-                &fingerprint,
-                &b.contest,
-                &b.pass.key.array(),
-                &b.sealed(),
-            )
-            .ok()
-        },
-        |done| step("opening ballots", done, total),
-    );
-    let replaced = replaced(&entries);
-    for (c, contest) in manifest.contests().iter().enumerate() {
-        step("counting", c, manifest.contests().len());
-        let opened: Vec<Opened> = cast
-            .iter()
-            .zip(&plaintexts)
-            .filter(|(b, _)| b.contest == contest.id())
-            .map(|(b, p)| Opened {
-                seq: b.seq,
-                plaintext: p.clone(),
-            })
-            .collect();
-        let tally = tally_contest(contest, &opened, &replaced, final_root)?;
-        files.insert(layout::decryptions(contest.id()), tally.decryptions);
-        files.insert(layout::blt(contest.id()), tally.blt);
-        files.insert(layout::results(contest.id()), tally.results);
-    }
-    step(
-        "counting",
-        manifest.contests().len(),
-        manifest.contests().len(),
-    );
-    Ok(())
 }
 
 pub(crate) fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {

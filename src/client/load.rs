@@ -27,7 +27,7 @@ use super::{
     login, receipt, seal,
 };
 use crate::core::crypto::{Bytes, Pass, PassSecret};
-use crate::core::csv_file::undo_defuse;
+use crate::core::csv_file::{record_line, undo_defuse};
 use crate::core::manifest::{Manifest, Revote};
 use crate::core::register::INVITATION_COLUMNS;
 use crate::core::wire::{CastBody, LoginRequest, PassRequestBody, PassResponse, Receipt};
@@ -124,7 +124,7 @@ pub fn read_invitations(text: &str) -> Result<Vec<(String, String)>> {
     records
         .map(|record| {
             let record = record.context("reading the invitations file")?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record_line(text, record.position());
             match (record.get(0), record.get(1), record.len()) {
                 (Some(member), Some(code), 2) => {
                     Ok((undo_defuse(member).to_owned(), undo_defuse(code).to_owned()))

@@ -25,6 +25,24 @@ use std::borrow::Cow;
 /// Characters that make a spreadsheet read a cell as a formula, plus `'` (the escape itself).
 const DEFUSED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
+/// The 1-based line of `text` on which a record (or a reader's error) at `position` starts.
+/// The `csv` crate skips blank lines between records but reports a record's position as where it
+/// resumed reading, before them, so a row after a blank line would be named a line too early;
+/// this counts the line breaks it skipped.
+pub fn record_line(text: &str, position: Option<&csv::Position>) -> usize {
+    let Some(position) = position else {
+        return 1;
+    };
+    let skipped = (text.as_bytes().iter())
+        .skip(usize::try_from(position.byte()).unwrap_or(usize::MAX))
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .filter(|b| **b == b'\n')
+        .count();
+    usize::try_from(position.line())
+        .unwrap_or(usize::MAX)
+        .saturating_add(skipped)
+}
+
 /// `field` as it is written to a CSV file for people: with one `'` in front when it starts with
 /// `=`, `+`, `-`, `@`, tab, carriage return or `'`.
 pub fn defuse(field: &str) -> Cow<'_, str> {

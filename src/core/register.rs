@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::csv_file::CsvText;
+use super::csv_file::{CsvText, record_line};
 
 /// A calendar date (proleptic Gregorian), written `YYYY-MM-DD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,6 +160,113 @@ fn yes_no(text: &str) -> Option<bool> {
     }
 }
 
+/// The CSV's records that are not blank, each with the line it starts on, and any record the
+/// reader could not read.
+fn csv_rows(text: &str) -> (Vec<(usize, csv::StringRecord)>, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record_line(text, record.position());
+                if record.iter().any(|f| !f.trim().is_empty()) {
+                    rows.push((line, record));
+                }
+            }
+            // A `&str` is UTF-8 and reading it cannot fail; kept so that nothing is dropped.
+            Err(error) => errors.push(RowError {
+                line: record_line(text, error.position()),
+                column: String::new(),
+                problem: error.to_string(),
+            }),
+        }
+    }
+    (rows, errors)
+}
+
+/// Where each of [`COLUMNS`] is in the header (any order, any case, a byte-order mark allowed);
+/// every missing column is an error.
+fn column_positions(line: usize, header: &csv::StringRecord) -> Result<[usize; 7], Vec<RowError>> {
+    let header: Vec<String> = header
+        .iter()
+        .map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let mut at = [0usize; 7];
+    let mut errors = Vec::new();
+    for (slot, name) in at.iter_mut().zip(COLUMNS) {
+        match header.iter().position(|c| c == name) {
+            Some(i) => *slot = i,
+            None => errors.push(RowError {
+                line,
+                column: name.into(),
+                problem: format!(
+                    "the header has no {name} column (needed: {})",
+                    COLUMNS.join(", ")
+                ),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(at)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One register row as a member, or `None` with every bad field reported in `errors`.
+fn member_row(
+    line: usize,
+    fields: &csv::StringRecord,
+    at: &[usize; 7],
+    errors: &mut Vec<RowError>,
+) -> Option<Member> {
+    let field = |i: usize| fields.get(at[i]).map(str::trim).unwrap_or("");
+    let mut bad = |column: usize, problem: String| {
+        errors.push(RowError {
+            line,
+            column: COLUMNS[column].into(),
+            problem,
+        })
+    };
+    let number = field(0).to_owned();
+    if number.is_empty() {
+        bad(0, "the membership number is empty".into());
+    }
+    let date = |i: usize, bad: &mut dyn FnMut(usize, String)| {
+        Date::parse(field(i)).or_else(|| {
+            bad(i, format!("{:?} is not a date YYYY-MM-DD", field(i)));
+            None
+        })
+    };
+    let joined = date(1, &mut bad);
+    let born = date(4, &mut bad);
+    let flag = |i: usize, bad: &mut dyn FnMut(usize, String)| {
+        yes_no(field(i)).or_else(|| {
+            bad(i, format!("{:?} is not yes or no", field(i)));
+            None
+        })
+    };
+    let good_standing = flag(2, &mut bad);
+    let in_arrears = flag(3, &mut bad);
+    let disability = flag(6, &mut bad);
+    if number.is_empty() {
+        return None;
+    }
+    Some(Member {
+        number,
+        joined: joined?,
+        good_standing: good_standing?,
+        in_arrears: in_arrears?,
+        born: born?,
+        region: field(5).to_owned(),
+        disability: disability?,
+    })
+}
+
 impl Register {
     /// Parses a register export (CSV, RFC 4180: a quoted field may hold commas, doubled quotes
     /// and line breaks). All or nothing: every bad row is reported, and one bad row means no
@@ -167,28 +274,7 @@ impl Register {
     /// [`crate::core::csv_file`]), less the spaces around them; lines with nothing but
     /// spaces are skipped. A row's line is the line it starts on.
     pub fn parse(text: &str) -> Result<Self, Vec<RowError>> {
-        let mut errors = Vec::new();
-        let mut rows = Vec::new();
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        for record in reader.records() {
-            match record {
-                Ok(record) => {
-                    let line = record.position().map_or(1, |p| p.line() as usize);
-                    if record.iter().any(|f| !f.trim().is_empty()) {
-                        rows.push((line, record));
-                    }
-                }
-                // A `&str` is UTF-8 and reading it cannot fail; kept so that nothing is dropped.
-                Err(error) => errors.push(RowError {
-                    line: error.position().map_or(1, |p| p.line() as usize),
-                    column: String::new(),
-                    problem: error.to_string(),
-                }),
-            }
-        }
+        let (rows, mut errors) = csv_rows(text);
         let mut rows = rows.into_iter();
         let Some((header_line, header)) = rows.next() else {
             errors.push(RowError {
@@ -198,78 +284,23 @@ impl Register {
             });
             return Err(errors);
         };
-        let header: Vec<String> = header
-            .iter()
-            .map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
-            .collect();
-        let mut at = [0usize; 7];
-        for (slot, name) in at.iter_mut().zip(COLUMNS) {
-            match header.iter().position(|c| c == name) {
-                Some(i) => *slot = i,
-                None => errors.push(RowError {
-                    line: header_line,
-                    column: name.into(),
-                    problem: format!(
-                        "the header has no {name} column (needed: {})",
-                        COLUMNS.join(", ")
-                    ),
-                }),
+        let at = match column_positions(header_line, &header) {
+            Ok(at) if errors.is_empty() => at,
+            Ok(_) => return Err(errors),
+            Err(mut missing) => {
+                errors.append(&mut missing);
+                return Err(errors);
             }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        };
         let mut members = BTreeMap::new();
-        for (line_number, fields) in rows {
-            let field = |i: usize| fields.get(at[i]).map(str::trim).unwrap_or("");
-            let mut bad = |column: usize, problem: String| {
-                errors.push(RowError {
-                    line: line_number,
-                    column: COLUMNS[column].into(),
-                    problem,
-                })
-            };
-            let number = field(0).to_owned();
-            if number.is_empty() {
-                bad(0, "the membership number is empty".into());
-            }
-            let date = |i: usize, bad: &mut dyn FnMut(usize, String)| {
-                Date::parse(field(i)).or_else(|| {
-                    bad(i, format!("{:?} is not a date YYYY-MM-DD", field(i)));
-                    None
-                })
-            };
-            let joined = date(1, &mut bad);
-            let born = date(4, &mut bad);
-            let flag = |i: usize, bad: &mut dyn FnMut(usize, String)| {
-                yes_no(field(i)).or_else(|| {
-                    bad(i, format!("{:?} is not yes or no", field(i)));
-                    None
-                })
-            };
-            let good_standing = flag(2, &mut bad);
-            let in_arrears = flag(3, &mut bad);
-            let disability = flag(6, &mut bad);
-            let (Some(joined), Some(born), Some(good_standing), Some(in_arrears), Some(disability)) =
-                (joined, born, good_standing, in_arrears, disability)
-            else {
+        for (line, fields) in rows {
+            let Some(member) = member_row(line, &fields, &at, &mut errors) else {
                 continue;
             };
-            if number.is_empty() {
-                continue;
-            }
-            let member = Member {
-                number: number.clone(),
-                joined,
-                good_standing,
-                in_arrears,
-                born,
-                region: field(5).to_owned(),
-                disability,
-            };
+            let number = member.number.clone();
             if members.insert(number.clone(), member).is_some() {
                 errors.push(RowError {
-                    line: line_number,
+                    line,
                     column: COLUMNS[0].into(),
                     problem: format!("membership number {number} appears twice"),
                 });
@@ -537,6 +568,16 @@ mod tests {
         );
         assert!(errors[3].problem.contains("appears twice"));
         assert!(errors[1].to_string().starts_with("line 4, column joined:"));
+    }
+
+    #[test]
+    fn names_the_line_a_bad_row_is_on_after_blank_lines() {
+        let text = format!(
+            "{HEADER}\n\nM1,A,2020-01-01,yes,no,2000-06-15,Wales,no\r\n\r\n\r\nM2,B,2020-13-01,yes,no,2000-06-15,Wales,no\n"
+        );
+        let errors = Register::parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (6, "joined"));
     }
 
     #[test]

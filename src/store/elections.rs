@@ -353,7 +353,7 @@ impl Store {
             // The ballot log's head first, as everywhere (close_election): no cast is sequenced
             // against the old closing time while it moves.
             // The update locks the row if the log exists (an election not yet open has none).
-            diesel::update(log_heads::table.find((election, BALLOTS)))
+            diesel::update(log_heads::table.find((election, BALLOTS.as_str())))
                 .set(log_heads::last.eq(log_heads::last))
                 .execute(conn)?;
             let (state, extended): (String, Option<i64>) = elections::table

@@ -80,7 +80,7 @@ pub enum StoreError {
         /// The election.
         election: String,
         /// The log.
-        log: &'static str,
+        log: super::LogName,
     },
     /// A proof was asked of a tree larger than the log.
     #[error("the log has {size} entries, not {asked}")]

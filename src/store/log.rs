@@ -18,16 +18,48 @@ use crate::core::log::{
 };
 use crate::core::manifest::{Instants, Revote};
 
-/// The ballot log's name in the tables.
-pub const BALLOTS: &str = "ballots";
-/// The issuance log's name in the tables.
-pub const ISSUANCE: &str = "issuance";
+/// Which of an election's two logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogName {
+    /// The ballot log (the ballot box's).
+    Ballots,
+    /// The issuance log (the issuer's).
+    Issuance,
+}
+
+impl LogName {
+    /// The name in the tables, in URLs and in the record's file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogName::Ballots => "ballots",
+            LogName::Issuance => "issuance",
+        }
+    }
+
+    /// The log `name` names, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        [LogName::Ballots, LogName::Issuance]
+            .into_iter()
+            .find(|log| log.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for LogName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The ballot log.
+pub const BALLOTS: LogName = LogName::Ballots;
+/// The issuance log.
+pub const ISSUANCE: LogName = LogName::Issuance;
 
 /// A log's head: what the next entry chains to, and the Merkle frontier.
 #[derive(Clone, Debug)]
 pub struct Head {
     election: String,
-    log: &'static str,
+    log: LogName,
     /// The chain hash the next entry's `prev` must be.
     pub last: [u8; 32],
     /// The Merkle tree's right edge.
@@ -71,8 +103,8 @@ pub struct Appended {
 
 /// Takes the log's write lock (an update of its head row, so it is the transaction's first
 /// statement and a write) and reads the head.
-pub fn lock_head(conn: &mut AnyConnection, election: &str, log: &'static str) -> Result<Head> {
-    let updated = diesel::update(log_heads::table.find((election, log)))
+pub fn lock_head(conn: &mut AnyConnection, election: &str, log: LogName) -> Result<Head> {
+    let updated = diesel::update(log_heads::table.find((election, log.as_str())))
         .set(log_heads::last.eq(log_heads::last))
         .execute(conn)?;
     if updated != 1 {
@@ -85,9 +117,9 @@ pub fn lock_head(conn: &mut AnyConnection, election: &str, log: &'static str) ->
 }
 
 /// Reads the head without locking.
-pub fn read_head(conn: &mut AnyConnection, election: &str, log: &'static str) -> Result<Head> {
+pub fn read_head(conn: &mut AnyConnection, election: &str, log: LogName) -> Result<Head> {
     let (frontier, last): (Vec<u8>, Vec<u8>) = log_heads::table
-        .find((election, log))
+        .find((election, log.as_str()))
         .select((log_heads::frontier, log_heads::last))
         .first(conn)
         .optional()?
@@ -110,7 +142,7 @@ pub fn read_head(conn: &mut AnyConnection, election: &str, log: &'static str) ->
 pub fn create_log(
     conn: &mut AnyConnection,
     election: &str,
-    log: &'static str,
+    log: LogName,
     fingerprint: [u8; 32],
 ) -> Result<Head> {
     let head = Head {
@@ -122,7 +154,7 @@ pub fn create_log(
     diesel::insert_into(log_heads::table)
         .values((
             log_heads::election.eq(election),
-            log_heads::log.eq(log),
+            log_heads::log.eq(log.as_str()),
             log_heads::frontier.eq(head.frontier.to_bytes()),
             log_heads::last.eq(head.last.to_vec()),
         ))
@@ -149,7 +181,7 @@ pub fn append<T>(
         for (level, index, hash) in head.frontier.push(leaf) {
             node_rows.push((
                 merkle_nodes::election.eq(head.election.clone()),
-                merkle_nodes::log.eq(head.log),
+                merkle_nodes::log.eq(head.log.as_str()),
                 merkle_nodes::level.eq(i64::from(level)),
                 merkle_nodes::idx.eq(index as i64),
                 merkle_nodes::hash.eq(hash.to_vec()),
@@ -157,7 +189,7 @@ pub fn append<T>(
         }
         entry_rows.push((
             log_entries::election.eq(head.election.clone()),
-            log_entries::log.eq(head.log),
+            log_entries::log.eq(head.log.as_str()),
             log_entries::seq.eq(seq),
             log_entries::entry.eq(bytes.clone()),
         ));
@@ -174,7 +206,7 @@ pub fn append<T>(
     for rows in node_rows.chunks(1000) {
         insert_rows!(&mut *conn, merkle_nodes::table, rows)?;
     }
-    diesel::update(log_heads::table.find((&head.election, head.log)))
+    diesel::update(log_heads::table.find((&head.election, head.log.as_str())))
         .set((
             log_heads::frontier.eq(head.frontier.to_bytes()),
             log_heads::last.eq(head.last.to_vec()),
@@ -336,7 +368,7 @@ impl Store {
     }
 
     /// The log's head, read without locking.
-    pub fn head(&self, election: &str, log: &'static str) -> Result<Head> {
+    pub fn head(&self, election: &str, log: LogName) -> Result<Head> {
         read_head(&mut *self.conn()?, election, log)
     }
 
@@ -344,13 +376,13 @@ impl Store {
     pub fn entries(
         &self,
         election: &str,
-        log: &'static str,
+        log: LogName,
         start: i64,
         end: i64,
     ) -> Result<Vec<Vec<u8>>> {
         Ok(log_entries::table
             .filter(log_entries::election.eq(election))
-            .filter(log_entries::log.eq(log))
+            .filter(log_entries::log.eq(log.as_str()))
             .filter(log_entries::seq.ge(start))
             .filter(log_entries::seq.lt(end))
             .order(log_entries::seq)
@@ -362,7 +394,7 @@ impl Store {
     pub fn inclusion_proof(
         &self,
         election: &str,
-        log: &'static str,
+        log: LogName,
         seq: u64,
         size: u64,
     ) -> Result<InclusionProof> {
@@ -386,7 +418,7 @@ impl Store {
     pub fn consistency_proof(
         &self,
         election: &str,
-        log: &'static str,
+        log: LogName,
         old: u64,
         new: u64,
     ) -> Result<ConsistencyProof> {
@@ -413,7 +445,7 @@ impl Store {
     pub fn checkpoint(
         &self,
         election: &str,
-        log: &'static str,
+        log: LogName,
         origin: &str,
         signer: &NoteSigner,
         max_age: i64,
@@ -421,7 +453,7 @@ impl Store {
         let mut conn = self.conn()?;
         let latest: Option<(i64, String, i64)> = checkpoints::table
             .filter(checkpoints::election.eq(election))
-            .filter(checkpoints::log.eq(log))
+            .filter(checkpoints::log.eq(log.as_str()))
             .order(checkpoints::size.desc())
             .select((checkpoints::size, checkpoints::note, checkpoints::created))
             .first(&mut *conn)
@@ -436,7 +468,7 @@ impl Store {
         let inserted = diesel::insert_into(checkpoints::table)
             .values((
                 checkpoints::election.eq(election),
-                checkpoints::log.eq(log),
+                checkpoints::log.eq(log.as_str()),
                 checkpoints::size.eq(head.size() as i64),
                 checkpoints::note.eq(&note),
                 checkpoints::created.eq(now()),
@@ -449,7 +481,7 @@ impl Store {
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => Ok(checkpoints::table
-                .find((election, log, head.size() as i64))
+                .find((election, log.as_str(), head.size() as i64))
                 .select(checkpoints::note)
                 .first(&mut *conn)?),
             Err(e) => Err(e.into()),
@@ -457,10 +489,10 @@ impl Store {
     }
 
     /// Every stored checkpoint of a log: `(size, note)`, smallest first.
-    pub fn checkpoints(&self, election: &str, log: &'static str) -> Result<Vec<(i64, String)>> {
+    pub fn checkpoints(&self, election: &str, log: LogName) -> Result<Vec<(i64, String)>> {
         Ok(checkpoints::table
             .filter(checkpoints::election.eq(election))
-            .filter(checkpoints::log.eq(log))
+            .filter(checkpoints::log.eq(log.as_str()))
             .order(checkpoints::size)
             .select((checkpoints::size, checkpoints::note))
             .load(&mut *self.conn()?)?)
@@ -477,7 +509,7 @@ fn logged_as(
     cast: &AcceptedCast,
 ) -> Result<Option<Appended>> {
     let bytes: Vec<u8> = log_entries::table
-        .find((election, BALLOTS, seq))
+        .find((election, BALLOTS.as_str(), seq))
         .select(log_entries::entry)
         .first(conn)?;
     let Entry::Ballot(logged) =
@@ -511,12 +543,16 @@ pub fn store_checkpoint(
     signer: &NoteSigner,
 ) -> Result<()> {
     let note = sign_head(head, origin, signer)?;
-    diesel::delete(checkpoints::table.find((&head.election, head.log, head.size() as i64)))
-        .execute(conn)?;
+    diesel::delete(checkpoints::table.find((
+        &head.election,
+        head.log.as_str(),
+        head.size() as i64,
+    )))
+    .execute(conn)?;
     diesel::insert_into(checkpoints::table)
         .values((
             checkpoints::election.eq(&head.election),
-            checkpoints::log.eq(head.log),
+            checkpoints::log.eq(head.log.as_str()),
             checkpoints::size.eq(head.size() as i64),
             checkpoints::note.eq(note),
             checkpoints::created.eq(now()),
@@ -527,12 +563,12 @@ pub fn store_checkpoint(
 
 fn node_reader<'a>(
     election: &'a str,
-    log: &'static str,
+    log: LogName,
     conn: &'a mut AnyConnection,
 ) -> impl FnMut(u32, u64) -> Result<Hash> + 'a {
     move |level, index| {
         let hash: Vec<u8> = merkle_nodes::table
-            .find((election, log, i64::from(level), index as i64))
+            .find((election, log.as_str(), i64::from(level), index as i64))
             .select(merkle_nodes::hash)
             .first(conn)?;
         hash.try_into().map_err(|_| {
@@ -545,7 +581,7 @@ fn inclusion_proof_with_nodes(
     seq: u64,
     size: u64,
     election: &str,
-    log: &'static str,
+    log: LogName,
     conn: &mut AnyConnection,
 ) -> Result<Vec<Hash>> {
     let mut node = node_reader(election, log, conn);

@@ -43,7 +43,7 @@ pub use keys::{
     BALLOT_LOG_KEY_FILE, ISSUANCE_LOG_KEY_FILE, IssuerKeys, KeyError, SESSION_KEY_FILE, ServerKeys,
     issuer_key_file, load_keys,
 };
-pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, PendingCast};
+pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, LogName, PendingCast};
 pub use register::{MemberRow, Turnout};
 pub use throttle::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, Throttled};
 

@@ -35,6 +35,9 @@ use crate::core::manifest::{Contest, Manifest, ManifestError, Revote};
 pub const AUDIT_FORMAT: &str = "teller-ballot-audit-v1";
 
 /// `POST /api/elections/{id}/ballots`: no cookie, no identity (docs/API.md).
+/// Its fields are the ballot entry's ([`crate::core::log::BallotEntry`]) less `seq` and `prev`,
+/// declared again rather than shared by `#[serde(flatten)]`, which cannot be combined with
+/// `deny_unknown_fields`: each wire format refuses what PROTOCOL.md does not define.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CastBody {

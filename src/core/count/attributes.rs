@@ -4,6 +4,7 @@
 //! spaces around them. A row's line is the line it starts on.
 
 use super::{CandidateAttributes, Election};
+use crate::core::csv_file::record_line;
 
 /// Why an attributes file cannot be applied to an election.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +19,7 @@ pub enum AttributesError {
     #[error("line {line}: {source}")]
     Csv {
         /// Where.
-        line: u64,
+        line: usize,
         /// The CSV reader's reason.
         source: csv::Error,
     },
@@ -26,7 +27,7 @@ pub enum AttributesError {
     #[error("line {line}: no candidate named {name:?} in the ballot file")]
     UnknownCandidate {
         /// Where.
-        line: u64,
+        line: usize,
         /// The name given.
         name: String,
     },
@@ -42,7 +43,7 @@ pub fn apply_attributes(election: &mut Election, text: &str) -> Result<(), Attri
         (record.as_ref()).map_or(true, |r| r.iter().any(|f| !f.trim().is_empty()))
     });
     let csv_error = |source: csv::Error| AttributesError::Csv {
-        line: source.position().map_or(0, |p| p.line()),
+        line: record_line(text, source.position()),
         source,
     };
     let header = rows
@@ -55,7 +56,7 @@ pub fn apply_attributes(election: &mut Election, text: &str) -> Result<(), Attri
     let (gender_at, slate_at) = (column("gender"), column("slate"));
     for fields in rows {
         let fields = fields.map_err(csv_error)?;
-        let line = fields.position().map_or(0, |p| p.line());
+        let line = record_line(text, fields.position());
         let field = |at: Option<usize>| {
             at.and_then(|i| fields.get(i))
                 .map(|s| s.trim().to_owned())
@@ -108,6 +109,14 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "line 3: no candidate named \"Dan\" in the ballot file"
+        );
+        // The line a row is on, after blank lines (with either line ending) and a quoted field
+        // that spans two lines.
+        let error = apply_attributes(&mut election, "name\n\nAnn\r\n\r\n\"Bob\"\n\n\"D\nan\"\n")
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 7: no candidate named \"D\\nan\" in the ballot file"
         );
         let error = apply_attributes(&mut election, "who,gender\nAnn,W\n").unwrap_err();
         assert!(matches!(error, AttributesError::NoNameColumn));

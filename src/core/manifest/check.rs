@@ -119,19 +119,7 @@ pub(super) fn check_contest(
         return Err(problem("irv fills exactly one seat".to_owned()));
     }
     // The count refuses duplicate names; catch them here, where the fix is.
-    ElectionBuilder::new(
-        draft
-            .candidates
-            .iter()
-            .map(|c| Candidate {
-                name: c.name.clone(),
-                nick: None,
-                withdrawn: false,
-                attributes: CandidateAttributes::default(),
-            })
-            .collect(),
-    )
-    .map_err(|e| problem(e.to_string()))?;
+    ElectionBuilder::new(super::count_candidates(draft)).map_err(|e| problem(e.to_string()))?;
     let constraint = match &draft.minimum {
         None => None,
         Some(minimum) => {

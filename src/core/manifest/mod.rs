@@ -135,6 +135,21 @@ pub enum ManifestError {
     },
 }
 
+/// A contest definition's candidates as the count takes them, with gender and slate.
+fn count_candidates(draft: &ContestDraft) -> Vec<Candidate> {
+    (draft.candidates.iter())
+        .map(|c| Candidate {
+            name: c.name.clone(),
+            nick: None,
+            withdrawn: false,
+            attributes: CandidateAttributes {
+                gender: c.gender.clone(),
+                slate: c.slate.clone(),
+            },
+        })
+        .collect()
+}
+
 /// A checked contest.
 #[derive(Clone, Debug)]
 pub struct Contest {
@@ -183,19 +198,7 @@ impl Contest {
 
     /// The candidates for the count, with gender and slate.
     pub fn count_candidates(&self) -> Vec<Candidate> {
-        self.draft
-            .candidates
-            .iter()
-            .map(|c| Candidate {
-                name: c.name.clone(),
-                nick: None,
-                withdrawn: false,
-                attributes: CandidateAttributes {
-                    gender: c.gender.clone(),
-                    slate: c.slate.clone(),
-                },
-            })
-            .collect()
+        count_candidates(&self.draft)
     }
 
     /// How to count this contest with the tie-break `seed`.

@@ -105,6 +105,19 @@ mod tests {
         );
     }
 
+    /// X25519 clamps the secret key (RFC 7748 §5), so a flipped low bit gives the same public key
+    /// and opens the same ballots: only the shares can tell, and they do.
+    #[test]
+    fn a_revealed_key_with_a_flipped_clamped_bit_fails_against_the_shares() {
+        let (_, key, shares, election_key) = reveal_edited(|r| r.key.0[0] ^= 1);
+        assert!(key.is_some(), "the public key cannot see a clamped bit");
+        assert!(shares.is_empty());
+        assert_eq!(
+            election_key,
+            ["the key rebuilt from the shares is not the revealed key"]
+        );
+    }
+
     #[test]
     fn a_wrong_share_and_too_few_shares_fail_the_shares() {
         let (_, key, shares, _) = reveal_edited(|r| r.shares[1].value.0[5] ^= 1);

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use super::super::LoadedElection;
 use super::{ApiError, State, blocking};
 use crate::core::crypto::CanonicalError;
-use crate::store::{BALLOTS, ISSUANCE, Store};
+use crate::store::{BALLOTS, LogName, Store};
 
 /// Entries returned by one request at most.
 const MAX_ENTRIES: i64 = 1000;
@@ -20,22 +20,14 @@ const CHECKPOINT_MAX_AGE: i64 = 1;
 
 /// The log named in the path, if this server keeps it for the election (an issuer run apart from
 /// its ballot box keeps only the issuance log, and the other way round).
-fn log_name(election: &LoadedElection, log: &str) -> Result<&'static str, ApiError> {
-    let log = match log {
-        "ballots" => BALLOTS,
-        "issuance" => ISSUANCE,
-        other => {
-            return Err(ApiError::NotFound {
-                what: format!("log {other:?} (the logs are `ballots` and `issuance`)"),
-            });
-        }
-    };
-    if log == BALLOTS {
-        election.ballot_box()?;
-    } else {
-        election.issuer()?;
+fn log_name(election: &LoadedElection, log: &str) -> Result<LogName, ApiError> {
+    let log = LogName::parse(log).ok_or_else(|| ApiError::NotFound {
+        what: format!("log {log:?} (the logs are `ballots` and `issuance`)"),
+    })?;
+    match log {
+        LogName::Ballots => election.ballot_box().map(|_| log),
+        LogName::Issuance => election.issuer().map(|_| log),
     }
-    Ok(log)
 }
 
 pub(super) async fn checkpoint(
@@ -149,12 +141,7 @@ pub(super) async fn consistency(
 async fn proof(
     state: State,
     path: web::Path<(String, String)>,
-    make: impl FnOnce(
-        &Store,
-        &str,
-        &'static str,
-        u64,
-    ) -> Result<Result<Vec<u8>, CanonicalError>, ApiError>
+    make: impl FnOnce(&Store, &str, LogName, u64) -> Result<Result<Vec<u8>, CanonicalError>, ApiError>
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {

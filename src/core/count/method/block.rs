@@ -15,11 +15,10 @@
 //! [`Reason::ConstraintBlocked`].
 
 use super::super::fixed::Fixed;
-use super::super::report::{
-    Action, CandidateStatus, Decision, Outcome, Reason, Round, TieDecision, TiePurpose,
-};
+use super::super::report::{Action, CandidateStatus, Reason, TiePurpose};
 use super::super::tie::Prefer;
 use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial_status};
+use super::ledger::{Ledger, StageTotals};
 
 type Value = Fixed<0>;
 
@@ -27,136 +26,114 @@ type Value = Fixed<0>;
 pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> {
     let election = input.election;
     let seats = election.seats();
-    let mut votes = vec![Value::ZERO; election.candidates().len()];
-    let mut exhausted = Value::ZERO;
-    for ballot in election.ballots() {
-        let prefix = ballot.counted_prefix();
-        let weight = Value::from_int(ballot.weight() as i64);
-        for preference in prefix.iter().take(seats) {
-            votes[preference.candidate().get()] += weight;
-        }
-        if prefix.is_empty() {
-            continue;
-        }
-        // Unused votes of a ballot that ranked fewer than N are reported as exhausted, so that
-        // votes + exhausted = N × valid ballots in the round.
-        exhausted += weight.mul_int(seats.saturating_sub(prefix.len()) as u64);
-    }
-    let mut status = initial_status(election);
-    let mut elected = Vec::new();
-    let mut decisions = Vec::new();
-    let mut ties = Vec::new();
+    let (votes, exhausted) = first_n_votes(input, seats);
+    let mut ledger = Ledger::new(input);
     // The current round is the only one: the look-back has nothing before it (Lookback::None).
-    let pick = |among: Vec<CandidateIndex>, ties: &mut Vec<TieDecision>| {
-        input
-            .ties
-            .pick(&among, Prefer::Most, TiePurpose::Election, &[], ties)
-    };
-    let top = |status: &[CandidateStatus],
-               filter: &dyn Fn(CandidateIndex) -> bool|
-     -> Vec<CandidateIndex> {
-        let eligible: Vec<CandidateIndex> = status
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| {
-                **s == CandidateStatus::Hopeful && filter(CandidateIndex::new(*i as u16))
-            })
-            .map(|(i, _)| CandidateIndex::new(i as u16))
-            .collect();
-        let most = eligible
-            .iter()
-            .map(|c| votes[c.get()])
-            .max()
-            .unwrap_or(Value::ZERO);
-        eligible
-            .into_iter()
-            .filter(|c| votes[c.get()] == most)
-            .collect()
-    };
-    // Without the constraint, who would fill the seats: used only to explain displacements.
-    let mut unconstrained_status = status.clone();
-    let mut unconstrained = Vec::new();
-    if input.constraint.is_some() {
-        while unconstrained.len() < seats {
-            let tied = top(&unconstrained_status, &|_| true);
-            if tied.is_empty() {
-                break;
-            }
-            // No lot here: every tied candidate counts as "would have had a seat".
-            for c in tied {
-                unconstrained_status[c.get()] = CandidateStatus::Elected;
-                unconstrained.push(c);
-            }
-        }
-    }
+    let mut chosen = Vec::new();
     if let Some(constraint) = &input.constraint {
-        while constraint.needed(&status) > 0 {
-            let tied = top(&status, &|c| constraint.in_group(c));
+        while constraint.needed(&ledger.status) > 0 {
+            let tied = most_votes(&ledger.status, &votes, |c| constraint.in_group(c));
             if tied.is_empty() {
                 break;
             }
-            let candidate = pick(tied, &mut ties)?;
-            status[candidate.get()] = CandidateStatus::Elected;
-            elected.push(candidate);
+            let candidate = ledger.pick(&tied, Prefer::Most, TiePurpose::Election)?;
+            ledger.status[candidate.get()] = CandidateStatus::Elected;
+            chosen.push(candidate);
         }
     }
-    while elected.len() < seats {
-        let tied = top(&status, &|_| true);
-        if tied.is_empty() {
-            break;
-        }
-        let candidate = if tied.len() <= seats - elected.len() {
-            tied[0]
-        } else {
-            pick(tied, &mut ties)?
+    while chosen.len() < seats {
+        let tied = most_votes(&ledger.status, &votes, |_| true);
+        let candidate = match tied.as_slice() {
+            [] => break,
+            [first, ..] if tied.len() <= seats - chosen.len() => *first,
+            _ => ledger.pick(&tied, Prefer::Most, TiePurpose::Election)?,
         };
-        status[candidate.get()] = CandidateStatus::Elected;
-        elected.push(candidate);
+        ledger.status[candidate.get()] = CandidateStatus::Elected;
+        chosen.push(candidate);
     }
-    // Report in order of votes (stable: the order of choice among equals).
-    elected.sort_by_key(|c| std::cmp::Reverse(votes[c.get()]));
-    for candidate in &elected {
-        decisions.push(Decision {
-            candidate: *candidate,
-            outcome: Outcome::Elected,
-            reason: Reason::MostVotes,
-        });
+    // Reported in order of votes (stable: the order of choice among equals).
+    chosen.sort_by_key(|c| std::cmp::Reverse(votes[c.get()]));
+    for candidate in chosen {
+        ledger.elect(candidate, Reason::MostVotes);
     }
     if let Some(constraint) = &input.constraint {
         // Nobody was elected before this single round: the group needed its full minimum.
         let needed = constraint.needed(&initial_status(election));
-        for candidate in unconstrained {
-            if status[candidate.get()] == CandidateStatus::Hopeful
+        for candidate in unconstrained_winners(&votes, seats, initial_status(election)) {
+            if ledger.status[candidate.get()] == CandidateStatus::Hopeful
                 && !constraint.in_group(candidate)
             {
-                status[candidate.get()] = CandidateStatus::Excluded;
-                decisions.push(Decision {
-                    candidate,
-                    outcome: Outcome::Excluded,
-                    reason: Reason::ConstraintBlocked {
-                        needed,
-                        seats_left: seats,
-                    },
-                });
+                let seats_left = seats;
+                ledger.exclude(candidate, Reason::ConstraintBlocked { needed, seats_left });
             }
         }
     }
-    let units: Vec<i64> = votes.iter().map(|v| v.units()).collect();
-    let round = Round {
-        number: 1,
-        action: Action::Count,
-        quota: 0,
-        votes: units.clone(),
-        transfers: units,
-        exhausted: exhausted.units(),
-        rounding: 0,
-        status,
-        decisions,
-        ties,
-        keep_factors: Vec::new(),
+    let totals = StageTotals {
+        quota: Value::ZERO,
+        votes: &votes,
+        before: &vec![Value::ZERO; votes.len()],
+        exhausted,
+        rounding: Value::ZERO,
     };
-    Ok(MethodResult {
-        rounds: vec![round],
-        elected,
-    })
+    ledger.record(Action::Count, totals);
+    Ok(ledger.result())
+}
+
+/// Each candidate's votes: one (the ballot's weight) from each ballot that ranks them among its
+/// first `seats` counted preferences; and the unused votes of ballots that ranked fewer, reported
+/// as exhausted so that votes + exhausted = seats × valid ballots.
+fn first_n_votes(input: &CountInput<'_>, seats: usize) -> (Vec<Value>, Value) {
+    let election = input.election;
+    let mut votes = vec![Value::ZERO; election.candidates().len()];
+    let mut exhausted = Value::ZERO;
+    for ballot in election.ballots() {
+        let prefix = ballot.counted_prefix();
+        if prefix.is_empty() {
+            continue;
+        }
+        let weight = Value::from_int(ballot.weight() as i64);
+        for preference in prefix.iter().take(seats) {
+            votes[preference.candidate().get()] += weight;
+        }
+        exhausted += weight.mul_int(seats.saturating_sub(prefix.len()) as u64);
+    }
+    (votes, exhausted)
+}
+
+/// The continuing candidates `admit`ted with the most votes (several when tied).
+fn most_votes(
+    status: &[CandidateStatus],
+    votes: &[Value],
+    admit: impl Fn(CandidateIndex) -> bool,
+) -> Vec<CandidateIndex> {
+    let eligible: Vec<CandidateIndex> = (status.iter().enumerate())
+        .filter(|(_, s)| **s == CandidateStatus::Hopeful)
+        .map(|(i, _)| CandidateIndex::new(i as u16))
+        .filter(|c| admit(*c))
+        .collect();
+    let most = (eligible.iter().map(|c| votes[c.get()]).max()).unwrap_or(Value::ZERO);
+    (eligible.into_iter())
+        .filter(|c| votes[c.get()] == most)
+        .collect()
+}
+
+/// Who would fill the seats without the constraint, to explain displacements: no lot here, every
+/// candidate tied for a seat counts as one who would have had it.
+fn unconstrained_winners(
+    votes: &[Value],
+    seats: usize,
+    mut status: Vec<CandidateStatus>,
+) -> Vec<CandidateIndex> {
+    let mut winners = Vec::new();
+    while winners.len() < seats {
+        let tied = most_votes(&status, votes, |_| true);
+        if tied.is_empty() {
+            break;
+        }
+        for c in tied {
+            status[c.get()] = CandidateStatus::Elected;
+            winners.push(c);
+        }
+    }
+    winners
 }

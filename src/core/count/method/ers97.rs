@@ -70,9 +70,12 @@ impl Rule<2> for Ers97 {
     /// Recalculates the quota (5.4.8), deems candidates elected (5.1.7), fills the last places
     /// (4.3, 5.5.1).
     fn elect(&mut self, count: &mut Stages<'_, 2>) -> Result<(), CountError> {
-        if count.elected.is_empty() && count.exhausted > Value::ZERO {
+        if count.ledger.elected.is_empty() && count.exhausted > Value::ZERO {
             // 5.4.8: papers became non-transferable before anyone was elected.
-            count.quota = quota(self.valid - count.exhausted - count.rounding, count.seats);
+            count.quota = quota(
+                self.valid - count.exhausted - count.rounding,
+                count.ledger.seats,
+            );
         }
         deem_elected(count)?;
         count.fill_remaining_seats();
@@ -118,7 +121,7 @@ impl Ers97 {
         for candidate in &group {
             count.mark_excluded(*candidate, reason.clone());
         }
-        let seats_left = count.seats - count.elected.len();
+        let seats_left = count.ledger.seats_left();
         if count.hopeful().count() <= seats_left && !count.is_doomed() {
             // 5.5.1: the proposed exclusion leaves as many continuing candidates as places:
             // they are all elected and no papers are transferred (5.5.2).
@@ -139,7 +142,7 @@ impl Ers97 {
             return count.end_stage(self, whole_exclusion(group));
         }
         for batch in batches {
-            let round = count.rounds.len() + 1;
+            let round = count.ledger.rounds.len() + 1;
             // Papers leave the excluded candidate they sit with (the report shows what is left).
             for &(ballot, position) in &batch.papers {
                 let holder = count.papers.ranking(ballot)[position as usize];
@@ -172,7 +175,7 @@ fn whole_exclusion(group: Vec<CandidateIndex>) -> Action {
 /// surpluses, and papers of excluded candidates not yet moved).
 fn total_active_vote(count: &Stages<'_, 2>) -> Value {
     let mut total = Value::ZERO;
-    for (i, status) in count.status.iter().enumerate() {
+    for (i, status) in count.ledger.status.iter().enumerate() {
         total += match status {
             CandidateStatus::Hopeful | CandidateStatus::Excluded => count.votes[i],
             CandidateStatus::Elected => count.surplus(CandidateIndex::new(i as u16)),
@@ -187,7 +190,7 @@ fn total_active_vote(count: &Stages<'_, 2>) -> Value {
 /// quotient exactly when it reaches the quotient rounded up to two places. At least 0.01, so that
 /// a candidate with no votes is never deemed elected (as OpenSTV's ERS97STV).
 fn threshold(count: &Stages<'_, 2>) -> Value {
-    let seats_left = count.seats - count.elected.len();
+    let seats_left = count.ledger.seats_left();
     let active = quota(total_active_vote(count), seats_left);
     count.quota.min(active).max(Value::from_units(1))
 }
@@ -202,13 +205,13 @@ fn threshold(count: &Stages<'_, 2>) -> Value {
 fn sure_losers(count: &Stages<'_, 2>, deferred: Value) -> Option<Vec<CandidateIndex>> {
     let mut hopeful: Vec<CandidateIndex> = count.hopeful().collect();
     hopeful.sort_by_key(|c| (count.votes[c.get()], c.get()));
-    let seats_left = count.seats - count.elected.len();
+    let seats_left = count.ledger.seats_left();
     let most_excluded = hopeful.len().checked_sub(seats_left)?;
-    let constraint = count.input.constraint.as_ref();
+    let constraint = count.ledger.input.constraint.as_ref();
     let mut spare_group_members = usize::MAX;
     if let Some(constraint) = constraint {
         let members = hopeful.iter().filter(|c| constraint.in_group(**c)).count();
-        spare_group_members = members.saturating_sub(constraint.needed(&count.status));
+        spare_group_members = members.saturating_sub(constraint.needed(&count.ledger.status));
     }
     let mut running = deferred;
     let mut best = None;
@@ -241,7 +244,7 @@ fn sure_losers(count: &Stages<'_, 2>, deferred: Value) -> Option<Vec<CandidateIn
 fn transfer_surplus(count: &mut Stages<'_, 2>, candidate: CandidateIndex) -> i64 {
     let surplus = count.surplus(candidate);
     let parcels = std::mem::take(&mut count.parcels[candidate.get()]);
-    let elected_in = count.elected_in[candidate.get()];
+    let elected_in = count.ledger.elected_in[candidate.get()];
     // 5.3.1: a surplus arising at the first stage: every paper. 5.3.2: later, only the last
     // received batch, the one that gave rise to the surplus. A candidate elected without
     // receiving a batch in that stage (only possible when 5.4.8 lowered the quota) has none,
@@ -265,7 +268,7 @@ fn transfer_surplus(count: &mut Stages<'_, 2>, candidate: CandidateIndex) -> i64
             }
         }
     }
-    let round = count.rounds.len() + 1;
+    let round = count.ledger.rounds.len() + 1;
     // 5.3.7: if the transferable papers are worth more than the surplus, each goes at
     // surplus ÷ number of transferable papers, remainder ignored; otherwise at its present value.
     let shared = present > surplus && transferable > 0;
@@ -308,7 +311,7 @@ fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
     let mut rest = considered.as_slice();
     while let Some(first) = rest.first() {
         let value = count.votes[first.get()];
-        if count.elected.len() >= count.seats || value < threshold(count) {
+        if count.ledger.seats_left() == 0 || value < threshold(count) {
             break;
         }
         let equal = (rest.iter())
@@ -316,8 +319,8 @@ fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
             .count();
         let mut tied: Vec<CandidateIndex> = rest[..equal].to_vec();
         rest = &rest[equal..];
-        while !tied.is_empty() && count.elected.len() < count.seats {
-            let seats_left = count.seats - count.elected.len();
+        while !tied.is_empty() && count.ledger.seats_left() > 0 {
+            let seats_left = count.ledger.seats_left();
             let candidate = if tied.len() <= seats_left {
                 tied[0]
             } else {
@@ -325,11 +328,16 @@ fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
                 // differed decides; equal throughout, none of them is deemed elected at this
                 // stage (and nobody below them either: they would overtake a higher vote).
                 let breaker = TieBreaker::new(Lookback::Earliest, LotSource::None);
-                let history: Vec<Vec<i64>> = count.rounds.iter().map(|r| r.votes.clone()).collect();
+                let history: Vec<Vec<i64>> = count
+                    .ledger
+                    .rounds
+                    .iter()
+                    .map(|r| r.votes.clone())
+                    .collect();
                 match breaker.choose(TiePurpose::Election, &tied, &history, Prefer::Most) {
                     Ok(decision) => {
                         let chosen = decision.chosen;
-                        count.ties.push(decision);
+                        count.ledger.ties.push(decision);
                         chosen
                     }
                     Err(CountError::LotNeeded { .. }) => return Ok(()),

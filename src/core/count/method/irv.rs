@@ -76,10 +76,10 @@ impl Rule<0> for Irv {
     }
 
     fn done(&self, count: &Stages<'_, 0>) -> Result<bool, CountError> {
-        if count.elected.is_empty() && count.hopeful().next().is_none() {
+        if count.ledger.elected.is_empty() && count.hopeful().next().is_none() {
             // Every candidate was excluded (only possible when the constraint blocks the last one).
             return Err(CountError::NoCandidateToChoose);
         }
-        Ok(!count.elected.is_empty())
+        Ok(!count.ledger.elected.is_empty())
     }
 }

@@ -41,11 +41,10 @@ use std::ops::Range;
 
 use super::super::election::{Election, Preference};
 use super::super::fixed::Fixed;
-use super::super::report::{
-    Action, CandidateStatus, Decision, Outcome, Reason, Round, TieDecision, TiePurpose,
-};
+use super::super::report::{Action, CandidateStatus, Reason, TiePurpose};
 use super::super::tie::Prefer;
-use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial_status};
+use super::super::{CandidateIndex, CountError, CountInput, MethodResult};
+use super::ledger::{Ledger, StageTotals};
 
 /// Votes, ballot weights and the quota: 9 decimal places.
 type Value = Fixed<9>;
@@ -329,22 +328,19 @@ enum Stop {
 }
 
 struct Meek<'a> {
-    input: &'a CountInput<'a>,
+    /// Statuses, who is elected, the rounds so far.
+    ledger: Ledger<'a>,
     tree: BallotTree,
     arithmetic: Arithmetic,
-    seats: usize,
     valid: Value,
-    status: Vec<CandidateStatus>,
     keep: Vec<KeepFactor>,
     tally: Tally,
     /// Whether `tally` was computed with the current keep factors.
     tally_fresh: bool,
+    /// The votes at the end of the previous round, to report each candidate's transfer.
+    before: Vec<Value>,
     quota: Value,
     surplus: Value,
-    rounds: Vec<Round>,
-    elected: Vec<CandidateIndex>,
-    decisions: Vec<Decision>,
-    ties: Vec<TieDecision>,
 }
 
 pub(crate) fn count(input: &CountInput<'_>) -> Result<MethodResult, CountError> {
@@ -358,9 +354,8 @@ pub(crate) fn count_with(
 ) -> Result<MethodResult, CountError> {
     let election = input.election;
     let candidates = election.candidates().len();
-    let status = initial_status(election);
-    let keep = status
-        .iter()
+    let ledger = Ledger::new(input);
+    let keep = (ledger.status.iter())
         .map(|s| {
             if *s == CandidateStatus::Hopeful {
                 KeepFactor::ONE
@@ -371,33 +366,25 @@ pub(crate) fn count_with(
         .collect();
     let valid = Value::from_int(input.totals.valid as i64);
     let mut meek = Meek {
-        input,
+        ledger,
         tree: BallotTree::new(election),
         arithmetic,
-        seats: election.seats(),
         valid,
-        status,
         keep,
         tally: Tally {
             votes: vec![Value::ZERO; candidates],
             exhausted: Value::ZERO,
         },
         tally_fresh: false,
+        before: vec![Value::ZERO; candidates],
         quota: Value::ZERO,
         surplus: Value::ZERO,
-        rounds: Vec::new(),
-        elected: Vec::new(),
-        decisions: Vec::new(),
-        ties: Vec::new(),
     };
     meek.first_preferences();
     while !meek.complete() {
         meek.round()?;
     }
-    Ok(MethodResult {
-        rounds: meek.rounds,
-        elected: meek.elected,
-    })
+    Ok(meek.ledger.result())
 }
 
 impl Meek<'_> {
@@ -410,7 +397,7 @@ impl Meek<'_> {
     }
 
     fn recount(&mut self) {
-        let candidates = self.status.len();
+        let candidates = self.keep.len();
         self.tally = self
             .tree
             .distribute(&self.keep, self.arithmetic, candidates);
@@ -419,20 +406,7 @@ impl Meek<'_> {
 
     /// PRF B.2.b.
     fn quota_of(&self, votes: Value) -> Value {
-        votes.div_int_round_down(self.seats as u64 + 1) + Value::from_units(1)
-    }
-
-    fn seats_left(&self) -> usize {
-        self.seats.saturating_sub(self.elected.len())
-    }
-
-    fn hopeful(&self) -> Vec<CandidateIndex> {
-        self.status
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == CandidateStatus::Hopeful)
-            .map(|(i, _)| CandidateIndex::new(i as u16))
-            .collect()
+        votes.div_int_round_down(self.ledger.seats as u64 + 1) + Value::from_units(1)
     }
 
     fn votes(&self, candidate: CandidateIndex) -> Value {
@@ -441,31 +415,20 @@ impl Meek<'_> {
 
     /// B.1 (C.1 is applied at the end of every round, so only these two cases remain).
     fn complete(&self) -> bool {
-        self.seats_left() == 0 || self.hopeful().is_empty()
-    }
-
-    fn doomed(&self) -> Vec<CandidateIndex> {
-        self.input
-            .constraint
-            .as_ref()
-            .map(|k| k.doomed(&self.status))
-            .unwrap_or_default()
+        self.ledger.seats_left() == 0 || self.ledger.hopeful().next().is_none()
     }
 
     /// One round: iterate until a change of state, then record it.
     fn round(&mut self) -> Result<(), CountError> {
-        let doomed = self.doomed();
-        if let Some(constraint) = self
-            .input
-            .constraint
-            .as_ref()
-            .filter(|_| !doomed.is_empty())
+        let doomed = self.ledger.doomed();
+        if let Some(constraint) =
+            (self.ledger.input.constraint.as_ref()).filter(|_| !doomed.is_empty())
         {
             // Every remaining seat must go to the group: exclude the others before any further
             // iteration (constraint.rs, "Doom").
             let reason = Reason::ConstraintDoomed {
-                needed: constraint.needed(&self.status),
-                seats_left: constraint.seats_left(&self.status),
+                needed: constraint.needed(&self.ledger.status),
+                seats_left: constraint.seats_left(&self.ledger.status),
             };
             for candidate in doomed {
                 self.exclude(candidate, reason.clone());
@@ -506,13 +469,11 @@ impl Meek<'_> {
     /// B.2.c: elects every hopeful candidate with votes ≥ quota, largest first. Under the
     /// constraint, one who may not be elected is excluded instead. True if anything changed.
     fn elect_reached(&mut self) -> Result<bool, CountError> {
-        let mut reached: Vec<CandidateIndex> = self
-            .hopeful()
-            .into_iter()
+        let mut reached: Vec<CandidateIndex> = (self.ledger.hopeful())
             .filter(|c| self.votes(*c) >= self.quota)
             .collect();
         let changed = !reached.is_empty();
-        while !reached.is_empty() && self.seats_left() > 0 {
+        while !reached.is_empty() && self.ledger.seats_left() > 0 {
             let most = reached
                 .iter()
                 .map(|c| self.votes(*c))
@@ -524,21 +485,22 @@ impl Meek<'_> {
                 .filter(|c| self.votes(*c) == most)
                 .collect();
             // The order among equal votes matters only when not all of them can be elected.
-            let contested = self.input.constraint.is_some() || reached.len() > self.seats_left();
+            let contested =
+                self.ledger.input.constraint.is_some() || reached.len() > self.ledger.seats_left();
             let candidate = match tied.as_slice() {
                 [first, ..] if !contested => *first,
-                _ => self.pick(&tied, Prefer::Most, TiePurpose::Election)?,
+                _ => (self.ledger).pick(&tied, Prefer::Most, TiePurpose::Election)?,
             };
             reached.retain(|c| *c != candidate);
-            match &self.input.constraint {
-                Some(k) if !k.may_elect(candidate, &self.status) => {
+            match &self.ledger.input.constraint {
+                Some(k) if !k.may_elect(candidate, &self.ledger.status) => {
                     let reason = Reason::ConstraintBlocked {
-                        needed: k.needed(&self.status),
-                        seats_left: k.seats_left(&self.status),
+                        needed: k.needed(&self.ledger.status),
+                        seats_left: k.seats_left(&self.ledger.status),
                     };
                     self.exclude(candidate, reason);
                 }
-                _ => self.elect(candidate, Reason::ReachedQuota),
+                _ => self.ledger.elect(candidate, Reason::ReachedQuota),
             }
         }
         Ok(changed)
@@ -546,9 +508,7 @@ impl Meek<'_> {
 
     /// B.2.d.
     fn total_surplus(&self) -> Value {
-        let surplus: Value = self
-            .elected
-            .iter()
+        let surplus: Value = (self.ledger.elected.iter())
             .map(|c| self.votes(*c) - self.quota)
             .sum();
         match self.arithmetic {
@@ -567,7 +527,7 @@ impl Meek<'_> {
 
     /// B.2.f: kf ← (kf × quota, rounded up) ÷ votes, rounded up.
     fn update_keep_factors(&mut self) {
-        for candidate in &self.elected {
+        for candidate in &self.ledger.elected {
             let votes = self.tally.votes[candidate.get()];
             if votes <= Value::ZERO {
                 continue;
@@ -578,118 +538,36 @@ impl Meek<'_> {
         self.tally_fresh = false;
     }
 
-    /// B.3: defeats the lowest hopeful candidate; everyone within the surplus of the lowest is tied.
+    /// B.3: defeats the lowest hopeful candidate; everyone within the surplus of the lowest is
+    /// tied.
     fn defeat_lowest(&mut self) -> Result<(), CountError> {
-        let hopeful = self.hopeful();
-        let unguarded: Vec<CandidateIndex> = hopeful
-            .iter()
-            .copied()
-            .filter(|c| {
-                !self
-                    .input
-                    .constraint
-                    .as_ref()
-                    .is_some_and(|k| k.guarded(*c, &self.status))
-            })
-            .collect();
-        // Guard cannot protect every hopeful candidate while more remain than seats (B.1 would
-        // have ended the count); fall back to all hopeful candidates rather than stall.
-        let excludable = if unguarded.is_empty() {
-            hopeful.clone()
-        } else {
-            unguarded
-        };
-        let Some(lowest) = excludable.iter().map(|c| self.votes(*c)).min() else {
-            return Ok(());
-        };
-        let passed_over: Vec<CandidateIndex> = hopeful
-            .into_iter()
-            .filter(|c| !excludable.contains(c) && self.votes(*c) <= lowest)
-            .collect();
-        let reason = if passed_over.is_empty() {
-            Reason::FewestVotes
-        } else {
-            Reason::ConstraintGuard { passed_over }
-        };
-        let reach = lowest + self.surplus.max(Value::ZERO);
-        let tied: Vec<CandidateIndex> = excludable
-            .into_iter()
-            .filter(|c| self.votes(*c) <= reach)
-            .collect();
-        let candidate = self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?;
+        let reach = self.surplus.max(Value::ZERO);
+        let (candidate, reason) = self.ledger.lowest(&self.tally.votes, reach)?;
         self.exclude(candidate, reason);
         Ok(())
     }
 
-    /// One of `among` (one candidate, or several the rule regards as tied).
-    fn pick(
-        &mut self,
-        among: &[CandidateIndex],
-        prefer: Prefer,
-        purpose: TiePurpose,
-    ) -> Result<CandidateIndex, CountError> {
-        self.input
-            .ties
-            .pick(among, prefer, purpose, &self.rounds, &mut self.ties)
-    }
-
-    fn elect(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.status[candidate.get()] = CandidateStatus::Elected;
-        self.elected.push(candidate);
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Elected,
-            reason,
-        });
-    }
-
+    /// Excludes `candidate`: their keep factor becomes 0, so the next tally passes over them.
     fn exclude(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.status[candidate.get()] = CandidateStatus::Excluded;
+        self.ledger.exclude(candidate, reason);
         self.keep[candidate.get()] = KeepFactor::ZERO;
         self.tally_fresh = false;
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Excluded,
-            reason,
-        });
     }
 
     /// C.1 when it applies, then records the round with the votes the decisions were taken on.
     fn finish_round(&mut self, action: Action) {
-        let hopeful = self.hopeful();
-        let seats_left = self.seats_left();
-        if seats_left > 0 && hopeful.len() <= seats_left && self.doomed().is_empty() {
-            // C.1 "Elect remaining", in order of votes (equal votes in ballot-file order).
-            let mut rest = hopeful;
-            rest.sort_by_key(|c| std::cmp::Reverse(self.votes(*c)));
-            for candidate in rest {
-                self.elect(candidate, Reason::FilledRemainingSeats);
-            }
-        }
-        let votes: Vec<i64> = self.tally.votes.iter().map(|v| v.units()).collect();
-        let transfers = match self.rounds.last() {
-            Some(previous) => votes
-                .iter()
-                .zip(&previous.votes)
-                .map(|(a, b)| a - b)
-                .collect(),
-            None => votes.clone(),
-        };
+        self.ledger.fill_remaining_seats(&self.tally.votes);
         let exhausted = self.tally.exhausted;
-        let rounding = self.valid - self.tally.total() - exhausted;
-        self.rounds.push(Round {
-            number: self.rounds.len() + 1,
-            action,
-            quota: self.quota.units(),
-            votes,
-            transfers,
-            exhausted: exhausted.units(),
-            rounding: rounding.units(),
-            status: self.status.clone(),
-            decisions: std::mem::take(&mut self.decisions),
-            ties: std::mem::take(&mut self.ties),
-            keep_factors: self.keep.iter().map(|k| k.0.units()).collect(),
-        });
+        let totals = StageTotals {
+            quota: self.quota,
+            votes: &self.tally.votes,
+            before: &self.before,
+            exhausted,
+            rounding: self.valid - self.tally.total() - exhausted,
+        };
+        let round = self.ledger.record(action, totals);
+        round.keep_factors = self.keep.iter().map(|k| k.0.units()).collect();
+        self.before.clone_from(&self.tally.votes);
     }
 }
 

@@ -3,15 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::constraint::ConstraintState;
-use super::election::CandidateIndex;
-use super::fixed::Fixed;
-use super::report::{Action, CandidateStatus, Decision, Reason, Round, TieDecision};
 use super::tie::Lookback;
 
 pub(super) mod block;
 pub(super) mod ers97;
 pub(super) mod irv;
+mod ledger;
 pub(super) mod meek;
 mod papers;
 pub(super) mod scottish;
@@ -114,83 +111,5 @@ impl FromStr for Method {
             .into_iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| UnknownMethod(name.to_owned()))
-    }
-}
-
-/// The exclusion candidates under the guard of the constraint (docs/COUNTING.md §8): the
-/// continuing candidates with fewest votes among those the constraint does not guard (several if
-/// tied), and the reason to give — `ConstraintGuard` naming any guarded candidate passed over with
-/// as few or fewer votes, else `FewestVotes`.
-pub(super) fn fewest_unguarded<V: Ord + Copy>(
-    hopeful: &[CandidateIndex],
-    votes: impl Fn(CandidateIndex) -> V,
-    constraint: Option<&ConstraintState>,
-    status: &[CandidateStatus],
-) -> (Vec<CandidateIndex>, Reason) {
-    let guarded = |c: &CandidateIndex| constraint.is_some_and(|k| k.guarded(*c, status));
-    let fewest = hopeful
-        .iter()
-        .filter(|c| !guarded(c))
-        .map(|c| votes(*c))
-        .min();
-    let Some(fewest) = fewest else {
-        return (Vec::new(), Reason::FewestVotes);
-    };
-    let tied = hopeful
-        .iter()
-        .copied()
-        .filter(|c| !guarded(c) && votes(*c) == fewest)
-        .collect();
-    let passed_over: Vec<CandidateIndex> = hopeful
-        .iter()
-        .copied()
-        .filter(|c| guarded(c) && votes(*c) <= fewest)
-        .collect();
-    let reason = if passed_over.is_empty() {
-        Reason::FewestVotes
-    } else {
-        Reason::ConstraintGuard { passed_over }
-    };
-    (tied, reason)
-}
-
-/// The totals a method holds at the end of a stage, at the rule's precision.
-pub(super) struct StageTotals<'a, const D: u32> {
-    pub quota: Fixed<D>,
-    pub votes: &'a [Fixed<D>],
-    /// Votes at the start of the stage, to report each candidate's transfer.
-    pub before: &'a [Fixed<D>],
-    pub exhausted: Fixed<D>,
-    pub rounding: Fixed<D>,
-    pub status: &'a [CandidateStatus],
-}
-
-impl<const D: u32> StageTotals<'_, D> {
-    /// The report's record of this stage, numbered after `rounds`.
-    pub fn round(
-        &self,
-        rounds: &[Round],
-        action: Action,
-        decisions: Vec<Decision>,
-        ties: Vec<TieDecision>,
-    ) -> Round {
-        Round {
-            number: rounds.len() + 1,
-            action,
-            quota: self.quota.units(),
-            votes: self.votes.iter().map(|v| v.units()).collect(),
-            transfers: self
-                .votes
-                .iter()
-                .zip(self.before)
-                .map(|(a, b)| (*a - *b).units())
-                .collect(),
-            exhausted: self.exhausted.units(),
-            rounding: self.rounding.units(),
-            status: self.status.to_vec(),
-            decisions,
-            ties,
-            keep_factors: Vec::new(),
-        }
     }
 }

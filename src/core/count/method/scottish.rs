@@ -78,7 +78,7 @@ fn transfer_surplus(count: &mut Stages<'_, 5>, candidate: CandidateIndex) -> i64
     let surplus = total - count.quota;
     let parcels = std::mem::take(&mut count.parcels[candidate.get()]);
     count.votes[candidate.get()] = count.quota;
-    let round = count.rounds.len() + 1;
+    let round = count.ledger.rounds.len() + 1;
     let mut moved = Value::ZERO;
     let before: Value = count.votes.iter().copied().sum();
     for parcel in &parcels {

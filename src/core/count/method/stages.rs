@@ -6,11 +6,10 @@
 //! only what differs: the quota, who is elected when, and how a stage transfers.
 
 use super::super::fixed::Fixed;
-use super::super::report::{
-    Action, CandidateStatus, Decision, Outcome, Reason, Round, TieDecision, TiePurpose,
-};
+use super::super::report::{Action, CandidateStatus, Reason, TiePurpose};
 use super::super::tie::Prefer;
-use super::super::{CandidateIndex, CountError, CountInput, MethodResult, initial_status};
+use super::super::{CandidateIndex, CountError, CountInput, MethodResult};
+use super::ledger::{Ledger, StageTotals};
 use super::papers::Papers;
 
 /// Ballot papers that reached a candidate in one transfer, all at one value (ERS97's batch).
@@ -33,7 +32,7 @@ pub(super) trait Rule<const D: u32> {
     fn next_stage(&mut self, count: &mut Stages<'_, D>) -> Result<bool, CountError>;
     /// Whether the count is done after a stage.
     fn done(&self, count: &Stages<'_, D>) -> Result<bool, CountError> {
-        Ok(count.elected.len() >= count.seats)
+        Ok(count.ledger.elected.len() >= count.ledger.seats)
     }
 }
 
@@ -48,19 +47,15 @@ pub(super) fn run<const D: u32>(
     while !done {
         done = rule.next_stage(&mut count)?;
     }
-    Ok(MethodResult {
-        rounds: count.rounds,
-        elected: count.elected,
-    })
+    Ok(count.ledger.result())
 }
 
 /// The count's state between stages.
 pub(super) struct Stages<'a, const D: u32> {
-    pub input: &'a CountInput<'a>,
+    /// Statuses, who is elected, the stages so far.
+    pub ledger: Ledger<'a>,
     pub papers: Papers,
     pub quota: Fixed<D>,
-    pub seats: usize,
-    pub status: Vec<CandidateStatus>,
     pub votes: Vec<Fixed<D>>,
     /// The papers each candidate holds, by the transfer they came in.
     pub parcels: Vec<Vec<Parcel<D>>>,
@@ -68,16 +63,10 @@ pub(super) struct Stages<'a, const D: u32> {
     pub exhausted: Fixed<D>,
     /// What truncated transfer values lost.
     pub rounding: Fixed<D>,
-    pub rounds: Vec<Round>,
-    pub elected: Vec<CandidateIndex>,
-    /// The round in which each candidate was elected.
-    pub elected_in: Vec<usize>,
     /// Elected candidates whose surplus has not been transferred.
     pub pending: Vec<CandidateIndex>,
     /// Votes at the start of the current round, to report each candidate's transfer.
     pub before: Vec<Fixed<D>>,
-    pub decisions: Vec<Decision>,
-    pub ties: Vec<TieDecision>,
 }
 
 impl<'a, const D: u32> Stages<'a, D> {
@@ -86,22 +75,15 @@ impl<'a, const D: u32> Stages<'a, D> {
         let election = input.election;
         let candidates = election.candidates().len();
         let mut count = Stages {
-            input,
+            ledger: Ledger::new(input),
             papers: Papers::new(election),
             quota,
-            seats: election.seats(),
-            status: initial_status(election),
             votes: vec![Fixed::ZERO; candidates],
             parcels: (0..candidates).map(|_| Vec::new()).collect(),
             exhausted: Fixed::ZERO,
             rounding: Fixed::ZERO,
-            rounds: Vec::new(),
-            elected: Vec::new(),
-            elected_in: vec![0; candidates],
             pending: Vec::new(),
             before: vec![Fixed::ZERO; candidates],
-            decisions: Vec::new(),
-            ties: Vec::new(),
         };
         let mut first: Vec<Vec<(u32, u16)>> = (0..candidates).map(|_| Vec::new()).collect();
         for ballot in 0..count.papers.weights.len() as u32 {
@@ -124,9 +106,7 @@ impl<'a, const D: u32> Stages<'a, D> {
 
     /// The continuing candidates.
     pub fn hopeful(&self) -> impl Iterator<Item = CandidateIndex> + '_ {
-        (self.status.iter().enumerate())
-            .filter(|(_, s)| **s == CandidateStatus::Hopeful)
-            .map(|(i, _)| CandidateIndex::new(i as u16))
+        self.ledger.hopeful()
     }
 
     /// A candidate's votes above the quota.
@@ -142,13 +122,13 @@ impl<'a, const D: u32> Stages<'a, D> {
         prefer: Prefer,
         purpose: TiePurpose,
     ) -> Result<CandidateIndex, CountError> {
-        (self.input.ties).pick(among, prefer, purpose, &self.rounds, &mut self.ties)
+        self.ledger.pick(among, prefer, purpose)
     }
 
     /// Whether the constraint doomed a continuing candidate (the group can no longer fill its
     /// minimum otherwise).
     pub fn is_doomed(&self) -> bool {
-        (self.input.constraint.as_ref()).is_some_and(|k| !k.doomed(&self.status).is_empty())
+        !self.ledger.doomed().is_empty()
     }
 
     /// The constraint's doomed candidate to exclude first, if any, and why: blocked if they
@@ -158,15 +138,15 @@ impl<'a, const D: u32> Stages<'a, D> {
         &mut self,
         blocked_at_quota: bool,
     ) -> Result<Option<(CandidateIndex, Reason)>, CountError> {
-        let Some(constraint) = &self.input.constraint else {
+        let Some(constraint) = &self.ledger.input.constraint else {
             return Ok(None);
         };
-        let doomed = constraint.doomed(&self.status);
+        let doomed = constraint.doomed(&self.ledger.status);
         if doomed.is_empty() {
             return Ok(None);
         }
-        let needed = constraint.needed(&self.status);
-        let seats_left = constraint.seats_left(&self.status);
+        let needed = constraint.needed(&self.ledger.status);
+        let seats_left = constraint.seats_left(&self.ledger.status);
         let candidate = self.pick(&doomed, Prefer::Fewest, TiePurpose::Exclusion)?;
         let reason = if blocked_at_quota && self.votes[candidate.get()] >= self.quota {
             Reason::ConstraintBlocked { needed, seats_left }
@@ -211,24 +191,14 @@ impl<'a, const D: u32> Stages<'a, D> {
     /// The continuing candidate with the fewest votes among those the constraint does not guard
     /// (ties by the rule's tie-breaking), and why.
     pub fn lowest(&mut self) -> Result<(CandidateIndex, Reason), CountError> {
-        let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
-        let (tied, reason) = super::fewest_unguarded(
-            &hopeful,
-            |c| self.votes[c.get()],
-            self.input.constraint.as_ref(),
-            &self.status,
-        );
-        Ok((
-            self.pick(&tied, Prefer::Fewest, TiePurpose::Exclusion)?,
-            reason,
-        ))
+        self.ledger.lowest(&self.votes, Fixed::ZERO)
     }
 
     /// The next preference after `position` on `ballot` for a continuing candidate.
     pub fn next_preference(&self, ballot: u32, position: u16) -> Option<(u16, CandidateIndex)> {
         (self.papers.ranking(ballot).iter().enumerate())
             .skip(position as usize + 1)
-            .find(|(_, c)| self.status[c.get()] == CandidateStatus::Hopeful)
+            .find(|(_, c)| self.ledger.status[c.get()] == CandidateStatus::Hopeful)
             .map(|(at, c)| (at as u16, *c))
     }
 
@@ -267,19 +237,14 @@ impl<'a, const D: u32> Stages<'a, D> {
 
     /// Records `candidate`'s exclusion for `reason`.
     pub fn mark_excluded(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.status[candidate.get()] = CandidateStatus::Excluded;
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Excluded,
-            reason,
-        });
+        self.ledger.exclude(candidate, reason);
     }
 
     /// Excludes `candidate` and moves all their papers in this one stage, each at the value it
     /// carries (Scottish STV rule 50, and IRV).
     pub fn exclude_all_at_once(&mut self, candidate: CandidateIndex, reason: Reason) {
         self.mark_excluded(candidate, reason);
-        let round = self.rounds.len() + 1;
+        let round = self.ledger.rounds.len() + 1;
         for parcel in std::mem::take(&mut self.parcels[candidate.get()]) {
             let exhausted = self.move_papers(&parcel.papers, parcel.value, round);
             self.exhausted += exhausted;
@@ -289,14 +254,7 @@ impl<'a, const D: u32> Stages<'a, D> {
 
     /// Elects `candidate` for `reason`.
     pub fn elect(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.status[candidate.get()] = CandidateStatus::Elected;
-        self.elected.push(candidate);
-        self.elected_in[candidate.get()] = self.rounds.len() + 1;
-        self.decisions.push(Decision {
-            candidate,
-            outcome: Outcome::Elected,
-            reason,
-        });
+        self.ledger.elect(candidate, reason);
     }
 
     /// Elects `reached` (candidates who reached the quota) in order of votes, largest first,
@@ -307,7 +265,7 @@ impl<'a, const D: u32> Stages<'a, D> {
         &mut self,
         mut reached: Vec<CandidateIndex>,
     ) -> Result<(), CountError> {
-        while !reached.is_empty() && self.elected.len() < self.seats {
+        while !reached.is_empty() && self.ledger.seats_left() > 0 {
             let most = (reached.iter().map(|c| self.votes[c.get()]).max()).unwrap_or(Fixed::ZERO);
             let tied: Vec<CandidateIndex> = (reached.iter().copied())
                 .filter(|c| self.votes[c.get()] == most)
@@ -327,21 +285,13 @@ impl<'a, const D: u32> Stages<'a, D> {
 
     /// Whether the constraint lets `candidate` take a seat now.
     pub fn may_elect(&self, candidate: CandidateIndex) -> bool {
-        (self.input.constraint.as_ref()).is_none_or(|k| k.may_elect(candidate, &self.status))
+        self.ledger.may_elect(candidate)
     }
 
     /// As many continuing candidates as seats left (and none doomed): they are all elected, in
     /// order of votes (Scottish STV rule 52, ERS97 5.5.1).
     pub fn fill_remaining_seats(&mut self) {
-        let seats_left = self.seats - self.elected.len();
-        let hopeful: Vec<CandidateIndex> = self.hopeful().collect();
-        if seats_left > 0 && hopeful.len() <= seats_left && !self.is_doomed() {
-            let mut rest = hopeful;
-            rest.sort_by_key(|c| std::cmp::Reverse(self.votes[c.get()]));
-            for candidate in rest {
-                self.elect(candidate, Reason::FilledRemainingSeats);
-            }
-        }
+        self.ledger.fill_remaining_seats(&self.votes);
     }
 
     /// Ends a stage (or sub-stage) that did `action`: the rule elects, the stage is recorded.
@@ -352,22 +302,15 @@ impl<'a, const D: u32> Stages<'a, D> {
         action: Action,
     ) -> Result<bool, CountError> {
         rule.elect(self)?;
-        let round = super::StageTotals {
+        let totals = StageTotals {
             quota: self.quota,
             votes: &self.votes,
             before: &self.before,
             exhausted: self.exhausted,
             rounding: self.rounding,
-            status: &self.status,
-        }
-        .round(
-            &self.rounds,
-            action,
-            std::mem::take(&mut self.decisions),
-            std::mem::take(&mut self.ties),
-        );
+        };
+        self.ledger.record(action, totals);
         self.before.clone_from(&self.votes);
-        self.rounds.push(round);
         rule.done(self)
     }
 }

@@ -150,6 +150,17 @@ fn outcome(round: &Round, candidate: usize) -> Option<Outcome> {
         .map(|d| d.outcome)
 }
 
+/// A stage's change under a value: nothing in the first stage or when nothing changed.
+fn change_span(report: &Report, round: &Round, change: i64) -> String {
+    if round.number == 1 || change == 0 {
+        return String::new();
+    }
+    format!(
+        "<span class=\"change\">{}</span>",
+        words::signed(report, change)
+    )
+}
+
 /// The round-by-round table, row by row as the reader meets them.
 fn stage_table(out: &mut String, report: &Report) {
     if report.rounds.is_empty() {
@@ -198,14 +209,7 @@ fn stage_table(out: &mut String, report: &Report) {
                     _ => ("", ""),
                 },
             };
-            let change = if round.number == 1 || change == 0 {
-                String::new()
-            } else {
-                format!(
-                    "<span class=\"change\">{}</span>",
-                    words::signed(report, change)
-                )
-            };
+            let change = change_span(report, round, change);
             let _ = write!(
                 out,
                 "<td class=\"num{class}\">{}{change}{mark}</td>",
@@ -222,14 +226,7 @@ fn stage_table(out: &mut String, report: &Report) {
     for round in &report.rounds {
         let (e0, r0) = previous.map_or((0, 0), |p| (p.exhausted, p.rounding));
         let cell = |value: i64, change: i64| {
-            let change = if round.number == 1 || change == 0 {
-                String::new()
-            } else {
-                format!(
-                    "<span class=\"change\">{}</span>",
-                    words::signed(report, change)
-                )
-            };
+            let change = change_span(report, round, change);
             format!(
                 "<td class=\"num\">{}{change}</td>",
                 words::number(report, value)
@@ -517,17 +514,8 @@ fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
             );
         }
         out.push_str("</tbody>\n</table>\n</div>\n");
-        if !summary.unattributed_rounds.is_empty() {
-            let stages: Vec<String> = summary
-                .unattributed_rounds
-                .iter()
-                .map(usize::to_string)
-                .collect();
-            let _ = writeln!(
-                out,
-                "<p class=\"note\">Stages {} move votes from several candidates at once and are not attributed to a slate.</p>",
-                stages.join(", ")
-            );
+        if let Some(note) = summary.unattributed_note() {
+            let _ = writeln!(out, "<p class=\"note\">{note}</p>");
         }
     }
     out.push_str("</section>\n");

@@ -75,6 +75,22 @@ pub struct SlateSummary {
     pub unattributed_rounds: Vec<usize>,
 }
 
+impl SlateSummary {
+    /// The sentence that says which stages the flows leave out, if any (plain text, no markup).
+    pub fn unattributed_note(&self) -> Option<String> {
+        if self.unattributed_rounds.is_empty() {
+            return None;
+        }
+        let stages: Vec<String> = (self.unattributed_rounds.iter())
+            .map(usize::to_string)
+            .collect();
+        Some(format!(
+            "Stages {} move votes from several candidates at once and are not attributed to a slate.",
+            stages.join(", ")
+        ))
+    }
+}
+
 /// The slate summary of `report`, or `None` when no candidate has a slate.
 pub fn slate_summary(report: &Report) -> Option<SlateSummary> {
     if report.candidates.iter().all(|c| c.slate.is_none()) {

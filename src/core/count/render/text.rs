@@ -480,17 +480,8 @@ fn slates(out: &mut String, report: &Report) {
             );
         }
     }
-    if !summary.unattributed_rounds.is_empty() {
-        let stages: Vec<String> = summary
-            .unattributed_rounds
-            .iter()
-            .map(usize::to_string)
-            .collect();
-        let _ = writeln!(
-            out,
-            "  Stages {} move votes from several candidates at once and are not attributed to a slate.",
-            stages.join(", ")
-        );
+    if let Some(note) = summary.unattributed_note() {
+        let _ = writeln!(out, "  {note}");
     }
     let _ = writeln!(out);
 }

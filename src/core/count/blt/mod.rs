@@ -21,12 +21,16 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::fmt::Write as _;
-
 use super::election::{
     Candidate, CandidateAttributes, CandidateIndex, Election, ElectionBuilder, ElectionError,
     MAX_CANDIDATES,
 };
+
+mod ballot;
+mod write;
+
+use ballot::read_ballots;
+pub use write::write_blt;
 
 /// Why a ballot file could not be read, and where.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -377,278 +381,6 @@ impl Options {
     }
 }
 
-/// What the ballot lines gave.
-struct Ballots {
-    /// The ballots; `None` when there were none.
-    builder: Option<ElectionBuilder>,
-    missing_terminators: usize,
-    last_line: usize,
-}
-
-/// Phase 1: withdrawn and option lines, then ballots up to the `0` line. The builder is made at
-/// the first ballot, once withdrawals are known.
-fn read_ballots<'t>(
-    lines: &mut impl Iterator<Item = Line<'t>>,
-    options: &mut Options,
-    header_line: usize,
-) -> Result<Ballots, BltError> {
-    let candidate_count = options.lookup.count;
-    let mut builder: Option<ElectionBuilder> = None;
-    let mut ranks: Vec<CandidateIndex> = Vec::new();
-    let mut rank_ends: Vec<usize> = Vec::new();
-    let mut seen = vec![false; candidate_count];
-    let mut missing_terminators = 0usize;
-    let mut last_line = header_line;
-    for line in lines.by_ref() {
-        last_line = line.number;
-        let text = line.text;
-        if text.starts_with('[') {
-            options.option_line(text, line.number)?;
-            continue;
-        }
-        if text.starts_with('-') && builder.is_none() {
-            for token in tokens(text) {
-                let number = token.strip_prefix('-').ok_or_else(|| {
-                    err(
-                        line.number,
-                        BltErrorKind::NotANumber {
-                            what: "a withdrawn candidate (-N)",
-                            found: token.to_owned(),
-                        },
-                    )
-                })?;
-                (options.pending_withdrawn).push((number.to_owned(), line.number));
-            }
-            continue;
-        }
-        if text == "0" {
-            return Ok(Ballots {
-                builder,
-                missing_terminators,
-                last_line,
-            });
-        }
-        if builder.is_none() {
-            options.resolve_withdrawn()?;
-            builder = Some(ElectionBuilder::new_unnamed(options.candidates()));
-        }
-        let builder = builder
-            .as_mut()
-            .ok_or_else(|| err(line.number, BltErrorKind::MissingHeader))?;
-        ranks.clear();
-        rank_ends.clear();
-        let fast = if options.lookup.nicks.is_empty() {
-            parse_plain_ballot(
-                text.as_bytes(),
-                candidate_count,
-                &mut ranks,
-                &mut rank_ends,
-                &mut seen,
-            )
-        } else {
-            None
-        };
-        let (weight, closed) = match fast {
-            Some(Ok(parsed)) => parsed,
-            Some(Err(kind)) => return Err(err(line.number, kind)),
-            None => {
-                ranks.clear();
-                rank_ends.clear();
-                parse_general_ballot(
-                    text,
-                    line.number,
-                    &options.lookup,
-                    &mut ranks,
-                    &mut rank_ends,
-                    &mut seen,
-                )?
-            }
-        };
-        if !closed {
-            missing_terminators += 1;
-        }
-        let mut start = 0;
-        let groups = rank_ends.iter().map(|&end| {
-            let group = &ranks[start..end];
-            start = end;
-            group
-        });
-        builder
-            .add(weight, groups)
-            .map_err(|e| err(line.number, e.into()))?;
-    }
-    Err(err(last_line, BltErrorKind::MissingBallotTerminator))
-}
-
-/// What the lines after the ballots gave.
-struct Strings {
-    /// The names and the title (at most one more than the candidates), with their lines.
-    strings: Vec<(String, usize)>,
-    ignored_after_title: usize,
-    last_line: usize,
-}
-
-/// Phase 2: names and title, each a quoted string (or a bare line).
-fn read_strings<'t>(
-    lines: impl Iterator<Item = Line<'t>>,
-    options: &mut Options,
-    mut last_line: usize,
-) -> Result<Strings, BltError> {
-    let candidate_count = options.lookup.count;
-    let mut strings: Vec<(String, usize)> = Vec::new();
-    let mut ignored_after_title = 0usize;
-    for line in lines {
-        last_line = line.number;
-        if line.text.starts_with('[') {
-            options.option_line(line.text, line.number)?;
-            continue;
-        }
-        if strings.len() > candidate_count {
-            // Free text after the title, as in droop's test files M135.blt (the author's notes) and
-            // cfer/*.blt (expected tallies): droop and OpenSTV stop reading at the title, so we
-            // ignore it too, and say so.
-            ignored_after_title += 1;
-            continue;
-        }
-        for s in quoted_strings(line.text, line.number)? {
-            strings.push((s, line.number));
-        }
-    }
-    if strings.len() > candidate_count + 1 {
-        // More strings on the title's own line.
-        strings.truncate(candidate_count + 1);
-        ignored_after_title += 1;
-    }
-    Ok(Strings {
-        strings,
-        ignored_after_title,
-        last_line,
-    })
-}
-
-/// The fast path for the common ballot line: only digits, separators and `=`, no nicknames.
-/// Returns `None` to hand anything unusual to [`parse_general_ballot`], which reports errors
-/// precisely; `Some(Err)` only for errors this path can name exactly.
-fn parse_plain_ballot(
-    line: &[u8],
-    candidate_count: usize,
-    ranks: &mut Vec<CandidateIndex>,
-    rank_ends: &mut Vec<usize>,
-    seen: &mut [bool],
-) -> Option<Result<(u64, bool), BltErrorKind>> {
-    let mut numbers = [0u64; 1];
-    let mut i = 0;
-    let read_number = |i: &mut usize| -> Option<u64> {
-        let start = *i;
-        let mut value: u64 = 0;
-        while *i < line.len() && line[*i].is_ascii_digit() {
-            value = value
-                .checked_mul(10)?
-                .checked_add(u64::from(line[*i] - b'0'))?;
-            *i += 1;
-        }
-        (*i > start && *i - start <= 18).then_some(value)
-    };
-    let is_separator = |b: u8| b == b' ' || b == b'\t' || b == b',' || b == b'\r';
-    numbers[0] = read_number(&mut i)?;
-    let mut closed = false;
-    loop {
-        let before = i;
-        while i < line.len() && is_separator(line[i]) {
-            i += 1;
-        }
-        if i == line.len() {
-            break;
-        }
-        if closed || i == before {
-            return None;
-        }
-        let mut rank_start = true;
-        loop {
-            let n = read_number(&mut i)? as usize;
-            if n == 0 && rank_start && (i == line.len() || is_separator(line[i])) {
-                closed = true;
-                break;
-            }
-            if n == 0 || n > candidate_count {
-                return None;
-            }
-            if std::mem::replace(&mut seen[n - 1], true) {
-                return Some(Err(BltErrorKind::RepeatedCandidate { candidate: n }));
-            }
-            ranks.push(CandidateIndex::new((n - 1) as u16));
-            rank_start = false;
-            if i < line.len() && line[i] == b'=' {
-                i += 1;
-                continue;
-            }
-            break;
-        }
-        if !closed {
-            rank_ends.push(ranks.len());
-        }
-    }
-    for c in ranks.iter() {
-        seen[c.get()] = false;
-    }
-    Some(Ok((numbers[0], closed)))
-}
-
-/// Any ballot line: labels, nicknames, `-` breaks; every problem named precisely.
-fn parse_general_ballot(
-    text: &str,
-    number: usize,
-    lookup: &CandidateLookup,
-    ranks: &mut Vec<CandidateIndex>,
-    rank_ends: &mut Vec<usize>,
-    seen: &mut [bool],
-) -> Result<(u64, bool), BltError> {
-    seen.iter_mut().for_each(|s| *s = false);
-    let mut toks = tokens(text).peekable();
-    if toks.peek().is_some_and(|t| t.starts_with('(')) {
-        toks.next();
-    }
-    let weight = parse_count(toks.next().unwrap_or(""), "the ballot weight", number)?;
-    let mut closed = false;
-    for token in toks {
-        if token == "-" {
-            // A skipped preference is a break: nothing after it counts.
-            closed = true;
-            break;
-        }
-        if closed {
-            return Err(err(
-                number,
-                BltErrorKind::NotANumber {
-                    what: "nothing after the closing 0; found",
-                    found: token.to_owned(),
-                },
-            ));
-        }
-        if token == "0" {
-            closed = true;
-            continue;
-        }
-        for part in token.split('=') {
-            let candidate = lookup.resolve(part, number)?;
-            if std::mem::replace(&mut seen[candidate.get()], true) {
-                return Err(err(
-                    number,
-                    BltErrorKind::RepeatedCandidate {
-                        candidate: candidate.get() + 1,
-                    },
-                ));
-            }
-            ranks.push(candidate);
-        }
-        rank_ends.push(ranks.len());
-    }
-    for c in ranks.iter() {
-        seen[c.get()] = false;
-    }
-    Ok((weight, closed))
-}
-
 fn parse_option(
     text: &str,
     number: usize,
@@ -741,52 +473,48 @@ fn quoted_strings(text: &str, number: usize) -> Result<Vec<String>, BltError> {
     }
 }
 
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+/// What the lines after the ballots gave.
+struct Strings {
+    /// The names and the title (at most one more than the candidates), with their lines.
+    strings: Vec<(String, usize)>,
+    ignored_after_title: usize,
+    last_line: usize,
 }
 
-/// Writes an election as a strict BLT file: header, withdrawn line, `[nick]` and `[tie]` lines when
-/// the election has them, one ballot line per merged ballot (equal ranks as `a=b`), `0`, quoted
-/// names and title. [`parse_blt`] reads it back to the same election.
-pub fn write_blt(election: &Election) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{} {}", election.candidates().len(), election.seats());
-    let withdrawn: Vec<String> = election
-        .candidates()
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.withdrawn)
-        .map(|(i, _)| format!("-{}", i + 1))
-        .collect();
-    if !withdrawn.is_empty() {
-        let _ = writeln!(out, "{}", withdrawn.join(" "));
-    }
-    // Nicknames are part of the election (`Candidate::nick`), so they are written back; the parser
-    // only accepts a `[nick]` line naming every candidate, so either all have one or none does.
-    let nicks: Option<Vec<&str>> = election
-        .candidates()
-        .iter()
-        .map(|c| c.nick.as_deref())
-        .collect();
-    if let Some(nicks) = nicks {
-        let _ = writeln!(out, "[nick {}]", nicks.join(" "));
-    }
-    if let Some(order) = election.tie_order() {
-        let order: Vec<String> = order.iter().map(|c| (c.get() + 1).to_string()).collect();
-        let _ = writeln!(out, "[tie {}]", order.join(" "));
-    }
-    for ballot in election.ballots() {
-        let _ = write!(out, "{}", ballot.weight());
-        for p in ballot.preferences() {
-            let sep = if p.equal_to_previous() { '=' } else { ' ' };
-            let _ = write!(out, "{sep}{}", p.candidate().get() + 1);
+/// Phase 2: names and title, each a quoted string (or a bare line).
+fn read_strings<'t>(
+    lines: impl Iterator<Item = Line<'t>>,
+    options: &mut Options,
+    mut last_line: usize,
+) -> Result<Strings, BltError> {
+    let candidate_count = options.lookup.count;
+    let mut strings: Vec<(String, usize)> = Vec::new();
+    let mut ignored_after_title = 0usize;
+    for line in lines {
+        last_line = line.number;
+        if line.text.starts_with('[') {
+            options.option_line(line.text, line.number)?;
+            continue;
         }
-        out.push_str(" 0\n");
+        if strings.len() > candidate_count {
+            // Free text after the title, as in droop's test files M135.blt (the author's notes) and
+            // cfer/*.blt (expected tallies): droop and OpenSTV stop reading at the title, so we
+            // ignore it too, and say so.
+            ignored_after_title += 1;
+            continue;
+        }
+        for s in quoted_strings(line.text, line.number)? {
+            strings.push((s, line.number));
+        }
     }
-    out.push_str("0\n");
-    for candidate in election.candidates() {
-        let _ = writeln!(out, "{}", quote(&candidate.name));
+    if strings.len() > candidate_count + 1 {
+        // More strings on the title's own line.
+        strings.truncate(candidate_count + 1);
+        ignored_after_title += 1;
     }
-    let _ = writeln!(out, "{}", quote(election.title()));
-    out
+    Ok(Strings {
+        strings,
+        ignored_after_title,
+        last_line,
+    })
 }
