@@ -78,7 +78,7 @@ impl Rule<2> for Ers97 {
             );
         }
         deem_elected(count)?;
-        count.fill_remaining_seats();
+        count.ledger.fill_remaining_seats(&count.votes);
         Ok(())
     }
 
@@ -119,10 +119,10 @@ impl Ers97 {
         reason: Reason,
     ) -> Result<bool, CountError> {
         for candidate in &group {
-            count.mark_excluded(*candidate, reason.clone());
+            count.ledger.exclude(*candidate, reason.clone());
         }
         let seats_left = count.ledger.seats_left();
-        if count.hopeful().count() <= seats_left && !count.is_doomed() {
+        if count.ledger.hopeful().count() <= seats_left && count.ledger.doomed().is_empty() {
             // 5.5.1: the proposed exclusion leaves as many continuing candidates as places:
             // they are all elected and no papers are transferred (5.5.2).
             return count.end_stage(self, whole_exclusion(group));
@@ -203,7 +203,7 @@ fn threshold(count: &Stages<'_, 2>) -> Value {
 /// With a constraint, a group may not take more group members than the group can spare. `None`
 /// when no group qualifies.
 fn sure_losers(count: &Stages<'_, 2>, deferred: Value) -> Option<Vec<CandidateIndex>> {
-    let mut hopeful: Vec<CandidateIndex> = count.hopeful().collect();
+    let mut hopeful: Vec<CandidateIndex> = count.ledger.hopeful().collect();
     hopeful.sort_by_key(|c| (count.votes[c.get()], c.get()));
     let seats_left = count.ledger.seats_left();
     let most_excluded = hopeful.len().checked_sub(seats_left)?;
@@ -306,7 +306,7 @@ fn transfer_surplus(count: &mut Stages<'_, 2>, candidate: CandidateIndex) -> i64
 /// the active vote change (the threshold never rises as a result: an elected candidate takes at
 /// least the old threshold out of the active vote).
 fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
-    let mut considered: Vec<CandidateIndex> = count.hopeful().collect();
+    let mut considered: Vec<CandidateIndex> = count.ledger.hopeful().collect();
     considered.sort_by_key(|c| (std::cmp::Reverse(count.votes[c.get()]), c.get()));
     let mut rest = considered.as_slice();
     while let Some(first) = rest.first() {
@@ -345,7 +345,7 @@ fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
                 }
             };
             tied.retain(|c| *c != candidate);
-            if !count.may_elect(candidate) {
+            if !count.ledger.may_elect(candidate) {
                 // Left continuing; the doom check at the next stage excludes them (ConstraintBlocked).
                 continue;
             }
@@ -354,7 +354,7 @@ fn deem_elected(count: &mut Stages<'_, 2>) -> Result<(), CountError> {
             } else {
                 Reason::ReachedActiveVoteShare
             };
-            count.elect(candidate, reason);
+            count.ledger.elect(candidate, reason);
             if count.votes[candidate.get()] > count.quota {
                 count.pending.push(candidate);
             }

@@ -45,21 +45,20 @@ impl Rule<0> for Irv {
     /// A majority winner, or the last candidate standing. The "quota" the round shows is the
     /// majority threshold of the continuing votes.
     fn elect(&mut self, count: &mut Stages<'_, 0>) -> Result<(), CountError> {
-        let hopeful: Vec<CandidateIndex> = count.hopeful().collect();
+        let hopeful: Vec<CandidateIndex> = count.ledger.hopeful().collect();
         let continuing: Value = hopeful.iter().map(|c| count.votes[c.get()]).sum();
         count.quota = Value::from_units(continuing.units() / 2 + 1);
         // More than half: twice the votes exceed the continuing total (no division, no rounding).
-        let majority = hopeful
-            .iter()
-            .copied()
-            .find(|c| count.votes[c.get()].units() * 2 > continuing.units() && count.may_elect(*c));
+        let majority = hopeful.iter().copied().find(|c| {
+            count.votes[c.get()].units() * 2 > continuing.units() && count.ledger.may_elect(*c)
+        });
         let winner = match (majority, hopeful.as_slice()) {
             (Some(c), _) => Some((c, Reason::Majority)),
-            (None, [only]) if count.may_elect(*only) => Some((*only, Reason::MostVotes)),
+            (None, [only]) if count.ledger.may_elect(*only) => Some((*only, Reason::MostVotes)),
             _ => None,
         };
         if let Some((candidate, reason)) = winner {
-            count.elect(candidate, reason);
+            count.ledger.elect(candidate, reason);
         }
         Ok(())
     }
@@ -76,7 +75,7 @@ impl Rule<0> for Irv {
     }
 
     fn done(&self, count: &Stages<'_, 0>) -> Result<bool, CountError> {
-        if count.ledger.elected.is_empty() && count.hopeful().next().is_none() {
+        if count.ledger.elected.is_empty() && count.ledger.hopeful().next().is_none() {
             // Every candidate was excluded (only possible when the constraint blocks the last one).
             return Err(CountError::NoCandidateToChoose);
         }

@@ -46,11 +46,11 @@ impl Rule<5> for Scottish {
     /// Rule 47: whoever reached the quota, in order of votes; then rule 52: as many continuing
     /// candidates as seats left fill them.
     fn elect(&mut self, count: &mut Stages<'_, 5>) -> Result<(), CountError> {
-        let reached: Vec<CandidateIndex> = (count.hopeful())
+        let reached: Vec<CandidateIndex> = (count.ledger.hopeful())
             .filter(|c| count.votes[c.get()] >= count.quota)
             .collect();
         count.elect_in_order_of_votes(reached)?;
-        count.fill_remaining_seats();
+        count.ledger.fill_remaining_seats(&count.votes);
         Ok(())
     }
 

@@ -104,31 +104,9 @@ impl<'a, const D: u32> Stages<'a, D> {
         count
     }
 
-    /// The continuing candidates.
-    pub fn hopeful(&self) -> impl Iterator<Item = CandidateIndex> + '_ {
-        self.ledger.hopeful()
-    }
-
     /// A candidate's votes above the quota.
     pub fn surplus(&self, candidate: CandidateIndex) -> Fixed<D> {
         (self.votes[candidate.get()] - self.quota).max(Fixed::ZERO)
-    }
-
-    /// One candidate from `among` (which the caller has found tied, or a single candidate),
-    /// by the rule's tie-breaking.
-    pub fn pick(
-        &mut self,
-        among: &[CandidateIndex],
-        prefer: Prefer,
-        purpose: TiePurpose,
-    ) -> Result<CandidateIndex, CountError> {
-        self.ledger.pick(among, prefer, purpose)
-    }
-
-    /// Whether the constraint doomed a continuing candidate (the group can no longer fill its
-    /// minimum otherwise).
-    pub fn is_doomed(&self) -> bool {
-        !self.ledger.doomed().is_empty()
     }
 
     /// The constraint's doomed candidate to exclude first, if any, and why: blocked if they
@@ -147,7 +125,9 @@ impl<'a, const D: u32> Stages<'a, D> {
         }
         let needed = constraint.needed(&self.ledger.status);
         let seats_left = constraint.seats_left(&self.ledger.status);
-        let candidate = self.pick(&doomed, Prefer::Fewest, TiePurpose::Exclusion)?;
+        let candidate = self
+            .ledger
+            .pick(&doomed, Prefer::Fewest, TiePurpose::Exclusion)?;
         let reason = if blocked_at_quota && self.votes[candidate.get()] >= self.quota {
             Reason::ConstraintBlocked { needed, seats_left }
         } else {
@@ -165,7 +145,9 @@ impl<'a, const D: u32> Stages<'a, D> {
         let tied: Vec<CandidateIndex> = (self.pending.iter().copied())
             .filter(|c| self.surplus(*c) == largest)
             .collect();
-        let candidate = self.pick(&tied, Prefer::Most, TiePurpose::SurplusOrder)?;
+        let candidate = self
+            .ledger
+            .pick(&tied, Prefer::Most, TiePurpose::SurplusOrder)?;
         self.pending.retain(|c| *c != candidate);
         Ok(Some(candidate))
     }
@@ -235,26 +217,16 @@ impl<'a, const D: u32> Stages<'a, D> {
         exhausted
     }
 
-    /// Records `candidate`'s exclusion for `reason`.
-    pub fn mark_excluded(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.ledger.exclude(candidate, reason);
-    }
-
     /// Excludes `candidate` and moves all their papers in this one stage, each at the value it
     /// carries (Scottish STV rule 50, and IRV).
     pub fn exclude_all_at_once(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.mark_excluded(candidate, reason);
+        self.ledger.exclude(candidate, reason);
         let round = self.ledger.rounds.len() + 1;
         for parcel in std::mem::take(&mut self.parcels[candidate.get()]) {
             let exhausted = self.move_papers(&parcel.papers, parcel.value, round);
             self.exhausted += exhausted;
         }
         self.votes[candidate.get()] = Fixed::ZERO;
-    }
-
-    /// Elects `candidate` for `reason`.
-    pub fn elect(&mut self, candidate: CandidateIndex, reason: Reason) {
-        self.ledger.elect(candidate, reason);
     }
 
     /// Elects `reached` (candidates who reached the quota) in order of votes, largest first,
@@ -270,28 +242,19 @@ impl<'a, const D: u32> Stages<'a, D> {
             let tied: Vec<CandidateIndex> = (reached.iter().copied())
                 .filter(|c| self.votes[c.get()] == most)
                 .collect();
-            let candidate = self.pick(&tied, Prefer::Most, TiePurpose::Election)?;
+            let candidate = self
+                .ledger
+                .pick(&tied, Prefer::Most, TiePurpose::Election)?;
             reached.retain(|c| *c != candidate);
-            if !self.may_elect(candidate) {
+            if !self.ledger.may_elect(candidate) {
                 continue;
             }
-            self.elect(candidate, Reason::ReachedQuota);
+            self.ledger.elect(candidate, Reason::ReachedQuota);
             if self.votes[candidate.get()] > self.quota {
                 self.pending.push(candidate);
             }
         }
         Ok(())
-    }
-
-    /// Whether the constraint lets `candidate` take a seat now.
-    pub fn may_elect(&self, candidate: CandidateIndex) -> bool {
-        self.ledger.may_elect(candidate)
-    }
-
-    /// As many continuing candidates as seats left (and none doomed): they are all elected, in
-    /// order of votes (Scottish STV rule 52, ERS97 5.5.1).
-    pub fn fill_remaining_seats(&mut self) {
-        self.ledger.fill_remaining_seats(&self.votes);
     }
 
     /// Ends a stage (or sub-stage) that did `action`: the rule elects, the stage is recorded.
