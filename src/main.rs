@@ -183,7 +183,7 @@ enum RevoteArg {
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// The election record directory.
+    /// The election record: its directory, or its archive (`.tar`).
     record: PathBuf,
     /// The fingerprint printed on the election notices (hex); the manifest must have it.
     #[arg(long, value_name = "HEX")]

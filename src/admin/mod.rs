@@ -31,9 +31,9 @@ pub use office::{
     import_register, open, record,
 };
 pub use progress::ProgressLine;
-#[cfg(feature = "server")]
-pub use record_dir::write_record;
 pub use record_dir::{count_from_record, read_record};
+#[cfg(feature = "server")]
+pub use record_dir::{write_record, write_record_archive};
 #[cfg(feature = "server")]
 pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};
 #[cfg(feature = "server")]

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 
 use super::create::{ElectionDefinition, create_election, write_keys};
 use super::record_dir::read_record;
-use super::simulate::{FrozenMember, freeze, jsonl};
+use super::simulate::{FrozenMember, freeze};
 use crate::core::crypto::{InvitationCode, InvitationHash, os_rng};
 use crate::core::csv_file::{CsvText, defuse};
 use crate::core::log::RosterCommitment;
@@ -462,14 +462,7 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
             }
         }
     }
-    let size = store.head(election, BALLOTS)?.size() as i64;
-    files.insert(
-        layout::BALLOT_LOG.into(),
-        jsonl(&store.entries(election, BALLOTS, 0, size)?),
-    );
-    for (size, note) in store.checkpoints(election, BALLOTS)? {
-        files.insert(layout::ballot_checkpoint(size as u64), note.into_bytes());
-    }
+    files.extend(store.log_files(election, BALLOTS)?.files);
     Ok(Record { files })
 }
 
@@ -479,20 +472,13 @@ fn issuance_files(
     election: &str,
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<()> {
-    let size = store.head(election, ISSUANCE)?.size() as i64;
-    files.insert(
-        layout::ISSUANCE_LOG.into(),
-        jsonl(&store.entries(election, ISSUANCE, 0, size)?),
-    );
-    let checkpoints = store.checkpoints(election, ISSUANCE)?;
-    ensure!(
-        checkpoints.last().map(|(s, _)| *s) == Some(size),
-        "the issuance log of {election:?} has no final checkpoint"
-    );
     // Every checkpoint the issuer signed: one a member or a witness was shown can then be proved
     // consistent with the final log from the record alone.
-    for (size, note) in checkpoints {
-        files.insert(layout::issuance_checkpoint(size as u64), note.into_bytes());
-    }
+    let log = store.log_files(election, ISSUANCE)?;
+    ensure!(
+        log.complete,
+        "the issuance log of {election:?} has no final checkpoint"
+    );
+    files.extend(log.files);
     Ok(())
 }

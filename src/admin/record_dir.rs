@@ -1,4 +1,5 @@
-//! An election record as a directory on disk (docs/PROTOCOL.md §13).
+//! An election record on disk (docs/PROTOCOL.md §13): a directory, or its archive
+//! (`core::archive`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -6,17 +7,26 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use crate::core::archive::{self, MAX_RECORD_BYTES};
 use crate::core::count::{self, Report};
 use crate::core::crypto::decode_bytes;
 use crate::core::manifest::Manifest;
 use crate::core::record::layout;
 use crate::core::verify::Record;
 
-/// Most bytes a record may hold in memory (a national election is far below this).
-const MAX_RECORD_BYTES: u64 = 16 << 30;
+/// Reads a record from `path`: an archive (a file), or every file under a directory, keyed by
+/// `/`-separated relative path.
+pub fn read_record(path: &Path) -> Result<Record> {
+    if path.is_file() {
+        let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let (_, files) = archive::read(std::io::BufReader::new(file))
+            .with_context(|| format!("reading the record archive {}", path.display()))?;
+        return Ok(Record { files });
+    }
+    read_record_dir(path)
+}
 
-/// Reads every file under `dir` into a [`Record`], keyed by `/`-separated relative path.
-pub fn read_record(dir: &Path) -> Result<Record> {
+fn read_record_dir(dir: &Path) -> Result<Record> {
     let mut files = BTreeMap::new();
     let mut total = 0u64;
     let mut pending = vec![dir.to_path_buf()];
@@ -51,6 +61,35 @@ pub fn read_record(dir: &Path) -> Result<Record> {
         }
     }
     Ok(Record { files })
+}
+
+/// Writes `record` of `election` as a new archive `path`: first into a sibling temporary file,
+/// then renamed into place, so a crash never leaves half a record under the final name. Returns
+/// the archive's SHA-256 (hex), the name the record is published under.
+#[cfg(feature = "server")]
+pub fn write_record_archive(path: &Path, election: &str, record: &Record) -> Result<String> {
+    use sha2::{Digest as _, Sha256};
+    use std::io::Write as _;
+    if path.exists() {
+        bail!(
+            "{} already exists; give a new file for the record",
+            path.display()
+        );
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .with_context(|| format!("{} has no usable file name", path.display()))?;
+    let temporary = path.with_file_name(format!(".{name}.partial"));
+    let mut file = fs::File::create(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    let bytes = archive::write(&archive::top_directory(election), &record.files);
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    fs::rename(&temporary, path)
+        .with_context(|| format!("moving {} to {}", temporary.display(), path.display()))?;
+    Ok(base16ct::lower::encode_string(&Sha256::digest(&bytes)))
 }
 
 /// Writes `record` as a new directory `dir`: first into a sibling temporary directory, then

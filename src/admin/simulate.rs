@@ -21,7 +21,7 @@ use crate::core::log::{
     RosterCommitment, ballot_message, publication_order,
 };
 use crate::core::manifest::{Manifest, Revote};
-use crate::core::record::{layout, member_commitment, roster_commitment, roster_file};
+use crate::core::record::{jsonl, layout, member_commitment, roster_commitment, roster_file};
 use crate::core::register::{self, Date};
 use crate::core::verify::{Progress, Record, par_map};
 
@@ -578,13 +578,4 @@ pub(crate) fn freeze(
         commitments.push(per_member);
     }
     (rosters, commitments)
-}
-
-pub(crate) fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 1).sum());
-    for entry in entries {
-        out.extend_from_slice(entry);
-        out.push(b'\n');
-    }
-    out
 }

@@ -71,7 +71,17 @@ pub fn tally_election(
         manifest.threshold()
     );
     let mut record = record(store, election, issuer_part)?;
-    let before: Vec<String> = record.files.keys().cloned().collect();
+    // What the tally adds is stored with the results; and so, on a ballot box run apart from its
+    // issuer, is the issuer's part it was given: the database then holds the whole record, for
+    // the server to publish (`Store::published_record`).
+    let from_issuer = |path: &str| {
+        issuer_part.is_some()
+            && (path == layout::ISSUANCE_LOG || path.starts_with(layout::ISSUANCE_CHECKPOINTS))
+    };
+    let before: Vec<String> = (record.files.keys())
+        .filter(|p| !from_issuer(p))
+        .cloned()
+        .collect();
     let key = reveal_key(&manifest, shares, &mut record.files)
         .context("rebuilding the election key from the shares")?;
     let log: Vec<Vec<u8>> = record.files[layout::BALLOT_LOG]

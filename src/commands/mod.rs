@@ -11,7 +11,7 @@ use clap::Subcommand;
 
 use teller::admin::{
     ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
-    import_register, open, read_share, record, tally_election, write_record,
+    import_register, open, read_share, record, tally_election, write_record, write_record_archive,
 };
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
@@ -177,13 +177,14 @@ pub enum PassesCommand {
 /// The election record.
 #[derive(Subcommand)]
 pub enum RecordCommand {
-    /// Write the election record (what `teller verify` checks) to a new directory. On an issuer
-    /// run apart from its ballot box, its own part: rosters once open, the issuance log once
-    /// closed.
+    /// Write the election record (what `teller verify` checks) to a new directory, or to one
+    /// archive file when the name ends in `.tar` (the same bytes every time: its SHA-256 names
+    /// the record). On an issuer run apart from its ballot box, its own part: rosters once open,
+    /// the issuance log once closed.
     Export {
         /// The election id.
         election: String,
-        /// The directory to write (must not exist yet).
+        /// The directory, or `NAME.tar`, to write (must not exist yet).
         dir: PathBuf,
         /// For a ballot box run apart from its issuer: the issuer's part of the record, exported
         /// on the issuer's database after it closed.
@@ -482,11 +483,20 @@ pub fn run_record(command: RecordCommand) -> Result<ExitCode> {
         db,
     } = command;
     let record = record(&db.open()?, &election, issuer_part.as_deref())?;
-    write_record(&dir, &record)?;
-    println!(
-        "the record of {election} ({} files) is in {}",
-        record.files.len(),
-        dir.display()
-    );
+    if dir.extension().is_some_and(|e| e == "tar") {
+        let sha256 = write_record_archive(&dir, &election, &record)?;
+        println!(
+            "the record of {election} ({} files) is in {}, SHA-256 {sha256}",
+            record.files.len(),
+            dir.display(),
+        );
+    } else {
+        write_record(&dir, &record)?;
+        println!(
+            "the record of {election} ({} files) is in {}",
+            record.files.len(),
+            dir.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! Pure logic: no I/O, no clock, no network, no database. Everything here builds without the
 //! server's dependencies (`cargo build --no-default-features`), so a scrutineer can audit it alone.
 
+pub mod archive;
 pub mod ballot;
 pub mod booth;
 pub mod count;

@@ -78,6 +78,16 @@ pub fn member_commitment(contest: &str, salt: &[u8; 16], member: &str) -> [u8; 3
         .hash()
 }
 
+/// A log file of the record: each entry's bytes and a newline.
+pub fn jsonl(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.iter().map(|e| e.len() + 1).sum());
+    for entry in entries {
+        out.extend_from_slice(entry);
+        out.push(b'\n');
+    }
+    out
+}
+
 /// A roster file: the sorted commitments, one base64url line each.
 pub fn roster_file(commitments: &BTreeSet<[u8; 32]>) -> Vec<u8> {
     let mut out = Vec::with_capacity(commitments.len() * 44);

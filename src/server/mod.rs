@@ -22,6 +22,7 @@ use std::sync::{Arc, RwLock, mpsc};
 
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::{Context, Result};
+use sha2::Digest as _;
 
 use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
@@ -74,12 +75,21 @@ type Reply = tokio::sync::oneshot::Sender<Result<CastOutcome, StoreError>>;
 pub struct AppState {
     store: Store,
     elections: RwLock<HashMap<String, Arc<LoadedElection>>>,
+    archives: std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>,
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
     argon2: Hashers,
     in_flight: Arc<throttle::InFlight>,
     requests: Arc<throttle::InFlight>,
     request_timeout: std::time::Duration,
     trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A tallied election's record as one archive, as served.
+pub struct PublishedArchive {
+    /// The archive's bytes (shared with every response that sends them).
+    pub bytes: actix_web::web::Bytes,
+    /// Its SHA-256, hex.
+    pub sha256: String,
 }
 
 type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
@@ -169,6 +179,7 @@ impl AppState {
         Ok(Self {
             store,
             elections: RwLock::new(HashMap::new()),
+            archives: Default::default(),
             sequencer: sender,
             argon2: Hashers::start(cores)?,
             in_flight: Default::default(),
@@ -176,6 +187,34 @@ impl AppState {
             request_timeout,
             trusted_proxies,
         })
+    }
+
+    /// The record of tallied election `id` as one archive (`core::archive`), built on first use
+    /// and kept: a tallied record never changes. `None` before the tally. Call off the async
+    /// workers (it reads the whole record).
+    fn archive(&self, id: &str) -> Result<Option<Arc<PublishedArchive>>, ApiError> {
+        let cached = |archives: &std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>| {
+            archives
+                .lock()
+                .map(|a| a.get(id).cloned())
+                .map_err(|_| ApiError::internal("archive cache poisoned"))
+        };
+        if let Some(archive) = cached(&self.archives)? {
+            return Ok(Some(archive));
+        }
+        let Some(files) = self.store.published_record(id)? else {
+            return Ok(None);
+        };
+        let bytes = crate::core::archive::write(&crate::core::archive::top_directory(id), &files);
+        let archive = Arc::new(PublishedArchive {
+            sha256: base16ct::lower::encode_string(&sha2::Sha256::digest(&bytes)),
+            bytes: bytes.into(),
+        });
+        self.archives
+            .lock()
+            .map_err(|_| ApiError::internal("archive cache poisoned"))?
+            .insert(id.to_owned(), archive.clone());
+        Ok(Some(archive))
     }
 
     /// The election `id`, loaded (manifest and keys) on first use.

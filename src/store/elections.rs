@@ -19,6 +19,7 @@ use super::throttle::delete_throttle_rows;
 use super::{AnyConnection, Result, Store, StoreError, now};
 use crate::core::log::{CloseEntry, Entry, NoteSigner, OpenEntry, RosterCommitment};
 use crate::core::manifest::{Instants, Manifest, format_instant};
+use crate::core::record::layout;
 
 /// Where an election is in its life. Each command needs one state and moves it to the next, in
 /// one transaction that starts by changing the state (`transition`).
@@ -440,6 +441,24 @@ impl Store {
             .order(record_files::path)
             .select((record_files::path, record_files::bytes))
             .load(&mut *self.conn()?)?)
+    }
+
+    /// The whole record of a tallied election (docs/PROTOCOL.md §13), as `GET …/record` publishes
+    /// it; `None` before the tally. A ballot box run apart from its issuer stored the issuer's
+    /// part when it tallied.
+    pub fn published_record(&self, election: &str) -> Result<Option<BTreeMap<String, Vec<u8>>>> {
+        let row = self.election(election)?;
+        if !row.is(ElectionState::Tallied) {
+            return Ok(None);
+        }
+        let mut files: BTreeMap<String, Vec<u8>> =
+            self.record_files(election)?.into_iter().collect();
+        files.insert(layout::MANIFEST.to_owned(), row.manifest.clone());
+        files.extend(self.log_files(election, BALLOTS)?.files);
+        if row.roles()?.issuer() {
+            files.extend(self.log_files(election, ISSUANCE)?.files);
+        }
+        Ok(Some(files))
     }
 
     /// The returning officer's event log of an election: `(unix time, kind, detail)`.

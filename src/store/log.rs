@@ -17,6 +17,15 @@ use crate::core::log::{
     consistency_proof_with, entry_hash, inclusion_proof_with, leaf_hash, subtree_from_nodes,
 };
 use crate::core::manifest::{Instants, Revote};
+use crate::core::record::{jsonl, layout};
+
+/// A log's files for the record.
+pub struct LogFiles {
+    /// `(path, bytes)`: the entries, then each checkpoint.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Whether the last checkpoint covers every entry (it does once the log is closed).
+    pub complete: bool,
+}
 
 /// Which of an election's two logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -486,6 +495,26 @@ impl Store {
                 .first(&mut *conn)?),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A log as the record holds it (docs/PROTOCOL.md §13): its entries, one a line, and every
+    /// checkpoint signed of it, each with its path in the record.
+    pub fn log_files(&self, election: &str, log: LogName) -> Result<LogFiles> {
+        let size = self.head(election, log)?.size();
+        let entries = self.entries(election, log, 0, size as i64)?;
+        let checkpoints = self.checkpoints(election, log)?;
+        let complete = checkpoints.last().map(|(s, _)| *s) == Some(size as i64);
+        let (entries_path, checkpoint_path): (_, fn(u64) -> String) = match log {
+            LogName::Ballots => (layout::BALLOT_LOG, layout::ballot_checkpoint),
+            LogName::Issuance => (layout::ISSUANCE_LOG, layout::issuance_checkpoint),
+        };
+        let mut files = vec![(entries_path.to_owned(), jsonl(&entries))];
+        files.extend(
+            checkpoints
+                .into_iter()
+                .map(|(size, note)| (checkpoint_path(size as u64), note.into_bytes())),
+        );
+        Ok(LogFiles { files, complete })
     }
 
     /// Every stored checkpoint of a log: `(size, note)`, smallest first.

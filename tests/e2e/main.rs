@@ -8,6 +8,7 @@
 //! PostgreSQL: `TELLER_TEST_POSTGRES` is an admin URL of a server the tests may create databases
 //! on; `.ci/test` starts a throwaway one and sets it.
 
+mod archive;
 mod checkpoints;
 #[path = "../cli/mod.rs"]
 mod cli;

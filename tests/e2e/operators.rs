@@ -3,6 +3,7 @@
 //! ballot, the ballot box never holds a member, and the record they publish together verifies.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use serde_json::json;
 use teller::core::crypto::encode_bytes;
@@ -177,6 +178,10 @@ fn two_operators(name: &str, issuer_db: Option<String>, box_db: Option<String>) 
         "{}",
         String::from_utf8_lossy(&verify.stdout)
     );
+    // The box stored the issuer's part with the tally, so it publishes the whole record.
+    let server = Server::start(&box_db);
+    super::archive::download_and_verify(&server, Path::new(&path("record")));
+    drop(server);
 
     // The box's database names no member anywhere; the issuer's holds no ballot.
     let members: BTreeSet<String> = all

@@ -27,6 +27,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
             "/api/elections/{id}/manifest",
             web::get().to(elections::manifest),
         )
+        .route(
+            "/api/elections/{id}/record",
+            web::get().to(elections::record),
+        )
         .route("/api/elections/{id}/login", web::post().to(login::login))
         .route("/api/elections/{id}/passes", web::post().to(passes::pass))
         .route("/api/elections/{id}/ballots", web::post().to(ballots::cast))
