@@ -256,7 +256,7 @@
     show(t('elections_title'), languageSwitch(),
       list.length === 0 ? el('p', {}, t('no_elections')) : el('ul', { class: 'elections' },
         list.map((e) => el('li', {}, el('a', { href: `/e/${encodeURIComponent(e.id)}/` }, e.title),
-          ' — ', t(`state_${e.state}`)))));
+          ' — ', t(`state_${e.state}`), ' · ', el('a', { href: `/e/${encodeURIComponent(e.id)}/board` }, t('board'))))));
   }
 
   function pageStart() {
@@ -279,6 +279,7 @@
       el('h2', {}, t('how_title')),
       el('ul', {}, el('li', {}, t('how_1')), el('li', {}, t('how_2')), el('li', {}, t('how_3'))),
       el('p', {}, link(t('check_receipt'), '#/check')),
+      el('p', {}, el('a', { href: `/e/${encodeURIComponent(summary.id)}/board`, id: 'board-link' }, t('board'))),
       el('p', {}, el('a', { href: '/' }, t('all_elections'))),
       el('details', { class: 'scrutineers' }, el('summary', {}, t('code_hash')),
         el('code', { class: 'hash', id: 'code-hash' }, body.dataset.codeHash)),

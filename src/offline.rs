@@ -11,6 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use teller::admin::{ProgressLine, bench_verify, read_record};
+use teller::core::count::render::slate_voting;
 use teller::core::count::{self, CountOptions, Election, GeneratorOptions, SyntheticElection};
 use teller::core::verify::{Record, VerifyOptions, verify};
 
@@ -160,7 +161,7 @@ pub(super) fn run_count(args: CountArgs) -> Result<ExitCode> {
         Format::Text => count::render::text(&report),
         Format::Json => count::render::json(&report),
         Format::Csv => count::render::csv(&report),
-        Format::Html => count::render::html(&report),
+        Format::Html => count::render::html(&report, slate_voting(&election).as_ref()),
     };
     write_output(args.out.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
@@ -320,12 +321,12 @@ pub(super) fn run_tally(args: TallyArgs) -> Result<ExitCode> {
         eprintln!("teller: the record does not verify; refusing to count it");
         return Ok(ExitCode::from(1));
     }
-    let report = teller::admin::count_from_record(&record, &contest_id)?;
+    let (report, election) = teller::admin::count_from_record(&record, &contest_id)?;
     let text = match args.format {
         Format::Text => count::render::text(&report),
         Format::Json => count::render::json(&report),
         Format::Csv => count::render::csv(&report),
-        Format::Html => count::render::html(&report),
+        Format::Html => count::render::html(&report, slate_voting(&election).as_ref()),
     };
     write_output(None, &text)?;
     Ok(ExitCode::SUCCESS)

@@ -415,7 +415,7 @@ fn balanced(page: &str) -> std::collections::HashMap<String, usize> {
 fn html_is_well_formed_for_an_official_ward() {
     let report = scottish(&load("dundee_2022_ward5"), None, None);
 
-    let page = html(&report);
+    let page = html(&report, None);
 
     let opened = balanced(&page);
     // One chart per stage, plus the legend's quota swatch.
@@ -447,7 +447,7 @@ fn html_escapes_names_from_the_ballot_file() {
     );
     let report = scottish(&election, None, None);
 
-    let page = html(&report);
+    let page = html(&report, None);
 
     balanced(&page);
     assert!(!page.contains("<script"));
@@ -463,8 +463,8 @@ fn html_shows_slate_sections_only_when_slates_exist() {
     let with = scottish(&election, None, Some(constraint));
     let plain_report = scottish(&blt(LOOKBACK_TIE), None, None);
 
-    let page = html(&with);
-    let no_slates = html(&plain_report);
+    let page = html(&with, None);
+    let no_slates = html(&plain_report, None);
 
     balanced(&page);
     assert!(page.contains("<h3>First preferences by slate</h3>"));

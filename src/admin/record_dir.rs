@@ -8,10 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::core::archive::{self, MAX_RECORD_BYTES};
-use crate::core::count::{self, Report};
-use crate::core::crypto::decode_bytes;
-use crate::core::manifest::Manifest;
-use crate::core::record::layout;
+use crate::core::count::{Election, Report};
 use crate::core::verify::Record;
 
 /// Reads a record from `path`: an archive (a file), or every file under a directory, keyed by
@@ -126,37 +123,8 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
     Ok(())
 }
 
-/// One contest's round-by-round count from a record that verified: its published BLT file counted
-/// again under the manifest's rule, with the candidates' attributes from the manifest and the
-/// tie-break seed its results name (what a scrutineer reads next to the record's results).
-pub fn count_from_record(record: &Record, contest_id: &str) -> Result<Report> {
-    let manifest_bytes =
-        (record.files.get(layout::MANIFEST)).context("the record has no manifest")?;
-    let manifest = Manifest::parse(manifest_bytes)?;
-    let contest = manifest.contest(contest_id).with_context(|| {
-        let ids: Vec<&str> = manifest.contests().iter().map(|c| c.id()).collect();
-        format!(
-            "no contest {contest_id:?}; the contests are {}",
-            ids.join(", ")
-        )
-    })?;
-    let blt = (record.files.get(&layout::blt(contest.id())))
-        .context("the record has no BLT file for the contest")?;
-    let results = (record.files.get(&layout::results(contest.id())))
-        .context("the record has no results for the contest")?;
-    let results: serde_json::Value = serde_json::from_slice(results)?;
-    let seed = results["seed"]
-        .as_str()
-        .context("the results name no seed")?;
-    let seed = decode_bytes(seed)?;
-    let mut election = (count::parse_blt(blt))
-        .with_context(|| format!("in {}", layout::blt(contest.id())))?
-        .election;
-    for (index, candidate) in contest.count_candidates().into_iter().enumerate() {
-        election.set_attributes(
-            count::CandidateIndex::new(index as u16),
-            candidate.attributes,
-        );
-    }
-    Ok(count::count(&election, &contest.count_options(&seed))?)
+/// One contest's round-by-round count from a record that verified, and its ballots
+/// (`core::record::recount`).
+pub fn count_from_record(record: &Record, contest_id: &str) -> Result<(Report, Election)> {
+    Ok(crate::core::record::recount(&record.files, contest_id)?)
 }

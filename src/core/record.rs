@@ -348,6 +348,84 @@ pub fn reveal_file(reveal: &Reveal) -> Result<Vec<u8>, CanonicalError> {
     encode(reveal)
 }
 
+/// Why a contest cannot be counted again from a record.
+#[derive(Debug, thiserror::Error)]
+pub enum RecountError {
+    /// A file the count needs is missing.
+    #[error("the record has no {0}")]
+    Missing(String),
+    /// The manifest does not parse.
+    #[error("the record's manifest: {0}")]
+    Manifest(#[from] crate::core::manifest::ManifestError),
+    /// No such contest.
+    #[error("no contest {id:?}; the contests are {ids}")]
+    NoContest {
+        /// The contest asked for.
+        id: String,
+        /// The manifest's contests, comma-separated.
+        ids: String,
+    },
+    /// The results file names no usable seed.
+    #[error("{path} names no tie-break seed")]
+    NoSeed {
+        /// The results file.
+        path: String,
+    },
+    /// The BLT file does not parse.
+    #[error("{path}: {error}")]
+    Blt {
+        /// The BLT file.
+        path: String,
+        /// Why.
+        error: count::BltError,
+    },
+    /// The count fails.
+    #[error("counting: {0}")]
+    Count(#[from] CountError),
+}
+
+/// One contest counted again from a record: its published BLT file under the manifest's rule,
+/// with the candidates' attributes from the manifest and the tie-break seed its results name;
+/// and the ballots it counted (for the slate voting beside the count). What the results pages
+/// and `teller tally --contest` show next to a record that verified.
+pub fn recount(
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    contest_id: &str,
+) -> Result<(count::Report, count::Election), RecountError> {
+    let file = |path: String| files.get(&path).ok_or(RecountError::Missing(path));
+    let manifest = crate::core::manifest::Manifest::parse(file(layout::MANIFEST.to_owned())?)?;
+    let contest = manifest
+        .contest(contest_id)
+        .ok_or_else(|| RecountError::NoContest {
+            id: contest_id.to_owned(),
+            ids: (manifest.contests().iter())
+                .map(|c| c.id())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let results_path = layout::results(contest.id());
+    let results: Value = serde_json::from_slice(file(results_path.clone())?).unwrap_or(Value::Null);
+    let seed = (results["seed"].as_str())
+        .and_then(|seed| crate::core::crypto::decode_bytes(seed).ok())
+        .ok_or(RecountError::NoSeed { path: results_path })?;
+    let blt_path = layout::blt(contest.id());
+    let mut election = count::parse_blt(file(blt_path.clone())?)
+        .map_err(|error| RecountError::Blt {
+            path: blt_path,
+            error,
+        })?
+        .election;
+    for (index, candidate) in contest.count_candidates().into_iter().enumerate() {
+        // Candidate indices fit in u16: the manifest allows at most MAX_CANDIDATES.
+        election.set_attributes(
+            count::CandidateIndex::new(index as u16),
+            candidate.attributes,
+        );
+    }
+    let report = count::count(&election, &contest.count_options(&seed))?;
+    Ok((report, election))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ const SHELL: &str = include_str!("../../booth/index.html");
 const SCRIPT: &[u8] = include_bytes!("../../booth/booth.js");
 const STYLE: &[u8] = include_bytes!("../../booth/booth.css");
 const TEXT: &[u8] = include_bytes!("../../booth/text.json");
+const PUBLIC_STYLE: &[u8] = include_bytes!("../../booth/public.css");
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_booth.wasm"));
 
 /// The pages' policy: our own scripts, styles and WebAssembly, fetches to ourselves, nothing else.
@@ -105,6 +106,21 @@ impl Booth {
                 "wasm",
                 "application/wasm",
                 WASM,
+            ),
+            // The public pages' stylesheets (server/pages.rs): the count report's, and theirs.
+            Asset::new(
+                "render/report.css",
+                "report",
+                "css",
+                "text/css; charset=utf-8",
+                crate::core::count::render::STYLESHEET.as_bytes(),
+            ),
+            Asset::new(
+                "booth/public.css",
+                "public",
+                "css",
+                "text/css; charset=utf-8",
+                PUBLIC_STYLE,
             ),
         ];
         let text: serde_json::Value = serde_json::from_slice(TEXT).unwrap_or_default();

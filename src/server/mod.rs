@@ -12,6 +12,7 @@
 pub mod booth;
 mod errors;
 pub mod guard;
+mod pages;
 mod routes;
 pub mod session;
 pub mod throttle;
@@ -384,6 +385,7 @@ pub fn serve(
                 .wrap(security_headers())
                 .configure(routes::routes)
                 .configure(booth::routes)
+                .configure(pages::routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
                         what: "this path".into(),

@@ -45,6 +45,13 @@ impl ElectionState {
             Self::Tallied => "tallied",
         }
     }
+
+    /// The state a stored name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Created, Self::Open, Self::Closed, Self::Tallied]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 impl std::fmt::Display for ElectionState {
@@ -459,6 +466,17 @@ impl Store {
             files.extend(self.log_files(election, ISSUANCE)?.files);
         }
         Ok(Some(files))
+    }
+
+    /// One stored file of the record (rosters; after the tally, the reveal, decryptions, BLT files
+    /// and results), if it is there.
+    pub fn record_file(&self, election: &str, path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(record_files::table
+            .filter(record_files::election.eq(election))
+            .filter(record_files::path.eq(path))
+            .select(record_files::bytes)
+            .first(&mut *self.conn()?)
+            .optional()?)
     }
 
     /// The returning officer's event log of an election: `(unix time, kind, detail)`.

@@ -18,9 +18,31 @@ const MAX_ENTRIES: i64 = 1000;
 /// A checkpoint younger than this is served instead of signing a new one.
 const CHECKPOINT_MAX_AGE: i64 = 1;
 
+/// The log's latest checkpoint: the one stored if it is under a second old, else a new one signed
+/// now. Blocking (the database).
+pub(crate) fn latest_checkpoint(
+    store: &Store,
+    election: &LoadedElection,
+    id: &str,
+    log: LogName,
+) -> Result<String, ApiError> {
+    let (origin, signer) = if log == BALLOTS {
+        (
+            election.manifest.ballot_log_origin(),
+            election.ballot_box()?,
+        )
+    } else {
+        (
+            election.manifest.issuance_log_origin(),
+            &election.issuer()?.issuance_log,
+        )
+    };
+    Ok(store.checkpoint(id, log, &origin, signer, CHECKPOINT_MAX_AGE)?)
+}
+
 /// The log named in the path, if this server keeps it for the election (an issuer run apart from
 /// its ballot box keeps only the issuance log, and the other way round).
-fn log_name(election: &LoadedElection, log: &str) -> Result<LogName, ApiError> {
+pub(crate) fn log_name(election: &LoadedElection, log: &str) -> Result<LogName, ApiError> {
     let log = LogName::parse(log).ok_or_else(|| ApiError::NotFound {
         what: format!("log {log:?} (the logs are `ballots` and `issuance`)"),
     })?;
@@ -38,21 +60,7 @@ pub(super) async fn checkpoint(
     let election = state.election(&id)?;
     let log = log_name(&election, &log)?;
     let store = state.store.clone();
-    let note = blocking(move || {
-        let (origin, signer) = if log == BALLOTS {
-            (
-                election.manifest.ballot_log_origin(),
-                election.ballot_box()?,
-            )
-        } else {
-            (
-                election.manifest.issuance_log_origin(),
-                &election.issuer()?.issuance_log,
-            )
-        };
-        Ok(store.checkpoint(&id, log, &origin, signer, CHECKPOINT_MAX_AGE)?)
-    })
-    .await?;
+    let note = blocking(move || latest_checkpoint(&store, &election, &id, log)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(note))

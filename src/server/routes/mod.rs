@@ -15,6 +15,7 @@ mod passes;
 use actix_web::web;
 
 use super::{ApiError, AppState};
+pub(crate) use logs::{latest_checkpoint, log_name};
 
 type State = web::Data<AppState>;
 
@@ -53,7 +54,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 }
 
 /// Runs blocking work (the database, RSA signing) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     web::block(f).await?

@@ -13,6 +13,7 @@
 use std::fmt::Write as _;
 
 use super::super::report::{CandidateStatus, Outcome, Report, Round};
+use super::loyalty::SlateVoting;
 use super::slate::{FlowSource, SlateSummary, percent, slate_summary};
 use super::words;
 
@@ -32,7 +33,9 @@ fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+/// The pages' stylesheet: inline in the standalone page, an asset of its own on the server's
+/// pages (whose policy allows no inline style).
+pub const STYLESHEET: &str = r#"
 :root { --elected: #1b7a3a; --excluded: #8a8a8a; --hopeful: #2f5f98; --quota: #b3261e; --ink: #1d1d1f; --line: #d0d4da; --soft: #f3f5f8; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); margin: 0; background: #fff; line-height: 1.4; }
@@ -72,6 +75,8 @@ ul.decisions { padding-left: 1.2rem; }
 ul.decisions li { margin: .2rem 0; }
 .legend span { display: inline-block; margin-right: 1rem; }
 .swatch { display: inline-block; width: .9rem; height: .9rem; vertical-align: -2px; margin-right: .3rem; border: 1px solid #0003; }
+.swatch.hopeful { background: var(--hopeful); } .swatch.elected { background: var(--elected); } .swatch.excluded { background: var(--excluded); }
+svg.flow text { font-size: 12px; }
 table.flows thead th { min-width: 0; }
 td.own { font-weight: 700; background: #eef3fb; }
 ol.elected li { margin: .15rem 0; }
@@ -79,26 +84,42 @@ ol.elected li { margin: .15rem 0; }
 @media print { main { max-width: none; padding: 0; } .scroll { overflow: visible; border: 0; } table.stages { font-size: 7pt; } table.stages th[scope=row] { position: static; min-width: 8rem; } section.stage { break-inside: avoid; } }
 "#;
 
-/// Renders `report` as a self-contained HTML page.
-pub fn html(report: &Report) -> String {
+/// Renders `report` as a self-contained HTML page, with the slate voting read from its ballots
+/// when there is one.
+pub fn html(report: &Report, voting: Option<&SlateVoting>) -> String {
     let mut out = String::new();
-    let title = if report.title.trim().is_empty() {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — count</title>\n<style>{STYLESHEET}</style>\n</head>\n<body>\n<main>\n",
+        esc(title(report))
+    );
+    out.push_str(&html_sections(report, voting));
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+/// The report's title, or "Count" when the ballot file has none.
+fn title(report: &Report) -> &str {
+    if report.title.trim().is_empty() {
         "Count"
     } else {
         report.title.as_str()
-    };
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — count</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(title)
-    );
-    header(&mut out, report, title);
+    }
+}
+
+/// The page's content without the document around it, for a page that brings its own (the
+/// server's results pages, with [`STYLESHEET`] as a stylesheet of their own).
+pub fn html_sections(report: &Report, voting: Option<&SlateVoting>) -> String {
+    let mut out = String::new();
+    header(&mut out, report, title(report));
     stage_table(&mut out, report);
     stages(&mut out, report);
     if let Some(summary) = slate_summary(report) {
         slates(&mut out, report, &summary);
     }
-    out.push_str("</main>\n</body>\n</html>\n");
+    if let Some(voting) = voting {
+        slate_voting(&mut out, voting);
+    }
     out
 }
 
@@ -356,7 +377,7 @@ fn stages(out: &mut String, report: &Report) {
         .max()
         .unwrap_or(0);
     out.push_str("<section id=\"stage-by-stage\">\n<h2>Stage by stage</h2>\n");
-    out.push_str("<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#2f5f98\"></span>continuing</span><span><span class=\"swatch\" style=\"background:#1b7a3a\"></span>elected</span><span><span class=\"swatch\" style=\"background:#8a8a8a\"></span>excluded</span><span><svg width=\"24\" height=\"12\" aria-hidden=\"true\"><line x1=\"0\" y1=\"6\" x2=\"24\" y2=\"6\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/></svg> quota</span></p>\n");
+    out.push_str("<p class=\"legend\"><span><span class=\"swatch hopeful\"></span>continuing</span><span><span class=\"swatch elected\"></span>elected</span><span><span class=\"swatch excluded\"></span>excluded</span><span><svg width=\"24\" height=\"12\" aria-hidden=\"true\"><line x1=\"0\" y1=\"6\" x2=\"24\" y2=\"6\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/></svg> quota</span></p>\n");
     let mut previous: Option<&Round> = None;
     for (index, round) in report.rounds.iter().enumerate() {
         let _ = writeln!(
@@ -471,7 +492,11 @@ fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
         out.push_str("</tbody>\n</table>\n");
     }
     out.push_str("<h3>Where each slate's transfers went</h3>\n");
-    if summary.flows.is_empty() {
+    if summary.flows.is_empty() && !summary.unattributed_rounds.is_empty() {
+        // Meek: every stage moves every elected candidate's surplus at once (their keep factors
+        // fall), so no stage has one source; say so, and show what did happen.
+        out.push_str("<p>Votes moved at every stage after the first, but under Meek's method each stage moves the surplus of every elected candidate at once, so the count cannot say which slate's votes went where. The table below shows what each slate's candidates held at the end of each stage; the slate voting read from the ballots shows where each slate's voters' preferences went.</p>\n");
+    } else if summary.flows.is_empty() {
         out.push_str("<p>No votes were transferred.</p>\n");
     } else {
         out.push_str("<p class=\"note\">Summed over every transfer stage: each row is the slate of the candidate whose surplus or papers were transferred; each column the slate of the candidates who received them. Percentages are of the votes the row's slate transferred. The cell where a slate's transfers stayed with its own candidates is in bold.</p>\n");
@@ -518,5 +543,253 @@ fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
             let _ = writeln!(out, "<p class=\"note\">{note}</p>");
         }
     }
+    slate_stage_table(out, report, summary);
     out.push_str("</section>\n");
+}
+
+/// The votes each slate's candidates held at the end of each stage: what moved between slates,
+/// under every rule (the sums of the stage table's columns by slate).
+fn slate_stage_table(out: &mut String, report: &Report, summary: &SlateSummary) {
+    if report.rounds.len() < 2 {
+        return;
+    }
+    out.push_str("<h3>Votes by slate at each stage</h3>\n<div class=\"scroll\">\n<table class=\"slate-stages\">\n<caption>Votes held by each slate's candidates at the end of each stage</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th>");
+    for round in &report.rounds {
+        let _ = write!(out, "<th scope=\"col\">Stage {}</th>", round.number);
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (group, members) in summary.groups.iter().zip(&summary.members) {
+        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(group.label()));
+        let mut previous = None;
+        for round in &report.rounds {
+            let held: i64 = (members.iter())
+                .map(|c| round.votes.get(c.get()).copied().unwrap_or(0))
+                .sum();
+            let _ = write!(
+                out,
+                "<td class=\"num\">{}{}</td>",
+                words::number(report, held),
+                previous.map_or(String::new(), |p| change_span(report, round, held - p))
+            );
+            previous = Some(held);
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("<tr class=\"sum\"><th scope=\"row\">Non-transferable</th>");
+    for round in &report.rounds {
+        let _ = write!(
+            out,
+            "<td class=\"num\">{}</td>",
+            words::number(report, round.exhausted)
+        );
+    }
+    out.push_str("</tr>\n</tbody>\n</table>\n</div>\n");
+}
+
+/// Slate voting read from the ballots: loyalty, splits, and where preferences went next, with a
+/// flow chart of the last and its table.
+fn slate_voting(out: &mut String, voting: &SlateVoting) {
+    let label = |g: usize| esc(voting.groups.get(g).map_or("?", |g| g.label()));
+    let count = |n: u64, of: u64| {
+        format!(
+            "{n}<span class=\"change\">{}%</span>",
+            percent(n as i64, of as i64)
+        )
+    };
+    out.push_str("<section id=\"slate-voting\">\n<h2>Slate voting, from the ballots</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">Read from all {} ballots with a first preference, whatever the counting rule, each up to where the count reads it; every figure is a number of ballots. <em>Whole slate first</em>: ranked every candidate of the slate before anyone else. <em>Split</em>: ranked a candidate of another slate before the whole slate. <em>Stopped</em>: ranked only the slate's candidates, but not all of them.</p>",
+        voting.ballots
+    );
+    out.push_str("<div class=\"scroll\">\n<table class=\"loyalty\">\n<caption>What each slate's first-preference voters did</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\">Candidates</th><th scope=\"col\">First preferences</th><th scope=\"col\">Whole slate first</th><th scope=\"col\">Split</th><th scope=\"col\">Stopped</th></tr></thead>\n<tbody>\n");
+    for (g, row) in voting.rows.iter().enumerate() {
+        let (loyal, split, stopped) = match row.loyal {
+            Some(loyal) => (
+                count(loyal, row.first),
+                count(row.split.iter().sum(), row.first),
+                count(row.stopped, row.first),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{loyal}</td><td class=\"num\">{split}</td><td class=\"num\">{stopped}</td></tr>",
+            label(g),
+            voting.sizes[g],
+            count(row.first, voting.ballots)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+    if voting.rows.iter().any(|r| r.split.iter().any(|&n| n > 0)) {
+        table_by_group(
+            out,
+            voting,
+            "split",
+            "Where split voters went first: the slate of the first candidate they ranked outside their own before completing it",
+            |r| &r.split,
+            None,
+        );
+    }
+    out.push_str("<h3>Where each slate's voters went next</h3>\n");
+    flow_chart(out, voting);
+    table_by_group(
+        out,
+        voting,
+        "next",
+        "The slate of each voter's first preference outside their first-preference slate",
+        |r| &r.next,
+        Some(|r: &super::loyalty::SlateVoters| r.stayed),
+    );
+    out.push_str("</section>\n");
+}
+
+/// A table of one count per (row group, column group), with an optional last column.
+fn table_by_group(
+    out: &mut String,
+    voting: &SlateVoting,
+    class: &str,
+    caption: &str,
+    cells: impl Fn(&super::loyalty::SlateVoters) -> &Vec<u64>,
+    last: Option<fn(&super::loyalty::SlateVoters) -> u64>,
+) {
+    let _ = write!(
+        out,
+        "<div class=\"scroll\">\n<table class=\"flows {class}\">\n<caption>{}</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">First preference \\ to</th>",
+        esc(caption)
+    );
+    for group in &voting.groups {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(group.label()));
+    }
+    if last.is_some() {
+        out.push_str("<th scope=\"col\">No other slate</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (g, row) in voting.rows.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th>",
+            esc(voting.groups[g].label())
+        );
+        for (h, n) in cells(row).iter().enumerate() {
+            if h == g {
+                out.push_str("<td class=\"num\">—</td>");
+            } else {
+                let _ = write!(
+                    out,
+                    "<td class=\"num\">{n}<span class=\"change\">{}%</span></td>",
+                    percent(*n as i64, row.first as i64)
+                );
+            }
+        }
+        if let Some(last) = last {
+            let n = last(row);
+            let _ = write!(
+                out,
+                "<td class=\"num\">{n}<span class=\"change\">{}%</span></td>",
+                percent(n as i64, row.first as i64)
+            );
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// A flow (Sankey) chart: each slate's first-preference voters on the left, the slate they went
+/// to next on the right, bands as wide as the ballots. Integer geometry; the table after it has
+/// every figure.
+fn flow_chart(out: &mut String, voting: &SlateVoting) {
+    const WIDTH: i64 = 640;
+    const NODE: i64 = 14;
+    const LABEL: i64 = 150;
+    const GAP: i64 = 10;
+    const SPAN: i64 = 360;
+    let groups = voting.groups.len();
+    // Right-hand nodes: each group, then "no other slate".
+    let right_totals: Vec<u64> = (0..=groups)
+        .map(|h| {
+            (voting.rows.iter())
+                .map(|r| if h == groups { r.stayed } else { r.next[h] })
+                .sum()
+        })
+        .collect();
+    let total = voting.ballots.max(1);
+    let scale = |n: u64| (i128::from(n) * i128::from(SPAN) / i128::from(total)) as i64;
+    let height = SPAN + GAP * (groups as i64 + 1) + 30;
+    let right_label = |h: usize| {
+        if h == groups {
+            "No other slate".to_owned()
+        } else {
+            esc(voting.groups[h].label())
+        }
+    };
+    let _ = writeln!(
+        out,
+        "<svg class=\"flow\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"flow-t flow-d\">\n<title id=\"flow-t\">Where each slate's voters went next</title>\n<desc id=\"flow-d\">Left: the slate of each ballot's first preference. Right: the slate of its first preference outside that slate. Band widths are numbers of ballots; the table below has every figure.</desc>"
+    );
+    // Node positions, top to bottom, in group order.
+    let mut left_y = Vec::with_capacity(groups);
+    let mut y = 20;
+    for row in &voting.rows {
+        left_y.push(y);
+        y += scale(row.first) + GAP;
+    }
+    let mut right_y = Vec::with_capacity(groups + 1);
+    let mut y = 20;
+    for &n in &right_totals {
+        right_y.push(y);
+        y += scale(n) + GAP;
+    }
+    let (x0, x1) = (LABEL, WIDTH - LABEL);
+    let mut left_used = left_y.clone();
+    let mut right_used = right_y.clone();
+    for (g, row) in voting.rows.iter().enumerate() {
+        for h in 0..=groups {
+            let n = if h == groups { row.stayed } else { row.next[h] };
+            let w = scale(n);
+            if w == 0 {
+                continue;
+            }
+            let (a, b) = (left_used[g], right_used[h]);
+            let mid = (x0 + NODE + x1) / 2;
+            let _ = writeln!(
+                out,
+                "<path d=\"M{} {a} C{mid} {a} {mid} {b} {x1} {b} L{x1} {} C{mid} {} {mid} {} {} {} Z\" fill=\"#2f5f98\" fill-opacity=\"0.35\"><title>{} to {}: {n}</title></path>",
+                x0 + NODE,
+                b + w,
+                b + w,
+                a + w,
+                x0 + NODE,
+                a + w,
+                esc(voting.groups[g].label()),
+                right_label(h)
+            );
+            left_used[g] += w;
+            right_used[h] += w;
+        }
+    }
+    for (g, row) in voting.rows.iter().enumerate() {
+        let h = scale(row.first).max(1);
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x0}\" y=\"{}\" width=\"{NODE}\" height=\"{h}\" fill=\"#1d1d1f\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} {}</text>",
+            left_y[g],
+            x0 - 6,
+            left_y[g] + h / 2 + 4,
+            esc(voting.groups[g].label()),
+            row.first
+        );
+    }
+    for (h, &n) in right_totals.iter().enumerate() {
+        let height = scale(n).max(1);
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x1}\" y=\"{}\" width=\"{NODE}\" height=\"{height}\" fill=\"#1d1d1f\"/><text x=\"{}\" y=\"{}\">{} {n}</text>",
+            right_y[h],
+            x1 + NODE + 6,
+            right_y[h] + height / 2 + 4,
+            right_label(h)
+        );
+    }
+    out.push_str("</svg>\n");
 }

@@ -91,48 +91,75 @@ impl SlateSummary {
     }
 }
 
+/// Standing candidates grouped by slate.
+pub(super) struct SlateGroups {
+    /// Named slates in order of their first candidate, then [`SlateGroup::NoSlate`] when some
+    /// standing candidate has no slate.
+    pub groups: Vec<SlateGroup>,
+    /// The standing candidates of each group, in candidate order.
+    pub members: Vec<Vec<CandidateIndex>>,
+    /// Each candidate's group; `None` for the withdrawn, who never hold votes.
+    pub group_of: Vec<Option<usize>>,
+}
+
+impl SlateGroups {
+    /// The groups of candidates given as `(withdrawn, slate)` in candidate order.
+    pub(super) fn new<'a>(candidates: impl Iterator<Item = (bool, Option<&'a str>)>) -> Self {
+        let mut groups: Vec<SlateGroup> = Vec::new();
+        let mut members: Vec<Vec<CandidateIndex>> = Vec::new();
+        let mut no_slate: Vec<CandidateIndex> = Vec::new();
+        let mut group_of: Vec<Option<usize>> = Vec::new();
+        for (i, (withdrawn, slate)) in candidates.enumerate() {
+            group_of.push(None);
+            if withdrawn {
+                continue;
+            }
+            // Candidate indices fit in u16: the election refuses more than MAX_CANDIDATES.
+            let index = CandidateIndex::new(i as u16);
+            match slate {
+                Some(slate) => {
+                    let named = SlateGroup::Named(slate.to_owned());
+                    let at = groups.iter().position(|g| *g == named).unwrap_or_else(|| {
+                        groups.push(named);
+                        members.push(Vec::new());
+                        groups.len() - 1
+                    });
+                    members[at].push(index);
+                    group_of[i] = Some(at);
+                }
+                None => no_slate.push(index),
+            }
+        }
+        if !no_slate.is_empty() {
+            for c in &no_slate {
+                group_of[c.get()] = Some(groups.len());
+            }
+            groups.push(SlateGroup::NoSlate);
+            members.push(no_slate);
+        }
+        Self {
+            groups,
+            members,
+            group_of,
+        }
+    }
+}
+
 /// The slate summary of `report`, or `None` when no candidate has a slate.
 pub fn slate_summary(report: &Report) -> Option<SlateSummary> {
     if report.candidates.iter().all(|c| c.slate.is_none()) {
         return None;
     }
-    let mut groups: Vec<SlateGroup> = Vec::new();
-    let mut members: Vec<Vec<CandidateIndex>> = Vec::new();
-    let mut no_slate: Vec<CandidateIndex> = Vec::new();
-    // group_of[c] is None for withdrawn candidates, who never hold votes.
-    let mut group_of: Vec<Option<usize>> = vec![None; report.candidates.len()];
-    for (i, candidate) in report.candidates.iter().enumerate() {
-        if candidate.withdrawn {
-            continue;
-        }
-        // Candidate indices fit in u16: the election refuses more than MAX_CANDIDATES.
-        let index = CandidateIndex::new(i as u16);
-        match &candidate.slate {
-            Some(slate) => {
-                let at = match groups
-                    .iter()
-                    .position(|g| *g == SlateGroup::Named(slate.clone()))
-                {
-                    Some(at) => at,
-                    None => {
-                        groups.push(SlateGroup::Named(slate.clone()));
-                        members.push(Vec::new());
-                        groups.len() - 1
-                    }
-                };
-                members[at].push(index);
-                group_of[i] = Some(at);
-            }
-            None => no_slate.push(index),
-        }
-    }
-    if !no_slate.is_empty() {
-        for c in &no_slate {
-            group_of[c.get()] = Some(groups.len());
-        }
-        groups.push(SlateGroup::NoSlate);
-        members.push(no_slate);
-    }
+    let SlateGroups {
+        groups,
+        members,
+        group_of,
+    } = SlateGroups::new(
+        report
+            .candidates
+            .iter()
+            .map(|c| (c.withdrawn, c.slate.as_deref())),
+    );
     let first_preferences = report
         .rounds
         .first()

@@ -1,0 +1,536 @@
+//! The public pages (issue 13): each election's bulletin board, its logs page by page, and the
+//! results of each contest, for anyone and without login. Server-rendered HTML (maud: typed and
+//! escaped), no script; the results' charts are the count renderer's inline SVG
+//! (`core::count::render::html_sections`), so the CLI's `--format html` and these pages are one
+//! renderer.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, http::header, web};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::booth::Booth;
+use super::routes::{blocking, latest_checkpoint, log_name};
+use super::{ApiError, AppState, LoadedElection};
+use crate::core::booth::tracker;
+use crate::core::count::render::{csv, html_sections, slate_voting};
+use crate::core::log::{Entry, leaf_hash};
+use crate::core::manifest::{Contest, Manifest, ReissueBy, Revote, format_instant};
+use crate::core::record::{layout, recount};
+use crate::store::{ElectionState, LogName, Store};
+
+type State = web::Data<AppState>;
+
+/// Log entries on one page of the log view.
+const PAGE_SIZE: i64 = 100;
+
+/// The pages' policy: as the booth's, with forms allowed to this server (the tracker search).
+const PUBLIC_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Registers the pages.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/e/{id}/board", web::get().to(board))
+        .route("/e/{id}/board/{log}", web::get().to(log_page))
+        .route("/e/{id}/results/{contest}", web::get().to(results))
+        .route("/e/{id}/results/{contest}/{file}", web::get().to(download));
+}
+
+fn html_page(title: &str, body: Markup) -> HttpResponse {
+    let booth = Booth::get();
+    let style = |source: &str| booth.assets.iter().find(|a| a.source == source);
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                @for source in ["render/report.css", "booth/public.css"] {
+                    @if let Some(asset) = style(source) {
+                        link rel="stylesheet" href=(asset.url) integrity=(asset.integrity);
+                    }
+                }
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                main #main { (body) }
+            }
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, PUBLIC_CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+fn state_words(state: ElectionState) -> &'static str {
+    match state {
+        ElectionState::Created => "Not open yet",
+        ElectionState::Open => "Open",
+        ElectionState::Closed => "Closed: waiting for the trustees' tally",
+        ElectionState::Tallied => "Tallied: results and record published",
+    }
+}
+
+/// What the board shows that comes from the database, read in one blocking call.
+struct BoardData {
+    state: ElectionState,
+    closes: i64,
+    turnout: Vec<(String, i64, i64, i64)>,
+    checkpoints: Vec<(LogName, String)>,
+    archive: Option<String>,
+}
+
+async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let election = state.election(&id)?;
+    let data = {
+        let (state, election, id) = (state.clone(), election.clone(), id.clone());
+        blocking(move || board_data(&state, &election, &id)).await?
+    };
+    let manifest = &election.manifest;
+    let draft = manifest.draft();
+    let window = manifest.window();
+    let body = html! {
+        p.note { a href={"/e/" (id) "/"} { "Vote in this election" } }
+        h1 { (draft.title) }
+        p { "The public bulletin board of election " code { (id) } ". Everything here can be checked against the election record." }
+        dl.facts {
+            dt { "Fingerprint" } dd { code.fingerprint { (manifest.fingerprint_hex()) } }
+            dt { "State" } dd { (state_words(data.state)) }
+            dt { "Voting opens" } dd { (format_instant(window.opens)) }
+            dt { "Voting closes" } dd {
+                (format_instant(data.closes))
+                @if data.closes != window.closes { " (extended from " (format_instant(window.closes)) ")" }
+            }
+            dt { "Voting again" } dd { (revote_words(manifest.revote())) }
+            dt { "Lost voting passes" } dd { (reissue_words(manifest)) }
+            dt { "Trustees" } dd {
+                (manifest.share_commitments().len()) " trustees; any " (manifest.threshold())
+                " of them together open the ballots after the close"
+            }
+        }
+        h2 { "Contests" }
+        @for contest in manifest.contests() { (contest_facts(contest)) }
+        @if data.state == ElectionState::Open {
+            h2 { "Turnout so far" }
+            p.note { "Counts only: nobody, the operators included, can see how anyone voted before the close." }
+            (turnout_table(manifest, &data.turnout))
+        }
+        @if data.state == ElectionState::Tallied {
+            h2 { "Results" }
+            ul {
+                @for contest in manifest.contests() {
+                    li { a href={"/e/" (id) "/results/" (contest.id())} { (contest.draft().title) } }
+                }
+            }
+            h2 { "The election record" }
+            @if let Some(sha256) = &data.archive {
+                p {
+                    a href={"/api/elections/" (id) "/record"} download { "Download the record (" (id) "-record.tar)" }
+                    br;
+                    "SHA-256 " code.fingerprint { (sha256) }
+                }
+                p.note { "Check it with " code { "teller verify " (id) "-record.tar --fingerprint " (manifest.fingerprint_hex()) } "." }
+            }
+        }
+        h2 { "Logs" }
+        @if data.checkpoints.is_empty() {
+            p { "The logs begin when the election opens." }
+        }
+        @for (log, note) in &data.checkpoints {
+            h3 { (log_title(*log)) }
+            p { "Latest signed checkpoint (a C2SP signed note; copy it to check later that the log only grew):" }
+            pre.note-text tabindex="0" aria-label={"Latest checkpoint of the " (log_title(*log))} { (note) }
+            p { a href={"/e/" (id) "/board/" (log.as_str())} { "Every entry of the " (log_title(*log)) } }
+        }
+    };
+    Ok(html_page(&format!("{} — bulletin board", draft.title), body))
+}
+
+fn board_data(
+    state: &AppState,
+    election: &LoadedElection,
+    id: &str,
+) -> Result<BoardData, ApiError> {
+    let store = &state.store;
+    let row = store.election(id)?;
+    let manifest = &election.manifest;
+    let closes = row.window(manifest).closes;
+    let turnout = if row.is(ElectionState::Open) {
+        store.turnout(manifest)?.contests
+    } else {
+        Vec::new()
+    };
+    let mut checkpoints = Vec::new();
+    if !row.is(ElectionState::Created) {
+        for log in [LogName::Ballots, LogName::Issuance] {
+            if log_name(election, log.as_str()).is_ok() {
+                checkpoints.push((log, latest_checkpoint(store, election, id, log)?));
+            }
+        }
+    }
+    let archive = state.archive(id)?.map(|a| a.sha256.clone());
+    Ok(BoardData {
+        state: ElectionState::parse(&row.state).unwrap_or(ElectionState::Created),
+        closes,
+        turnout,
+        checkpoints,
+        archive,
+    })
+}
+
+fn log_title(log: LogName) -> &'static str {
+    match log {
+        LogName::Ballots => "ballot log",
+        LogName::Issuance => "issuance log",
+    }
+}
+
+fn revote_words(revote: Revote) -> &'static str {
+    match revote {
+        Revote::Forbidden => "Not allowed: a member's first ballot in a contest is final",
+        Revote::Last => "Allowed: a member's last ballot in a contest counts",
+    }
+}
+
+fn reissue_words(manifest: &Manifest) -> String {
+    let reissue = manifest.reissue();
+    if reissue.limit == 0 {
+        return "No new pass is issued for a lost one".into();
+    }
+    let who = match reissue.by {
+        ReissueBy::Member => "on the member's own request",
+        ReissueBy::Officer => "when the returning officer grants it",
+    };
+    format!(
+        "Up to {} new pass(es) per member and contest, {who}; every re-issue is counted in the record",
+        reissue.limit
+    )
+}
+
+fn contest_facts(contest: &Contest) -> Markup {
+    let draft = contest.draft();
+    let rule = &draft.eligibility;
+    html! {
+        section.contest aria-labelledby={"contest-" (contest.id())} {
+            h3 #{"contest-" (contest.id())} { (draft.title) }
+            dl.facts {
+                dt { "Seats" } dd { (contest.seats()) }
+                dt { "Rule" } dd { (contest.method().description()) }
+                @if let Some(minimum) = &draft.minimum {
+                    dt { "Constraint" } dd {
+                        "At least " (minimum.seats) " seat(s) go to candidates whose " (minimum.attribute) " is " (minimum.value)
+                    }
+                }
+                dt { "Who may vote" } dd {
+                    "Members on the register frozen on " (rule.freeze)
+                    @if rule.exclude_arrears { ", not in arrears" }
+                    @if let Some(age) = rule.under_age { ", under " (age) }
+                    @if let Some(region) = &rule.region { ", in region " (region) }
+                    @if rule.disability { ", who have declared a disability" }
+                }
+            }
+            table {
+                caption { "Candidates" }
+                thead { tr { th scope="col" { "Candidate" } th scope="col" { "Slate" } th scope="col" { "Gender" } } }
+                tbody {
+                    @for candidate in &draft.candidates {
+                        tr {
+                            th scope="row" { (candidate.name) }
+                            td { (candidate.slate.as_deref().unwrap_or("—")) }
+                            td { (candidate.gender.as_deref().unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn turnout_table(manifest: &Manifest, turnout: &[(String, i64, i64, i64)]) -> Markup {
+    html! {
+        table {
+            caption { "Turnout by contest" }
+            thead { tr {
+                th scope="col" { "Contest" }
+                th.num scope="col" { "Eligible members" }
+                th.num scope="col" { "Voting passes issued" }
+                th.num scope="col" { "Ballots cast" }
+            } }
+            tbody {
+                @for (contest, eligible, issued, cast) in turnout {
+                    tr {
+                        th scope="row" { (manifest.contest(contest).map_or(contest.as_str(), |c| c.draft().title.as_str())) }
+                        td.num { (eligible) }
+                        td.num { (issued) }
+                        td.num { (cast) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LogQuery {
+    page: Option<i64>,
+    tracker: Option<String>,
+}
+
+/// One row of the log view.
+struct EntryRow {
+    seq: i64,
+    kind: &'static str,
+    contest: String,
+    tracker: String,
+}
+
+async fn log_page(
+    state: State,
+    path: web::Path<(String, String)>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, log) = path.into_inner();
+    let election = state.election(&id)?;
+    let log = log_name(&election, &log)?;
+    let query = query.into_inner();
+    let wanted = (query.tracker.as_deref())
+        .map(|t| t.trim().to_ascii_uppercase())
+        .filter(|t| !t.is_empty());
+    let (size, rows, page) = {
+        let store = state.store.clone();
+        let (id, wanted) = (id.clone(), wanted.clone());
+        blocking(move || log_rows(&store, &id, log, query.page.unwrap_or(0), wanted.as_deref()))
+            .await?
+    };
+    let pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    let body = html! {
+        p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
+        h1 { "The " (log_title(log)) " of " (election.manifest.draft().title) }
+        p { (size) " entries. Each row is one entry; the tracker is the one a member's receipt shows." }
+        form method="get" role="search" {
+            label for="tracker" { "Find a tracker" }
+            " "
+            input #tracker name="tracker" type="text" autocomplete="off" spellcheck="false" value=(wanted.clone().unwrap_or_default()) placeholder="XXXXX-XXXXX";
+            " "
+            button type="submit" { "Find" }
+        }
+        @if let Some(wanted) = &wanted {
+            p role="status" {
+                @if rows.is_empty() { "No entry has tracker " code { (wanted) } "." }
+                @else { "Entries with tracker " code { (wanted) } ":" }
+            }
+        }
+        @if !rows.is_empty() {
+            div.scroll {
+                table {
+                    caption { "Entries" @if wanted.is_none() { " " (page * PAGE_SIZE) "–" (page * PAGE_SIZE + rows.len() as i64 - 1) } }
+                    thead { tr { th.num scope="col" { "Entry" } th scope="col" { "Kind" } th scope="col" { "Contest" } th scope="col" { "Tracker" } } }
+                    tbody {
+                        @for row in &rows {
+                            tr { td.num { (row.seq) } td { (row.kind) } td { (row.contest) } td { code { (row.tracker) } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if wanted.is_none() && pages > 1 {
+            nav aria-label="Pages" {
+                @if page > 0 { a href={"?page=" (page - 1)} rel="prev" { "Previous page" } " " }
+                "Page " (page + 1) " of " (pages)
+                @if page + 1 < pages { " " a href={"?page=" (page + 1)} rel="next" { "Next page" } }
+            }
+        }
+        p.note { "The entries themselves, as JSON lines: " code { "GET /api/elections/" (id) "/logs/" (log.as_str()) "/entries?start=0&end=" (size) } }
+    };
+    Ok(html_page(
+        &format!("{} — {}", election.manifest.draft().title, log_title(log)),
+        body,
+    ))
+}
+
+/// The log's size, the rows of `page` (or every entry whose tracker is `wanted`), and the page.
+fn log_rows(
+    store: &Store,
+    id: &str,
+    log: LogName,
+    page: i64,
+    wanted: Option<&str>,
+) -> Result<(i64, Vec<EntryRow>, i64), ApiError> {
+    let size = store.head(id, log)?.size() as i64;
+    let pages = ((size + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = page.clamp(0, pages - 1);
+    let (start, end) = if wanted.is_some() {
+        (0, size)
+    } else {
+        (page * PAGE_SIZE, ((page + 1) * PAGE_SIZE).min(size))
+    };
+    let mut rows = Vec::new();
+    // Read in slices, so a search of a national log never holds it all.
+    let mut at = start;
+    while at < end {
+        let upto = (at + 10_000).min(end);
+        for (offset, bytes) in store.entries(id, log, at, upto)?.into_iter().enumerate() {
+            let row = entry_row(at + offset as i64, &bytes);
+            if wanted.is_none_or(|w| row.tracker == w) {
+                rows.push(row);
+            }
+        }
+        at = upto;
+    }
+    Ok((size, rows, page))
+}
+
+fn entry_row(seq: i64, bytes: &[u8]) -> EntryRow {
+    let (kind, contest) = match Entry::decode(bytes) {
+        Ok(Entry::Open(_)) => ("open", String::new()),
+        Ok(Entry::Issuance(e)) => (
+            if e.reissue {
+                "pass re-issued"
+            } else {
+                "pass issued"
+            },
+            e.contest,
+        ),
+        Ok(Entry::Ballot(e)) => ("ballot", e.contest),
+        Ok(Entry::Close(_)) => ("close", String::new()),
+        Err(_) => ("(undecodable)", String::new()),
+    };
+    EntryRow {
+        seq,
+        kind,
+        contest,
+        tracker: tracker(&leaf_hash(bytes)),
+    }
+}
+
+/// The record files one contest's results page reads.
+fn contest_files(
+    store: &Store,
+    id: &str,
+    contest: &str,
+) -> Result<Option<BTreeMap<String, Vec<u8>>>, ApiError> {
+    let row = store.election(id)?;
+    if !row.is(ElectionState::Tallied) {
+        return Ok(None);
+    }
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert(layout::MANIFEST.to_owned(), row.manifest.clone());
+    for path in [layout::blt(contest), layout::results(contest)] {
+        if let Some(bytes) = store.record_file(id, &path)? {
+            files.insert(path, bytes);
+        }
+    }
+    Ok(Some(files))
+}
+
+async fn results(
+    state: State,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, contest_id) = path.into_inner();
+    let election = state.election(&id)?;
+    let contest = election
+        .manifest
+        .contest(&contest_id)
+        .ok_or_else(|| ApiError::NotFound {
+            what: format!("contest {contest_id:?} in election {id:?}"),
+        })?;
+    let title = contest.draft().title.clone();
+    let sections = {
+        let store = state.store.clone();
+        let (id, contest_id) = (id.clone(), contest_id.clone());
+        blocking(move || {
+            let Some(files) = contest_files(&store, &id, &contest_id)? else {
+                return Ok(None);
+            };
+            let (report, ballots) = recount(&files, &contest_id)
+                .map_err(|e| ApiError::internal(&format!("recounting {contest_id}: {e}")))?;
+            Ok(Some(html_sections(
+                &report,
+                slate_voting(&ballots).as_ref(),
+            )))
+        })
+        .await?
+    };
+    let Some(sections) = sections else {
+        return Err(ApiError::NotFound {
+            what: format!(
+                "results for {title:?} yet: they are published once the election is tallied"
+            ),
+        });
+    };
+    let base = format!("/e/{id}/results/{contest_id}");
+    let body = html! {
+        p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
+        (PreEscaped(sections))
+        section #downloads {
+            h2 { "Downloads" }
+            ul {
+                li { a href={(base) "/ballots.blt"} download { "The counted ballots (BLT, for any STV counter)" } }
+                li { a href={(base) "/results.json"} download { "The results as published in the record (canonical JSON)" } }
+                li { a href={(base) "/stages.csv"} download { "The stages (CSV)" } }
+            }
+        }
+    };
+    Ok(html_page(&format!("{title} — results"), body))
+}
+
+async fn download(
+    state: State,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, contest_id, file) = path.into_inner();
+    let election = state.election(&id)?;
+    let what = format!("file {file:?} of contest {contest_id:?}");
+    let not_found = move || ApiError::NotFound {
+        what: format!(
+            "{what} (the files are ballots.blt, results.json and stages.csv, once tallied)"
+        ),
+    };
+    if election.manifest.contest(&contest_id).is_none() {
+        return Err(not_found());
+    }
+    let (content_type, name) = match file.as_str() {
+        "ballots.blt" => ("text/plain; charset=utf-8", format!("{contest_id}.blt")),
+        "results.json" => ("application/json", format!("{contest_id}-results.json")),
+        "stages.csv" => (
+            "text/csv; charset=utf-8",
+            format!("{contest_id}-stages.csv"),
+        ),
+        _ => return Err(not_found()),
+    };
+    let store = state.store.clone();
+    let bytes = blocking(move || {
+        let Some(files) = contest_files(&store, &id, &contest_id)? else {
+            return Ok(None);
+        };
+        Ok(match file.as_str() {
+            "ballots.blt" => files.get(&layout::blt(&contest_id)).cloned(),
+            "results.json" => files.get(&layout::results(&contest_id)).cloned(),
+            _ => {
+                let (report, _) = recount(&files, &contest_id)
+                    .map_err(|e| ApiError::internal(&format!("recounting {contest_id}: {e}")))?;
+                Some(csv(&report).into_bytes())
+            }
+        })
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}
