@@ -118,8 +118,6 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
                 " of them together open the ballots after the close"
             }
         }
-        h2 { "Contests" }
-        @for contest in manifest.contests() { (contest_facts(contest)) }
         @if data.state == ElectionState::Open {
             h2 { "Turnout so far" }
             p.note { "Counts only: nobody, the operators included, can see how anyone voted before the close." }
@@ -127,7 +125,7 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
         }
         @if data.state == ElectionState::Tallied {
             h2 { "Results" }
-            ul {
+            ul.links {
                 @for contest in manifest.contests() {
                     li { a href={"/e/" (id) "/results/" (contest.id())} { (contest.draft().title) } }
                 }
@@ -147,13 +145,18 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
             p { "The logs begin when the election opens." }
         }
         @for (log, note) in &data.checkpoints {
-            h3 { (log_title(*log)) }
+            h3 { (log_heading(*log)) }
             p { "Latest signed checkpoint (a C2SP signed note; copy it to check later that the log only grew):" }
             pre.note-text tabindex="0" aria-label={"Latest checkpoint of the " (log_title(*log))} { (note) }
             p { a href={"/e/" (id) "/board/" (log.as_str())} { "Every entry of the " (log_title(*log)) } }
         }
+        h2 { "Contests" }
+        @for contest in manifest.contests() { (contest_facts(contest)) }
     };
-    Ok(html_page(&format!("{} — bulletin board", draft.title), body))
+    Ok(html_page(
+        &format!("{} — bulletin board", draft.title),
+        body,
+    ))
 }
 
 fn board_data(
@@ -192,6 +195,13 @@ fn log_title(log: LogName) -> &'static str {
     match log {
         LogName::Ballots => "ballot log",
         LogName::Issuance => "issuance log",
+    }
+}
+
+fn log_heading(log: LogName) -> &'static str {
+    match log {
+        LogName::Ballots => "Ballot log",
+        LogName::Issuance => "Issuance log",
     }
 }
 
@@ -239,7 +249,7 @@ fn contest_facts(contest: &Contest) -> Markup {
                     @if rule.disability { ", who have declared a disability" }
                 }
             }
-            table {
+            div.scroll tabindex="0" role="region" aria-label={"Candidates for " (draft.title) " (scrolls sideways)"} { table {
                 caption { "Candidates" }
                 thead { tr { th scope="col" { "Candidate" } th scope="col" { "Slate" } th scope="col" { "Gender" } } }
                 tbody {
@@ -251,14 +261,14 @@ fn contest_facts(contest: &Contest) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
 
 fn turnout_table(manifest: &Manifest, turnout: &[(String, i64, i64, i64)]) -> Markup {
     html! {
-        table {
+        div.scroll tabindex="0" role="region" aria-label="Turnout by contest (scrolls sideways)" { table {
             caption { "Turnout by contest" }
             thead { tr {
                 th scope="col" { "Contest" }
@@ -276,7 +286,7 @@ fn turnout_table(manifest: &Manifest, turnout: &[(String, i64, i64, i64)]) -> Ma
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -331,7 +341,7 @@ async fn log_page(
             }
         }
         @if !rows.is_empty() {
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label="Entries (scrolls sideways)" {
                 table {
                     caption { "Entries" @if wanted.is_none() { " " (page * PAGE_SIZE) "–" (page * PAGE_SIZE + rows.len() as i64 - 1) } }
                     thead { tr { th.num scope="col" { "Entry" } th scope="col" { "Kind" } th scope="col" { "Contest" } th scope="col" { "Tracker" } } }
@@ -433,11 +443,21 @@ fn contest_files(
     Ok(Some(files))
 }
 
+#[derive(serde::Deserialize)]
+struct ResultsQuery {
+    exact: Option<String>,
+}
+
+/// Decimal places of the values on a results page unless the reader asks for the exact ones.
+const READING_PLACES: u32 = 2;
+
 async fn results(
     state: State,
     path: web::Path<(String, String)>,
+    query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, contest_id) = path.into_inner();
+    let exact = query.exact.is_some();
     let election = state.election(&id)?;
     let contest = election
         .manifest
@@ -455,14 +475,18 @@ async fn results(
             };
             let (report, ballots) = recount(&files, &contest_id)
                 .map_err(|e| ApiError::internal(&format!("recounting {contest_id}: {e}")))?;
-            Ok(Some(html_sections(
-                &report,
-                slate_voting(&ballots).as_ref(),
-            )))
+            let decimals = report.decimals;
+            let shown = if exact {
+                report
+            } else {
+                report.rounded(READING_PLACES)
+            };
+            let sections = html_sections(&shown, slate_voting(&ballots).as_ref());
+            Ok(Some((sections, decimals)))
         })
         .await?
     };
-    let Some(sections) = sections else {
+    let Some((sections, decimals)) = sections else {
         return Err(ApiError::NotFound {
             what: format!(
                 "results for {title:?} yet: they are published once the election is tallied"
@@ -470,12 +494,31 @@ async fn results(
         });
     };
     let base = format!("/e/{id}/results/{contest_id}");
+    let precision = html! {
+        @if decimals > READING_PLACES {
+        p.note #precision {
+            @if exact {
+                "Values are exact, to the " (decimals) " decimal places the rule counts in. "
+                a href=(base) { "Show them rounded to " (READING_PLACES) " places" }
+            } @else {
+                "Values are rounded to " (READING_PLACES) " decimal places for reading (the rule counts to " (decimals) "; a rounded column may not add up in its last place). "
+                a href={(base) "?exact=1"} { "Show the exact values" }
+            }
+        }
+    }
+    };
+    // The note on precision goes under the page's heading, in the renderer's header.
+    let sections = sections.replacen(
+        "</header>\n",
+        &format!("</header>\n{}", precision.into_string()),
+        1,
+    );
     let body = html! {
         p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
         (PreEscaped(sections))
         section #downloads {
             h2 { "Downloads" }
-            ul {
+            ul.links {
                 li { a href={(base) "/ballots.blt"} download { "The counted ballots (BLT, for any STV counter)" } }
                 li { a href={(base) "/results.json"} download { "The results as published in the record (canonical JSON)" } }
                 li { a href={(base) "/stages.csv"} download { "The stages (CSV)" } }

@@ -240,6 +240,37 @@ impl Round {
 }
 
 impl Report {
+    /// The report with every value rounded to `places` decimal places (half away from zero), for
+    /// reading; unchanged when it has no more places than that. Each value is rounded on its own,
+    /// so a rounded column may not add up in its last place: the exact report does.
+    pub fn rounded(&self, places: u32) -> Report {
+        if places >= self.decimals {
+            return self.clone();
+        }
+        let step = 10i64.pow(self.decimals - places);
+        let round = |units: i64| {
+            let half = step / 2;
+            if units >= 0 {
+                (units + half) / step
+            } else {
+                -((-units + half) / step)
+            }
+        };
+        let mut rounded = self.clone();
+        rounded.decimals = places;
+        for r in &mut rounded.rounds {
+            r.quota = round(r.quota);
+            r.exhausted = round(r.exhausted);
+            r.rounding = round(r.rounding);
+            for list in [&mut r.votes, &mut r.transfers, &mut r.keep_factors] {
+                for units in list.iter_mut() {
+                    *units = round(*units);
+                }
+            }
+        }
+        rounded
+    }
+
     /// The elected candidates' names in order of election.
     pub fn elected_names(&self) -> Vec<&str> {
         self.elected

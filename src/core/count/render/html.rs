@@ -189,7 +189,7 @@ fn stage_table(out: &mut String, report: &Report) {
     }
     out.push_str("<section id=\"stages\">\n<h2>Stages</h2>\n");
     out.push_str("<p class=\"note\">Votes at the end of each stage; under them, the change during the stage.</p>\n");
-    out.push_str("<div class=\"scroll\">\n<table class=\"stages\">\n<caption>Votes by stage</caption>\n<thead>\n<tr><th scope=\"col\" class=\"corner\">Candidate</th>");
+    out.push_str("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Votes by stage (scrolls sideways)\">\n<table class=\"stages\">\n<caption>Votes by stage</caption>\n<thead>\n<tr><th scope=\"col\" class=\"corner\">Candidate</th>");
     for round in &report.rounds {
         let _ = write!(
             out,
@@ -500,7 +500,7 @@ fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
         out.push_str("<p>No votes were transferred.</p>\n");
     } else {
         out.push_str("<p class=\"note\">Summed over every transfer stage: each row is the slate of the candidate whose surplus or papers were transferred; each column the slate of the candidates who received them. Percentages are of the votes the row's slate transferred. The cell where a slate's transfers stayed with its own candidates is in bold.</p>\n");
-        out.push_str("<div class=\"scroll\">\n<table class=\"flows\">\n<caption>Transfers from slate to slate</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">From \\ to</th><th scope=\"col\">Transferred</th>");
+        out.push_str("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Transfers from slate to slate (scrolls sideways)\">\n<table class=\"flows\">\n<caption>Transfers from slate to slate</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">From \\ to</th><th scope=\"col\">Transferred</th>");
         for group in &summary.groups {
             let _ = write!(out, "<th scope=\"col\">{}</th>", esc(group.label()));
         }
@@ -553,7 +553,7 @@ fn slate_stage_table(out: &mut String, report: &Report, summary: &SlateSummary) 
     if report.rounds.len() < 2 {
         return;
     }
-    out.push_str("<h3>Votes by slate at each stage</h3>\n<div class=\"scroll\">\n<table class=\"slate-stages\">\n<caption>Votes held by each slate's candidates at the end of each stage</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th>");
+    out.push_str("<h3>Votes by slate at each stage</h3>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Votes held by each slate's candidates at the end of each stage (scrolls sideways)\">\n<table class=\"slate-stages\">\n<caption>Votes held by each slate's candidates at the end of each stage</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th>");
     for round in &report.rounds {
         let _ = write!(out, "<th scope=\"col\">Stage {}</th>", round.number);
     }
@@ -602,7 +602,7 @@ fn slate_voting(out: &mut String, voting: &SlateVoting) {
         "<p class=\"note\">Read from all {} ballots with a first preference, whatever the counting rule, each up to where the count reads it; every figure is a number of ballots. <em>Whole slate first</em>: ranked every candidate of the slate before anyone else. <em>Split</em>: ranked a candidate of another slate before the whole slate. <em>Stopped</em>: ranked only the slate's candidates, but not all of them.</p>",
         voting.ballots
     );
-    out.push_str("<div class=\"scroll\">\n<table class=\"loyalty\">\n<caption>What each slate's first-preference voters did</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\">Candidates</th><th scope=\"col\">First preferences</th><th scope=\"col\">Whole slate first</th><th scope=\"col\">Split</th><th scope=\"col\">Stopped</th></tr></thead>\n<tbody>\n");
+    out.push_str("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"What each slate's first-preference voters did (scrolls sideways)\">\n<table class=\"loyalty\">\n<caption>What each slate's first-preference voters did</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\">Candidates</th><th scope=\"col\">First preferences</th><th scope=\"col\">Whole slate first</th><th scope=\"col\">Split</th><th scope=\"col\">Stopped</th></tr></thead>\n<tbody>\n");
     for (g, row) in voting.rows.iter().enumerate() {
         let (loyal, split, stopped) = match row.loyal {
             Some(loyal) => (
@@ -655,8 +655,8 @@ fn table_by_group(
 ) {
     let _ = write!(
         out,
-        "<div class=\"scroll\">\n<table class=\"flows {class}\">\n<caption>{}</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">First preference \\ to</th>",
-        esc(caption)
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{caption} (scrolls sideways)\">\n<table class=\"flows {class}\">\n<caption>{caption}</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">First preference \\ to</th>",
+        caption = esc(caption)
     );
     for group in &voting.groups {
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(group.label()));

@@ -87,7 +87,8 @@ pub(super) fn action(report: &Report, action: &Action) -> String {
             )
         }
         Action::MeekRound { iterations } => {
-            format!("Meek round ({iterations} iterations of the keep factors)")
+            let plural = if *iterations == 1 { "" } else { "s" };
+            format!("Meek round ({iterations} iteration{plural} of the keep factors)")
         }
         Action::Count => "Count".to_owned(),
     }
