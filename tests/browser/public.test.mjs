@@ -215,7 +215,9 @@ test('tallied: board, log search, and every results page agree with the record',
       await page.getByRole('img', { name: /^Where each slate's voters went next/ }).waitFor();
       await page.getByRole('table', { name: /first preference outside/ }).waitFor();
       assert.ok(!(await page.textContent('#slates')).includes('No votes were transferred'));
-      await page.locator('#stage-by-stage').screenshot({ path: path.join(OUT, 'public-results-bars.png') }).catch(() => {});
+      // The first stage that decided something: its bars against the quota, and its transfers.
+      await page.locator('section.stage', { has: page.getByRole('heading', { name: 'Decisions' }) }).first()
+        .screenshot({ path: path.join(OUT, 'public-results-bars.png') });
       await page.locator('#slate-voting').screenshot({ path: path.join(OUT, 'public-results-flow.png') });
     }
     await axe(page, `results-${contest.id}`);

@@ -420,7 +420,7 @@ fn stages(out: &mut String, report: &Report) {
 fn transfers(out: &mut String, report: &Report, round: &Round, previous: Option<&Round>) {
     let _ = writeln!(
         out,
-        "<table class=\"transfers\">\n<caption>Transfers at stage {}</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">To / from</th><th scope=\"col\" class=\"num\">Change</th><th scope=\"col\" class=\"num\">Votes after</th></tr></thead>\n<tbody>",
+        "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Transfers at stage {0} (scrolls sideways)\">\n<table class=\"transfers\">\n<caption>Transfers at stage {0}</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">To / from</th><th scope=\"col\" class=\"num\">Change</th><th scope=\"col\" class=\"num\">Votes after</th></tr></thead>\n<tbody>",
         round.number
     );
     let mut losers = Vec::new();
@@ -459,14 +459,14 @@ fn transfers(out: &mut String, report: &Report, round: &Round, previous: Option<
             words::number(report, round.rounding)
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
 fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
     out.push_str("<section id=\"slates\">\n<h2>Slates</h2>\n");
     if let Some(first) = &summary.first_preferences {
         let total: i64 = first.iter().sum();
-        out.push_str("<h3>First preferences by slate</h3>\n<table class=\"slates\">\n<caption>First-preference votes of each slate's candidates</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\" class=\"corner\">Candidates</th><th scope=\"col\" class=\"num\">Votes</th><th scope=\"col\" class=\"num\">Share</th><th scope=\"col\" class=\"corner\">Share of first preferences</th></tr></thead>\n<tbody>\n");
+        out.push_str("<h3>First preferences by slate</h3>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"First-preference votes of each slate's candidates (scrolls sideways)\">\n<table class=\"slates\">\n<caption>First-preference votes of each slate's candidates</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\" class=\"corner\">Candidates</th><th scope=\"col\" class=\"num\">Votes</th><th scope=\"col\" class=\"num\">Share</th><th scope=\"col\" class=\"corner\">Share of first preferences</th></tr></thead>\n<tbody>\n");
         for ((group, members), votes) in summary.groups.iter().zip(&summary.members).zip(first) {
             let names: Vec<String> = members.iter().map(|c| esc(report.name(*c))).collect();
             let share = percent(*votes, total);
@@ -489,7 +489,7 @@ fn slates(out: &mut String, report: &Report, summary: &SlateSummary) {
             "<tr class=\"sum total\"><th scope=\"row\">Total</th><td></td><td class=\"num\">{}</td><td class=\"num\">100.0%</td><td></td></tr>",
             words::number(report, total)
         );
-        out.push_str("</tbody>\n</table>\n");
+        out.push_str("</tbody>\n</table>\n</div>\n");
     }
     out.push_str("<h3>Where each slate's transfers went</h3>\n");
     if summary.flows.is_empty() && !summary.unattributed_rounds.is_empty() {
@@ -744,13 +744,13 @@ fn flow_chart(out: &mut String, voting: &SlateVoting) {
     let mut left_used = left_y.clone();
     let mut right_used = right_y.clone();
     for (g, row) in voting.rows.iter().enumerate() {
-        for h in 0..=groups {
-            let n = if h == groups { row.stayed } else { row.next[h] };
+        let targets = row.next.iter().chain([&row.stayed]);
+        for (h, (&n, used)) in targets.zip(right_used.iter_mut()).enumerate() {
             let w = scale(n);
             if w == 0 {
                 continue;
             }
-            let (a, b) = (left_used[g], right_used[h]);
+            let (a, b) = (left_used[g], *used);
             let mid = (x0 + NODE + x1) / 2;
             let _ = writeln!(
                 out,
@@ -765,7 +765,7 @@ fn flow_chart(out: &mut String, voting: &SlateVoting) {
                 right_label(h)
             );
             left_used[g] += w;
-            right_used[h] += w;
+            *used += w;
         }
     }
     for (g, row) in voting.rows.iter().enumerate() {
