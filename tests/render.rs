@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::Path;
 
-use teller::core::count::render::{csv, html, slate_summary, text};
+use teller::core::count::render::{csv, html, slate_summary, slate_voting, text};
 use teller::core::count::{
     CandidateAttributes, CandidateIndex, Constraint, CountOptions, Election, Method, Report, count,
     format_units, parse_blt,
@@ -418,8 +418,14 @@ fn html_is_well_formed_for_an_official_ward() {
     let page = html(&report, None);
 
     let opened = balanced(&page);
-    // One chart per stage, plus the legend's quota swatch.
-    assert_eq!(opened.get("svg"), Some(&(report.rounds.len() + 1)));
+    // One chart per stage, the legend's quota swatch, and a flow chart of each stage after the
+    // first that moved votes.
+    let moved = (report.rounds.iter().skip(1))
+        .filter(|r| r.transfers.iter().any(|&t| t < 0))
+        .count();
+    assert!(moved > 0);
+    assert_eq!(opened.get("svg"), Some(&(report.rounds.len() + 1 + moved)));
+    assert!(page.contains("<title id=\"flow-2-t\">Where the votes moved at stage 2</title>"));
     assert!(opened.get("table").copied().unwrap_or(0) >= 1 + report.rounds.len() - 1);
     assert!(page.contains("<th scope=\"col\">Stage 7"));
     assert!(page.contains("<th scope=\"row\">Georgia CRUICKSHANK (Scottish Labour Party)</th>"));
@@ -533,4 +539,60 @@ fn slate_flows_account_for_every_transferred_vote() {
             flow.to.iter().sum::<i64>() + flow.exhausted + flow.rounding
         );
     }
+}
+
+/// Two slates of two (A: a1 a2; B: b1 b2) and one candidate with no slate (c), 2 seats; the
+/// ballots of `core::count::render::loyalty`'s hand-worked test.
+fn slated() -> Election {
+    let mut election = blt(
+        "5 2\n5 1 2 3 0\n3 1 3 0\n2 2 5 0\n4 1 0\n1 2 1 0\n2 3 4 1 0\n1 4 0\n3 5 1 0\n0\n\"a1\" \"a2\" \"b1\" \"b2\" \"c\"\n\"Slates\"\n",
+    );
+    for (i, slate) in ["A", "A", "B", "B"].iter().enumerate() {
+        election.set_attributes(
+            CandidateIndex::new(i as u16),
+            CandidateAttributes {
+                gender: None,
+                slate: Some((*slate).into()),
+            },
+        );
+    }
+    election
+}
+
+#[test]
+fn slate_voting_from_the_ballots_is_the_same_under_meek_and_scottish() {
+    let election = slated();
+    let voting = slate_voting(&election).unwrap();
+    let meek = count(
+        &election,
+        &CountOptions {
+            method: Method::Meek,
+            seed: Some(vec![1]),
+            constraint: None,
+        },
+    )
+    .unwrap();
+    let scottish = scottish(&election, Some(vec![1]), None);
+    let meek_page = html(&meek, Some(&voting));
+    let scottish_page = html(&scottish, Some(&voting));
+    balanced(&meek_page);
+    balanced(&scottish_page);
+    // Worked by hand: 21 ballots with a first preference; A's 15 voters: 6 ranked the whole slate
+    // first (40.0%), 5 split (3 to B, 2 to c), 4 stopped; B's 3: 2 whole slate, 1 stopped.
+    for page in [&meek_page, &scottish_page] {
+        assert!(page.contains("Read from all 21 ballots with a first preference"));
+        assert!(page.contains(
+            "<tr><th scope=\"row\">A</th><td class=\"num\">2</td><td class=\"num\">15<span class=\"change\">71.4%</span></td><td class=\"num\">6<span class=\"change\">40.0%</span></td><td class=\"num\">5<span class=\"change\">33.3%</span></td><td class=\"num\">4<span class=\"change\">26.7%</span></td></tr>"
+        ), "{page}");
+        assert!(page.contains("Where each slate's voters went next</title>"));
+    }
+    // Meek's rounds move every elected candidate's surplus at once: the page says so instead of
+    // claiming nothing moved, and shows what each slate held at each stage.
+    assert!(meek.rounds.len() > 1);
+    assert!(!meek_page.contains("No votes were transferred"));
+    assert!(meek_page.contains("under Meek's method each stage moves the surplus"));
+    assert!(meek_page.contains("<h3>Votes by slate at each stage</h3>"));
+    // A's first preferences, 15 ballots, are its candidates' votes at stage 1 under both rules.
+    assert!(meek_page.contains("<tr><th scope=\"row\">A</th><td class=\"num\">15.000000000</td>"));
+    assert!(scottish_page.contains("<tr><th scope=\"row\">A</th><td class=\"num\">15.00000</td>"));
 }

@@ -326,10 +326,19 @@ mod tests {
         let size = 1500u64 + (1 << 31);
         bytes[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
         let checksum: u32 = (bytes[..512].iter().enumerate())
-            .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u32::from(b) })
+            .map(|(i, &b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(b)
+                }
+            })
             .sum();
         bytes[148..156].copy_from_slice(format!("{checksum:06o}\0 ").as_bytes());
         bytes.truncate(4096);
-        assert!(matches!(read(bytes.as_slice()), Err(ArchiveError::CutShort)));
+        assert!(matches!(
+            read(bytes.as_slice()),
+            Err(ArchiveError::CutShort)
+        ));
     }
 }

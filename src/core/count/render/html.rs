@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use super::super::election::CandidateIndex;
 use super::super::report::{CandidateStatus, Outcome, Report, Round};
 use super::loyalty::SlateVoting;
 use super::slate::{FlowSource, SlateSummary, percent, slate_summary};
@@ -408,6 +409,7 @@ fn stages(out: &mut String, report: &Report) {
         }
         out.push_str("</div>\n</div>\n");
         if index > 0 {
+            stage_flow(out, report, round, previous);
             transfers(out, report, round, previous);
         }
         out.push_str("</section>\n");
@@ -695,6 +697,109 @@ fn table_by_group(
     out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
+/// One band of a flow chart, `width` high, from `from` (the left node's right edge) to `to` (the
+/// right node's left edge), with its figure as a tooltip.
+fn band(out: &mut String, from: (i64, i64), to: (i64, i64), width: i64, title: &str) {
+    let ((x0, a), (x1, b)) = (from, to);
+    let mid = (x0 + x1) / 2;
+    let _ = writeln!(
+        out,
+        "<path d=\"M{x0} {a} C{mid} {a} {mid} {b} {x1} {b} L{x1} {} C{mid} {} {mid} {} {x0} {} Z\" fill=\"#2f5f98\" fill-opacity=\"0.35\"><title>{title}</title></path>",
+        b + width,
+        b + width,
+        a + width,
+        a + width,
+    );
+}
+
+/// Where one stage's transfers went, as a flow chart: the votes that left the candidates who lost
+/// them (one node: when several lose at once the count does not say whose votes went where) fanning
+/// out to the candidates who gained them and to non-transferable. The transfers table after it has
+/// every figure.
+fn stage_flow(out: &mut String, report: &Report, round: &Round, previous: Option<&Round>) {
+    const WIDTH: i64 = 640;
+    const NODE: i64 = 14;
+    const LABEL: i64 = 190;
+    const GAP: i64 = 6;
+    const SPAN: i64 = 220;
+    let change = |c: usize| round.transfers.get(c).copied().unwrap_or(0);
+    let standing = words::standing(report);
+    let losers: Vec<usize> = standing
+        .iter()
+        .copied()
+        .filter(|&c| change(c) < 0)
+        .collect();
+    let moved: i64 = losers.iter().map(|&c| -change(c)).sum();
+    if moved <= 0 {
+        return;
+    }
+    let mut targets: Vec<(String, i64)> = (standing.iter())
+        .filter(|&&c| change(c) > 0)
+        .map(|&c| {
+            (
+                esc(&words::truncate(
+                    &words::clean(&report.candidates[c].name),
+                    28,
+                )),
+                change(c),
+            )
+        })
+        .collect();
+    targets.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let exhausted = round.exhausted - previous.map_or(0, |p| p.exhausted);
+    if exhausted > 0 {
+        targets.push(("Non-transferable".into(), exhausted));
+    }
+    let scale = |n: i64| (i128::from(n) * i128::from(SPAN) / i128::from(moved)).max(1) as i64;
+    let height = SPAN + GAP * targets.len() as i64 + 30;
+    let id = format!("flow-{}", round.number);
+    let from = words::names(
+        report,
+        &losers
+            .iter()
+            .map(|&c| CandidateIndex::new(c as u16))
+            .collect::<Vec<_>>(),
+    );
+    let _ = writeln!(
+        out,
+        "<svg class=\"flow\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\">\n<title id=\"{id}-t\">Where the votes moved at stage {}</title>\n<desc id=\"{id}-d\">{} votes left {}; band widths are votes. The transfers table below has every figure.</desc>",
+        round.number,
+        words::number(report, moved),
+        esc(&from)
+    );
+    let (x0, x1) = (LABEL, WIDTH - LABEL);
+    let left_height = scale(moved);
+    let mut a = 20;
+    let mut b = 20;
+    for (label, n) in &targets {
+        let w = scale(*n);
+        band(
+            out,
+            (x0 + NODE, a),
+            (x1, b),
+            w,
+            &format!("{label}: {}", words::number(report, *n)),
+        );
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x1}\" y=\"{b}\" width=\"{NODE}\" height=\"{w}\" fill=\"#1d1d1f\"/><text x=\"{}\" y=\"{}\">{label} +{}</text>",
+            x1 + NODE + 6,
+            b + w / 2 + 4,
+            words::number(report, *n)
+        );
+        a += w;
+        b += w + GAP;
+    }
+    let short = esc(&words::truncate(&words::clean(&from), 30));
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x0}\" y=\"20\" width=\"{NODE}\" height=\"{left_height}\" fill=\"#1d1d1f\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{short} −{}</text>\n</svg>",
+        x0 - 6,
+        20 + left_height / 2 + 4,
+        words::number(report, moved)
+    );
+}
+
 /// A flow (Sankey) chart: each slate's first-preference voters on the left, the slate they went
 /// to next on the right, bands as wide as the ballots. Integer geometry; the table after it has
 /// every figure.
@@ -750,20 +855,12 @@ fn flow_chart(out: &mut String, voting: &SlateVoting) {
             if w == 0 {
                 continue;
             }
-            let (a, b) = (left_used[g], *used);
-            let mid = (x0 + NODE + x1) / 2;
-            let _ = writeln!(
-                out,
-                "<path d=\"M{} {a} C{mid} {a} {mid} {b} {x1} {b} L{x1} {} C{mid} {} {mid} {} {} {} Z\" fill=\"#2f5f98\" fill-opacity=\"0.35\"><title>{} to {}: {n}</title></path>",
-                x0 + NODE,
-                b + w,
-                b + w,
-                a + w,
-                x0 + NODE,
-                a + w,
+            let title = format!(
+                "{} to {}: {n}",
                 esc(voting.groups[g].label()),
                 right_label(h)
             );
+            band(out, (x0 + NODE, left_used[g]), (x1, *used), w, &title);
             left_used[g] += w;
             *used += w;
         }
