@@ -77,6 +77,8 @@ pub struct AppState {
     store: Store,
     elections: RwLock<HashMap<String, Arc<LoadedElection>>>,
     archives: std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>,
+    /// Rendered results pages: (election, contest, exact) → the page's sections.
+    results: std::sync::Mutex<HashMap<(String, String, bool), Arc<pages::RenderedResults>>>,
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
     argon2: Hashers,
     in_flight: Arc<throttle::InFlight>,
@@ -181,6 +183,7 @@ impl AppState {
             store,
             elections: RwLock::new(HashMap::new()),
             archives: Default::default(),
+            results: Default::default(),
             sequencer: sender,
             argon2: Hashers::start(cores)?,
             in_flight: Default::default(),

@@ -10,6 +10,7 @@
 )]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, http::header, web};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -443,6 +444,50 @@ fn contest_files(
     Ok(Some(files))
 }
 
+/// A contest's results as the renderer wrote them, kept once tallied (they cannot change, and
+/// recounting a national Meek contest on every view would let anyone keep the server busy).
+pub(super) struct RenderedResults {
+    sections: String,
+    /// Decimal places the rule counts in.
+    decimals: u32,
+}
+
+/// The rendered results of a tallied contest, from the cache or counted again from the record;
+/// `None` before the tally. Blocking.
+fn rendered_results(
+    state: &AppState,
+    id: &str,
+    contest_id: &str,
+    exact: bool,
+) -> Result<Option<Arc<RenderedResults>>, ApiError> {
+    let key = (id.to_owned(), contest_id.to_owned(), exact);
+    let poisoned = |_| ApiError::internal("results cache poisoned");
+    if let Some(hit) = state.results.lock().map_err(poisoned)?.get(&key) {
+        return Ok(Some(hit.clone()));
+    }
+    let Some(files) = contest_files(&state.store, id, contest_id)? else {
+        return Ok(None);
+    };
+    let (report, ballots) = recount(&files, contest_id)
+        .map_err(|e| ApiError::internal(&format!("recounting {contest_id}: {e}")))?;
+    let decimals = report.decimals;
+    let shown = if exact {
+        report
+    } else {
+        report.rounded(READING_PLACES)
+    };
+    let rendered = Arc::new(RenderedResults {
+        sections: html_sections(&shown, slate_voting(&ballots).as_ref()),
+        decimals,
+    });
+    state
+        .results
+        .lock()
+        .map_err(poisoned)?
+        .insert(key, rendered.clone());
+    Ok(Some(rendered))
+}
+
 #[derive(serde::Deserialize)]
 struct ResultsQuery {
     exact: Option<String>,
@@ -467,32 +512,18 @@ async fn results(
         })?;
     let title = contest.draft().title.clone();
     let sections = {
-        let store = state.store.clone();
+        let state = state.clone();
         let (id, contest_id) = (id.clone(), contest_id.clone());
-        blocking(move || {
-            let Some(files) = contest_files(&store, &id, &contest_id)? else {
-                return Ok(None);
-            };
-            let (report, ballots) = recount(&files, &contest_id)
-                .map_err(|e| ApiError::internal(&format!("recounting {contest_id}: {e}")))?;
-            let decimals = report.decimals;
-            let shown = if exact {
-                report
-            } else {
-                report.rounded(READING_PLACES)
-            };
-            let sections = html_sections(&shown, slate_voting(&ballots).as_ref());
-            Ok(Some((sections, decimals)))
-        })
-        .await?
+        blocking(move || rendered_results(&state, &id, &contest_id, exact)).await?
     };
-    let Some((sections, decimals)) = sections else {
+    let Some(rendered) = sections else {
         return Err(ApiError::NotFound {
             what: format!(
                 "results for {title:?} yet: they are published once the election is tallied"
             ),
         });
     };
+    let (sections, decimals) = (rendered.sections.as_str(), rendered.decimals);
     let base = format!("/e/{id}/results/{contest_id}");
     let precision = html! {
         @if decimals > READING_PLACES {

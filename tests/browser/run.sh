@@ -16,6 +16,8 @@ if [ ! -x "$teller" ]; then
   echo "run.sh: no teller binary at $teller: build it first (cargo build --release)" >&2
   exit 2
 fi
+# The tests run the binary checked here (with CARGO_TARGET_DIR set, not ../../target's).
+export TELLER_BIN="$teller"
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 
 use super::cli::teller;
-use super::{ELECTION, Election, Server, agent, run, vote_sim};
+use super::{ELECTION, Election, Server, agent, run, verify_passes, vote_sim};
 
 /// Downloads the record from `server` twice (the same bytes, named by the SHA-256 the server
 /// sends), checks it holds exactly the files of the exported directory `record` and that
@@ -48,15 +48,7 @@ pub(crate) fn download_and_verify(server: &Server, record: &Path) -> PathBuf {
 
     let archive = record.with_extension("download.tar");
     std::fs::write(&archive, &bytes).unwrap();
-    let verify = teller()
-        .arg("verify")
-        .arg(&archive)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    assert!(verify.status.success(), "{report}");
-    assert!(report.contains("verify: PASS"), "{report}");
+    verify_passes(&archive);
     archive
 }
 
@@ -103,13 +95,7 @@ fn the_tallied_record_downloads_as_one_archive_that_verifies() {
         .status()
         .unwrap();
     assert!(status.success());
-    let verify = teller()
-        .arg("verify")
-        .arg(extracted.join(format!("{ELECTION}-record")))
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(verify.status.success());
+    verify_passes(&extracted.join(format!("{ELECTION}-record")));
 
     // A flipped byte in a file's data: the archive still reads, the verifier names the damage.
     let mut tampered = bytes.clone();

@@ -252,15 +252,7 @@ impl Election {
             &self.db,
             &["record", "export", ELECTION, &record.to_string_lossy()],
         );
-        let verify = teller()
-            .arg("verify")
-            .arg(&record)
-            .arg("--quiet")
-            .output()
-            .unwrap();
-        let report = String::from_utf8_lossy(&verify.stdout);
-        assert!(verify.status.success(), "{report}");
-        assert!(report.contains("verify: PASS"), "{report}");
+        verify_passes(&record);
         record
     }
 
@@ -275,6 +267,19 @@ impl Election {
         }
         manifest
     }
+}
+
+/// `teller verify RECORD` (a directory or an archive) passes.
+fn verify_passes(record: &Path) {
+    let verify = teller()
+        .arg("verify")
+        .arg(record)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{report}");
+    assert!(report.contains("verify: PASS"), "{report}");
 }
 
 fn agent() -> ureq::Agent {

@@ -131,8 +131,9 @@ mod tests {
 \"Slates\"
 ";
 
-    fn election() -> Election {
-        let mut election = parse_blt(BALLOTS.as_bytes()).unwrap().election;
+    /// The ballot file `text` with a1 and a2 on slate A, b1 and b2 on B, and c on none.
+    fn election_of(text: &str) -> Election {
+        let mut election = parse_blt(text.as_bytes()).unwrap().election;
         let slates = [Some("A"), Some("A"), Some("B"), Some("B"), None];
         for (c, slate) in election
             .candidate_indices()
@@ -145,6 +146,10 @@ mod tests {
             election.set_attributes(c, attributes);
         }
         election
+    }
+
+    fn election() -> Election {
+        election_of(BALLOTS)
     }
 
     #[test]
@@ -196,19 +201,7 @@ mod tests {
     fn a_withdrawn_candidate_neither_counts_for_the_slate_nor_breaks_it() {
         // a2 withdrawn: A is a slate of one, so every ballot with a1 first is loyal, and
         // "a2 c" becomes a first preference for no slate.
-        let text = BALLOTS.replacen("5 2\n", "5 2\n-2\n", 1);
-        let mut election = parse_blt(text.as_bytes()).unwrap().election;
-        let slates = [Some("A"), Some("A"), Some("B"), Some("B"), None];
-        for (c, slate) in election
-            .candidate_indices()
-            .collect::<Vec<_>>()
-            .into_iter()
-            .zip(slates)
-        {
-            let mut attributes = election.candidates()[c.get()].attributes.clone();
-            attributes.slate = slate.map(str::to_owned);
-            election.set_attributes(c, attributes);
-        }
+        let election = election_of(&BALLOTS.replacen("5 2\n", "5 2\n-2\n", 1));
         let voting = slate_voting(&election).unwrap();
         assert_eq!(voting.sizes, [1, 2, 1]);
         let a = &voting.rows[0];
