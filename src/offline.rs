@@ -158,7 +158,10 @@ pub(super) fn run_count(args: CountArgs) -> Result<ExitCode> {
         })
         .with_context(|| format!("counting {}", args.ballots.display()))?;
     let text = match args.format {
-        Format::Text => count::render::text(&report),
+        Format::Text => {
+            let voting = slate_voting(&election).map(|v| count::render::slate_voting_text(&v));
+            count::render::text(&report) + &voting.map_or(String::new(), |v| format!("\n{v}"))
+        }
         Format::Json => count::render::json(&report),
         Format::Csv => count::render::csv(&report),
         Format::Html => count::render::html(&report, slate_voting(&election).as_ref()),
@@ -323,7 +326,10 @@ pub(super) fn run_tally(args: TallyArgs) -> Result<ExitCode> {
     }
     let (report, election) = teller::admin::count_from_record(&record, &contest_id)?;
     let text = match args.format {
-        Format::Text => count::render::text(&report),
+        Format::Text => {
+            let voting = slate_voting(&election).map(|v| count::render::slate_voting_text(&v));
+            count::render::text(&report) + &voting.map_or(String::new(), |v| format!("\n{v}"))
+        }
         Format::Json => count::render::json(&report),
         Format::Csv => count::render::csv(&report),
         Format::Html => count::render::html(&report, slate_voting(&election).as_ref()),

@@ -8,7 +8,9 @@
 use std::fs;
 use std::path::Path;
 
-use teller::core::count::render::{csv, html, slate_summary, slate_voting, text};
+use teller::core::count::render::{
+    csv, html, slate_summary, slate_voting, slate_voting_text, text,
+};
 use teller::core::count::{
     CandidateAttributes, CandidateIndex, Constraint, CountOptions, Election, Method, Report, count,
     format_units, parse_blt,
@@ -586,6 +588,25 @@ fn slate_voting_from_the_ballots_is_the_same_under_meek_and_scottish() {
         ), "{page}");
         assert!(page.contains("Where each slate's voters went next</title>"));
     }
+    // The text renderer prints the same figures for `teller count --format text`.
+    let text = slate_voting_text(&voting);
+    let row = |slate: &str| {
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.first() == Some(&slate))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        row("A"),
+        ["A", "15", "71.4%", "6", "40.0%", "5", "33.3%", "4", "26.7%"]
+    );
+    // Where A's voters went next: B 8 of 15, no slate 2, no other slate 5.
+    assert!(
+        (text.lines().filter(|l| l.trim_start().starts_with("A ")))
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["A", "-", "8", "53.3%", "2", "13.3%", "5", "33.3%"]),
+        "{text}"
+    );
     // Meek's rounds move every elected candidate's surplus at once: the page says so instead of
     // claiming nothing moved, and shows what each slate held at each stage.
     assert!(meek.rounds.len() > 1);

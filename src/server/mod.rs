@@ -79,6 +79,8 @@ pub struct AppState {
     archives: std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>,
     /// Rendered results pages: (election, contest, exact) → the page's sections.
     results: std::sync::Mutex<HashMap<(String, String, bool), Arc<pages::RenderedResults>>>,
+    /// The board's turnout figures and when they were counted, per election.
+    turnout: std::sync::Mutex<HashMap<String, (std::time::Instant, pages::ContestTurnout)>>,
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
     argon2: Hashers,
     in_flight: Arc<throttle::InFlight>,
@@ -184,6 +186,7 @@ impl AppState {
             elections: RwLock::new(HashMap::new()),
             archives: Default::default(),
             results: Default::default(),
+            turnout: Default::default(),
             sequencer: sender,
             argon2: Hashers::start(cores)?,
             in_flight: Default::default(),

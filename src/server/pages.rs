@@ -81,11 +81,14 @@ fn state_words(state: ElectionState) -> &'static str {
     }
 }
 
+/// Per contest: (contest, eligible, passes issued, ballots cast).
+pub(super) type ContestTurnout = Vec<(String, i64, i64, i64)>;
+
 /// What the board shows that comes from the database, read in one blocking call.
 struct BoardData {
     state: ElectionState,
     closes: i64,
-    turnout: Vec<(String, i64, i64, i64)>,
+    turnout: ContestTurnout,
     checkpoints: Vec<(LogName, String)>,
     archive: Option<String>,
 }
@@ -170,7 +173,7 @@ fn board_data(
     let manifest = &election.manifest;
     let closes = row.window(manifest).closes;
     let turnout = if row.is(ElectionState::Open) {
-        store.turnout(manifest)?.contests
+        turnout(state, manifest, id)?
     } else {
         Vec::new()
     };
@@ -190,6 +193,27 @@ fn board_data(
         checkpoints,
         archive,
     })
+}
+
+/// How long the board shows the same turnout figures: counting them reads every member row, and
+/// the board is open to anyone.
+const TURNOUT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Turnout per contest, counted at most once every [`TURNOUT_MAX_AGE`]. Blocking.
+fn turnout(state: &AppState, manifest: &Manifest, id: &str) -> Result<ContestTurnout, ApiError> {
+    let poisoned = |_| ApiError::internal("turnout cache poisoned");
+    if let Some((at, figures)) = state.turnout.lock().map_err(poisoned)?.get(id)
+        && at.elapsed() < TURNOUT_MAX_AGE
+    {
+        return Ok(figures.clone());
+    }
+    let figures = state.store.turnout(manifest)?.contests;
+    state
+        .turnout
+        .lock()
+        .map_err(poisoned)?
+        .insert(id.to_owned(), (std::time::Instant::now(), figures.clone()));
+    Ok(figures)
 }
 
 fn log_title(log: LogName) -> &'static str {

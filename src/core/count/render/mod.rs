@@ -16,4 +16,4 @@ pub use html::{STYLESHEET, html, html_sections};
 pub use json::{json, value as json_value};
 pub use loyalty::{SlateVoters, SlateVoting, slate_voting};
 pub use slate::{FlowSource, SlateFlow, SlateGroup, SlateSummary, slate_summary};
-pub use text::text;
+pub use text::{slate_voting_text, text};

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use super::super::report::{Action, CandidateStatus, Outcome, Report, Round};
+use super::loyalty::SlateVoting;
 use super::slate::{FlowSource, percent, slate_summary};
 use super::words;
 
@@ -25,6 +26,69 @@ pub fn text(report: &Report) -> String {
     decisions(&mut out, report);
     slates(&mut out, report);
     elected(&mut out, report);
+    out
+}
+
+/// The slate voting read from the ballots, as plain text to print after [`text`]'s count sheet.
+pub fn slate_voting_text(voting: &SlateVoting) -> String {
+    let mut out = String::new();
+    let label = |g: usize| words::truncate(&words::clean(voting.groups[g].label()), NAME_WIDTH);
+    let width = (0..voting.groups.len())
+        .map(|g| label(g).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
+    let share = |n: u64, of: u64| format!("{n} {:>6}%", percent(n as i64, of as i64));
+    let _ = writeln!(
+        out,
+        "Slate voting, from the ballots ({} ballots with a first preference; every figure is a number of ballots)",
+        voting.ballots
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:width$} {:>16} {:>18} {:>16} {:>16}",
+        "Slate", "First preference", "Whole slate first", "Split", "Stopped"
+    );
+    for (g, row) in voting.rows.iter().enumerate() {
+        let (loyal, split, stopped) = match row.loyal {
+            Some(loyal) => (
+                share(loyal, row.first),
+                share(row.split.iter().sum(), row.first),
+                share(row.stopped, row.first),
+            ),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let _ = writeln!(
+            out,
+            "  {:width$} {:>16} {loyal:>18} {split:>16} {stopped:>16}",
+            label(g),
+            share(row.first, voting.ballots)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Where each slate's voters went next (the slate of their first preference outside their own)"
+    );
+    let _ = writeln!(out);
+    let mut head = format!("  {:width$}", "From \\ to");
+    for g in 0..voting.groups.len() {
+        let _ = write!(head, " {:>16}", label(g));
+    }
+    let _ = writeln!(out, "{head} {:>16}", "No other slate");
+    for (g, row) in voting.rows.iter().enumerate() {
+        let mut line = format!("  {:width$}", label(g));
+        for (h, &n) in row.next.iter().enumerate() {
+            let cell = if h == g {
+                "-".to_owned()
+            } else {
+                share(n, row.first)
+            };
+            let _ = write!(line, " {cell:>16}");
+        }
+        let _ = writeln!(out, "{line} {:>16}", share(row.stayed, row.first));
+    }
     out
 }
 
