@@ -20,22 +20,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const TELLER = process.env.TELLER_BIN || path.join(ROOT, 'target/release/teller');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.resolve(process.env.TELLER_BROWSER_OUT || path.join(ROOT, 'target/browser-test'));
-const KEEP = Boolean(process.env.TELLER_BROWSER_KEEP);
+import { AXE_SOURCE, AXE_TAGS, CHROMIUM, KEEP, LAUNCH_ARGS, OUT, ROOT, TELLER } from './setup.mjs';
+
 const TEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'booth/text.json'), 'utf8'));
 const EXAMPLE_TOML = fs.readFileSync(path.join(ROOT, 'examples/election.toml'), 'utf8');
 const MEMBERS_CSV = fs.readFileSync(path.join(ROOT, 'examples/members.csv'), 'utf8');
-const AXE_SOURCE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 // A fixed, canonical 32-byte base64url value (bytes 0..31) for the parity test's `ikm`.
 const FIXED_IKM = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64url');
 const FIXED_SECRET = Buffer.from('teller-parity-16').toString('base64url'); // 16 bytes

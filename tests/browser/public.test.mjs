@@ -15,19 +15,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const TELLER = process.env.TELLER_BIN || path.join(ROOT, 'target/release/teller');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.resolve(process.env.TELLER_BROWSER_OUT || path.join(ROOT, 'target/browser-test'));
-const KEEP = Boolean(process.env.TELLER_BROWSER_KEEP);
-const AXE_SOURCE = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { AXE_SOURCE, AXE_TAGS, CHROMIUM, KEEP, LAUNCH_ARGS, OUT, ROOT, TELLER } from './setup.mjs';
+
 const ID = 'nec-2026';
 const TIMEOUT = 180_000;
 
