@@ -65,7 +65,6 @@ fn read_record_dir(dir: &Path) -> Result<Record> {
 /// the archive's SHA-256 (hex), the name the record is published under.
 #[cfg(feature = "server")]
 pub fn write_record_archive(path: &Path, election: &str, record: &Record) -> Result<String> {
-    use sha2::{Digest as _, Sha256};
     use std::io::Write as _;
     if path.exists() {
         bail!(
@@ -80,13 +79,13 @@ pub fn write_record_archive(path: &Path, election: &str, record: &Record) -> Res
     let temporary = path.with_file_name(format!(".{name}.partial"));
     let mut file = fs::File::create(&temporary)
         .with_context(|| format!("creating {}", temporary.display()))?;
-    let bytes = archive::write(&archive::top_directory(election), &record.files);
+    let (bytes, sha256) = archive::publish(election, &record.files);
     file.write_all(&bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", temporary.display()))?;
     fs::rename(&temporary, path)
         .with_context(|| format!("moving {} to {}", temporary.display(), path.display()))?;
-    Ok(base16ct::lower::encode_string(&Sha256::digest(&bytes)))
+    Ok(sha256)
 }
 
 /// Writes `record` as a new directory `dir`: first into a sibling temporary directory, then

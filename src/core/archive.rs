@@ -68,6 +68,15 @@ pub fn top_directory(election: &str) -> String {
     format!("{election}-record")
 }
 
+/// `election`'s record as its archive, with the archive's SHA-256 in hex: the name the record is
+/// published under (`GET …/record`, `teller record export ID NAME.tar`).
+pub fn publish(election: &str, files: &BTreeMap<String, Vec<u8>>) -> (Vec<u8>, String) {
+    use sha2::{Digest as _, Sha256};
+    let bytes = write(&top_directory(election), files);
+    let sha256 = base16ct::lower::encode_string(&Sha256::digest(&bytes));
+    (bytes, sha256)
+}
+
 /// The archive of `files` under the top directory `top` (e.g. `nec-2026-record`).
 pub fn write(top: &str, files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     let size: usize = files.values().map(|b| b.len() + 1024).sum();

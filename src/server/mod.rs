@@ -23,7 +23,6 @@ use std::sync::{Arc, RwLock, mpsc};
 
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::{Context, Result};
-use sha2::Digest as _;
 
 use crate::core::log::NoteSigner;
 use crate::core::manifest::Manifest;
@@ -79,6 +78,8 @@ pub struct AppState {
     archives: std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>,
     /// Rendered results pages: (election, contest, exact) → the page's sections.
     results: std::sync::Mutex<HashMap<(String, String, bool), Arc<pages::RenderedResults>>>,
+    /// Which entries have each tracker, per election and log (the log page's search).
+    trackers: std::sync::Mutex<HashMap<(String, crate::store::LogName), pages::TrackerIndex>>,
     /// The board's turnout figures and when they were counted, per election.
     turnout: std::sync::Mutex<HashMap<String, (std::time::Instant, pages::ContestTurnout)>>,
     sequencer: mpsc::Sender<(PendingCast, Reply)>,
@@ -187,6 +188,7 @@ impl AppState {
             archives: Default::default(),
             results: Default::default(),
             turnout: Default::default(),
+            trackers: Default::default(),
             sequencer: sender,
             argon2: Hashers::start(cores)?,
             in_flight: Default::default(),
@@ -200,26 +202,21 @@ impl AppState {
     /// and kept: a tallied record never changes. `None` before the tally. Call off the async
     /// workers (it reads the whole record).
     fn archive(&self, id: &str) -> Result<Option<Arc<PublishedArchive>>, ApiError> {
-        let cached = |archives: &std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>| {
-            archives
-                .lock()
-                .map(|a| a.get(id).cloned())
-                .map_err(|_| ApiError::internal("archive cache poisoned"))
-        };
-        if let Some(archive) = cached(&self.archives)? {
-            return Ok(Some(archive));
+        let poisoned = |_| ApiError::internal("archive cache poisoned");
+        if let Some(archive) = self.archives.lock().map_err(poisoned)?.get(id) {
+            return Ok(Some(archive.clone()));
         }
         let Some(files) = self.store.published_record(id)? else {
             return Ok(None);
         };
-        let bytes = crate::core::archive::write(&crate::core::archive::top_directory(id), &files);
+        let (bytes, sha256) = crate::core::archive::publish(id, &files);
         let archive = Arc::new(PublishedArchive {
-            sha256: base16ct::lower::encode_string(&sha2::Sha256::digest(&bytes)),
             bytes: bytes.into(),
+            sha256,
         });
         self.archives
             .lock()
-            .map_err(|_| ApiError::internal("archive cache poisoned"))?
+            .map_err(poisoned)?
             .insert(id.to_owned(), archive.clone());
         Ok(Some(archive))
     }

@@ -342,9 +342,9 @@ async fn log_page(
         .map(|t| t.trim().to_ascii_uppercase())
         .filter(|t| !t.is_empty());
     let (size, rows, page) = {
-        let store = state.store.clone();
+        let state = state.clone();
         let (id, wanted) = (id.clone(), wanted.clone());
-        blocking(move || log_rows(&store, &id, log, query.page.unwrap_or(0), wanted.as_deref()))
+        blocking(move || log_rows(&state, &id, log, query.page.unwrap_or(0), wanted.as_deref()))
             .await?
     };
     let pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -395,34 +395,78 @@ async fn log_page(
 
 /// The log's size, the rows of `page` (or every entry whose tracker is `wanted`), and the page.
 fn log_rows(
-    store: &Store,
+    state: &AppState,
     id: &str,
     log: LogName,
     page: i64,
     wanted: Option<&str>,
 ) -> Result<(i64, Vec<EntryRow>, i64), ApiError> {
+    let store = &state.store;
     let size = store.head(id, log)?.size() as i64;
     let pages = ((size + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = page.clamp(0, pages - 1);
-    let (start, end) = if wanted.is_some() {
-        (0, size)
-    } else {
-        (page * PAGE_SIZE, ((page + 1) * PAGE_SIZE).min(size))
+    let Some(wanted) = wanted else {
+        let start = page * PAGE_SIZE;
+        let entries = store.entries(id, log, start, ((page + 1) * PAGE_SIZE).min(size))?;
+        let rows = (entries.iter().enumerate())
+            .map(|(offset, bytes)| entry_row(start + offset as i64, bytes))
+            .collect();
+        return Ok((size, rows, page));
     };
     let mut rows = Vec::new();
-    // Read in slices, so a search of a national log never holds it all.
-    let mut at = start;
-    while at < end {
-        let upto = (at + 10_000).min(end);
-        for (offset, bytes) in store.entries(id, log, at, upto)?.into_iter().enumerate() {
-            let row = entry_row(at + offset as i64, &bytes);
-            if wanted.is_none_or(|w| row.tracker == w) {
-                rows.push(row);
-            }
+    for seq in tracker_seqs(state, id, log, size, wanted)? {
+        for bytes in store.entries(id, log, seq, seq + 1)? {
+            rows.push(entry_row(seq, &bytes));
         }
-        at = upto;
     }
     Ok((size, rows, page))
+}
+
+/// Which entries of a log have each tracker, for the first `size` entries.
+#[derive(Default)]
+pub(super) struct TrackerIndex {
+    size: i64,
+    seqs: std::collections::HashMap<String, Vec<i64>>,
+}
+
+/// The entries of the log's first `size` whose tracker is `wanted`. The log only grows, so the
+/// index is extended from where it stopped: a search hashes each entry once, not once a search.
+fn tracker_seqs(
+    state: &AppState,
+    id: &str,
+    log: LogName,
+    size: i64,
+    wanted: &str,
+) -> Result<Vec<i64>, ApiError> {
+    let mut indexes =
+        (state.trackers.lock()).map_err(|_| ApiError::internal("tracker index poisoned"))?;
+    let index = indexes.entry((id.to_owned(), log)).or_default();
+    // Read in slices, so indexing a national log never holds it all.
+    while index.size < size {
+        let upto = (index.size + 10_000).min(size);
+        for (offset, bytes) in state
+            .store
+            .entries(id, log, index.size, upto)?
+            .iter()
+            .enumerate()
+        {
+            let seq = index.size + offset as i64;
+            index
+                .seqs
+                .entry(tracker(&leaf_hash(bytes)))
+                .or_default()
+                .push(seq);
+        }
+        index.size = upto;
+    }
+    Ok((index
+        .seqs
+        .get(wanted)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter())
+    .filter(|&seq| seq < size)
+    .collect())
 }
 
 fn entry_row(seq: i64, bytes: &[u8]) -> EntryRow {

@@ -606,13 +606,9 @@ fn slate_voting(out: &mut String, voting: &SlateVoting) {
     );
     out.push_str("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"What each slate's first-preference voters did (scrolls sideways)\">\n<table class=\"loyalty\">\n<caption>What each slate's first-preference voters did</caption>\n<thead><tr><th scope=\"col\" class=\"corner\">Slate</th><th scope=\"col\">Candidates</th><th scope=\"col\">First preferences</th><th scope=\"col\">Whole slate first</th><th scope=\"col\">Split</th><th scope=\"col\">Stopped</th></tr></thead>\n<tbody>\n");
     for (g, row) in voting.rows.iter().enumerate() {
-        let (loyal, split, stopped) = match row.loyal {
-            Some(loyal) => (
-                count(loyal, row.first),
-                count(row.split.iter().sum(), row.first),
-                count(row.stopped, row.first),
-            ),
-            None => ("—".into(), "—".into(), "—".into()),
+        let [loyal, split, stopped] = match row.ticket() {
+            Some(ticket) => ticket.map(|n| count(n, row.first)),
+            None => ["—".to_owned(), "—".to_owned(), "—".to_owned()],
         };
         let _ = writeln!(
             out,

@@ -46,6 +46,14 @@ pub struct SlateVoters {
     pub stayed: u64,
 }
 
+impl SlateVoters {
+    /// Whole slate first, split (to any group) and stopped, which add up to `first`; `None` for
+    /// [`SlateGroup::NoSlate`].
+    pub fn ticket(&self) -> Option<[u64; 3]> {
+        (self.loyal).map(|loyal| [loyal, self.split.iter().sum(), self.stopped])
+    }
+}
+
 /// The slate voting of `election`'s ballots, or `None` when no candidate has a slate.
 pub fn slate_voting(election: &Election) -> Option<SlateVoting> {
     let candidates = election.candidates();

@@ -51,13 +51,9 @@ pub fn slate_voting_text(voting: &SlateVoting) -> String {
         "Slate", "First preference", "Whole slate first", "Split", "Stopped"
     );
     for (g, row) in voting.rows.iter().enumerate() {
-        let (loyal, split, stopped) = match row.loyal {
-            Some(loyal) => (
-                share(loyal, row.first),
-                share(row.split.iter().sum(), row.first),
-                share(row.stopped, row.first),
-            ),
-            None => ("-".into(), "-".into(), "-".into()),
+        let [loyal, split, stopped] = match row.ticket() {
+            Some(ticket) => ticket.map(|n| share(n, row.first)),
+            None => ["-".to_owned(), "-".to_owned(), "-".to_owned()],
         };
         let _ = writeln!(
             out,
