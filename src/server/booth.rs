@@ -20,6 +20,15 @@ const STYLE: &[u8] = include_bytes!("../../booth/booth.css");
 const TEXT: &[u8] = include_bytes!("../../booth/text.json");
 const PUBLIC_STYLE: &[u8] = include_bytes!("../../booth/public.css");
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_booth.wasm"));
+const VERIFY_SCRIPT: &[u8] = include_bytes!("../../booth/verify.js");
+const VERIFY_WORKER: &[u8] = include_bytes!("../../booth/verify-worker.js");
+
+/// The module's name among the assets.
+pub const WASM_SOURCE: &str = "wasm (teller_booth.wasm)";
+
+/// The verifier's worker runs the module: its policy (a worker's own, from its script's answer)
+/// allows WebAssembly and nothing else.
+const WORKER_CSP: &str = "default-src 'none'; script-src 'wasm-unsafe-eval'";
 
 /// The pages' policy: our own scripts, styles and WebAssembly, fetches to ourselves, nothing else.
 pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -101,7 +110,7 @@ impl Booth {
             ),
             Asset::new("booth/text.json", "text", "json", "application/json", TEXT),
             Asset::new(
-                "wasm (teller_booth.wasm)",
+                WASM_SOURCE,
                 "teller_booth",
                 "wasm",
                 "application/wasm",
@@ -121,6 +130,21 @@ impl Booth {
                 "css",
                 "text/css; charset=utf-8",
                 PUBLIC_STYLE,
+            ),
+            // The verifier page (server/pages.rs) and its worker.
+            Asset::new(
+                "booth/verify.js",
+                "verify",
+                "js",
+                "text/javascript; charset=utf-8",
+                VERIFY_SCRIPT,
+            ),
+            Asset::new(
+                "booth/verify-worker.js",
+                "verify-worker",
+                "js",
+                "text/javascript; charset=utf-8",
+                VERIFY_WORKER,
             ),
         ];
         let text: serde_json::Value = serde_json::from_slice(TEXT).unwrap_or_default();
@@ -230,6 +254,9 @@ async fn asset(request: HttpRequest, file: web::Path<String>) -> HttpResponse {
                 .content_type(asset.content_type)
                 .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
                 .insert_header((header::VARY, "Accept-Encoding"));
+            if asset.source == "booth/verify-worker.js" {
+                response.insert_header((header::CONTENT_SECURITY_POLICY, WORKER_CSP));
+            }
             if gzip_ok && !asset.gzipped.is_empty() {
                 response
                     .insert_header((header::CONTENT_ENCODING, "gzip"))

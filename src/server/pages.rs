@@ -15,7 +15,7 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, http::header, web};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::booth::Booth;
+use super::booth::{Booth, WASM_SOURCE};
 use super::routes::{blocking, latest_checkpoint, log_name};
 use super::{ApiError, AppState, LoadedElection};
 use crate::core::booth::tracker;
@@ -23,6 +23,7 @@ use crate::core::count::render::{csv, html_sections, slate_voting};
 use crate::core::log::{Entry, leaf_hash};
 use crate::core::manifest::{Contest, Manifest, ReissueBy, Revote, format_instant};
 use crate::core::record::{layout, recount};
+use crate::core::verify::{CHECKS, describe};
 use crate::store::{ElectionState, LogName, Store};
 
 type State = web::Data<AppState>;
@@ -34,16 +35,27 @@ const PAGE_SIZE: i64 = 100;
 const PUBLIC_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The verifier page's policy: its own script, workers and WebAssembly, fetches to this server.
+const VERIFY_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    worker-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; \
+    base-uri 'none'; frame-ancestors 'none'";
+
 /// Registers the pages.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/e/{id}/board", web::get().to(board))
         .route("/e/{id}/board/{log}", web::get().to(log_page))
+        .route("/e/{id}/verify", web::get().to(verify_page))
         .route("/e/{id}/results/{contest}", web::get().to(results))
         .route("/e/{id}/results/{contest}/{file}", web::get().to(download));
 }
 
 fn html_page(title: &str, body: Markup) -> HttpResponse {
+    page_with(title, body, PUBLIC_CSP, None)
+}
+
+/// A public page under `csp`, with `script` (an asset's source name) if it has one.
+fn page_with(title: &str, body: Markup, csp: &str, script: Option<&str>) -> HttpResponse {
     let booth = Booth::get();
     let style = |source: &str| booth.assets.iter().find(|a| a.source == source);
     let markup = html! {
@@ -58,6 +70,9 @@ fn html_page(title: &str, body: Markup) -> HttpResponse {
                         link rel="stylesheet" href=(asset.url) integrity=(asset.integrity);
                     }
                 }
+                @if let Some(asset) = script.and_then(style) {
+                    script src=(asset.url) integrity=(asset.integrity) defer {}
+                }
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -67,7 +82,7 @@ fn html_page(title: &str, body: Markup) -> HttpResponse {
     };
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PUBLIC_CSP))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(markup.into_string())
 }
@@ -141,7 +156,8 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
                     br;
                     "SHA-256 " code.fingerprint { (sha256) }
                 }
-                p.note { "Check it with " code { "teller verify " (id) "-record.tar --fingerprint " (manifest.fingerprint_hex()) } "." }
+                p { a href={"/e/" (id) "/verify"} { "Check the record in your browser" } " (every check of " code { "teller verify" } ", run on your computer)" }
+                p.note { "Or check it with " code { "teller verify " (id) "-record.tar --fingerprint " (manifest.fingerprint_hex()) } "." }
             }
         }
         h2 { "Logs" }
@@ -160,6 +176,111 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
     Ok(html_page(
         &format!("{} — bulletin board", draft.title),
         body,
+    ))
+}
+
+/// The verifier page: every check of `teller verify`, run in the reader's browser by the same
+/// Rust in WebAssembly (booth/verify.js, booth/verify-worker.js, `core::verify::browser`) on the
+/// record this server publishes or on a file the reader picks.
+async fn verify_page(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let election = state.election(&id)?;
+    let archive = {
+        let (state, id) = (state.clone(), id.clone());
+        blocking(move || Ok(state.archive(&id)?.map(|a| a.sha256.clone()))).await?
+    };
+    let booth = Booth::get();
+    let asset = |source: &str| booth.assets.iter().find(|a| a.source == source);
+    let (Some(wasm), Some(worker)) = (asset(WASM_SOURCE), asset("booth/verify-worker.js")) else {
+        return Err(ApiError::internal("the verifier's assets are missing"));
+    };
+    let manifest = &election.manifest;
+    let record_url = format!("/api/elections/{id}/record");
+    let body = html! {
+        p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
+        h1 { "Check the election record" }
+        p {
+            "This page runs every check of " code { "teller verify" } " on the record of "
+            (manifest.draft().title) ", here in your browser, with the same program compiled to WebAssembly. "
+            "The record is read by this page only; nothing about it is sent anywhere."
+        }
+        noscript {
+            p.error { "The check in the browser needs JavaScript. Without it, run " code { "teller verify" } " on the record (see the bulletin board)." }
+        }
+        form #verify novalidate data-wasm=(wasm.url) data-wasm-integrity=(wasm.integrity)
+            data-worker=(worker.url) data-record=(record_url) {
+            fieldset {
+                legend { "Which record to check" }
+                div.choice {
+                    input #from-server type="radio" name="source" value="server" checked[archive.is_some()] disabled[archive.is_none()];
+                    label for="from-server" {
+                        "The record this server publishes"
+                        @if let Some(sha256) = &archive {
+                            " (" (id) "-record.tar, SHA-256 " code.fingerprint { (sha256) } ")"
+                        } @else {
+                            " (published once the election is tallied)"
+                        }
+                    }
+                }
+                div.choice {
+                    input #from-file type="radio" name="source" value="file" checked[archive.is_none()];
+                    label for="from-file" { "A record file you have (" code { ".tar" } ", from this or another copy)" }
+                }
+                div.field {
+                    label for="file" { "Record file" }
+                    input #file type="file" accept=".tar,application/x-tar";
+                }
+            }
+            div.field {
+                label for="fingerprint" { "The election's fingerprint, as you were given it (optional)" }
+                p.hint #fingerprint-hint { "From the notice of election or your faction's scrutineer, not from this server: 64 letters and digits, spaces allowed. The check fails if the record is of another election definition." }
+                input #fingerprint type="text" autocomplete="off" spellcheck="false" aria-describedby="fingerprint-hint";
+            }
+            p #form-error.error role="alert" {}
+            button #start type="submit" { "Check the record" }
+        }
+        section #progress-section hidden aria-labelledby="progress-heading" {
+            h2 #progress-heading { "Checking" }
+            p #status role="status" { "Starting" }
+            progress #bar max="100" value="0" aria-labelledby="progress-heading" {}
+        }
+        section #outcome hidden aria-labelledby="verdict" {
+            h2 #verdict tabindex="-1" {}
+            p #archive-facts {}
+        }
+        h2 { "The checks" }
+        ol #checks {
+            @for check in CHECKS {
+                li data-check=(check) {
+                    strong.result { "Not run" } " "
+                    code { (check) } ": " (describe(check))
+                    span.failure {}
+                }
+            }
+        }
+        section #totals-section hidden {
+            h2 { "Totals per contest" }
+            div.scroll tabindex="0" role="region" aria-label="Totals per contest" {
+                table #totals {
+                    thead { tr {
+                        th scope="col" { "Contest" } th.num scope="col" { "Eligible" } th.num scope="col" { "Passes issued" }
+                        th.num scope="col" { "Of which re-issued" } th.num scope="col" { "Cast" } th.num scope="col" { "Counted" }
+                        th.num scope="col" { "Valid" } th.num scope="col" { "Invalid" }
+                    } }
+                    tbody {}
+                }
+            }
+            details {
+                summary { "The report, as " code { "teller verify" } " prints it" }
+                pre #report.note-text tabindex="0" aria-label="The report as teller verify prints it" {}
+            }
+        }
+    };
+    Ok(page_with(
+        &format!("{} — check the record", manifest.draft().title),
+        body,
+        VERIFY_CSP,
+        Some("booth/verify.js"),
     ))
 }
 

@@ -34,7 +34,7 @@ pub struct CastRequest {
 
 /// Why a ballot is not one its contest can count: the box refuses such a cast, and the verifier
 /// fails such a logged ballot, for the same reason (see [`check_ballot`]).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BallotRefused {
     /// The contest is not in this election.
     #[error("there is no contest {0:?} in this election")]

@@ -5,10 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{BALLOT_SIGNATURES, ENTRIES, ONE_BALLOT_PER_PASS, PASS_SIGNATURES, Verifier, par_map};
+use super::{
+    BALLOT_SIGNATURES, ENTRIES, ONE_BALLOT_PER_PASS, PASS_SIGNATURES, Verifier, par_map, parts,
+};
 use crate::core::ballot::{BallotRefused, check_ballot};
 use crate::core::crypto::{ElectionSecretKey, encode_bytes, open};
-use crate::core::log::{BallotEntry, Entry};
+use crate::core::log::{BallotEntry, Entry, Hash};
 use crate::core::manifest::{Manifest, Revote};
 
 /// A logged ballot of one of the manifest's contests and, if the key opened it, its plaintext.
@@ -17,47 +19,71 @@ pub(super) struct Ballot<'e> {
     pub plaintext: Option<Vec<u8>>,
 }
 
+/// What checking one ballot gives: the box's verdict and, if the key opened it, the plaintext.
+pub(super) type Checked = (Result<(), BallotRefused>, Option<Vec<u8>>);
+
+/// Checks one ballot as the box did ([`check_ballot`]) and opens it with `key`.
+pub(super) fn check_one(
+    manifest: &Manifest,
+    key: Option<&ElectionSecretKey>,
+    ballot: &BallotEntry,
+) -> Checked {
+    let sealed = ballot.sealed();
+    let accepted = check_ballot(
+        manifest,
+        &ballot.contest,
+        &ballot.pass,
+        &sealed,
+        &ballot.signature.array(),
+        ballot.replaces,
+    );
+    let plaintext = key.and_then(|key| {
+        let voting_key = ballot.pass.key.array();
+        open(
+            key,
+            &manifest.fingerprint(),
+            &ballot.contest,
+            &voting_key,
+            &sealed,
+        )
+        .ok()
+    });
+    (accepted, plaintext)
+}
+
 impl Verifier<'_> {
     /// Checks every ballot of the manifest's contests (ballots of other contests fail `entries`)
-    /// on all cores, and opens it if there is a `key`.
+    /// on all cores, and opens it if there is a `key`. A ballot a worker already checked under
+    /// this manifest and key ([`super::parts`]) is taken from its part, found by its leaf hash
+    /// in `leaves` (beside `entries`; empty when there are no parts).
     pub(super) fn ballots<'e>(
         &mut self,
         manifest: &Manifest,
         entries: &'e [Entry],
+        leaves: &[Hash],
         key: Option<&ElectionSecretKey>,
     ) -> Vec<Ballot<'e>> {
-        let fingerprint = manifest.fingerprint();
-        let ballots: Vec<&BallotEntry> = (entries.iter())
-            .filter_map(|e| match e {
-                Entry::Ballot(b) if manifest.contest(&b.contest).is_some() => Some(b),
+        let ballots: Vec<(&BallotEntry, Option<&Hash>)> = (entries.iter().enumerate())
+            .filter_map(|(i, e)| match e {
+                Entry::Ballot(b) if manifest.contest(&b.contest).is_some() => {
+                    Some((b, leaves.get(i)))
+                }
                 _ => None,
             })
             .collect();
+        let done_by_parts = parts::results(self.parts, manifest, key);
         let count = ballots.len();
         let checked = par_map(
             &ballots,
             self.options.threads,
-            |ballot| {
-                let sealed = ballot.sealed();
-                let voting_key = ballot.pass.key.array();
-                let signature = ballot.signature.array();
-                let accepted = check_ballot(
-                    manifest,
-                    &ballot.contest,
-                    &ballot.pass,
-                    &sealed,
-                    &signature,
-                    ballot.replaces,
-                );
-                let plaintext = key.and_then(|key| {
-                    open(key, &fingerprint, &ballot.contest, &voting_key, &sealed).ok()
-                });
-                (accepted, plaintext)
+            |(ballot, leaf)| match leaf.and_then(|leaf| done_by_parts.get(leaf)) {
+                Some(checked) => (*checked).clone(),
+                None => check_one(manifest, key, ballot),
             },
             |done| self.progress("checking ballots", done, count),
         );
         let mut out = Vec::with_capacity(count);
-        for (entry, (accepted, plaintext)) in ballots.into_iter().zip(checked) {
+        for ((entry, _), (accepted, plaintext)) in ballots.into_iter().zip(checked) {
             if let Err(refused) = accepted {
                 let check = match refused {
                     BallotRefused::UnknownContest(_) | BallotRefused::WrongLength { .. } => ENTRIES,
@@ -161,7 +187,7 @@ mod tests {
     fn check(entries: &[Entry], manifest: &Manifest, key: &ElectionSecretKey) -> [Vec<String>; 4] {
         let record = fixture();
         let mut verifier = super::super::Verifier::new(&record, &OPTIONS);
-        verifier.ballots(manifest, entries, Some(key));
+        verifier.ballots(manifest, entries, &[], Some(key));
         [
             ENTRIES,
             PASS_SIGNATURES,
@@ -178,7 +204,7 @@ mod tests {
         assert!(found.iter().all(Vec::is_empty), "{found:?}");
         let record = fixture();
         let mut verifier = super::super::Verifier::new(&record, &OPTIONS);
-        let ballots = verifier.ballots(&manifest, &entries, Some(&key));
+        let ballots = verifier.ballots(&manifest, &entries, &[], Some(&key));
         assert!(!ballots.is_empty());
         assert!(ballots.iter().all(|b| b.plaintext.is_some()));
     }

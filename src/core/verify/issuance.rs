@@ -386,7 +386,7 @@ mod tests {
         let manifest = manifest(&record);
         let mut verifier = Verifier::new(&record, &OPTIONS);
         let log = verifier.ballot_log(&manifest);
-        let ballots = verifier.ballots(&manifest, &log.entries, None);
+        let ballots = verifier.ballots(&manifest, &log.entries, &[], None);
         let eligible = verifier.rosters(&manifest, log.open.as_ref());
         let issued = verifier.issuance(&manifest);
         verifier.bounds(&manifest, &ballots, &eligible, &issued);

@@ -48,6 +48,8 @@ struct Line {
 pub(super) struct BallotLog {
     /// The entries that decoded, in log order.
     pub entries: Vec<Entry>,
+    /// Each entry's leaf hash (the hash of its line), beside it.
+    pub leaves: Vec<Hash>,
     /// The open entry, if the log starts with one.
     pub open: Option<OpenEntry>,
     /// The Merkle root of the whole log: the tie-break seed of every count.
@@ -94,10 +96,11 @@ impl<'a> Verifier<'a> {
         self.hash_chain(&fingerprint, &decoded);
         let leaves: Vec<Hash> = decoded.iter().map(|l| l.leaf).collect();
         // The decoded entries move out here (no second copy of a national election's log).
-        let (entries, open) = self.entries(manifest, &raw, decoded);
+        let (entries, entry_leaves, open) = self.entries(manifest, &raw, decoded);
         let root = self.checkpoints(manifest, &leaves, &entries);
         BallotLog {
             entries,
+            leaves: entry_leaves,
             open,
             root,
         }
@@ -111,8 +114,9 @@ impl<'a> Verifier<'a> {
         manifest: &Manifest,
         raw: &[&[u8]],
         decoded: Vec<Line>,
-    ) -> (Vec<Entry>, Option<OpenEntry>) {
+    ) -> (Vec<Entry>, Vec<Hash>, Option<OpenEntry>) {
         let mut entries = Vec::with_capacity(decoded.len());
+        let mut leaves = Vec::with_capacity(decoded.len());
         let mut open = None;
         let mut closed_at = None;
         for (i, (line, bytes)) in decoded.into_iter().zip(raw).enumerate() {
@@ -166,6 +170,7 @@ impl<'a> Verifier<'a> {
                 Entry::Close(_) => closed_at = closed_at.or(Some(i)),
             }
             entries.push(entry);
+            leaves.push(line.leaf);
         }
         if open.is_none() {
             self.fail(ENTRIES, "the ballot log does not start with an open entry");
@@ -173,7 +178,7 @@ impl<'a> Verifier<'a> {
         if closed_at.is_none() {
             self.fail(ENTRIES, "the ballot log has no close entry");
         }
-        (entries, open)
+        (entries, leaves, open)
     }
 
     fn hash_chain(&mut self, fingerprint: &[u8; 32], decoded: &[Line]) {

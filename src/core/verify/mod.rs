@@ -10,8 +10,9 @@
 //! chain and checkpoints), `issuance` (rosters, the issuance log, and the bounds ballots ≤ passes
 //! ≤ eligible), `ballots` (every ballot as the box checked it, one counted per pass), `key` (the
 //! shares and the revealed key), `recount` (decryptions, BLT files, results and totals) and
-//! `report` (what `teller verify` prints). This file holds the names, the outcome and the order
-//! the families run in.
+//! `report` (what `teller verify` prints). `browser` is the same for the browser's verifier page,
+//! whose workers share the per-ballot checks out with `parts`. This file holds the names, the
+//! outcome and the order the families run in.
 
 #![cfg_attr(
     not(test),
@@ -19,10 +20,12 @@
 )]
 
 mod ballots;
+pub mod browser;
 mod issuance;
 mod key;
 mod log;
 mod parallel;
+mod parts;
 mod recount;
 mod report;
 
@@ -36,6 +39,7 @@ use crate::core::manifest::Manifest;
 use crate::core::record::layout;
 
 pub use parallel::par_map;
+pub use parts::{BallotPart, PartError, check_part};
 
 /// The checks, in the order they are reported. Scripts match on these names.
 pub const CHECKS: [&str; 21] = [
@@ -106,6 +110,55 @@ pub const RECOUNT: &str = "recount";
 pub const RECORD_FILES: &str = "record-files";
 /// The totals add up: cast = counted + replaced, counted = valid + invalid.
 pub const TOTALS: &str = "totals";
+
+/// What check `name` establishes, in words for a member or scrutineer who is not an engineer
+/// (the verifier page shows it beside each check's name).
+pub fn describe(name: &str) -> &'static str {
+    match name {
+        MANIFEST => "The election definition is well formed and is the one with this fingerprint.",
+        ENTRIES => {
+            "Every line of the ballot log is an entry, in order: the opening first, the close last, nothing after."
+        }
+        HASH_CHAIN => {
+            "Each ballot-log entry carries the hash of the one before it, so none was removed, added or reordered."
+        }
+        CHECKPOINT_SIGNATURES => {
+            "Every checkpoint of the ballot log is signed by the ballot box's log key."
+        }
+        CHECKPOINT_ROOTS => {
+            "Every checkpoint's root is the Merkle root of that many entries of the log."
+        }
+        CHECKPOINT_CONSISTENCY => {
+            "Each checkpoint extends the one before it: the log only ever grew."
+        }
+        FINAL_CHECKPOINT => "A signed checkpoint covers the whole log, up to its close.",
+        ROSTERS => {
+            "Each contest's roster of eligible members matches the commitment published when voting opened."
+        }
+        ISSUANCE_LOG => {
+            "The log of voting passes issued is intact: members on the roster, one first pass each, re-issues within the limit."
+        }
+        PASS_SIGNATURES => "Every ballot carries a voting pass the issuer signed for its contest.",
+        BALLOT_SIGNATURES => "Every ballot is signed with the voting key of its pass.",
+        ONE_BALLOT_PER_PASS => "At most one ballot counts per pass, as the re-voting rule says.",
+        BALLOTS_ISSUANCES_ELIGIBLE => {
+            "In each contest, ballots ≤ passes issued ≤ eligible members."
+        }
+        KEY_SHARES => {
+            "The trustees' shares match their published commitments, and there are enough of them."
+        }
+        ELECTION_KEY => {
+            "The key rebuilt from the shares is the revealed key, and the one ballots were sealed to."
+        }
+        DECRYPTIONS => "The published decryptions are what the key opens from the sealed ballots.",
+        BALLOT_VALIDITY => "Invalid ballots are listed with their reason, none silently dropped.",
+        BLT_EXPORT => "The published ballot files (BLT) are exactly the counted valid ballots.",
+        RECOUNT => "Counting the ballots again gives exactly the published results.",
+        RECORD_FILES => "Every file of the record was checked, and none is missing.",
+        TOTALS => "The totals add up: cast = counted + replaced, counted = valid + invalid.",
+        _ => "",
+    }
+}
 
 /// The published record: file paths (relative, `/`-separated) to their bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -195,7 +248,18 @@ impl Verification {
 
 /// Verifies `record`.
 pub fn verify(record: &Record, options: &VerifyOptions) -> Verification {
+    verify_with_parts(record, options, &[])
+}
+
+/// Verifies `record`, taking the ballots other workers checked from their `parts` (see
+/// [`check_part`]); the outcome is the same as [`verify`]'s.
+pub fn verify_with_parts<'a>(
+    record: &'a Record,
+    options: &'a VerifyOptions<'a>,
+    parts: &'a [BallotPart],
+) -> Verification {
     let mut verifier = Verifier::new(record, options);
+    verifier.parts = parts;
     verifier.run();
     let checks = CHECKS
         .iter()
@@ -222,6 +286,8 @@ pub fn verify(record: &Record, options: &VerifyOptions) -> Verification {
 struct Verifier<'a> {
     record: &'a Record,
     options: &'a VerifyOptions<'a>,
+    /// Ballots other workers checked ([`parts`]).
+    parts: &'a [BallotPart],
     failures: BTreeMap<&'static str, Vec<String>>,
     read: BTreeSet<String>,
     totals: Vec<ContestTotals>,
@@ -267,6 +333,7 @@ impl<'a> Verifier<'a> {
         Verifier {
             record,
             options,
+            parts: &[],
             failures: BTreeMap::new(),
             read: BTreeSet::new(),
             totals: Vec::new(),
@@ -313,7 +380,7 @@ impl<'a> Verifier<'a> {
         let eligible = self.rosters(&manifest, log.open.as_ref());
         let issued = self.issuance(&manifest);
         let key = self.reveal(&manifest);
-        let ballots = self.ballots(&manifest, &log.entries, key.as_ref());
+        let ballots = self.ballots(&manifest, &log.entries, &log.leaves, key.as_ref());
         self.bounds(&manifest, &ballots, &eligible, &issued);
         match key {
             Some(_) => self.recount(&manifest, &log, &ballots, &eligible, &issued),
@@ -470,6 +537,13 @@ mod tests {
                 .unwrap()
                 .contains(layout::REVEAL)
         );
+    }
+
+    #[test]
+    fn every_check_is_described() {
+        for check in CHECKS {
+            assert!(describe(check).ends_with('.'), "{check}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Entries per chunk: small enough to balance two cores, large enough that taking a chunk costs
 /// nothing next to the signature checks in it.
-const CHUNK: usize = 512;
+pub(super) const CHUNK: usize = 512;
 
 /// `items.map(f)` on `threads` threads, in order; `tick(done)` after each chunk.
 pub fn par_map<T: Sync, R: Send>(

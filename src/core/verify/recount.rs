@@ -27,12 +27,15 @@ impl Verifier<'_> {
         issued: &BTreeMap<String, Issued>,
     ) {
         let replaced = replaced(&log.entries);
-        for contest in manifest.contests() {
+        let count = manifest.contests().len();
+        for (done, contest) in manifest.contests().iter().enumerate() {
+            self.progress("recounting", done, count);
             let mut totals = totals(contest.id(), ballots, eligible, issued);
             if self.recount_contest(contest, log, ballots, &replaced, &mut totals) {
                 self.totals.push(totals);
             }
         }
+        self.progress("recounting", count, count);
     }
 
     /// Without a key: the totals the logs give, and every check that needs the ballots opened
