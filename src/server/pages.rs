@@ -45,6 +45,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/e/{id}/board", web::get().to(board))
         .route("/e/{id}/board/{log}", web::get().to(log_page))
+        .route("/verify", web::get().to(verify_any))
         .route("/e/{id}/verify", web::get().to(verify_page))
         .route("/e/{id}/results/{contest}", web::get().to(results))
         .route("/e/{id}/results/{contest}/{file}", web::get().to(download));
@@ -189,36 +190,54 @@ async fn verify_page(state: State, id: web::Path<String>) -> Result<HttpResponse
         let (state, id) = (state.clone(), id.clone());
         blocking(move || Ok(state.archive(&id)?.map(|a| a.sha256.clone()))).await?
     };
+    let title = election.manifest.draft().title.clone();
+    verifier(Some((&id, &title, archive)))
+}
+
+/// The verifier page for a record file of any election (`/verify`).
+async fn verify_any() -> Result<HttpResponse, ApiError> {
+    verifier(None)
+}
+
+/// The verifier page; for `election` (its id, title and published archive's SHA-256, if any) it
+/// also offers the record this server publishes.
+fn verifier(election: Option<(&str, &str, Option<String>)>) -> Result<HttpResponse, ApiError> {
     let booth = Booth::get();
     let asset = |source: &str| booth.assets.iter().find(|a| a.source == source);
     let (Some(wasm), Some(worker)) = (asset(WASM_SOURCE), asset("booth/verify-worker.js")) else {
         return Err(ApiError::internal("the verifier's assets are missing"));
     };
-    let manifest = &election.manifest;
+    let for_election = election.is_some();
+    let (id, title, archive) = election.unwrap_or(("", "", None));
     let record_url = format!("/api/elections/{id}/record");
     let body = html! {
-        p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
+        @if for_election {
+            p.note { a href={"/e/" (id) "/board"} { "Back to the bulletin board" } }
+        }
         h1 { "Check the election record" }
         p {
-            "This page runs every check of " code { "teller verify" } " on the record of "
-            (manifest.draft().title) ", here in your browser, with the same program compiled to WebAssembly. "
+            "This page runs every check of " code { "teller verify" } " on "
+            @if for_election { "the record of " (title) } @else { "an election record" }
+            ", here in your browser, with the same program compiled to WebAssembly. "
             "The record is read by this page only; nothing about it is sent anywhere."
         }
         noscript {
-            p.error { "The check in the browser needs JavaScript. Without it, run " code { "teller verify" } " on the record (see the bulletin board)." }
+            p.error { "The check in the browser needs JavaScript. Without it, run " code { "teller verify" } " on the record." }
         }
         form #verify novalidate data-wasm=(wasm.url) data-wasm-integrity=(wasm.integrity)
             data-worker=(worker.url) data-record=(record_url) {
-            fieldset {
+        fieldset {
                 legend { "Which record to check" }
-                div.choice {
-                    input #from-server type="radio" name="source" value="server" checked[archive.is_some()] disabled[archive.is_none()];
-                    label for="from-server" {
-                        "The record this server publishes"
-                        @if let Some(sha256) = &archive {
-                            " (" (id) "-record.tar, SHA-256 " code.fingerprint { (sha256) } ")"
-                        } @else {
-                            " (published once the election is tallied)"
+                @if for_election {
+                    div.choice {
+                        input #from-server type="radio" name="source" value="server" checked[archive.is_some()] disabled[archive.is_none()];
+                        label for="from-server" {
+                            "The record this server publishes"
+                            @if let Some(sha256) = &archive {
+                                " (" (id) "-record.tar, SHA-256 " code.fingerprint { (sha256) } ")"
+                            } @else {
+                                " (published once the election is tallied)"
+                            }
                         }
                     }
                 }
@@ -277,7 +296,11 @@ async fn verify_page(state: State, id: web::Path<String>) -> Result<HttpResponse
         }
     };
     Ok(page_with(
-        &format!("{} — check the record", manifest.draft().title),
+        &if for_election {
+            format!("{title} — check the record")
+        } else {
+            "Check an election record".to_owned()
+        },
         body,
         VERIFY_CSP,
         Some("booth/verify.js"),

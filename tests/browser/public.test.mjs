@@ -222,3 +222,116 @@ test('tallied: board, log search, and every results page agree with the record',
   await noHorizontalScroll(page, 'results at 360 px');
   assert.deepEqual(problems, []);
 });
+
+// The verifier page runs `teller verify` in the browser: its report must be the CLI's, byte for
+// byte (same checks, same failures, same totals, same verdict).
+async function verifyInPage(page, archive) {
+  if (archive) {
+    await page.setInputFiles('#file', archive);
+    assert.ok(await page.isChecked('#from-file'), 'choosing a file selects it');
+  }
+  await page.click('#start');
+  await page.locator('#outcome:not([hidden])').waitFor({ timeout: 120_000 });
+  return {
+    verdict: (await page.textContent('#verdict')).trim(),
+    report: await page.textContent('#report'),
+    failed: await page.locator('#checks li.fail').evaluateAll((items) => items.map((li) => li.dataset.check)),
+  };
+}
+
+function cliVerify(archive) {
+  const result = spawnSync(TELLER, ['verify', archive, '--quiet'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.error) throw result.error;
+  return result;
+}
+
+test('the verifier page checks the published record in the browser, as teller verify does', { timeout: TIMEOUT }, async () => {
+  const problems = [];
+  const page = await newPage(problems);
+  await page.goto(`${base()}/board`);
+  await page.getByRole('link', { name: 'Check the record in your browser' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Check the election record' }).waitFor();
+  await axe(page, 'verify-before');
+
+  // A malformed fingerprint is refused with a message, before anything runs.
+  await page.fill('#fingerprint', 'not a fingerprint');
+  await page.click('#start');
+  await page.getByRole('alert').filter({ hasText: 'must be 64' }).waitFor();
+  assert.equal(await page.getAttribute('#fingerprint', 'aria-invalid'), 'true');
+  assert.ok(await page.isHidden('#outcome'));
+
+  // The keyboard alone: the fingerprint from the record's manifest (as a scrutineer would paste
+  // it, in groups), then Tab to the button and Enter.
+  const archive = path.join(OUT, `${ID}-verify.tar`);
+  fs.writeFileSync(archive, Buffer.from(await (await fetch(`${url}/api/elections/${ID}/record`)).arrayBuffer()));
+  const cli = cliVerify(archive);
+  assert.equal(cli.status, 0, cli.stdout);
+  const fingerprint = cli.stdout.match(/fingerprint ([0-9a-f]{64})/)[1];
+  await page.fill('#fingerprint', fingerprint.match(/.{4}/g).join(' '));
+  await page.focus('#fingerprint');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'start');
+  await page.keyboard.press('Enter');
+  await page.locator('#outcome:not([hidden])').waitFor({ timeout: 120_000 });
+  assert.equal((await page.textContent('#verdict')).trim(), 'PASS: all 21 checks passed');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'verdict', 'focus moves to the verdict');
+  assert.equal(await page.textContent('#report'), cli.stdout);
+  assert.equal(await page.locator('#checks li.pass').count(), 21);
+  const sha = createHash('sha256').update(fs.readFileSync(archive)).digest('hex');
+  assert.match(await page.textContent('#archive-facts'), new RegExp(`archive SHA-256 ${sha}`));
+  // The totals table is the CLI's totals.
+  const rows = await page.locator('#totals tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.replace(/,/g, ''))));
+  for (const row of rows) {
+    assert.ok(cli.stdout.split('\n').some((line) => line.split(/\s+/).join(' ') === row.join(' ')), `totals row ${row.join(' ')} is the CLI's`);
+  }
+  await axe(page, 'verify-pass');
+
+  // Another election's fingerprint fails the manifest check, as with --fingerprint.
+  await page.fill('#fingerprint', 'ab'.repeat(32));
+  const other = await verifyInPage(page, null);
+  assert.deepEqual(other.failed, ['manifest-fingerprint']);
+  const cliOther = spawnSync(TELLER, ['verify', archive, '--quiet', '--fingerprint', 'ab'.repeat(32)], { encoding: 'utf8' });
+  assert.equal(other.report, cliOther.stdout);
+  assert.deepEqual(problems, []);
+});
+
+const TAMPERED = process.env.TELLER_TAMPERED;
+
+test('the verifier page fails each tampered record on the same checks as teller verify', {
+  timeout: TIMEOUT, skip: !TAMPERED && 'run through run.sh, which writes the tampered records (TELLER_TAMPERED)',
+}, async () => {
+  const problems = [];
+  const page = await newPage(problems);
+  await page.goto(`${base()}/verify`);
+  const clean = await verifyInPage(page, path.join(TAMPERED, 'clean.tar'));
+  assert.equal(clean.verdict, 'PASS: all 21 checks passed');
+  assert.equal(clean.report, cliVerify(path.join(TAMPERED, 'clean.tar')).stdout);
+  const cases = JSON.parse(fs.readFileSync(path.join(TAMPERED, 'cases.json'), 'utf8'));
+  assert.ok(cases.length >= 5);
+  for (const { name, fails } of cases) {
+    const archive = path.join(TAMPERED, `${name}.tar`);
+    const cli = cliVerify(archive);
+    assert.equal(cli.status, 1, `${name}: teller verify must fail`);
+    const found = await verifyInPage(page, archive);
+    assert.match(found.verdict, /^FAIL: \d+ of 21 checks failed$/, name);
+    assert.ok(found.failed.includes(fails), `${name}: ${fails} is not among the failed checks ${found.failed}`);
+    const cliFailed = [...cli.stdout.matchAll(/^FAIL ([a-z-]+):/gm)].map((m) => m[1]);
+    assert.deepEqual(found.failed, cliFailed, `${name}: the page and the CLI fail the same checks`);
+    assert.equal(found.report, cli.stdout, `${name}: the page's report is the CLI's`);
+    if (name === 'forked-checkpoint') {
+      await axe(page, 'verify-fail');
+      await page.setViewportSize({ width: 360, height: 740 });
+      await noHorizontalScroll(page, 'verifier with failures at 360 px');
+      await page.screenshot({ path: path.join(OUT, 'public-verify-fail-phone.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }
+  // What is not a record is said so, and nothing is shown as a verdict.
+  const junk = path.join(OUT, 'not-a-record.tar');
+  fs.writeFileSync(junk, 'this is not a tar file');
+  await page.setInputFiles('#file', junk);
+  await page.click('#start');
+  await page.getByRole('alert').filter({ hasText: 'cannot be read' }).waitFor();
+  assert.ok(await page.isHidden('#outcome'));
+  assert.deepEqual(problems, []);
+});

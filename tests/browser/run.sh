@@ -33,11 +33,18 @@ fi
 
 npm ci --no-audit --no-fund
 
+out="${TELLER_BROWSER_OUT:-$root/target/browser-test}"
+# The verifier page's test needs tampered records, made by the tamper suite's own tamperings
+# (tests/tamper/main.rs); the test binary is the one `cargo test --release` built.
+export TELLER_TAMPERED="$out/tampered"
+rm -rf "$TELLER_TAMPERED"
+(cd "$root" && TELLER_TAMPERED_OUT="$TELLER_TAMPERED" cargo test --release --test tamper --quiet -- \
+  --ignored --exact write_the_tampered_records_for_the_browser_tests)
+
 status=0
 node --test --test-concurrency=1 booth.test.mjs public.test.mjs || status=$?
 
 # The benchmark line again, unprefixed, for whoever reads the CI log.
-out="${TELLER_BROWSER_OUT:-$root/target/browser-test}"
 if [ -f "$out/bench.txt" ]; then cat "$out/bench.txt"; fi
 if [ "$status" -ne 0 ]; then
   echo "run.sh: browser tests failed (exit $status); screenshots of every page are in $out" >&2

@@ -255,12 +255,17 @@ fn the_untouched_record_verifies_and_every_file_is_covered_by_a_check() {
     assert_eq!(result.files_read, files);
 }
 
-#[test]
-fn dropping_an_entry_breaks_the_chain() {
+fn with_an_entry_dropped() -> Record {
     let mut record = record();
     let mut lines = entries(&record);
     lines.remove(5);
     set_entries(&mut record, &lines);
+    record
+}
+
+#[test]
+fn dropping_an_entry_breaks_the_chain() {
+    let record = with_an_entry_dropped();
     assert_fails(&record, HASH_CHAIN);
     assert_fails(&record, ENTRIES);
     assert_fails(&record, CHECKPOINT_ROOTS);
@@ -463,6 +468,13 @@ fn a_ballot_with_a_bad_voting_key_signature_is_caught() {
 
 #[test]
 fn a_checkpoint_that_forks_the_log_is_caught() {
+    let record = with_a_forked_checkpoint();
+    let result = assert_fails(&record, CHECKPOINT_CONSISTENCY);
+    assert_fails(&record, CHECKPOINT_ROOTS);
+    assert_passes_check(&result, CHECKPOINT_SIGNATURES);
+}
+
+fn with_a_forked_checkpoint() -> Record {
     let mut record = record();
     let lines = entries(&record);
     // A validly signed checkpoint of 10 entries whose tenth entry is not the log's.
@@ -474,9 +486,7 @@ fn a_checkpoint_that_forks_the_log_is_caught() {
         &leaves,
     );
     record.files.insert(layout::ballot_checkpoint(10), note);
-    let result = assert_fails(&record, CHECKPOINT_CONSISTENCY);
-    assert_fails(&record, CHECKPOINT_ROOTS);
-    assert_passes_check(&result, CHECKPOINT_SIGNATURES);
+    record
 }
 
 /// A checkpoint at every size of the ballot log, signed by the box: all verify (each root is
@@ -646,6 +656,12 @@ fn a_revealed_key_that_is_not_the_election_key_is_caught() {
 
 #[test]
 fn an_altered_decryption_is_caught() {
+    let record = with_an_altered_decryption();
+    let result = assert_fails(&record, DECRYPTIONS);
+    assert_passes_check(&result, RECOUNT);
+}
+
+fn with_an_altered_decryption() -> Record {
     let mut record = record();
     let path = layout::decryptions("nec");
     let text = String::from_utf8(record.files[&path].clone()).unwrap();
@@ -657,12 +673,22 @@ fn an_altered_decryption_is_caught() {
     record
         .files
         .insert(path, text.replacen(first, &altered, 1).into_bytes());
-    let result = assert_fails(&record, DECRYPTIONS);
-    assert_passes_check(&result, RECOUNT);
+    record
 }
 
 #[test]
 fn an_altered_result_is_caught() {
+    let record = with_an_altered_result();
+    let result = assert_fails(&record, RECOUNT);
+    assert!(
+        result
+            .failure(RECOUNT)
+            .unwrap()
+            .contains("results/nec.json")
+    );
+}
+
+fn with_an_altered_result() -> Record {
     let mut record = record();
     let path = layout::results("nec");
     let mut value: serde_json::Value = serde_json::from_slice(&record.files[&path]).unwrap();
@@ -671,13 +697,72 @@ fn an_altered_result_is_caught() {
     let mut bytes = teller::core::crypto::to_canonical(&value).unwrap();
     bytes.push(b'\n');
     record.files.insert(path, bytes);
-    let result = assert_fails(&record, RECOUNT);
-    assert!(
-        result
-            .failure(RECOUNT)
-            .unwrap()
-            .contains("results/nec.json")
+    record
+}
+
+/// A byte of one sealed ballot flipped, the log resealed with the box's key as its operator
+/// could: the voting key's signature (over the sealed ballot) no longer verifies.
+fn with_a_flipped_ciphertext_byte() -> Record {
+    let mut record = record();
+    let mut entries = decoded(&record);
+    let (at, mut ballot) = first_ballot(&entries);
+    ballot.ct.0[0] ^= 0x01;
+    entries[at] = Entry::Ballot(ballot);
+    reseal(&mut record, entries);
+    record
+}
+
+#[test]
+fn a_flipped_ciphertext_byte_is_caught_even_when_the_log_is_resealed() {
+    let result = assert_fails(&with_a_flipped_ciphertext_byte(), BALLOT_SIGNATURES);
+    assert_passes_check(&result, HASH_CHAIN);
+}
+
+/// The browser verifier's test (tests/browser/public.test.mjs) checks that the page fails these
+/// records on the same checks as `teller verify`. This writes them as archives to the directory
+/// `$TELLER_TAMPERED_OUT`, with `cases.json` naming the check each must fail, and the untouched
+/// record as `clean.tar`; tests/browser/run.sh runs it.
+#[test]
+#[ignore = "writes the browser tests' records; tests/browser/run.sh runs it"]
+fn write_the_tampered_records_for_the_browser_tests() {
+    let out = std::path::PathBuf::from(
+        std::env::var_os("TELLER_TAMPERED_OUT").expect("TELLER_TAMPERED_OUT names a directory"),
     );
+    std::fs::create_dir_all(&out).unwrap();
+    let election = ELECTION.manifest.draft().election.clone();
+    let cases = [
+        (
+            "flipped-ciphertext-byte",
+            with_a_flipped_ciphertext_byte(),
+            BALLOT_SIGNATURES,
+        ),
+        ("dropped-entry", with_an_entry_dropped(), HASH_CHAIN),
+        (
+            "altered-decryption",
+            with_an_altered_decryption(),
+            DECRYPTIONS,
+        ),
+        ("altered-result", with_an_altered_result(), RECOUNT),
+        (
+            "forked-checkpoint",
+            with_a_forked_checkpoint(),
+            CHECKPOINT_CONSISTENCY,
+        ),
+    ];
+    let mut listing = Vec::new();
+    for (name, record, failing) in &cases {
+        assert_fails(record, failing);
+        let (bytes, _) = teller::core::archive::publish(&election, &record.files);
+        std::fs::write(out.join(format!("{name}.tar")), bytes).unwrap();
+        listing.push(serde_json::json!({ "name": name, "fails": failing }));
+    }
+    let (clean, _) = teller::core::archive::publish(&election, &record().files);
+    std::fs::write(out.join("clean.tar"), clean).unwrap();
+    std::fs::write(
+        out.join("cases.json"),
+        serde_json::to_vec_pretty(&listing).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]

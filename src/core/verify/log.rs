@@ -363,7 +363,7 @@ impl<'a> Verifier<'a> {
                     .unwrap_or_default();
                 if let Err(e) = verify_consistent(older, newer, &proof) {
                     reason = format!(
-                        "checkpoints of sizes {} and {} are not consistent ({:?}); proof {}",
+                        "checkpoints of sizes {} and {} are not consistent ({}); proof {}",
                         older.size(),
                         newer.size(),
                         e.error,
