@@ -1,5 +1,7 @@
 //! Builds the booth's WebAssembly (`wasm/`, Teller's `core` for the browser) so that `teller
 //! serve` embeds it: `cargo build` on a machine with only Rust gives a binary whose booth works.
+//! It builds `wasm/` twice: the booth's module (profile `booth`) and the verifier page's (feature
+//! `verifier`, profile `verifier`).
 //! Why a nested cargo and no wasm-bindgen: docs/design/booth.md.
 //!
 //! Only with the `server` feature (the verifier-only build serves nothing), and never when this
@@ -27,16 +29,35 @@ fn main() {
     // folder is added to them; without this, a new migration is missing from the binary.
     println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rerun-if-env-changed=TELLER_BOOTH_WASM");
+    println!("cargo::rerun-if-env-changed=TELLER_VERIFIER_WASM");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let wasm_out = out.join("teller_booth.wasm");
     let building_wasm = std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32"));
     if std::env::var_os("CARGO_FEATURE_SERVER").is_none() || building_wasm {
         return;
     }
-    // A prebuilt module (e.g. one a scrutineer built themselves) may be given instead.
-    if let Some(given) = std::env::var_os("TELLER_BOOTH_WASM") {
+    build_module(
+        &out,
+        "booth",
+        None,
+        "teller_booth.wasm",
+        "TELLER_BOOTH_WASM",
+    );
+    build_module(
+        &out,
+        "verifier",
+        Some("verifier"),
+        "teller_verifier.wasm",
+        "TELLER_VERIFIER_WASM",
+    );
+}
+
+/// Builds `wasm/` with `profile` (and `feature`) into `out/name`, or copies the prebuilt module
+/// the environment variable `given` names (e.g. one a scrutineer built themselves).
+fn build_module(out: &Path, profile: &str, feature: Option<&str>, name: &str, given: &str) {
+    let wasm_out = out.join(name);
+    if let Some(given) = std::env::var_os(given) {
         std::fs::copy(&given, &wasm_out)
-            .unwrap_or_else(|e| panic!("TELLER_BOOTH_WASM={}: {e}", Path::new(&given).display()));
+            .unwrap_or_else(|e| panic!("{}: {e}", Path::new(&given).display()));
         return;
     }
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
@@ -51,7 +72,7 @@ fn main() {
         .args([
             "build",
             "--profile",
-            "booth",
+            profile,
             "-p",
             "teller-booth",
             "--target",
@@ -61,6 +82,9 @@ fn main() {
         .arg(root.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir);
+    if let Some(feature) = feature {
+        command.args(["--features", feature]);
+    }
     // The outer build's settings are not the booth's: its flags (sanitizers, clippy's wrapper,
     // a --target) would change or break the module.
     for var in [
@@ -93,14 +117,14 @@ fn main() {
     command.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\u{1f}"));
     let status = command
         .status()
-        .unwrap_or_else(|e| panic!("running cargo to build the booth's WebAssembly: {e}"));
+        .unwrap_or_else(|e| panic!("running cargo to build {name}: {e}"));
     assert!(
         status.success(),
-        "building the booth's WebAssembly (wasm/) failed; see the errors above"
+        "building {name} (wasm/, profile {profile}) failed; see the errors above"
     );
     let built = target_dir
         .join(TARGET)
-        .join("booth")
+        .join(profile)
         .join("teller_booth.wasm");
     std::fs::copy(&built, &wasm_out)
         .unwrap_or_else(|e| panic!("copying {} into the build: {e}", built.display()));

@@ -20,11 +20,12 @@ const STYLE: &[u8] = include_bytes!("../../booth/booth.css");
 const TEXT: &[u8] = include_bytes!("../../booth/text.json");
 const PUBLIC_STYLE: &[u8] = include_bytes!("../../booth/public.css");
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_booth.wasm"));
+const VERIFIER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_verifier.wasm"));
 const VERIFY_SCRIPT: &[u8] = include_bytes!("../../booth/verify.js");
 const VERIFY_WORKER: &[u8] = include_bytes!("../../booth/verify-worker.js");
 
-/// The module's name among the assets.
-pub const WASM_SOURCE: &str = "wasm (teller_booth.wasm)";
+/// The verifier page's module's name among the assets.
+pub const VERIFIER_WASM_SOURCE: &str = "wasm (teller_verifier.wasm)";
 
 /// The verifier's worker runs the module: its policy (a worker's own, from its script's answer)
 /// allows WebAssembly and nothing else.
@@ -110,7 +111,7 @@ impl Booth {
             ),
             Asset::new("booth/text.json", "text", "json", "application/json", TEXT),
             Asset::new(
-                WASM_SOURCE,
+                "wasm (teller_booth.wasm)",
                 "teller_booth",
                 "wasm",
                 "application/wasm",
@@ -131,7 +132,7 @@ impl Booth {
                 "text/css; charset=utf-8",
                 PUBLIC_STYLE,
             ),
-            // The verifier page (server/pages.rs) and its worker.
+            // The verifier page (server/pages.rs), its worker and its module.
             Asset::new(
                 "booth/verify.js",
                 "verify",
@@ -145,6 +146,13 @@ impl Booth {
                 "js",
                 "text/javascript; charset=utf-8",
                 VERIFY_WORKER,
+            ),
+            Asset::new(
+                VERIFIER_WASM_SOURCE,
+                "teller_verifier",
+                "wasm",
+                "application/wasm",
+                VERIFIER_WASM,
             ),
         ];
         let text: serde_json::Value = serde_json::from_slice(TEXT).unwrap_or_default();

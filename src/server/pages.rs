@@ -15,7 +15,7 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, http::header, web};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::booth::{Booth, WASM_SOURCE};
+use super::booth::{Booth, VERIFIER_WASM_SOURCE};
 use super::routes::{blocking, latest_checkpoint, log_name};
 use super::{ApiError, AppState, LoadedElection};
 use crate::core::booth::tracker;
@@ -204,7 +204,8 @@ async fn verify_any() -> Result<HttpResponse, ApiError> {
 fn verifier(election: Option<(&str, &str, Option<String>)>) -> Result<HttpResponse, ApiError> {
     let booth = Booth::get();
     let asset = |source: &str| booth.assets.iter().find(|a| a.source == source);
-    let (Some(wasm), Some(worker)) = (asset(WASM_SOURCE), asset("booth/verify-worker.js")) else {
+    let (Some(wasm), Some(worker)) = (asset(VERIFIER_WASM_SOURCE), asset("booth/verify-worker.js"))
+    else {
         return Err(ApiError::internal("the verifier's assets are missing"));
     };
     let for_election = election.is_some();

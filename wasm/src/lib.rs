@@ -1,8 +1,10 @@
 //! The booth's WebAssembly module: [`teller::core::booth::call`] behind three raw exports, so the
 //! browser runs the same Rust as the server and the verifier (docs/design/booth.md says why there
-//! is no wasm-bindgen), and [`teller::core::verify::verify_archive`] for the verifier page. The
-//! module's one import is `teller.progress`, which the verifier calls with numbers as it goes:
-//! randomness comes in with each request, and nothing else comes in at all.
+//! is no wasm-bindgen). The module imports nothing: randomness comes in with each request.
+//!
+//! With the `verifier` feature this crate is instead the verifier page's module:
+//! [`teller::core::verify::browser`] behind `verify_record` and `verify_part`, with one import,
+//! `teller.progress`, that it calls with numbers as the checks advance.
 //!
 //! The glue (`booth/booth.js`) allocates a buffer with [`booth_alloc`], writes the JSON request
 //! into it, and calls [`booth_call`], which takes the buffer and returns the answer's address and
@@ -26,6 +28,7 @@ pub unsafe extern "C" fn booth_free(ptr: *mut u8, len: usize) {
     drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
 }
 
+#[cfg(not(feature = "verifier"))]
 /// Answers the request in the buffer `ptr` (from [`booth_alloc`] with capacity `len`, filled).
 ///
 /// # Safety
@@ -47,6 +50,7 @@ fn hand_back(answer: Vec<u8>) -> u64 {
     (ptr << 32) | len
 }
 
+#[cfg(feature = "verifier")]
 #[link(wasm_import_module = "teller")]
 unsafe extern "C" {
     /// The verifier's progress: the stage's name (UTF-8 at `stage`, `stage_len` bytes), items
@@ -55,6 +59,7 @@ unsafe extern "C" {
     fn progress(stage: *const u8, stage_len: usize, done: usize, total: usize);
 }
 
+#[cfg(feature = "verifier")]
 /// Answers the verifier page's `verify` request in the buffer `ptr` (from [`booth_alloc`] with
 /// capacity `len`, filled): [`teller::core::verify::browser::verify`] lays it out. Returns the
 /// answer as [`booth_call`] does.
@@ -68,6 +73,7 @@ pub unsafe extern "C" fn verify_record(ptr: *mut u8, len: usize) -> u64 {
     hand_back(teller::core::verify::browser::verify(&request, &report))
 }
 
+#[cfg(feature = "verifier")]
 /// Answers a worker's `part` request (the ballots it checks for the verifier), as
 /// [`verify_record`] does.
 ///
@@ -80,6 +86,7 @@ pub unsafe extern "C" fn verify_part(ptr: *mut u8, len: usize) -> u64 {
     hand_back(teller::core::verify::browser::part(&request, &report))
 }
 
+#[cfg(feature = "verifier")]
 /// Hands the verifier's progress to the page.
 fn report(p: teller::core::verify::Progress) {
     // SAFETY: the import only reads the stage's bytes during the call.
