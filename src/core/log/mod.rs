@@ -2,6 +2,7 @@
 //! (docs/PROTOCOL.md §3–4), and the entries with their hash chain (§10).
 
 mod checkpoint;
+mod cosignature;
 mod entry;
 mod merkle;
 mod note;
@@ -11,6 +12,10 @@ mod publish;
 
 pub use checkpoint::{
     Checkpoint, CheckpointError, InconsistencyKind, Inconsistent, verify_consistent,
+};
+pub use cosignature::{
+    CosignatureError, Cosigned, MAX_TIMESTAMP, Witness, WitnessKey, cosignatures, cosigned_message,
+    witness_key_id,
 };
 pub use entry::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
