@@ -22,9 +22,8 @@ use std::fmt;
 use base16ct::lower::encode_string as hex;
 use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
 
-use super::note::{NoteError, parse_note};
+use super::note::{NoteError, check_name, parse_note, typed_key_id};
 
 /// The signature type of a timestamped Ed25519 cosignature (C2SP `signed-note`).
 const COSIGNATURE_V1: u8 = 0x04;
@@ -35,26 +34,12 @@ pub const MAX_TIMESTAMP: u64 = (1 << 63) - 1;
 
 /// The key ID of witness `name` with `key`.
 pub fn witness_key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update([b'\n', COSIGNATURE_V1]);
-    hasher.update(key.as_bytes());
-    let digest = hasher.finalize();
-    [digest[0], digest[1], digest[2], digest[3]]
+    typed_key_id(name, COSIGNATURE_V1, key)
 }
 
 /// What a witness signs for `body` (a checkpoint's text, final newline included) at `timestamp`.
 pub fn cosigned_message(body: &str, timestamp: u64) -> String {
     format!("cosignature/v1\ntime {timestamp}\n{body}")
-}
-
-fn check_name(name: &str) -> Result<(), NoteError> {
-    if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
-        return Err(NoteError::BadKeyName {
-            name: name.to_owned(),
-        });
-    }
-    Ok(())
 }
 
 /// A witness's public key: what a manifest names and a client checks cosignatures with.

@@ -79,7 +79,8 @@ pub enum NoteError {
     },
 }
 
-fn check_name(name: &str) -> Result<(), NoteError> {
+/// Key names are non-empty, without white space or `+` (signed notes and cosignatures alike).
+pub(super) fn check_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
         return Err(NoteError::BadKeyName {
             name: name.to_owned(),
@@ -104,9 +105,14 @@ fn check_text(text: &str) -> Result<(), NoteError> {
 
 /// The Ed25519 key ID of `name` and `key`.
 pub fn key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
+    typed_key_id(name, ED25519, key)
+}
+
+/// `SHA-256(name ‖ 0x0A ‖ signature type ‖ public key)[:4]`, the key ID of every signed-note key.
+pub(super) fn typed_key_id(name: &str, signature_type: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut hasher = Sha256::new();
     hasher.update(name.as_bytes());
-    hasher.update([b'\n', ED25519]);
+    hasher.update([b'\n', signature_type]);
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
