@@ -76,6 +76,9 @@ pub struct AppState {
     store: Store,
     elections: RwLock<HashMap<String, Arc<LoadedElection>>>,
     archives: std::sync::Mutex<HashMap<String, Arc<PublishedArchive>>>,
+    /// Held while an archive is built, so that first requests arriving together build it once
+    /// (a national record is hundreds of megabytes).
+    archive_building: std::sync::Mutex<()>,
     /// Rendered results pages: (election, contest, exact) → the page's sections.
     results: std::sync::Mutex<HashMap<(String, String, bool), Arc<pages::RenderedResults>>>,
     /// Which entries have each tracker, per election and log (the log page's search).
@@ -186,6 +189,7 @@ impl AppState {
             store,
             elections: RwLock::new(HashMap::new()),
             archives: Default::default(),
+            archive_building: Default::default(),
             results: Default::default(),
             turnout: Default::default(),
             trackers: Default::default(),
@@ -203,6 +207,12 @@ impl AppState {
     /// workers (it reads the whole record).
     fn archive(&self, id: &str) -> Result<Option<Arc<PublishedArchive>>, ApiError> {
         let poisoned = |_| ApiError::internal("archive cache poisoned");
+        if let Some(archive) = self.archives.lock().map_err(poisoned)?.get(id) {
+            return Ok(Some(archive.clone()));
+        }
+        let _building = (self.archive_building.lock())
+            .map_err(|_| ApiError::internal("archive builder poisoned"))?;
+        // Another request may have built it while this one waited.
         if let Some(archive) = self.archives.lock().map_err(poisoned)?.get(id) {
             return Ok(Some(archive.clone()));
         }
