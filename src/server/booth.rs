@@ -52,6 +52,9 @@ pub struct Asset {
     pub integrity: String,
     /// The bytes gzipped once, at start (most browsers ask for gzip).
     pub gzipped: Vec<u8>,
+    /// Its own `Content-Security-Policy`, for a worker script (a worker's policy comes from its
+    /// script's answer); `None` leaves the server's default.
+    csp: Option<&'static str>,
 }
 
 impl Asset {
@@ -72,6 +75,14 @@ impl Asset {
             integrity: format!("sha256-{}", Base64::encode_string(&digest)),
             sha256,
             gzipped: gzip(bytes),
+            csp: None,
+        }
+    }
+
+    fn with_csp(self, csp: &'static str) -> Self {
+        Self {
+            csp: Some(csp),
+            ..self
         }
     }
 }
@@ -146,7 +157,8 @@ impl Booth {
                 "js",
                 "text/javascript; charset=utf-8",
                 VERIFY_WORKER,
-            ),
+            )
+            .with_csp(WORKER_CSP),
             Asset::new(
                 VERIFIER_WASM_SOURCE,
                 "teller_verifier",
@@ -262,8 +274,8 @@ async fn asset(request: HttpRequest, file: web::Path<String>) -> HttpResponse {
                 .content_type(asset.content_type)
                 .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
                 .insert_header((header::VARY, "Accept-Encoding"));
-            if asset.source == "booth/verify-worker.js" {
-                response.insert_header((header::CONTENT_SECURITY_POLICY, WORKER_CSP));
+            if let Some(csp) = asset.csp {
+                response.insert_header((header::CONTENT_SECURITY_POLICY, csp));
             }
             if gzip_ok && !asset.gzipped.is_empty() {
                 response

@@ -1,7 +1,8 @@
 //! Witness cosignatures (C2SP `tlog-cosignature`, the Ed25519 type): a witness's statement that a
 //! checkpoint is the largest consistent one it has seen of that log, as of a time. Split-view
 //! protection: a server that shows one member one log and another member another cannot get both
-//! cosigned by a witness that checks consistency (docs/PROTOCOL.md, witnesses).
+//! cosigned by a witness that checks consistency (docs/PROTOCOL.md §16; not yet used by the server,
+//! the manifest or the record).
 //!
 //! A cosignature is a signature line on the checkpoint's note:
 //! `— <witness name> base64(key ID ‖ timestamp ‖ signature)` where the key ID is the first 4
@@ -23,7 +24,7 @@ use base16ct::lower::encode_string as hex;
 use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-use super::note::{NoteError, check_name, parse_note, typed_key_id};
+use super::note::{NoteError, check_name, join_key, parse_note, split_key, typed_key_id};
 
 /// The signature type of a timestamped Ed25519 cosignature (C2SP `signed-note`).
 const COSIGNATURE_V1: u8 = 0x04;
@@ -73,20 +74,16 @@ impl WitnessKey {
             key: encoded.to_owned(),
             reason,
         };
-        let mut parts = encoded.split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected <name>+<key ID>+<key>"));
-        };
-        let raw = Base64::decode_vec(key).map_err(|_| bad("the key is not base64"))?;
-        let Some((&COSIGNATURE_V1, key)) = raw.split_first() else {
-            return Err(bad("the key is not a cosignature key (type 0x04)"));
-        };
-        let key: [u8; 32] = key.try_into().map_err(|_| bad("the key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&key).map_err(|_| bad("not an Ed25519 point"))?;
-        let witness = Self::new(name, key)?;
-        if hex(&witness.id) != id {
+        let parts = split_key(
+            encoded,
+            COSIGNATURE_V1,
+            "the key is not a cosignature key (type 0x04)",
+            bad,
+        )?;
+        let key =
+            VerifyingKey::from_bytes(&parts.bytes).map_err(|_| bad("not an Ed25519 point"))?;
+        let witness = Self::new(parts.name, key)?;
+        if parts.id != hex(&witness.id) {
             return Err(bad("the key ID does not match the name and key"));
         }
         Ok(witness)
@@ -94,14 +91,7 @@ impl WitnessKey {
 
     /// `<name>+<hex key ID>+<base64(0x04 ‖ public key)>`.
     pub fn encode(&self) -> String {
-        let mut raw = vec![COSIGNATURE_V1];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex(&self.id),
-            Base64::encode_string(&raw)
-        )
+        join_key(&self.name, &self.id, COSIGNATURE_V1, self.key.as_bytes())
     }
 
     /// The witness's name.
@@ -129,24 +119,15 @@ impl Witness {
         let bad = |reason| NoteError::BadSignerKey { reason };
         let rest = encoded
             .strip_prefix("PRIVATE+KEY+")
-            .ok_or(bad("expected PRIVATE+KEY+<name>+<key ID>+<key>"))?;
-        let mut parts = rest.split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected PRIVATE+KEY+<name>+<key ID>+<key>"));
-        };
-        let raw = zeroize::Zeroizing::new(
-            Base64::decode_vec(key).map_err(|_| bad("the key is not base64"))?,
-        );
-        let Some((&COSIGNATURE_V1, seed)) = raw.split_first() else {
-            return Err(bad("not a cosignature key (type 0x04)"));
-        };
-        let seed: &[u8; 32] = seed
-            .try_into()
-            .map_err(|_| bad("the seed is not 32 bytes"))?;
-        let witness = Self::from_seed(name, seed)?;
-        if hex(&witness.public.id) != id {
+            .ok_or(bad("it must start PRIVATE+KEY+"))?;
+        let parts = split_key(
+            rest,
+            COSIGNATURE_V1,
+            "not a cosignature key (type 0x04)",
+            bad,
+        )?;
+        let witness = Self::from_seed(parts.name, &parts.bytes)?;
+        if parts.id != hex(&witness.public.id) {
             return Err(bad("the key ID does not match the name and key"));
         }
         Ok(witness)
@@ -154,14 +135,13 @@ impl Witness {
 
     /// `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 ‖ seed)>`, what [`Witness::parse`] reads.
     pub fn encode(&self) -> zeroize::Zeroizing<String> {
-        let mut raw = zeroize::Zeroizing::new(vec![COSIGNATURE_V1]);
-        raw.extend_from_slice(self.key.as_bytes());
-        zeroize::Zeroizing::new(format!(
-            "PRIVATE+KEY+{}+{}+{}",
-            self.public.name,
-            hex(&self.public.id),
-            Base64::encode_string(&raw)
-        ))
+        let key = join_key(
+            &self.public.name,
+            &self.public.id,
+            COSIGNATURE_V1,
+            &self.key.to_bytes(),
+        );
+        zeroize::Zeroizing::new(format!("PRIVATE+KEY+{key}"))
     }
 
     /// The witness's public key.
@@ -367,5 +347,18 @@ mod tests {
         let note_key = NoteSigner::from_seed("w.example/a", &[2; 32]).unwrap();
         assert!(WitnessKey::parse(&note_key.verifier().encode()).is_err());
         assert!(a.cosign(BODY, MAX_TIMESTAMP + 1).is_err());
+        // A key whose base64 holds '+' (the field separator) still reads back.
+        let plus = (0..=255u8)
+            .map(|seed| witness("w.example/p", seed))
+            .find(|w| w.public().encode().matches('+').count() > 2)
+            .unwrap();
+        assert_eq!(
+            WitnessKey::parse(&plus.public().encode()).unwrap(),
+            *plus.public()
+        );
+        assert_eq!(
+            Witness::parse(&plus.encode()).unwrap().public(),
+            plus.public()
+        );
     }
 }

@@ -118,6 +118,51 @@ pub(super) fn typed_key_id(name: &str, signature_type: u8, key: &VerifyingKey) -
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
+/// A key string `<name>+<hex key ID>+<base64(type ‖ 32 bytes)>` (after `PRIVATE+KEY+` for a
+/// signer key) with its name, type and length checked. The caller checks the key ID, which needs
+/// the public key.
+pub(super) struct KeyString<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    pub bytes: zeroize::Zeroizing<[u8; 32]>,
+}
+
+/// Splits and checks a key string of `signature_type`; `kind` is the refusal when the type differs.
+pub(super) fn split_key<'a>(
+    fields: &'a str,
+    signature_type: u8,
+    kind: &'static str,
+    bad: impl Fn(&'static str) -> NoteError,
+) -> Result<KeyString<'a>, NoteError> {
+    // The base64 key may itself contain '+': only the first two separate fields.
+    let mut parts = fields.splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("expected NAME+KEYID+KEY"));
+    };
+    check_name(name)?;
+    let raw =
+        zeroize::Zeroizing::new(Base64::decode_vec(key).map_err(|_| bad("the key is not base64"))?);
+    let [found, rest @ ..] = raw.as_slice() else {
+        return Err(bad(kind));
+    };
+    if *found != signature_type {
+        return Err(bad(kind));
+    }
+    let bytes: [u8; 32] = rest.try_into().map_err(|_| bad("a key is 32 bytes"))?;
+    Ok(KeyString {
+        name,
+        id,
+        bytes: zeroize::Zeroizing::new(bytes),
+    })
+}
+
+/// `<name>+<hex key ID>+<base64(type ‖ bytes)>`, what [`split_key`] reads.
+pub(super) fn join_key(name: &str, id: &[u8; 4], signature_type: u8, bytes: &[u8; 32]) -> String {
+    let mut raw = zeroize::Zeroizing::new(vec![signature_type]);
+    raw.extend_from_slice(bytes);
+    format!("{name}+{}+{}", hex4(id), Base64::encode_string(&raw))
+}
+
 /// A public key that can verify notes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
@@ -149,24 +194,16 @@ impl NoteVerifier {
             key: encoded.to_owned(),
             reason,
         };
-        // The base64 key may itself contain '+': only the first two separate fields.
-        let mut parts = encoded.splitn(3, '+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected NAME+KEYID+KEY"));
-        };
-        check_name(name)?;
-        let raw = Base64::decode_vec(key).map_err(|_| bad("the key is not base64"))?;
-        let [ED25519, rest @ ..] = raw.as_slice() else {
-            return Err(bad("the key is not an Ed25519 key (type 0x01)"));
-        };
-        let bytes: [u8; 32] = rest
-            .try_into()
-            .map_err(|_| bad("an Ed25519 key is 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| bad("not a valid Ed25519 point"))?;
-        let verifier = Self::new(name, key)?;
-        if id != hex4(&verifier.id) {
+        let parts = split_key(
+            encoded,
+            ED25519,
+            "the key is not an Ed25519 key (type 0x01)",
+            bad,
+        )?;
+        let key =
+            VerifyingKey::from_bytes(&parts.bytes).map_err(|_| bad("not a valid Ed25519 point"))?;
+        let verifier = Self::new(parts.name, key)?;
+        if parts.id != hex4(&verifier.id) {
             return Err(bad("the key ID does not match the name and key"));
         }
         Ok(verifier)
@@ -174,14 +211,7 @@ impl NoteVerifier {
 
     /// `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
     pub fn encode(&self) -> String {
-        let mut raw = vec![ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex4(&self.id),
-            Base64::encode_string(&raw)
-        )
+        join_key(&self.name, &self.id, ED25519, self.key.as_bytes())
     }
 
     /// The key's name.
@@ -219,21 +249,9 @@ impl NoteSigner {
         let rest = encoded
             .strip_prefix("PRIVATE+KEY+")
             .ok_or(bad("it must start PRIVATE+KEY+"))?;
-        let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected PRIVATE+KEY+NAME+KEYID+KEY"));
-        };
-        let raw = zeroize::Zeroizing::new(Base64::decode_vec(key).map_err(|_| bad("not base64"))?);
-        let [ED25519, seed @ ..] = raw.as_slice() else {
-            return Err(bad("not an Ed25519 key (type 0x01)"));
-        };
-        let seed: &[u8; 32] = seed
-            .try_into()
-            .map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
-        let signer = Self::from_seed(name, seed)?;
-        if id != hex4(&signer.verifier.id) {
+        let parts = split_key(rest, ED25519, "not an Ed25519 key (type 0x01)", bad)?;
+        let signer = Self::from_seed(parts.name, &parts.bytes)?;
+        if parts.id != hex4(&signer.verifier.id) {
             return Err(bad("the key ID does not match the name and key"));
         }
         Ok(signer)
@@ -241,14 +259,13 @@ impl NoteSigner {
 
     /// `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>`, what [`NoteSigner::parse`] reads.
     pub fn encode(&self) -> zeroize::Zeroizing<String> {
-        let mut raw = zeroize::Zeroizing::new(vec![ED25519]);
-        raw.extend_from_slice(&self.key.to_bytes());
-        zeroize::Zeroizing::new(format!(
-            "PRIVATE+KEY+{}+{}+{}",
-            self.verifier.name,
-            hex4(&self.verifier.id),
-            Base64::encode_string(&raw)
-        ))
+        let key = join_key(
+            &self.verifier.name,
+            &self.verifier.id,
+            ED25519,
+            &self.key.to_bytes(),
+        );
+        zeroize::Zeroizing::new(format!("PRIVATE+KEY+{key}"))
     }
 
     /// The matching verifier.
