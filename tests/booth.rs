@@ -15,7 +15,7 @@ use teller::core::crypto::{PassSecret, open, sign_blinded};
 use teller::core::log::{
     Entry, InclusionProof, LogWriter, inclusion_proof, leaf_hash, promise_text,
 };
-use teller::core::manifest::Manifest;
+use teller::core::manifest::{Manifest, Witnesses};
 
 struct Fixture {
     manifest: Manifest,
@@ -24,7 +24,13 @@ struct Fixture {
 }
 
 fn fixture(seed: u8) -> Fixture {
-    let definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+    fixture_with(seed, None)
+}
+
+/// The example election, with `witnesses` named in its manifest.
+fn fixture_with(seed: u8, witnesses: Option<Witnesses>) -> Fixture {
+    let mut definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+    definition.witnesses = witnesses;
     let mut rng = ChaCha20Rng::from_seed([seed; 32]);
     let (manifest, keys) = create_election(&definition, &mut rng).unwrap();
     Fixture {
@@ -373,4 +379,78 @@ fn the_json_interface_answers_with_a_code_and_never_panics_on_bad_input() {
         serde_json::from_slice::<Value>(&call(b"\xff not json")).unwrap()["error"]["code"]
             == "bad_request"
     );
+}
+
+#[test]
+fn a_receipt_needs_the_manifests_quorum_of_witness_cosignatures_on_its_checkpoint() {
+    use teller::core::log::Witness;
+    let witness = |name: &str, seed: u8| Witness::from_seed(name, &[seed; 32]).unwrap();
+    let (a, b, c) = (
+        witness("faction-a.example/w", 21),
+        witness("faction-b.example/w", 22),
+        witness("faction-c.example/w", 23),
+    );
+    let f = fixture_with(
+        8,
+        Some(Witnesses {
+            keys: vec![
+                a.public().encode(),
+                b.public().encode(),
+                c.public().encode(),
+            ],
+            quorum: 2,
+        }),
+    );
+    let (log, receipts) = log_with(&f, 6);
+    let note = log.signed_checkpoint(&f.keys.ballot_log).unwrap();
+    let body = log.checkpoint().unwrap().to_text();
+    let seq = 2;
+    let (entry, proof) = (&log.entries()[seq], proof_of(&log, seq));
+    let check =
+        |note: &str| check_receipt(&f.manifest, &receipts[seq], note.as_bytes(), entry, &proof);
+    let cosign = |w: &Witness, time| w.cosign(&body, time).unwrap();
+
+    // The log's signature alone, or one witness of the two needed: refused, saying why.
+    let refused = check(&note).unwrap_err().to_string();
+    assert!(
+        refused.contains("cosigned by 0 of the 2 witnesses"),
+        "{refused}"
+    );
+    let one = format!("{note}{}", cosign(&b, 1_800_000_000));
+    let refused = check(&one).unwrap_err().to_string();
+    assert!(
+        refused
+            .contains("cosigned by 1 of the 2 witnesses the election needs (faction-b.example/w)"),
+        "{refused}"
+    );
+    // A witness the manifest does not name does not count; one witness twice counts once.
+    let stranger = witness("faction-d.example/w", 24);
+    let padded = format!("{one}{}{}", cosign(&stranger, 5), cosign(&b, 1_800_000_001));
+    assert!(check(&padded).is_err());
+    // Two of the manifest's witnesses: the receipt checks and names them in manifest order.
+    let two = format!("{one}{}", cosign(&a, 1_800_000_002));
+    let checked = check(&two).unwrap();
+    assert_eq!(
+        checked.witnesses,
+        vec![
+            "faction-a.example/w".to_owned(),
+            "faction-b.example/w".to_owned()
+        ]
+    );
+    // A cosignature of another checkpoint (a flipped size) by a named witness is refused
+    // outright, even beside a quorum.
+    let other_body = body.replacen("\n6\n", "\n7\n", 1);
+    let forged = format!("{two}{}", c.cosign(&other_body, 9).unwrap());
+    let refused = check(&forged).unwrap_err().to_string();
+    assert!(refused.contains("faction-c.example/w"), "{refused}");
+    // The booth's call answers who cosigned and the quorum, without enforcing it.
+    let manifest = String::from_utf8(f.manifest.bytes().to_vec()).unwrap();
+    let request = json!({"op": "check_checkpoint", "manifest": manifest, "checkpoint": one});
+    let answer: Value = serde_json::from_slice(&call(request.to_string().as_bytes())).unwrap();
+    assert_eq!(
+        answer["ok"]["witnesses"],
+        json!(["faction-b.example/w"]),
+        "{answer}"
+    );
+    assert_eq!(answer["ok"]["quorum"], json!(2));
 }

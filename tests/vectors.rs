@@ -289,6 +289,7 @@ fn teller_vectors() -> Value {
             threshold: 2,
             commitments: commitments.iter().map(|c| (*c).into()).collect(),
         },
+        witnesses: None,
     })
     .unwrap();
     let opened = [

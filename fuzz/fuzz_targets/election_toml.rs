@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
     draft.revote = definition.revote;
     draft.reissue = definition.reissue;
     draft.contests = definition.contests.clone();
+    draft.witnesses = definition.witnesses.clone();
     draft.keys.issuers = definition
         .contests
         .iter()

@@ -14,7 +14,7 @@ use crate::core::crypto::{Bytes, IssuerKeyPair, Share, deal, encode_bytes, gener
 use crate::core::log::NoteSigner;
 use crate::core::manifest::{
     ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees,
-    Window,
+    Window, Witnesses,
 };
 use crate::store::{BALLOT_LOG_KEY_FILE, ISSUANCE_LOG_KEY_FILE, SESSION_KEY_FILE, issuer_key_file};
 
@@ -37,6 +37,10 @@ pub struct ElectionDefinition {
     pub window: Window,
     /// The trustees.
     pub trustees: TrusteeCount,
+    /// The witnesses of the logs, if any (`[witnesses]` with `keys` and `quorum`): each key is
+    /// what `teller witness keygen` printed for a faction's scrutineer.
+    #[serde(default)]
+    pub witnesses: Option<Witnesses>,
     /// The contests (`[[contest]]` tables).
     #[serde(rename = "contest")]
     pub contests: Vec<ContestDraft>,
@@ -172,6 +176,7 @@ pub fn create_election_at(
             threshold: definition.trustees.threshold as i64,
             commitments: shares.iter().map(|s| s.commitment().into()).collect(),
         },
+        witnesses: definition.witnesses.clone(),
     };
     // Only the shares exist from here on.
     drop(election_key);

@@ -508,13 +508,30 @@ impl Store {
             LogName::Ballots => (layout::BALLOT_LOG, layout::ballot_checkpoint),
             LogName::Issuance => (layout::ISSUANCE_LOG, layout::issuance_checkpoint),
         };
+        let mut cosigned = self.all_cosignatures(election, log)?;
         let mut files = vec![(entries_path.to_owned(), jsonl(&entries))];
-        files.extend(
-            checkpoints
-                .into_iter()
-                .map(|(size, note)| (checkpoint_path(size as u64), note.into_bytes())),
-        );
+        files.extend(checkpoints.into_iter().map(|(size, mut note)| {
+            // The witnesses' lines follow the log's own signature (docs/PROTOCOL.md §16).
+            for line in cosigned.remove(&size).unwrap_or_default() {
+                note.push_str(&line);
+            }
+            (checkpoint_path(size as u64), note.into_bytes())
+        }));
         Ok(LogFiles { files, complete })
+    }
+
+    /// The stored checkpoint of a log of `size` entries, as the log signed it (no cosignatures).
+    pub fn checkpoint_of_size(
+        &self,
+        election: &str,
+        log: LogName,
+        size: u64,
+    ) -> Result<Option<String>> {
+        Ok(checkpoints::table
+            .find((election, log.as_str(), size as i64))
+            .select(checkpoints::note)
+            .first(&mut *self.conn()?)
+            .optional()?)
     }
 
     /// Every stored checkpoint of a log: `(size, note)`, smallest first.

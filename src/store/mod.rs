@@ -20,6 +20,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod cosignatures;
 mod elections;
 mod error;
 mod issuance;

@@ -118,6 +118,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cosignatures (election, log, size, witness) {
+        election -> Text,
+        log -> Text,
+        size -> BigInt,
+        witness -> Text,
+        line -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     elections,
     members,
@@ -126,6 +136,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_entries,
     merkle_nodes,
     checkpoints,
+    cosignatures,
     issuances,
     casts,
     throttle,

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use base64ct::Encoding as _;
 use ed25519_dalek::Signer as _;
 use rand::SeedableRng as _;
 use rand::rngs::ChaCha20Rng;
@@ -19,7 +20,7 @@ use teller::core::crypto::{
     sign_blinded,
 };
 use teller::core::log::{
-    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson,
+    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson, Witness,
     ballot_message, leaf_hash, root,
 };
 use teller::core::record::{Reveal, layout};
@@ -27,7 +28,7 @@ use teller::core::verify::{
     self, BALLOT_SIGNATURES, BALLOTS_ISSUANCES_ELIGIBLE, CHECKPOINT_CONSISTENCY, CHECKPOINT_ROOTS,
     CHECKPOINT_SIGNATURES, DECRYPTIONS, ELECTION_KEY, ENTRIES, FINAL_CHECKPOINT, HASH_CHAIN,
     ISSUANCE_LOG, KEY_SHARES, MANIFEST, ONE_BALLOT_PER_PASS, PASS_SIGNATURES, RECORD_FILES,
-    RECOUNT, Record, Verification, VerifyOptions,
+    RECOUNT, Record, Verification, VerifyOptions, WITNESS_COSIGNATURES,
 };
 
 static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
@@ -1131,4 +1132,177 @@ fn the_ballot_box_refuses_each_bad_cast_and_says_why() {
         refused(request(&good), Some(3)),
         CastRefused::AlreadyVoted { entry: 3 }
     );
+}
+
+/// The fixture election with three witnesses named, quorum 2, simulated (smaller), and every
+/// checkpoint of both logs cosigned by the first two as real witnesses would (the third never
+/// cosigns).
+static WITNESSED: LazyLock<(Simulated, Vec<Witness>)> = LazyLock::new(|| {
+    let witnesses: Vec<Witness> = (0..3u8)
+        .map(|i| {
+            Witness::from_seed(&format!("faction-{i}.example/witness"), &[60 + i; 32]).unwrap()
+        })
+        .collect();
+    let mut definition = example();
+    definition.witnesses = Some(teller::core::manifest::Witnesses {
+        keys: witnesses.iter().map(|w| w.public().encode()).collect(),
+        quorum: 2,
+    });
+    let mut election = simulate(
+        &SimulateOptions {
+            definition,
+            members: 80,
+            seed: [43; 32],
+            threads: 2,
+            everyone_votes_everywhere: false,
+            revote: teller::core::manifest::Revote::Forbidden,
+            checkpoints: 5,
+        },
+        &|_| {},
+    )
+    .expect("simulating the witnessed election");
+    for (path, note) in election.record.files.iter_mut() {
+        if path.starts_with(layout::BALLOT_CHECKPOINTS)
+            || path.starts_with(layout::ISSUANCE_CHECKPOINTS)
+        {
+            let body = checkpoint_body(note);
+            for (i, w) in witnesses[..2].iter().enumerate() {
+                note.extend_from_slice(
+                    w.cosign(&body, 1_800_000_000 + i as u64)
+                        .unwrap()
+                        .as_bytes(),
+                );
+            }
+        }
+    }
+    (election, witnesses)
+});
+
+/// A signed note's text (the checkpoint's body, final newline included).
+fn checkpoint_body(note: &[u8]) -> String {
+    let text = std::str::from_utf8(note).unwrap();
+    text[..text.find("\n\n").unwrap() + 1].to_owned()
+}
+
+#[test]
+fn a_witnessed_record_verifies_and_the_report_names_who_cosigned() {
+    let (election, _) = &*WITNESSED;
+    let result = check(&election.record);
+    assert!(result.passed(), "{}", result.report(&election.record));
+    let report = result.report(&election.record);
+    assert!(
+        report.contains("\nwitnesses: 2 of the 3 named must cosign each log's final checkpoint\n")
+    );
+    let ballot_checkpoints = (election.record.files.keys())
+        .filter(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
+        .count();
+    let issuance_checkpoints = (election.record.files.keys())
+        .filter(|p| p.starts_with(layout::ISSUANCE_CHECKPOINTS))
+        .count();
+    let final_size = entries(&election.record).len();
+    let issued = log_lines(&election.record, layout::ISSUANCE_LOG).len();
+    assert!(report.contains(&format!(
+        "\nwitness faction-0.example/witness: cosigned {ballot_checkpoints} ballot-log checkpoint(s), the largest of size {final_size} and {issuance_checkpoints} issuance-log checkpoint(s), the largest of size {issued}\n"
+    )), "{report}");
+    assert!(report.contains("\nwitness faction-2.example/witness: cosigned no ballot-log checkpoint and no issuance-log checkpoint\n"), "{report}");
+    // An election that names no witnesses says so.
+    let plain = check(&record()).report(&record());
+    assert!(plain.contains("\nwitnesses: none named in the manifest\n"));
+}
+
+#[test]
+fn a_final_checkpoint_without_the_quorum_of_witnesses_fails() {
+    let (election, witnesses) = &*WITNESSED;
+    for (path, what) in [
+        (
+            layout::ballot_checkpoint(entries(&election.record).len() as u64),
+            "ballot log",
+        ),
+        (
+            layout::issuance_checkpoint(
+                log_lines(&election.record, layout::ISSUANCE_LOG).len() as u64
+            ),
+            "issuance log",
+        ),
+    ] {
+        // Only one witness's line left (and a stranger's, which does not count).
+        let mut record = election.record.clone();
+        let note = record.files.get_mut(&path).unwrap();
+        let body = checkpoint_body(note);
+        let text = String::from_utf8(note.clone()).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("faction-1.example"))
+            .collect();
+        let stranger = Witness::from_seed("faction-9.example/witness", &[69; 32]).unwrap();
+        *note = format!(
+            "{}\n{}",
+            kept.join("\n"),
+            stranger.cosign(&body, 5).unwrap()
+        )
+        .into_bytes();
+        let result = assert_fails(&record, WITNESS_COSIGNATURES);
+        assert_eq!(
+            result.failure(WITNESS_COSIGNATURES).unwrap(),
+            format!(
+                "the {what}'s final checkpoint (size {}) is cosigned by 1 of the 2 witnesses needed (faction-0.example/witness)",
+                path.rsplit('/').next().unwrap().trim_end_matches(".txt")
+            ),
+        );
+        // Only the witness check fails: the log's own signature still verifies.
+        assert_eq!(
+            result.checks.iter().filter(|c| c.failure.is_some()).count(),
+            1
+        );
+        // The third witness cosigning restores the quorum.
+        let note = record.files.get_mut(&path).unwrap();
+        note.extend_from_slice(witnesses[2].cosign(&body, 7).unwrap().as_bytes());
+        assert!(check(&record).passed());
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_a_cosignature_or_one_over_another_checkpoint_fails() {
+    let (election, witnesses) = &*WITNESSED;
+    let path = (election.record.files.keys())
+        .find(|p| p.starts_with(layout::BALLOT_CHECKPOINTS))
+        .unwrap()
+        .clone();
+    // Flip one bit of the signature in the first witness's line.
+    let mut record = election.record.clone();
+    let text = String::from_utf8(record.files[&path].clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("faction-0.example"))
+        .unwrap();
+    let (head, encoded) = line.rsplit_once(' ').unwrap();
+    let mut raw = base64ct::Base64::decode_vec(encoded).unwrap();
+    raw[40] ^= 0x10;
+    let flipped = format!("{head} {}", base64ct::Base64::encode_string(&raw));
+    record
+        .files
+        .insert(path.clone(), text.replace(line, &flipped).into_bytes());
+    let result = assert_fails(&record, WITNESS_COSIGNATURES);
+    assert!(
+        result
+            .failure(WITNESS_COSIGNATURES)
+            .unwrap()
+            .contains("faction-0.example/witness"),
+        "{:?}",
+        result.failure(WITNESS_COSIGNATURES)
+    );
+    // A witness's genuine cosignature of another checkpoint, copied onto this one.
+    let mut record = election.record.clone();
+    let other = witnesses[2]
+        .cosign(
+            "teller/ballots/0\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            3,
+        )
+        .unwrap();
+    record
+        .files
+        .get_mut(&path)
+        .unwrap()
+        .extend_from_slice(other.as_bytes());
+    assert_fails(&record, WITNESS_COSIGNATURES);
 }

@@ -187,8 +187,15 @@ fn answer(request: Request) -> Result<serde_json::Value, BoothError> {
             checkpoint,
         } => {
             let manifest = Manifest::parse(manifest.as_bytes())?;
-            let checkpoint = ballot_checkpoint(&manifest, checkpoint.as_bytes())?;
-            Ok(serde_json::json!({ "size": checkpoint.size() }))
+            let checkpoint_bytes = checkpoint.as_bytes();
+            let checkpoint = ballot_checkpoint(&manifest, checkpoint_bytes)?;
+            // Who cosigned it, for the booth to show; the quorum is `check_receipt`'s to enforce.
+            let witnesses = checkpoint_witnesses(&manifest, checkpoint_bytes)?;
+            Ok(serde_json::json!({
+                "size": checkpoint.size(),
+                "witnesses": witnesses,
+                "quorum": manifest.witness_quorum(),
+            }))
         }
         Request::CheckConsistency {
             manifest,

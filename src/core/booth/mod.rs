@@ -26,8 +26,8 @@ use crate::core::crypto::{
     Bytes, IKM_LEN, PassError, PassSecret, SealError, SealedBallot, seal_with_ikm,
 };
 use crate::core::log::{
-    Checkpoint, ConsistencyProof, InclusionProof, NoteError, PassJson, ballot_message, leaf_hash,
-    open_note, open_promise,
+    Checkpoint, ConsistencyProof, InclusionProof, NoteError, PassJson, ballot_message,
+    cosignatures, leaf_hash, open_note, open_promise,
 };
 use crate::core::manifest::{Contest, Manifest, ManifestError, Revote};
 
@@ -409,6 +409,43 @@ pub fn ballot_checkpoint(manifest: &Manifest, note: &[u8]) -> Result<Checkpoint,
     Ok(checkpoint)
 }
 
+/// The witnesses of the manifest who cosigned the checkpoint `note`, in manifest order; a
+/// cosignature by one of them that does not verify is an error (docs/PROTOCOL.md §16).
+pub fn checkpoint_witnesses(manifest: &Manifest, note: &[u8]) -> Result<Vec<String>, BoothError> {
+    let cosigned = cosignatures(note, manifest.witnesses())
+        .map_err(|e| BoothError::Receipt(format!("a witness's cosignature is wrong: {e}")))?;
+    Ok((manifest.witnesses().iter())
+        .filter(|w| cosigned.iter().any(|c| c.witness == w.name()))
+        .map(|w| w.name().to_owned())
+        .collect())
+}
+
+/// A checkpoint of the ballot log as [`ballot_checkpoint`] checks it, and cosigned by the
+/// manifest's quorum of witnesses: with the names of those who cosigned. A manifest that names
+/// no witnesses needs none.
+pub fn witnessed_checkpoint(
+    manifest: &Manifest,
+    note: &[u8],
+) -> Result<(Checkpoint, Vec<String>), BoothError> {
+    let checkpoint = ballot_checkpoint(manifest, note)?;
+    let names = checkpoint_witnesses(manifest, note)?;
+    if names.len() < manifest.witness_quorum() {
+        return Err(BoothError::Receipt(format!(
+            "the checkpoint of size {} is cosigned by {} of the {} witnesses the election needs{}; \
+             without them this server could be showing you a log that others do not see",
+            checkpoint.size(),
+            names.len(),
+            manifest.witness_quorum(),
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names.join(", "))
+            }
+        )));
+    }
+    Ok((checkpoint, names))
+}
+
 fn receipt_error(what: &str, e: &NoteError) -> BoothError {
     BoothError::Receipt(format!("{what}: {e}"))
 }
@@ -424,11 +461,14 @@ pub struct ReceiptCheck {
     pub size: u64,
     /// The checkpoint's signer.
     pub signer: String,
+    /// The witnesses who cosigned the checkpoint, in manifest order (none if it names none).
+    pub witnesses: Vec<String>,
 }
 
 /// Checks a receipt: the promise is signed by the ballot box for this log and names the receipt's
 /// entry; `entry` (its bytes, from the log) has the promised leaf hash; `checkpoint` is signed and
-/// covers it; `proof` is its inclusion proof in that checkpoint.
+/// covers it and carries the manifest's quorum of witness cosignatures; `proof` is its inclusion
+/// proof in that checkpoint.
 pub fn check_receipt(
     manifest: &Manifest,
     receipt: &Receipt,
@@ -447,7 +487,7 @@ pub fn check_receipt(
             "the signed promise names another entry than the receipt".into(),
         ));
     }
-    let checkpoint = ballot_checkpoint(manifest, checkpoint)?;
+    let (checkpoint, witnesses) = witnessed_checkpoint(manifest, checkpoint)?;
     if checkpoint.size() <= seq as u64 {
         return Err(BoothError::Receipt(format!(
             "the log's latest checkpoint (size {}) does not yet cover entry {seq}",
@@ -473,6 +513,7 @@ pub fn check_receipt(
         tracker: receipt.tracker.clone(),
         size: checkpoint.size(),
         signer: manifest.ballot_log_key().name().to_owned(),
+        witnesses,
     })
 }
 

@@ -35,6 +35,10 @@ pub struct ManifestDraft {
     pub keys: Keys,
     /// The trustees: threshold and one share commitment per trustee.
     pub trustees: Trustees,
+    /// The witnesses whose cosignatures make a checkpoint one to rely on (docs/PROTOCOL.md §16);
+    /// absent when the election names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<Witnesses>,
 }
 
 /// The voting window.
@@ -250,4 +254,14 @@ pub struct Trustees {
     pub threshold: i64,
     /// Commitment to each trustee's share, trustee 1 first (§11).
     pub commitments: Vec<Bytes<32>>,
+}
+
+/// The witnesses of an election's logs and how many of them must cosign a checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Witnesses {
+    /// Each witness's key, `<name>+<hex key ID>+<base64(0x04 ‖ public key)>`.
+    pub keys: Vec<String>,
+    /// Distinct witnesses whose cosignatures a checkpoint needs.
+    pub quorum: i64,
 }

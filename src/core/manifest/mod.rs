@@ -29,7 +29,7 @@ use crate::core::crypto::{
     Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, MAX_TRUSTEES, decode,
     encode,
 };
-use crate::core::log::NoteVerifier;
+use crate::core::log::{NoteVerifier, WitnessKey};
 use crate::core::register::{Date, EligibilityRule};
 
 use check::{check_contest, check_id, check_issuer_key, check_texts, check_window};
@@ -37,6 +37,9 @@ use check::{check_contest, check_id, check_issuer_key, check_texts, check_window
 pub const MANIFEST_VERSION: i64 = 1;
 /// Most candidates in one contest.
 pub const MAX_CANDIDATES: usize = 1000;
+/// Most witnesses an election may name (a signed note carries at most 100 signature lines, the
+/// log's own among them).
+pub const MAX_WITNESSES: usize = 32;
 
 /// Why a manifest is refused. Each names the field and the fix.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -123,6 +126,9 @@ pub enum ManifestError {
         "reissue.limit {0} must be between 0 (no re-issues) and {MAX_REISSUES} re-issues per member and contest"
     )]
     BadReissueLimit(i64),
+    /// A witness key that does not parse, a name used twice, or a quorum out of range.
+    #[error("witnesses: {0}")]
+    BadWitnesses(String),
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -148,6 +154,40 @@ fn count_candidates(draft: &ContestDraft) -> Vec<Candidate> {
             },
         })
         .collect()
+}
+
+/// The witnesses' keys, each parsed, no name twice, and 1 ≤ quorum ≤ witnesses ≤
+/// [`MAX_WITNESSES`].
+fn check_witnesses(witnesses: Option<&Witnesses>) -> Result<Vec<WitnessKey>, ManifestError> {
+    let Some(witnesses) = witnesses else {
+        return Ok(Vec::new());
+    };
+    let bad = ManifestError::BadWitnesses;
+    let n = witnesses.keys.len();
+    if n == 0 || n > MAX_WITNESSES {
+        return Err(bad(format!(
+            "name 1 to {MAX_WITNESSES} witness keys, not {n} (leave witnesses out for none)"
+        )));
+    }
+    if witnesses.quorum < 1 || witnesses.quorum as usize > n {
+        return Err(bad(format!(
+            "quorum {} must be between 1 and the number of witnesses ({n})",
+            witnesses.quorum
+        )));
+    }
+    let mut keys: Vec<WitnessKey> = Vec::with_capacity(n);
+    for (i, encoded) in witnesses.keys.iter().enumerate() {
+        let key = WitnessKey::parse(encoded).map_err(|e| bad(format!("key {}: {e}", i + 1)))?;
+        if keys.iter().any(|k| k.name() == key.name()) {
+            return Err(bad(format!(
+                "key {}: witness name {:?} is named twice",
+                i + 1,
+                key.name()
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
 }
 
 /// A checked contest.
@@ -221,6 +261,7 @@ pub struct Manifest {
     fingerprint: [u8; 32],
     issuance_log: NoteVerifier,
     ballot_log: NoteVerifier,
+    witnesses: Vec<WitnessKey>,
 }
 
 impl Manifest {
@@ -286,9 +327,11 @@ impl Manifest {
                 trustees,
             });
         }
+        let witnesses = check_witnesses(draft.witnesses.as_ref())?;
         let bytes = encode(&draft)?;
         let fingerprint = Sha256::digest(&bytes).into();
         Ok(Self {
+            witnesses,
             draft,
             contests,
             window,
@@ -363,6 +406,19 @@ impl Manifest {
     /// The ballot log's checkpoint key.
     pub fn ballot_log_key(&self) -> &NoteVerifier {
         &self.ballot_log
+    }
+
+    /// The witnesses the manifest names (none if it names none), in manifest order.
+    pub fn witnesses(&self) -> &[WitnessKey] {
+        &self.witnesses
+    }
+
+    /// Distinct witnesses whose cosignatures a checkpoint needs: 0 when the manifest names none.
+    pub fn witness_quorum(&self) -> usize {
+        self.draft
+            .witnesses
+            .as_ref()
+            .map_or(0, |w| w.quorum as usize)
     }
 
     /// The election key ballots are sealed to.

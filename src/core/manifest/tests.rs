@@ -273,3 +273,48 @@ fn refuses_bad_ids_keys_and_trustees() {
         Err(ManifestError::NoContests)
     ));
 }
+
+fn witness_key(name: &str, seed: u8) -> String {
+    crate::core::log::Witness::from_seed(name, &[seed; 32])
+        .unwrap()
+        .public()
+        .encode()
+}
+
+#[test]
+fn witnesses_are_optional_and_named_with_a_quorum_in_range() {
+    // Absent: the fixture's bytes (and fingerprint) are unchanged, and the quorum is 0.
+    let plain = Manifest::parse(&fixture()).unwrap();
+    assert!(plain.witnesses().is_empty());
+    assert_eq!(plain.witness_quorum(), 0);
+    let (a, b) = (witness_key("w.example/a", 2), witness_key("w.example/b", 3));
+    let named = edited(|d| {
+        d.witnesses = Some(Witnesses {
+            keys: vec![a.clone(), b.clone()],
+            quorum: 2,
+        })
+    })
+    .unwrap();
+    assert_eq!(named.witness_quorum(), 2);
+    assert_eq!(named.witnesses()[1].encode(), b);
+    let again = Manifest::parse(named.bytes()).unwrap();
+    assert_eq!(again.fingerprint(), named.fingerprint());
+    assert_ne!(named.fingerprint(), plain.fingerprint());
+    let refused = |keys: Vec<String>, quorum| match edited(|d| {
+        d.witnesses = Some(Witnesses { keys, quorum })
+    }) {
+        Err(ManifestError::BadWitnesses(why)) => why,
+        other => panic!("accepted or other error: {other:?}"),
+    };
+    assert!(refused(vec![a.clone(), b.clone()], 3).contains("quorum 3"));
+    assert!(refused(vec![a.clone()], 0).contains("quorum 0"));
+    assert!(refused(vec![], 1).contains("not 0"));
+    assert!(refused(vec![a.clone(), witness_key("w.example/a", 4)], 1).contains("named twice"));
+    assert!(refused(vec![a.replace("+", "-")], 1).contains("key 1"));
+    // A log's signed-note key is not a witness key.
+    let note_key = crate::core::log::NoteSigner::from_seed("w.example/n", &[5; 32])
+        .unwrap()
+        .verifier()
+        .encode();
+    assert!(refused(vec![note_key], 1).contains("key 1"));
+}

@@ -28,6 +28,7 @@ mod parallel;
 mod parts;
 mod recount;
 mod report;
+mod witness;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,9 +41,10 @@ use crate::core::record::layout;
 
 pub use parallel::par_map;
 pub use parts::{BallotPart, PartError, check_part};
+pub use witness::Cosigners;
 
 /// The checks, in the order they are reported. Scripts match on these names.
-pub const CHECKS: [&str; 21] = [
+pub const CHECKS: [&str; 22] = [
     MANIFEST,
     ENTRIES,
     HASH_CHAIN,
@@ -52,6 +54,7 @@ pub const CHECKS: [&str; 21] = [
     FINAL_CHECKPOINT,
     ROSTERS,
     ISSUANCE_LOG,
+    WITNESS_COSIGNATURES,
     PASS_SIGNATURES,
     BALLOT_SIGNATURES,
     ONE_BALLOT_PER_PASS,
@@ -86,6 +89,9 @@ pub const ROSTERS: &str = "rosters";
 /// The issuance log: chain, checkpoints, members in the roster, one first issuance per member,
 /// each re-issue after its first issuance, at most the manifest's limit of re-issues.
 pub const ISSUANCE_LOG: &str = "issuance-log";
+/// Every cosignature by a witness the manifest names verifies, and each log's final checkpoint
+/// carries the manifest's quorum of them (docs/PROTOCOL.md §16).
+pub const WITNESS_COSIGNATURES: &str = "witness-cosignatures";
 /// Every pass's blind signature verifies under the manifest's issuer key.
 pub const PASS_SIGNATURES: &str = "pass-signatures";
 /// Every ballot's voting-key signature verifies.
@@ -137,6 +143,9 @@ pub fn describe(name: &str) -> &'static str {
         }
         ISSUANCE_LOG => {
             "The log of voting passes issued is intact: members on the roster, one first pass each, re-issues within the limit."
+        }
+        WITNESS_COSIGNATURES => {
+            "The witnesses named for the election cosigned the final log: everyone was shown the same log."
         }
         PASS_SIGNATURES => "Every ballot carries a voting pass the issuer signed for its contest.",
         BALLOT_SIGNATURES => "Every ballot is signed with the voting key of its pass.",
@@ -229,6 +238,8 @@ pub struct Verification {
     pub invalid: Vec<(String, i64, Invalid)>,
     /// The files the checks read.
     pub files_read: BTreeSet<String>,
+    /// What each witness the manifest names cosigned, in manifest order (empty if it names none).
+    pub witnesses: Vec<Cosigners>,
 }
 
 impl Verification {
@@ -279,6 +290,7 @@ pub fn verify_with_parts<'a>(
         totals: verifier.totals,
         invalid: verifier.invalid,
         files_read: verifier.read,
+        witnesses: verifier.witnesses,
     }
 }
 
@@ -292,6 +304,7 @@ struct Verifier<'a> {
     read: BTreeSet<String>,
     totals: Vec<ContestTotals>,
     invalid: Vec<(String, i64, Invalid)>,
+    witnesses: Vec<Cosigners>,
 }
 
 /// The lines of a log file, each ending in a newline and none empty.
@@ -338,6 +351,7 @@ impl<'a> Verifier<'a> {
             read: BTreeSet::new(),
             totals: Vec::new(),
             invalid: Vec::new(),
+            witnesses: Vec::new(),
         }
     }
 
@@ -379,6 +393,7 @@ impl<'a> Verifier<'a> {
         let log = self.ballot_log(&manifest);
         let eligible = self.rosters(&manifest, log.open.as_ref());
         let issued = self.issuance(&manifest);
+        self.witness_cosignatures(&manifest);
         let key = self.reveal(&manifest);
         let ballots = self.ballots(&manifest, &log.entries, &log.leaves, key.as_ref());
         self.bounds(&manifest, &ballots, &eligible, &issued);

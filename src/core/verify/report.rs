@@ -10,9 +10,9 @@ impl Verification {
     /// The report on `record`, as `teller verify` prints it.
     pub fn report(&self, record: &Record) -> String {
         let mut text = String::new();
-        if let Some(manifest) =
-            (record.files.get(layout::MANIFEST)).and_then(|bytes| Manifest::parse(bytes).ok())
-        {
+        let manifest =
+            (record.files.get(layout::MANIFEST)).and_then(|bytes| Manifest::parse(bytes).ok());
+        if let Some(manifest) = &manifest {
             text.push_str(&format!(
                 "election {} fingerprint {}\n",
                 manifest.draft().election,
@@ -32,6 +32,9 @@ impl Verification {
         }
         self.totals_table(&mut text);
         self.duplicate_exposure(&mut text);
+        if let Some(manifest) = &manifest {
+            self.cosigners(manifest, &mut text);
+        }
         let failed = self.checks.iter().filter(|c| c.failure.is_some()).count();
         if failed == 0 {
             text.push_str(&format!("verify: PASS ({} checks)\n", self.checks.len()));
@@ -53,6 +56,31 @@ impl Verification {
             text.push_str(&format!(
                 "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
                 t.contest, t.eligible, t.issued, t.reissued, t.cast, t.counted, t.valid, t.invalid
+            ));
+        }
+    }
+
+    /// Who vouched that everyone saw the same logs (docs/PROTOCOL.md §16).
+    fn cosigners(&self, manifest: &Manifest, text: &mut String) {
+        if manifest.witnesses().is_empty() {
+            text.push_str("witnesses: none named in the manifest\n");
+            return;
+        }
+        text.push_str(&format!(
+            "witnesses: {} of the {} named must cosign each log's final checkpoint\n",
+            manifest.witness_quorum(),
+            manifest.witnesses().len()
+        ));
+        let cosigned = |n: usize, largest: Option<u64>, log: &str| match largest {
+            Some(largest) => format!("{n} {log} checkpoint(s), the largest of size {largest}"),
+            None => format!("no {log} checkpoint"),
+        };
+        for w in &self.witnesses {
+            text.push_str(&format!(
+                "witness {}: cosigned {} and {}\n",
+                w.witness,
+                cosigned(w.ballot_checkpoints, w.ballot_largest, "ballot-log"),
+                cosigned(w.issuance_checkpoints, w.issuance_largest, "issuance-log"),
             ));
         }
     }
@@ -92,7 +120,7 @@ mod tests {
             assert_eq!(*line, format!("PASS {check}"));
         }
         assert!(report.contains("\nnec "));
-        assert_eq!(lines.last(), Some(&"verify: PASS (21 checks)"));
+        assert_eq!(lines.last(), Some(&"verify: PASS (22 checks)"));
     }
 
     #[test]
