@@ -78,6 +78,11 @@ enum Command {
     /// Members voting over real HTTP: Teller's own client, and the load generator.
     #[cfg(feature = "server")]
     VoteSim(commands::VoteSimArgs),
+    /// Witness an election's logs: cosign each checkpoint that extends the last one you cosigned,
+    /// and refuse (exit 3, printing the proof) when the server shows a fork. `teller witness
+    /// keygen` makes your key.
+    #[cfg(feature = "server")]
+    Witness(commands::WitnessArgs),
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -329,6 +334,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::run_demo(args),
         #[cfg(feature = "server")]
         Command::VoteSim(args) => commands::run_vote_sim(args),
+        #[cfg(feature = "server")]
+        Command::Witness(args) => commands::run_witness_command(args),
         Command::AuditBallot { file, manifest } => offline::run_audit_ballot(&file, &manifest),
         #[cfg(feature = "server")]
         Command::Booth(BoothCommand::Hash) => {

@@ -10,13 +10,14 @@
 )]
 
 pub mod load;
+pub mod witness;
 
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use crate::core::booth::{ballot_checkpoint, seal_ballot};
+use crate::core::booth::{seal_ballot, witnessed_checkpoint};
 use crate::core::crypto::{Bytes, Pass, PassSecret};
 use crate::core::log::{Checkpoint, InclusionProof, PassJson, leaf_hash, open_promise};
 use crate::core::manifest::Manifest;
@@ -25,6 +26,7 @@ use crate::core::wire::{
 };
 
 pub use load::{VoteSimOptions, VoteSimReport, quantile, read_invitations, vote_sim};
+pub use witness::{WitnessEnd, WitnessOptions, run_witness};
 
 /// An HTTP client with the booth's manners: it waits when the server says it is busy.
 pub(crate) struct Http {
@@ -234,7 +236,8 @@ pub(crate) fn receipt(answer: &Answer, manifest: &Manifest, what: &str) -> Resul
 }
 
 /// The ballot log's latest checkpoint once it covers `needed` entries (waiting up to 30 s), with
-/// the booth's own check: signed by the ballot log's key, of this log's origin.
+/// the booth's own check: signed by the ballot log's key, of this log's origin, and cosigned by
+/// the manifest's quorum of witnesses (the largest such checkpoint is asked for).
 pub(crate) fn checkpoint_covering(
     http: &Http,
     base: &str,
@@ -242,21 +245,33 @@ pub(crate) fn checkpoint_covering(
     needed: u64,
 ) -> Result<Checkpoint> {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let witnessed = manifest.witness_quorum() > 0;
+    let url = match witnessed {
+        true => format!("{base}/logs/ballots/checkpoint?witnessed=true"),
+        false => format!("{base}/logs/ballots/checkpoint"),
+    };
     loop {
-        let answer = http.get(&format!("{base}/logs/ballots/checkpoint"))?;
-        ensure!(
-            answer.status == 200,
-            "fetching the checkpoint: HTTP {}",
-            answer.status
-        );
-        let checkpoint = ballot_checkpoint(manifest, &answer.body)?;
-        if checkpoint.size() >= needed {
-            return Ok(checkpoint);
-        }
+        let answer = http.get(&url)?;
+        let size = match answer.status {
+            200 => {
+                let (checkpoint, _) = witnessed_checkpoint(manifest, &answer.body)?;
+                if checkpoint.size() >= needed {
+                    return Ok(checkpoint);
+                }
+                checkpoint.size()
+            }
+            // No checkpoint has the witnesses' quorum yet.
+            404 if witnessed => 0,
+            status => bail!("fetching the checkpoint: HTTP {status}"),
+        };
         ensure!(
             Instant::now() < deadline,
-            "no checkpoint covers the receipts after 30 s (latest size {}, needed {needed})",
-            checkpoint.size()
+            "no checkpoint{} covers the receipts after 30 s (latest size {size}, needed {needed})",
+            if witnessed {
+                " cosigned by the witnesses"
+            } else {
+                ""
+            }
         );
         std::thread::sleep(Duration::from_millis(250));
     }

@@ -17,10 +17,12 @@ use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
 
 mod serve;
+mod witness;
 
 pub use serve::{
     DemoArgs, ServeArgs, VoteSimArgs, run_demo, run_serve, run_simulate, run_vote_sim,
 };
+pub use witness::{WitnessArgs, run_witness_command};
 
 /// Where the database is.
 #[derive(clap::Args, Clone)]

@@ -56,6 +56,14 @@ pub enum ApiError {
     /// The election is not open.
     #[error("the election is not open for voting")]
     NotOpen,
+    /// A cosignature by a key the election's manifest does not name as a witness.
+    #[error(
+        "this cosignature is not by a witness the election's manifest names (compare your key with the manifest's witnesses)"
+    )]
+    NotAWitness,
+    /// A cosignature by a named witness that does not verify over the checkpoint it is for.
+    #[error("{0}")]
+    BadCosignature(String),
     /// The ballot box refused the cast.
     #[error("{0}")]
     Refused(CastRefused),
@@ -94,6 +102,8 @@ impl ApiError {
             Self::NotIssued(_) => "not_issued",
             Self::NoReissue(_) => "no_reissue",
             Self::NotOpen => "not_open",
+            Self::NotAWitness => "not_a_witness",
+            Self::BadCosignature(_) => "bad_cosignature",
             Self::Refused(refused) => match refused {
                 CastRefused::Ballot(BallotRefused::UnknownContest(_)) => "unknown_contest",
                 CastRefused::Ballot(BallotRefused::BadPass) => "bad_pass",
@@ -168,7 +178,8 @@ impl ResponseError for ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadLogin | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotEligible(_) => StatusCode::FORBIDDEN,
+            Self::NotEligible(_) | Self::NotAWitness => StatusCode::FORBIDDEN,
+            Self::BadCosignature(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AlreadyIssued(_) | Self::NotIssued(_) | Self::NoReissue(_) | Self::NotOpen => {
                 StatusCode::CONFLICT
             }

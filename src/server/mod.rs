@@ -99,6 +99,8 @@ pub struct PublishedArchive {
     pub bytes: actix_web::web::Bytes,
     /// Its SHA-256, hex.
     pub sha256: String,
+    /// The witness cosignatures stored when it was built.
+    cosignatures: i64,
 }
 
 type HashJob = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
@@ -203,18 +205,25 @@ impl AppState {
     }
 
     /// The record of tallied election `id` as one archive (`core::archive`), built on first use
-    /// and kept: a tallied record never changes. `None` before the tally. Call off the async
-    /// workers (it reads the whole record).
+    /// and kept while no witness cosignature arrives (the tally fixes everything else; a witness
+    /// may cosign the final checkpoints after it, which adds lines to the record's checkpoint
+    /// files). `None` before the tally. Call off the async workers (it reads the whole record).
     fn archive(&self, id: &str) -> Result<Option<Arc<PublishedArchive>>, ApiError> {
         let poisoned = |_| ApiError::internal("archive cache poisoned");
-        if let Some(archive) = self.archives.lock().map_err(poisoned)?.get(id) {
-            return Ok(Some(archive.clone()));
+        let cosignatures = self.store.cosignature_count(id)?;
+        let cached = |archives: &HashMap<String, Arc<PublishedArchive>>| {
+            (archives.get(id))
+                .filter(|a| a.cosignatures == cosignatures)
+                .cloned()
+        };
+        if let Some(archive) = cached(&*self.archives.lock().map_err(poisoned)?) {
+            return Ok(Some(archive));
         }
         let _building = (self.archive_building.lock())
             .map_err(|_| ApiError::internal("archive builder poisoned"))?;
         // Another request may have built it while this one waited.
-        if let Some(archive) = self.archives.lock().map_err(poisoned)?.get(id) {
-            return Ok(Some(archive.clone()));
+        if let Some(archive) = cached(&*self.archives.lock().map_err(poisoned)?) {
+            return Ok(Some(archive));
         }
         let Some(files) = self.store.published_record(id)? else {
             return Ok(None);
@@ -223,6 +232,7 @@ impl AppState {
         let archive = Arc::new(PublishedArchive {
             bytes: bytes.into(),
             sha256,
+            cosignatures,
         });
         self.archives
             .lock()

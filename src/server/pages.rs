@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, http::header, web};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::booth::{Booth, VERIFIER_WASM_SOURCE};
-use super::routes::{blocking, latest_checkpoint, log_name};
+use super::routes::{blocking, cosigned_checkpoint, log_name};
 use super::{ApiError, AppState, LoadedElection};
 use crate::core::booth::tracker;
 use crate::core::count::render::{csv, html_sections, slate_voting};
@@ -136,6 +136,18 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
             dt { "Trustees" } dd {
                 (manifest.share_commitments().len()) " trustees; any " (manifest.threshold())
                 " of them together open the ballots after the close"
+            }
+            dt { "Witnesses" } dd {
+                @if manifest.witnesses().is_empty() {
+                    "None named: only the server's own signature vouches for its logs"
+                } @else {
+                    "Any " (manifest.witness_quorum()) " of "
+                    @for (i, w) in manifest.witnesses().iter().enumerate() {
+                        @if i > 0 { ", " }
+                        code { (w.name()) }
+                    }
+                    " cosign a checkpoint before a booth relies on it; each cosigns only a log that extends the one it saw before"
+                }
             }
         }
         @if data.state == ElectionState::Open {
@@ -326,7 +338,7 @@ fn board_data(
     if !row.is(ElectionState::Created) {
         for log in [LogName::Ballots, LogName::Issuance] {
             if log_name(election, log.as_str()).is_ok() {
-                checkpoints.push((log, latest_checkpoint(store, election, id, log)?));
+                checkpoints.push((log, cosigned_checkpoint(store, election, id, log)?));
             }
         }
     }

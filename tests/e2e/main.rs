@@ -21,6 +21,7 @@ mod reissue;
 mod retry;
 mod unlinkable;
 mod window;
+mod witness;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

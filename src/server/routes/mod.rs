@@ -15,7 +15,7 @@ mod passes;
 use actix_web::web;
 
 use super::{ApiError, AppState};
-pub(crate) use logs::{latest_checkpoint, log_name};
+pub(crate) use logs::{cosigned_checkpoint, log_name};
 
 type State = web::Data<AppState>;
 
@@ -38,6 +38,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/api/elections/{id}/logs/{log}/checkpoint",
             web::get().to(logs::checkpoint),
+        )
+        .route(
+            "/api/elections/{id}/logs/{log}/cosignatures",
+            web::post().to(logs::cosign),
         )
         .route(
             "/api/elections/{id}/logs/{log}/entries",
