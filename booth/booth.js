@@ -822,14 +822,26 @@
     const lines = [];
     try {
       const needed = Math.max(...receipt.ballots.map((b) => b.seq)) + 1;
+      // With witnesses, only a checkpoint their quorum cosigned will do (PROTOCOL §16): the
+      // server names the largest, or answers 404 while there is none.
+      const quorum = (JSON.parse(manifestText).witnesses || {}).quorum || 0;
       let checkpoint;
-      let size;
+      let size = -1;
       for (let i = 0; ; i += 1) {
-        checkpoint = (await api(`${base}/checkpoint`, { text: true })).raw;
-        ({ size } = core.call('check_checkpoint', { manifest: manifestText, checkpoint }));
+        const answer = await api(`${base}/checkpoint${quorum ? '?witnessed=true' : ''}`, { text: true });
+        if (!(quorum && answer.status === 404)) {
+          checkpoint = answer.raw;
+          ({ size } = core.call('check_checkpoint', { manifest: manifestText, checkpoint }));
+        }
         if (size >= needed || i >= 20) break;
-        results.replaceChildren(notice('info', t('waiting_checkpoint')));
+        results.replaceChildren(notice('info', t(quorum ? 'waiting_witnesses' : 'waiting_checkpoint')));
         await sleep(500);
+      }
+      if (quorum && size < needed) {
+        results.replaceChildren(notice('info', t('witnesses_pending')));
+        results.querySelector('.notice')?.setAttribute('tabindex', '-1');
+        results.querySelector('.notice')?.focus();
+        return;
       }
       for (const ballot of receipt.ballots) {
         const title = contestOf(ballot.contest) ? contestOf(ballot.contest).title : ballot.contest;
@@ -838,7 +850,8 @@
           const proof = (await api(`${base}/inclusion?seq=${ballot.seq}&size=${size}`, { text: true })).raw;
           const { contest, ...rest } = ballot;
           const ok = core.call('check_receipt', { manifest: manifestText, receipt: rest, checkpoint, entry, proof });
-          lines.push(notice('ok', t('check_ok', { contest: title, seq: ok.seq, size: ok.size, signer: ok.signer })));
+          const witnessed = ok.witnesses.length ? ` ${t('check_witnessed', { witnesses: ok.witnesses.join(', ') })}` : '';
+          lines.push(notice('ok', t('check_ok', { contest: title, seq: ok.seq, size: ok.size, signer: ok.signer }) + witnessed));
         } catch (e) {
           lines.push(notice('error', t('check_bad', { contest: title, reason: e instanceof Unreachable ? t('unreachable') : e.message })));
         }

@@ -352,6 +352,7 @@ fn teller_vectors() -> Value {
             "checkpoint": log.signed_checkpoint(&signer).unwrap(),
             "checkpoint_key": signer.verifier().encode(),
         },
+        "witness": witness_vector(&log.signed_checkpoint(&signer).unwrap(), &log.checkpoint().unwrap().to_text()),
         "election_key": {
             "secret": to_hex(&election_secret.to_bytes()),
             "public": to_hex(&election_secret.public_key().unwrap().to_bytes()),
@@ -374,6 +375,26 @@ fn teller_vectors() -> Value {
             "blt": String::from_utf8(tally.blt).unwrap(),
             "results": String::from_utf8(tally.results).unwrap(),
         },
+    })
+}
+
+/// The entries' checkpoint cosigned (PROTOCOL.md §16) by the witness of seed 0x03 × 32 at time
+/// 1,800,000,000: the key, the line, and the note with both signatures, as a manifest would name
+/// the key and a record would hold the note.
+fn witness_vector(note: &str, body: &str) -> Value {
+    let witness = teller::core::log::Witness::from_seed("witness.example/w", &[0x03; 32]).unwrap();
+    let line = witness.cosign(body, 1_800_000_000).unwrap();
+    let cosigned = format!("{note}{line}");
+    let found =
+        teller::core::log::cosignatures(cosigned.as_bytes(), &[witness.public().clone()]).unwrap();
+    assert_eq!(found.len(), 1);
+    json!({
+        "seed": to_hex(&[0x03; 32]),
+        "key": witness.public().encode(),
+        "time": 1_800_000_000u64,
+        "signed_message": format!("cosignature/v1\ntime 1800000000\n{body}"),
+        "line": line,
+        "cosigned_checkpoint": cosigned,
     })
 }
 
