@@ -96,7 +96,7 @@ const tempDirs = [];
 
 // An election from examples/election.toml with its own id, policy and a window around now, on a
 // register of the given members plus some others; created, imported, invited and opened.
-function makeElection({ id, revote, members }) {
+function makeElection({ id, revote, members, extraToml = '' }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `teller-browser-${id}-`));
   tempDirs.push(dir);
   const now = Date.now();
@@ -112,7 +112,7 @@ function makeElection({ id, revote, members }) {
     toml = toml.replace(pattern, line);
   }
   const tomlPath = path.join(dir, 'election.toml');
-  fs.writeFileSync(tomlPath, toml);
+  fs.writeFileSync(tomlPath, toml + extraToml);
   const db = path.join(dir, 'teller.db');
   const keys = path.join(dir, 'keys');
   const created = teller(['election', 'create', tomlPath, '--keys', keys, '--database', db]);
@@ -887,6 +887,75 @@ test('d. receipt check: the downloaded receipt checks on #/check; a tampered lea
       const title = contestOf(election, copy.ballots[0].contest).title;
       assert.ok(bad.some((r) => r.cls === 'notice error' && r.text.startsWith(en('check_bad', { contest: title, reason: '' }))),
         `a receipt with a changed ${name} should give a .notice.error for ${title}:\n${text}`);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------ w
+
+// Waits for the receipt check to end in a notice that is not "waiting…"; returns the notices.
+async function receiptCheckResults(page, run, file, label) {
+  await page.$$eval('#check-results .notice', (nodes) => nodes.forEach((n) => { n.dataset.previous = 'yes'; }));
+  await page.setInputFiles('#check-file', file);
+  await page.click('#check');
+  const waiting = [en('checking'), en('waiting_witnesses'), en('waiting_checkpoint')];
+  await page.waitForFunction((waits) => {
+    const notices = [...document.querySelectorAll('#check-results .notice')];
+    return notices.length && !notices.some((n) => n.dataset.previous || waits.includes(n.textContent));
+  }, waiting, { timeout: 40_000 });
+  await run.shot(page, label);
+  return page.$$eval('#check-results .notice', (nodes) => nodes.map((n) => ({ cls: n.className, text: n.textContent })));
+}
+
+test('w. witnesses: the receipt check waits for the quorum of witness cosignatures, then names the witnesses', { timeout: TEST_TIMEOUT }, async () => {
+  await withRun('w-witnesses', async (run) => {
+    const keys = fs.mkdtempSync(path.join(os.tmpdir(), 'teller-browser-witness-keys-'));
+    tempDirs.push(keys);
+    const witnesses = ['left.example/witness', 'right.example/witness'].map((name) => {
+      const file = path.join(keys, `${name.split('.')[0]}.key`);
+      const publicKey = teller(['witness', 'keygen', '--name', name, '--out', file]).stdout.trim();
+      return { name, file, publicKey };
+    });
+    const extraToml = `\n[witnesses]\nkeys = [${witnesses.map((w) => `"${w.publicKey}"`).join(', ')}]\nquorum = 2\n`;
+    const [member, contests] = MAIN_MEMBERS.receipt;
+    const election = makeElection({ id: 'witnessed', revote: 'forbidden', members: [member], extraToml });
+    await serve(election);
+    try {
+      assert.equal(election.manifest.witnesses.quorum, 2);
+      const witness = (w) => teller(['witness', '--server', election.url, '--election', election.id,
+        '--key', w.file, '--state', `${w.file}.state.json`, '--once']);
+      const context = await run.context();
+      const page = await run.page(context);
+      await startAndLogin(page, run, election, member, contests);
+      const rankings = { nec: [17, 16], youth: [3], disabled: [1, 2, 0] };
+      await rankAll(page, run, election, rankings);
+      await castAndReceipt(page, run, election, rankings);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-receipt')]);
+      const file = run.file('receipt.json');
+      await download.saveAs(file);
+      await page.click('a[href="#/check"]');
+      await expectPage(page, run, en('check_title'), 'check');
+
+      // One witness of the two needed has cosigned: the booth does not take the log's word.
+      witness(witnesses[0]);
+      let results = await receiptCheckResults(page, run, file, 'one-witness');
+      let summary = results.map((r) => `[${r.cls}] ${r.text}`).join('\n');
+      assert.deepEqual(results.map((r) => r.text), [en('witnesses_pending')], summary);
+      assert.ok(await page.evaluate(() => document.activeElement.classList.contains('notice')), 'focus on the result');
+
+      // Both: every ballot checks, under a checkpoint the two cosigned, and they are named.
+      witness(witnesses[1]);
+      results = await receiptCheckResults(page, run, file, 'two-witnesses');
+      summary = results.map((r) => `[${r.cls}] ${r.text}`).join('\n');
+      assert.ok(results.every((r) => r.cls === 'notice ok'), summary);
+      const named = en('check_witnessed', { witnesses: witnesses.map((w) => w.name).join(', ') });
+      assert.equal(results.filter((r) => r.text.endsWith(named)).length, contests.length, summary);
+      const found = [];
+      await axeCheck(page, run, 'witnessed-check', found);
+      const serious = found.filter((v) => ['serious', 'critical'].includes(v.impact));
+      assert.deepEqual(serious, [], 'axe: no serious or critical violation on the witnessed receipt check');
+    } finally {
+      await stopServer(election);
     }
   });
 });
