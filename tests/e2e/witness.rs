@@ -66,23 +66,58 @@ fn finished(mut child: Child) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Copies a SQLite database (with its WAL) while no server has it open.
-fn copy_database(from: &str, to: &str) {
+/// A copy of the election's database as it is now, while no server has it open: a SQLite file
+/// (with its WAL) copied beside it, or a PostgreSQL database made from it as a template.
+fn copy_database(election: &Election) -> String {
+    if let Some((server, name)) = election.db.rsplit_once('/')
+        && election.db.starts_with("postgres")
+    {
+        use diesel::{Connection as _, RunQueryDsl as _};
+        let admin = std::env::var("TELLER_TEST_POSTGRES").unwrap();
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        let fork = format!("{name}_fork");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {fork}"))
+            .execute(&mut conn)
+            .unwrap();
+        // The killed server's sessions may take a moment to end; a template must have none.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Err(e) =
+            diesel::sql_query(format!("CREATE DATABASE {fork} TEMPLATE {name}")).execute(&mut conn)
+        {
+            assert!(Instant::now() < deadline, "copying the database: {e}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        return format!("{server}/{fork}");
+    }
+    let fork = election.path("fork.db");
     for suffix in ["", "-wal", "-shm"] {
-        let source = format!("{from}{suffix}");
+        let source = format!("{}{suffix}", election.db);
         if Path::new(&source).exists() {
-            std::fs::copy(&source, format!("{to}{suffix}")).unwrap();
+            std::fs::copy(&source, format!("{fork}{suffix}")).unwrap();
         }
     }
+    fork
 }
 
 #[test]
-fn two_witnesses_cosign_as_the_log_grows_and_catch_a_server_that_forks_it() {
-    let dir = super::cli::scratch("witness-keys");
+fn two_witnesses_cosign_as_the_log_grows_and_catch_a_server_that_forks_it_on_sqlite() {
+    witnesses_over_http("witness-sqlite", None);
+}
+
+#[test]
+fn two_witnesses_cosign_as_the_log_grows_and_catch_a_server_that_forks_it_on_postgresql() {
+    witnesses_over_http(
+        "witness-postgres",
+        Some(super::postgres_database("witnessed")),
+    );
+}
+
+fn witnesses_over_http(name: &str, db: Option<String>) {
+    let dir = super::cli::scratch(&format!("{name}-keys"));
     std::fs::create_dir_all(&dir).unwrap();
     let (key_a, public_a) = keygen(&dir, "left.example/witness");
     let (key_b, public_b) = keygen(&dir, "right.example/witness");
-    let election = Election::open_with("witness", None, 60, |definition| {
+    let election = Election::open_with(name, db, 60, |definition| {
         format!("{definition}\n[witnesses]\nkeys = [\"{public_a}\", \"{public_b}\"]\nquorum = 2\n")
     });
     let server = Server::start(&election.db);
@@ -156,8 +191,7 @@ fn two_witnesses_cosign_as_the_log_grows_and_catch_a_server_that_forks_it() {
 
     // A copy of the database as it is now: the fork a dishonest operator could serve later.
     drop(server);
-    let fork_db = election.path("fork.db");
-    copy_database(&election.db, &fork_db);
+    let fork_db = copy_database(&election);
     let server = Server::start(&election.db);
 
     // Both witnesses follow while members vote; the booth's receipt check (vote-sim's, with
