@@ -419,8 +419,7 @@ fn a_receipt_needs_the_manifests_quorum_of_witness_cosignatures_on_its_checkpoin
     let one = format!("{note}{}", cosign(&b, 1_800_000_000));
     let refused = check(&one).unwrap_err().to_string();
     assert!(
-        refused
-            .contains("cosigned by 1 of the 2 witnesses the election needs (faction-b.example/w)"),
+        refused.contains("cosigned by 1 of the 2 witnesses needed (faction-b.example/w)"),
         "{refused}"
     );
     // A witness the manifest does not name does not count; one witness twice counts once.

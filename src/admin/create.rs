@@ -192,8 +192,8 @@ pub fn create_election_at(
     ))
 }
 
-/// Writes a secret file readable by its owner only.
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes a secret file readable by its owner only; refuses to replace one that exists.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

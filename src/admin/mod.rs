@@ -23,7 +23,7 @@ pub use bench::{VerifyBench, bench_argon2, bench_verify};
 #[cfg(feature = "server")]
 pub use create::{
     EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election,
-    resolve_time, write_keys,
+    resolve_time, write_keys, write_secret,
 };
 #[cfg(feature = "server")]
 pub use office::{

@@ -3,13 +3,13 @@
 //! definition.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 
+use teller::admin::write_secret;
 use teller::client::{WitnessEnd, WitnessOptions, run_witness};
 use teller::core::log::Witness;
 
@@ -109,16 +109,8 @@ fn keygen(name: &str, out: &std::path::Path) -> Result<ExitCode> {
         .map_err(|e| anyhow!("the system's random source failed: {e}"))?;
     let witness =
         Witness::from_seed(name, &seed).map_err(|e| anyhow!("witness name {name:?}: {e}"))?;
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(out)
-        .with_context(|| format!("creating {} (it must not exist yet)", out.display()))?;
-    file.write_all(format!("{}\n", witness.encode().as_str()).as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", out.display()))?;
+    let text = zeroize::Zeroizing::new(format!("{}\n", witness.encode().as_str()));
+    write_secret(out, text.as_bytes())?;
     println!("{}", witness.public().encode());
     eprintln!(
         "teller: private key written to {}; give the returning officer the public key above for the election's [witnesses]",

@@ -145,8 +145,7 @@ fn witnesses_over_http(name: &str, db: Option<String>) {
     assert!(said.contains("ballots log: cosigned size 1"), "{said}");
     let refused = booth_check(&server).unwrap_err();
     assert!(
-        refused
-            .contains("cosigned by 1 of the 2 witnesses the election needs (left.example/witness)"),
+        refused.contains("cosigned by 1 of the 2 witnesses needed (left.example/witness)"),
         "{refused}"
     );
     // Both: the booth accepts the checkpoint and names them.

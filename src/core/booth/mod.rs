@@ -27,7 +27,7 @@ use crate::core::crypto::{
 };
 use crate::core::log::{
     Checkpoint, ConsistencyProof, InclusionProof, NoteError, PassJson, ballot_message,
-    cosignatures, leaf_hash, open_note, open_promise,
+    cosignatures, leaf_hash, open_note, open_promise, short_of_quorum,
 };
 use crate::core::manifest::{Contest, Manifest, ManifestError, Revote};
 
@@ -431,16 +431,10 @@ pub fn witnessed_checkpoint(
     let names = checkpoint_witnesses(manifest, note)?;
     if names.len() < manifest.witness_quorum() {
         return Err(BoothError::Receipt(format!(
-            "the checkpoint of size {} is cosigned by {} of the {} witnesses the election needs{}; \
-             without them this server could be showing you a log that others do not see",
+            "the checkpoint of size {} is {}; without them this server could be showing you a log \
+             that others do not see",
             checkpoint.size(),
-            names.len(),
-            manifest.witness_quorum(),
-            if names.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", names.join(", "))
-            }
+            short_of_quorum(&names, manifest.witness_quorum()),
         )));
     }
     Ok((checkpoint, names))

@@ -183,6 +183,19 @@ pub enum CosignatureError {
     },
 }
 
+/// How a checkpoint cosigned by the witnesses `names` falls short of `quorum`, in words:
+/// `cosigned by 1 of the 2 witnesses needed (w.example/a)`.
+pub fn short_of_quorum(names: &[String], quorum: usize) -> String {
+    let named = match names {
+        [] => String::new(),
+        _ => format!(" ({})", names.join(", ")),
+    };
+    format!(
+        "cosigned by {} of the {quorum} witnesses needed{named}",
+        names.len()
+    )
+}
+
 /// A verified cosignature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cosigned {

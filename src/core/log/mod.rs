@@ -15,7 +15,7 @@ pub use checkpoint::{
 };
 pub use cosignature::{
     CosignatureError, Cosigned, MAX_TIMESTAMP, Witness, WitnessKey, cosignatures, cosigned_message,
-    witness_key_id,
+    short_of_quorum, witness_key_id,
 };
 pub use entry::{
     BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,

@@ -5,7 +5,7 @@
 //! final checkpoints means the log the count used is the log the witnesses watched grow.
 
 use super::{Verifier, WITNESS_COSIGNATURES, par_map};
-use crate::core::log::cosignatures;
+use crate::core::log::{cosignatures, short_of_quorum};
 use crate::core::manifest::Manifest;
 use crate::core::record::layout;
 
@@ -95,14 +95,8 @@ impl Verifier<'_> {
                 self.fail(
                     WITNESS_COSIGNATURES,
                     format!(
-                        "the {what}'s final checkpoint (size {size}) is cosigned by {} of the {} witnesses needed{}",
-                        names.len(),
-                        manifest.witness_quorum(),
-                        if names.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", names.join(", "))
-                        }
+                        "the {what}'s final checkpoint (size {size}) is {}",
+                        short_of_quorum(&names, manifest.witness_quorum())
                     ),
                 );
             }
