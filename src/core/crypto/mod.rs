@@ -4,6 +4,7 @@
 //! (argon2id).
 
 mod canonical;
+pub mod dhkem;
 mod hash;
 mod invitation;
 mod pass;
