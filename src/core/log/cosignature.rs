@@ -24,7 +24,9 @@ use base16ct::lower::encode_string as hex;
 use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-use super::note::{NoteError, check_name, join_key, parse_note, split_key, typed_key_id};
+use super::note::{
+    NoteError, check_name, join_key, parse_note, read_public_key, split_key, typed_key_id,
+};
 
 /// The signature type of a timestamped Ed25519 cosignature (C2SP `signed-note`).
 const COSIGNATURE_V1: u8 = 0x04;
@@ -70,23 +72,12 @@ impl WitnessKey {
 
     /// Parses `<name>+<hex key ID>+<base64(0x04 ‖ public key)>`, checking the key ID.
     pub fn parse(encoded: &str) -> Result<Self, NoteError> {
-        let bad = |reason| NoteError::BadVerifierKey {
-            key: encoded.to_owned(),
-            reason,
-        };
-        let parts = split_key(
+        let (name, key) = read_public_key(
             encoded,
             COSIGNATURE_V1,
             "the key is not a cosignature key (type 0x04)",
-            bad,
         )?;
-        let key =
-            VerifyingKey::from_bytes(&parts.bytes).map_err(|_| bad("not an Ed25519 point"))?;
-        let witness = Self::new(parts.name, key)?;
-        if parts.id != hex(&witness.id) {
-            return Err(bad("the key ID does not match the name and key"));
-        }
-        Ok(witness)
+        Self::new(name, key)
     }
 
     /// `<name>+<hex key ID>+<base64(0x04 ‖ public key)>`.

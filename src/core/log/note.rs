@@ -156,6 +156,26 @@ pub(super) fn split_key<'a>(
     })
 }
 
+/// Reads a public key string of `signature_type` (a log's key, §4, or a witness's, §16): its name
+/// and Ed25519 key, the key ID checked against them; `kind` is the refusal when the type differs.
+pub(super) fn read_public_key<'a>(
+    encoded: &'a str,
+    signature_type: u8,
+    kind: &'static str,
+) -> Result<(&'a str, VerifyingKey), NoteError> {
+    let bad = |reason| NoteError::BadVerifierKey {
+        key: encoded.to_owned(),
+        reason,
+    };
+    let parts = split_key(encoded, signature_type, kind, bad)?;
+    let key =
+        VerifyingKey::from_bytes(&parts.bytes).map_err(|_| bad("not a valid Ed25519 point"))?;
+    if parts.id != hex4(&typed_key_id(parts.name, signature_type, &key)) {
+        return Err(bad("the key ID does not match the name and key"));
+    }
+    Ok((parts.name, key))
+}
+
 /// `<name>+<hex key ID>+<base64(type ‖ bytes)>`, what [`split_key`] reads.
 pub(super) fn join_key(name: &str, id: &[u8; 4], signature_type: u8, bytes: &[u8; 32]) -> String {
     let mut raw = zeroize::Zeroizing::new(vec![signature_type]);
@@ -190,23 +210,12 @@ impl NoteVerifier {
 
     /// Parses `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`, checking the key ID.
     pub fn parse(encoded: &str) -> Result<Self, NoteError> {
-        let bad = |reason| NoteError::BadVerifierKey {
-            key: encoded.to_owned(),
-            reason,
-        };
-        let parts = split_key(
+        let (name, key) = read_public_key(
             encoded,
             ED25519,
             "the key is not an Ed25519 key (type 0x01)",
-            bad,
         )?;
-        let key =
-            VerifyingKey::from_bytes(&parts.bytes).map_err(|_| bad("not a valid Ed25519 point"))?;
-        let verifier = Self::new(parts.name, key)?;
-        if parts.id != hex4(&verifier.id) {
-            return Err(bad("the key ID does not match the name and key"));
-        }
-        Ok(verifier)
+        Self::new(name, key)
     }
 
     /// `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
