@@ -83,6 +83,11 @@ enum Command {
     /// keygen` makes your key.
     #[cfg(feature = "server")]
     Witness(commands::WitnessArgs),
+    /// The trustees' key ceremony: keygen, setup, round1, round2, finish, status, check
+    /// (README, "The trustees' ceremony").
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Trustee(commands::TrusteeCommand),
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -336,6 +341,8 @@ fn main() -> ExitCode {
         Command::VoteSim(args) => commands::run_vote_sim(args),
         #[cfg(feature = "server")]
         Command::Witness(args) => commands::run_witness_command(args),
+        #[cfg(feature = "server")]
+        Command::Trustee(command) => commands::run_trustee(command),
         Command::AuditBallot { file, manifest } => offline::run_audit_ballot(&file, &manifest),
         #[cfg(feature = "server")]
         Command::Booth(BoothCommand::Hash) => {

@@ -7,10 +7,13 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use serde::Deserialize;
 
-use crate::core::crypto::{Bytes, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key};
+use crate::core::ceremony::Ceremony;
+use crate::core::crypto::{
+    Bytes, ElectionPublicKey, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key,
+};
 use crate::core::log::NoteSigner;
 use crate::core::manifest::{
     ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue, Revote, Trustees,
@@ -74,7 +77,7 @@ pub struct ElectionKeys {
     pub ballot_log: NoteSigner,
     /// The issuer's checkpoint key.
     pub issuance_log: NoteSigner,
-    /// One share per trustee.
+    /// One share per trustee when the key was dealt; none when the trustees made it.
     pub shares: Vec<Share>,
 }
 
@@ -112,22 +115,83 @@ pub fn resolve_time(text: &str, now: i64) -> Result<String> {
     Ok(crate::core::manifest::format_instant(at))
 }
 
-/// Generates the keys and builds the checked manifest; a window relative to now is resolved
-/// against the clock.
+/// Where the election key comes from.
+#[derive(Clone, Debug)]
+pub enum KeyMaking {
+    /// The trustees made it together (`teller trustee …`, docs/PROTOCOL.md §11.2): the manifest
+    /// carries their ceremony, and nobody ever held the key.
+    Ceremony(Box<Ceremony>),
+    /// This machine draws it and splits it into share files at once (`--dealer`): for small
+    /// elections whose members accept that the returning officer's machine held the whole key
+    /// for a moment.
+    Dealer,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Generates the keys and builds the checked manifest, the election key dealt; a window relative
+/// to now is resolved against the clock.
 pub fn create_election(
     definition: &ElectionDefinition,
     rng: &mut impl rand::CryptoRng,
 ) -> Result<(Manifest, ElectionKeys)> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    create_election_at(definition, rng, now)
+    create_election_at(definition, rng, unix_now())
 }
 
 /// As [`create_election`], with the window's `now` given (Unix seconds): a simulation resolves
 /// it against a fixed instant, so its seed alone decides the record.
 pub fn create_election_at(
     definition: &ElectionDefinition,
+    rng: &mut impl rand::CryptoRng,
+    now: i64,
+) -> Result<(Manifest, ElectionKeys)> {
+    create_election_with(definition, &KeyMaking::Dealer, rng, now)
+}
+
+/// The election key from the trustees' ceremony, checked against the definition: its trustee
+/// count and threshold, and the election it was run for.
+fn ceremony_key(
+    definition: &ElectionDefinition,
+    ceremony: &Ceremony,
+) -> Result<(ElectionPublicKey, Trustees)> {
+    let outcome = ceremony
+        .check()
+        .context("the trustees' ceremony does not check; the election was not created")?;
+    let setup = &ceremony.setup;
+    ensure!(
+        setup.election == definition.election,
+        "the ceremony was run for election {:?}, this definition is {:?}",
+        setup.election,
+        definition.election
+    );
+    ensure!(
+        setup.count() == definition.trustees.count
+            && setup.threshold as usize == definition.trustees.threshold,
+        "the ceremony has {} trustees with threshold {}; the definition says count = {}, \
+         threshold = {}",
+        setup.count(),
+        setup.threshold,
+        definition.trustees.count,
+        definition.trustees.threshold
+    );
+    Ok((
+        ElectionPublicKey::from_bytes(outcome.election_key),
+        Trustees {
+            threshold: setup.threshold,
+            commitments: outcome.verifying_shares.iter().map(|v| (*v).into()).collect(),
+            ceremony: Some(ceremony.clone()),
+        },
+    ))
+}
+
+/// As [`create_election_at`], with the election key made as `key` says.
+pub fn create_election_with(
+    definition: &ElectionDefinition,
+    key: &KeyMaking,
     rng: &mut impl rand::CryptoRng,
     now: i64,
 ) -> Result<(Manifest, ElectionKeys)> {
@@ -142,11 +206,26 @@ pub fn create_election_at(
     let ballot_log = NoteSigner::from_seed("teller-ballot-box", &seed)?;
     rng.fill_bytes(seed.as_mut());
     let issuance_log = NoteSigner::from_seed("teller-issuer", &seed)?;
-    let (election_key, shares) = deal(
-        definition.trustees.threshold,
-        definition.trustees.count,
-        rng,
-    )?;
+    let (election_key, trustees, shares) = match key {
+        KeyMaking::Ceremony(ceremony) => {
+            let (public, trustees) = ceremony_key(definition, ceremony)?;
+            (public, trustees, Vec::new())
+        }
+        KeyMaking::Dealer => {
+            let (secret, shares) = deal(
+                definition.trustees.threshold,
+                definition.trustees.count,
+                rng,
+            )?;
+            let trustees = Trustees {
+                threshold: definition.trustees.threshold as i64,
+                commitments: shares.iter().map(|s| s.commitment().into()).collect(),
+                ceremony: None,
+            };
+            // Only the shares exist from here on.
+            (secret.public_key()?, trustees, shares)
+        }
+    };
     let draft = ManifestDraft {
         version: MANIFEST_VERSION,
         election: definition.election.clone(),
@@ -170,16 +249,11 @@ pub fn create_election_at(
                 .collect::<Result<_>>()?,
             issuance_log: issuance_log.verifier().encode(),
             ballot_log: ballot_log.verifier().encode(),
-            election: election_key.public_key()?.to_bytes().into(),
+            election: election_key.to_bytes().into(),
         },
-        trustees: Trustees {
-            threshold: definition.trustees.threshold as i64,
-            commitments: shares.iter().map(|s| s.commitment().into()).collect(),
-        },
+        trustees,
         witnesses: definition.witnesses.clone(),
     };
-    // Only the shares exist from here on.
-    drop(election_key);
     let manifest = Manifest::new(draft)?;
     Ok((
         manifest,

@@ -9,6 +9,8 @@
 
 mod bench;
 #[cfg(feature = "server")]
+pub mod ceremony;
+#[cfg(feature = "server")]
 mod create;
 #[cfg(feature = "server")]
 mod office;
@@ -22,7 +24,7 @@ mod tally;
 pub use bench::{VerifyBench, bench_argon2, bench_verify};
 #[cfg(feature = "server")]
 pub use create::{
-    EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, TrusteeCount, create_election,
+    EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, KeyMaking, TrusteeCount, create_election,
     resolve_time, write_keys, write_secret,
 };
 #[cfg(feature = "server")]

@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
 use super::office::record;
-use crate::core::crypto::{ElectionSecretKey, Share, decode_bytes, reconstruct};
+use crate::core::crypto::{ElectionSecretKey, Share, ShareError, decode_bytes, reconstruct};
 use crate::core::log::{BallotEntry, Entry};
 use crate::core::manifest::Manifest;
 use crate::core::record::{
@@ -144,6 +144,22 @@ pub fn tally_election(
     Ok(record)
 }
 
+/// A share error naming the trustee (by name, when the ceremony names them).
+fn named_share_error(manifest: &Manifest, error: ShareError) -> anyhow::Error {
+    match error {
+        ShareError::WrongShare { index } => anyhow!(
+            "the share of {} does not match its commitment in the manifest: a wrong or altered \
+             share file (nothing was revealed)",
+            manifest.trustee_name(index)
+        ),
+        ShareError::BadIndex { index, trustees } => anyhow!(
+            "a share file says trustee {index}, but this election has {trustees} trustees: it is \
+             not a share of this election"
+        ),
+        other => anyhow!(other),
+    }
+}
+
 /// The key reveal: the shares the trustees `brought`, checked and combined; written to the record.
 pub(crate) fn reveal_key(
     manifest: &Manifest,
@@ -151,7 +167,13 @@ pub(crate) fn reveal_key(
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<ElectionSecretKey> {
     let key: ElectionSecretKey =
-        reconstruct(brought, &manifest.share_commitments(), manifest.threshold())?;
+        reconstruct(
+            brought,
+            &manifest.share_commitments(),
+            manifest.threshold(),
+            manifest.key_origin(),
+        )
+        .map_err(|e| named_share_error(manifest, e))?;
     let reveal = Reveal {
         key: key.to_bytes().into(),
         shares: brought

@@ -10,18 +10,21 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 
 use teller::admin::{
-    ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
+    KeyMaking, ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
     import_register, open, read_share, record, tally_election, write_record, write_record_archive,
 };
+use teller::admin::ceremony::Exchange;
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
 
 mod serve;
+mod trustee;
 mod witness;
 
 pub use serve::{
     DemoArgs, ServeArgs, VoteSimArgs, run_demo, run_serve, run_simulate, run_vote_sim,
 };
+pub use trustee::{TrusteeCommand, run_trustee};
 pub use witness::{WitnessArgs, run_witness_command};
 
 /// Where the database is.
@@ -42,17 +45,28 @@ impl Database {
 #[derive(Subcommand)]
 pub enum ElectionCommand {
     /// Check an election definition (TOML), generate its keys, store the election and print its
-    /// fingerprint. Secret keys go to --keys (default keys/<election>); the election key is split
-    /// among the trustees at once, one share file each, and never stored whole.
+    /// fingerprint. Secret keys go to --keys (default keys/<election>). The election key comes
+    /// from the trustees' ceremony (--ceremony DIR) or, in dealer mode (--dealer), is drawn here
+    /// and split among the trustees at once, one share file each.
+    #[command(group(clap::ArgGroup::new("key_making").required(true)))]
     Create {
         /// The election definition, e.g. examples/election.toml.
         definition: PathBuf,
         /// Also write the manifest (canonical JSON) to this file.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// A new directory for the secret keys and the trustees' share files.
+        /// A new directory for the secret keys (and, with --dealer, the trustees' share files).
         #[arg(long, value_name = "DIR")]
         keys: Option<PathBuf>,
+        /// The trustees' ceremony (its exchange directory, `teller trustee …`): the election key
+        /// they made together, which nobody ever held. The usual way.
+        #[arg(long, value_name = "DIR", group = "key_making")]
+        ceremony: Option<PathBuf>,
+        /// DEALER MODE, for small elections only: this machine draws the election key and
+        /// splits it into the trustees' share files at once. The returning officer's machine
+        /// holds the whole key for a moment, and the manifest says so.
+        #[arg(long, group = "key_making")]
+        dealer: bool,
         /// Store the election as its issuer only, when another operator runs the ballot box with
         /// its own database (`teller election adopt`; docs/design/unlinkability.md). Hand them
         /// the manifest and ballot-log.key, and delete that key here.
@@ -204,9 +218,18 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
             definition,
             out,
             keys,
+            ceremony,
+            dealer: _,
             issuer_only,
             db,
-        } => create(&definition, out.as_deref(), keys, issuer_only, &db)?,
+        } => create(
+            &definition,
+            out.as_deref(),
+            keys,
+            ceremony.as_deref(),
+            issuer_only,
+            &db,
+        )?,
         ElectionCommand::Adopt { manifest, keys, db } => {
             let bytes =
                 fs::read(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
@@ -281,9 +304,17 @@ fn create(
     definition: &Path,
     out: Option<&Path>,
     keys: Option<PathBuf>,
+    ceremony: Option<&Path>,
     issuer_only: bool,
     db: &Database,
 ) -> Result<()> {
+    let key = match ceremony {
+        Some(dir) => KeyMaking::Ceremony(Box::new(
+            (Exchange::new(dir).ceremony())
+                .with_context(|| format!("the trustees' ceremony in {}", dir.display()))?,
+        )),
+        None => KeyMaking::Dealer,
+    };
     let text = fs::read_to_string(definition)
         .with_context(|| format!("reading {}", definition.display()))?;
     let parsed = teller::admin::ElectionDefinition::parse(&text)
@@ -303,7 +334,7 @@ fn create(
     } else {
         Roles::Both
     };
-    let manifest = create_stored_election(&store, &text, &keys, roles)
+    let manifest = create_stored_election(&store, &text, &key, &keys, roles)
         .with_context(|| format!("in {}", definition.display()))?;
     if let Some(out) = out {
         fs::write(out, manifest.bytes()).with_context(|| format!("writing {}", out.display()))?;
@@ -313,11 +344,21 @@ fn create(
         manifest.draft().election,
         manifest.fingerprint_hex()
     );
-    println!(
-        "keys and {} trustee shares: {} (give each trustee their share file, then delete it here)",
-        manifest.share_commitments().len(),
-        keys.display()
-    );
+    match key {
+        KeyMaking::Ceremony(ceremony) => println!(
+            "election key: made by the {} trustees' ceremony ({} needed to decrypt); nobody holds \
+             it. Each trustee now runs `teller trustee check` on this manifest. Keys: {}",
+            ceremony.setup.count(),
+            ceremony.setup.threshold,
+            keys.display()
+        ),
+        KeyMaking::Dealer => println!(
+            "DEALER MODE: this machine made the election key and split it. Keys and {} trustee \
+             shares: {} (give each trustee their share file, then delete it here)",
+            manifest.share_commitments().len(),
+            keys.display()
+        ),
+    }
     Ok(())
 }
 

@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 
 use sha2::{Digest as _, Sha256};
 use teller::admin::{
-    EXAMPLE_ELECTION, ElectionDefinition, ProgressLine, SimulateOptions, create_stored_election,
+    EXAMPLE_ELECTION, ElectionDefinition, KeyMaking, ProgressLine, SimulateOptions,
+    create_stored_election,
     export_invitations, import_register, open, simulate, write_keys, write_record,
 };
 use teller::client::{VoteSimOptions, quantile, read_invitations, vote_sim};
@@ -214,7 +215,13 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     let store = Store::open(&args.dir.join("teller.db").to_string_lossy())?;
     // The example's window opens at creation and closes two weeks later: the booth shows it.
     let definition = teller::admin::EXAMPLE_ELECTION;
-    let manifest = create_stored_election(&store, definition, &args.dir.join("keys"), Roles::Both)?;
+    let manifest = create_stored_election(
+        &store,
+        definition,
+        &KeyMaking::Dealer,
+        &args.dir.join("keys"),
+        Roles::Both,
+    )?;
     let election = manifest.draft().election.clone();
     let register: String = EXAMPLE_MEMBERS
         .lines()

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod ballot;
 pub mod booth;
+pub mod ceremony;
 pub mod count;
 pub mod crypto;
 pub mod csv_file;

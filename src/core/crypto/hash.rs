@@ -23,6 +23,20 @@ pub enum Domain {
     Entry,
     /// A trustee's share commitment (§11).
     ShareCommitment,
+    /// The key ceremony's setup: election, threshold, trustees (§11.2).
+    CeremonySetup,
+    /// What a trustee signs in round 1: commitments, proof, encryption key (§11.2).
+    CeremonyRound1,
+    /// What a trustee signs in round 2: the sealed shares (§11.2).
+    CeremonyRound2,
+    /// HPKE `info` of a share sealed from one trustee to another (§11.2).
+    CeremonyShareInfo,
+    /// What a trustee signs on accepting the ceremony's key (§11.2).
+    CeremonyAccept,
+    /// What a trustee signs to complain of a share (§11.2).
+    CeremonyComplaint,
+    /// A trustee's private randomness for one ceremony, from its seed (never published).
+    CeremonySeed,
 }
 
 impl Domain {
@@ -37,11 +51,18 @@ impl Domain {
             Domain::BallotSealInfo => "teller/ballot/seal/v1",
             Domain::Entry => "teller/log/entry/v1",
             Domain::ShareCommitment => "teller/trustee/share/v1",
+            Domain::CeremonySetup => "teller/ceremony/setup/v1",
+            Domain::CeremonyRound1 => "teller/ceremony/round1/v1",
+            Domain::CeremonyRound2 => "teller/ceremony/round2/v1",
+            Domain::CeremonyShareInfo => "teller/ceremony/share/v1",
+            Domain::CeremonyAccept => "teller/ceremony/accept/v1",
+            Domain::CeremonyComplaint => "teller/ceremony/complaint/v1",
+            Domain::CeremonySeed => "teller/ceremony/seed/v1",
         }
     }
 
     /// Every domain, for tests that the tags are distinct and prefix-free.
-    pub const ALL: [Domain; 8] = [
+    pub const ALL: [Domain; 15] = [
         Domain::RosterMember,
         Domain::PassMessage,
         Domain::PassVotingKey,
@@ -50,6 +71,13 @@ impl Domain {
         Domain::BallotSealInfo,
         Domain::Entry,
         Domain::ShareCommitment,
+        Domain::CeremonySetup,
+        Domain::CeremonyRound1,
+        Domain::CeremonyRound2,
+        Domain::CeremonyShareInfo,
+        Domain::CeremonyAccept,
+        Domain::CeremonyComplaint,
+        Domain::CeremonySeed,
     ];
 }
 

@@ -62,15 +62,37 @@ impl ElectionPublicKey {
     }
 }
 
-/// The election's secret key: 32 bytes, an X25519 scalar (clamped when used, RFC 7748 §5).
-/// Exists only at the key reveal, reconstructed from trustee shares. Redacted, zeroized.
+/// The election's secret key: 32 bytes. A dealt key (`election create --dealer`) is an X25519
+/// scalar, clamped when used (RFC 7748 §5); a key the trustees made together (§11.2) is a scalar
+/// mod ℓ used as it is (`joint`), since nobody could clamp it. Exists only at the key reveal,
+/// reconstructed from trustee shares. Redacted, zeroized.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct ElectionSecretKey([u8; 32]);
+pub struct ElectionSecretKey {
+    bytes: [u8; 32],
+    #[zeroize(skip)]
+    origin: KeyOrigin,
+}
+
+/// How an election key was made, which decides how it is used (the manifest says which:
+/// `trustees.ceremony` present or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// Drawn on the returning officer's machine and split (`election create --dealer`): an
+    /// X25519 private key, clamped when used; shares are checked against hash commitments.
+    Dealer,
+    /// Made by the trustees' ceremony: a scalar mod ℓ used unclamped; shares are checked against
+    /// the verifying shares `s_i·B`.
+    Ceremony,
+}
 
 /// Constant time, so comparing a rebuilt key with the revealed one leaks nothing by its timing.
 impl PartialEq for ElectionSecretKey {
     fn eq(&self, other: &Self) -> bool {
-        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+        self.origin == other.origin
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                &self.bytes[..],
+                &other.bytes[..],
+            ))
     }
 }
 
@@ -83,22 +105,41 @@ impl fmt::Debug for ElectionSecretKey {
 }
 
 impl ElectionSecretKey {
-    /// The key with these bytes.
+    /// A dealt key (an X25519 private key) with these bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        Self::new(bytes, KeyOrigin::Dealer)
+    }
+
+    /// A key with these bytes, made as `origin` says.
+    pub fn new(bytes: [u8; 32], origin: KeyOrigin) -> Self {
+        Self { bytes, origin }
+    }
+
+    /// How the key was made.
+    pub fn origin(&self) -> KeyOrigin {
+        self.origin
     }
 
     /// The key's bytes (published at the key reveal).
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.0
+        self.bytes
     }
 
     fn kem_key(&self) -> Result<KemPrivateKey, SealError> {
-        KemPrivateKey::from_bytes(&self.0).map_err(|_| SealError::DoesNotOpen)
+        KemPrivateKey::from_bytes(&self.bytes).map_err(|_| SealError::DoesNotOpen)
+    }
+
+    /// A ceremony key's scalar; a non-canonical one is no key.
+    fn scalar(&self) -> Result<curve25519_dalek::Scalar, SealError> {
+        Option::from(curve25519_dalek::Scalar::from_canonical_bytes(self.bytes))
+            .ok_or(SealError::DoesNotOpen)
     }
 
     /// The matching public key.
     pub fn public_key(&self) -> Result<ElectionPublicKey, SealError> {
+        if self.origin == KeyOrigin::Ceremony {
+            return Ok(ElectionPublicKey(super::dhkem::public_key(&self.scalar()?)));
+        }
         let public = Kem::sk_to_pk(&self.kem_key()?);
         let bytes: [u8; 32] = public
             .to_bytes()
@@ -236,6 +277,16 @@ pub fn open(
     voting_key: &[u8; 32],
     sealed: &SealedBallot,
 ) -> Result<Vec<u8>, SealError> {
+    if key.origin == KeyOrigin::Ceremony {
+        let scalar = zeroize::Zeroizing::new(key.scalar()?);
+        return super::dhkem::open_unclamped(
+            &scalar,
+            &sealed.enc,
+            &seal_info(election, contest),
+            voting_key,
+            &sealed.ct,
+        );
+    }
     let enc = EncappedKey::from_bytes(&sealed.enc).map_err(|_| SealError::BadEnc)?;
     hpke::single_shot_open::<AesGcm128, HkdfSha256, Kem>(
         &OpModeR::Base,

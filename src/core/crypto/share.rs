@@ -16,7 +16,7 @@ use curve25519_dalek::Scalar;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::hash::{Domain, Transcript};
-use super::seal::ElectionSecretKey;
+use super::seal::{ElectionSecretKey, KeyOrigin};
 
 /// Most trustees an election may have (share indices are one byte, 1..=255).
 pub const MAX_TRUSTEES: u8 = 255;
@@ -117,7 +117,20 @@ impl Share {
         self.value
     }
 
-    /// `SHA-256(tag ‖ index ‖ value)`: what the manifest publishes for this share.
+    /// What the manifest publishes for this share: for a dealt key `SHA-256(tag ‖ index ‖
+    /// value)`; for a key from the ceremony the verifying share `value·B` (compressed Edwards).
+    pub fn commitment_for(&self, origin: KeyOrigin) -> [u8; 32] {
+        match origin {
+            KeyOrigin::Dealer => self.commitment(),
+            KeyOrigin::Ceremony => {
+                curve25519_dalek::EdwardsPoint::mul_base(&self.scalar())
+                    .compress()
+                    .to_bytes()
+            }
+        }
+    }
+
+    /// `SHA-256(tag ‖ index ‖ value)`: what the manifest publishes for a dealt share.
     pub fn commitment(&self) -> [u8; 32] {
         Transcript::new(Domain::ShareCommitment)
             .fixed(&[self.index])
@@ -171,12 +184,14 @@ pub fn deal(
     Ok((secret, shares))
 }
 
-/// Checks each share against its commitment (`commitments[index − 1]`) and rebuilds the secret
-/// key from at least `threshold` of them by Lagrange interpolation at 0.
+/// Checks each share against its commitment (`commitments[index − 1]`, of the kind `origin`
+/// makes) and rebuilds the secret key from at least `threshold` of them by Lagrange
+/// interpolation at 0.
 pub fn reconstruct(
     shares: &[Share],
     commitments: &[[u8; 32]],
     threshold: usize,
+    origin: KeyOrigin,
 ) -> Result<ElectionSecretKey, ShareError> {
     let mut seen = [false; 256];
     for share in shares {
@@ -190,7 +205,7 @@ pub fn reconstruct(
         if std::mem::replace(&mut seen[usize::from(index)], true) {
             return Err(ShareError::Duplicate { index });
         }
-        if share.commitment() != commitments[usize::from(index) - 1] {
+        if share.commitment_for(origin) != commitments[usize::from(index) - 1] {
             return Err(ShareError::WrongShare { index });
         }
     }
@@ -213,7 +228,7 @@ pub fn reconstruct(
         // Indices are distinct and non-zero, so the denominator is invertible.
         secret += share.scalar() * numerator * denominator.invert();
     }
-    let key = ElectionSecretKey::from_bytes(secret.to_bytes());
+    let key = ElectionSecretKey::new(secret.to_bytes(), origin);
     secret.zeroize();
     Ok(key)
 }
@@ -237,11 +252,11 @@ mod tests {
             for b in a + 1..5 {
                 for c in b + 1..5 {
                     let some = [shares[a].clone(), shares[b].clone(), shares[c].clone()];
-                    assert_eq!(reconstruct(&some, &commitments, 3).unwrap(), secret);
+                    assert_eq!(reconstruct(&some, &commitments, 3, KeyOrigin::Dealer).unwrap(), secret);
                 }
             }
         }
-        assert_eq!(reconstruct(&shares, &commitments, 3).unwrap(), secret);
+        assert_eq!(reconstruct(&shares, &commitments, 3, KeyOrigin::Dealer).unwrap(), secret);
     }
 
     #[test]
@@ -262,7 +277,7 @@ mod tests {
         let mut seven = [0u8; 32];
         seven[0] = 7;
         assert_eq!(
-            reconstruct(&shares, &commitments, 2).unwrap().to_bytes(),
+            reconstruct(&shares, &commitments, 2, KeyOrigin::Dealer).unwrap().to_bytes(),
             seven
         );
     }
@@ -271,7 +286,7 @@ mod tests {
     fn t_minus_one_shares_cannot_rebuild() {
         let (_, shares, commitments) = dealt(3, 5);
         assert_eq!(
-            reconstruct(&shares[..2], &commitments, 3),
+            reconstruct(&shares[..2], &commitments, 3, KeyOrigin::Dealer),
             Err(ShareError::TooFew {
                 found: 2,
                 threshold: 3
@@ -286,23 +301,23 @@ mod tests {
         wrong[0] ^= 1;
         let bad = [shares[0].clone(), Share::new(2, wrong).unwrap()];
         assert_eq!(
-            reconstruct(&bad, &commitments, 2),
+            reconstruct(&bad, &commitments, 2, KeyOrigin::Dealer),
             Err(ShareError::WrongShare { index: 2 })
         );
         let twice = [shares[0].clone(), shares[0].clone()];
         assert_eq!(
-            reconstruct(&twice, &commitments, 2),
+            reconstruct(&twice, &commitments, 2, KeyOrigin::Dealer),
             Err(ShareError::Duplicate { index: 1 })
         );
         let moved = [shares[0].clone(), Share::new(4, shares[1].value).unwrap()];
         assert!(matches!(
-            reconstruct(&moved, &commitments, 2),
+            reconstruct(&moved, &commitments, 2, KeyOrigin::Dealer),
             Err(ShareError::BadIndex { index: 4, .. })
         ));
         // A share presented under another trustee's index fails that index's commitment.
         let swapped = [shares[0].clone(), Share::new(3, shares[1].value).unwrap()];
         assert_eq!(
-            reconstruct(&swapped, &commitments, 2),
+            reconstruct(&swapped, &commitments, 2, KeyOrigin::Dealer),
             Err(ShareError::WrongShare { index: 3 })
         );
     }
@@ -325,7 +340,7 @@ mod tests {
         let mut rng = ChaCha20Rng::from_seed([6; 32]);
         let sealed =
             super::super::seal::seal(&public, &[0; 32], "c", &[1; 32], b"hi", &mut rng).unwrap();
-        let rebuilt = reconstruct(&shares[1..], &commitments, 2).unwrap();
+        let rebuilt = reconstruct(&shares[1..], &commitments, 2, KeyOrigin::Dealer).unwrap();
         let plain = super::super::seal::open(&rebuilt, &[0; 32], "c", &[1; 32], &sealed).unwrap();
         assert_eq!(plain, b"hi");
     }

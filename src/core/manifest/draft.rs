@@ -252,8 +252,13 @@ pub struct Keys {
 pub struct Trustees {
     /// Shares needed to rebuild the election key.
     pub threshold: i64,
-    /// Commitment to each trustee's share, trustee 1 first (§11).
+    /// Commitment to each trustee's share, trustee 1 first (§11): a hash for a dealt key, the
+    /// verifying share `s_i·B` for a key from the trustees' ceremony.
     pub commitments: Vec<Bytes<32>>,
+    /// The trustees' key ceremony, whole (§11.2), when they made the key together; absent when
+    /// the returning officer's machine dealt it (`election create --dealer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<crate::core::ceremony::Ceremony>,
 }
 
 /// The witnesses of an election's logs and how many of them must cosign a checkpoint.

@@ -26,7 +26,7 @@ use crate::core::count::{
     Attribute, Candidate, CandidateAttributes, Constraint, CountOptions, ElectionBuilder, Method,
 };
 use crate::core::crypto::{
-    Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, MAX_TRUSTEES, decode,
+    Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, KeyOrigin, MAX_TRUSTEES, decode,
     encode,
 };
 use crate::core::log::{NoteVerifier, WitnessKey};
@@ -129,6 +129,9 @@ pub enum ManifestError {
     /// A witness key that does not parse, a name used twice, or a quorum out of range.
     #[error("witnesses: {0}")]
     BadWitnesses(String),
+    /// The trustees' key ceremony does not check, or does not make this manifest's keys.
+    #[error("trustees.ceremony: {0}")]
+    BadCeremony(String),
     /// Bad threshold or commitment count.
     #[error(
         "trustees: threshold {threshold} must be between 1 and the number of commitments ({trustees}), at most {MAX_TRUSTEES}"
@@ -139,6 +142,36 @@ pub enum ManifestError {
         /// n.
         trustees: usize,
     },
+}
+
+/// The ceremony checks (signatures, proofs, every trustee's acceptance) and made exactly this
+/// manifest's election, threshold, election key and share commitments.
+fn check_ceremony(
+    draft: &ManifestDraft,
+    ceremony: &crate::core::ceremony::Ceremony,
+) -> Result<(), ManifestError> {
+    let bad = |reason: String| Err(ManifestError::BadCeremony(reason));
+    let outcome = ceremony.check().map_err(|e| ManifestError::BadCeremony(e.to_string()))?;
+    if ceremony.setup.election != draft.election {
+        return bad(format!(
+            "the ceremony was for election {:?}, not {:?}",
+            ceremony.setup.election, draft.election
+        ));
+    }
+    if ceremony.setup.threshold != draft.trustees.threshold {
+        return bad(format!(
+            "the ceremony's threshold is {}, the manifest's {}",
+            ceremony.setup.threshold, draft.trustees.threshold
+        ));
+    }
+    if draft.keys.election.array() != outcome.election_key {
+        return bad("the election key is not the one the ceremony made".into());
+    }
+    let commitments: Vec<[u8; 32]> = draft.trustees.commitments.iter().map(Bytes::array).collect();
+    if commitments != outcome.verifying_shares {
+        return bad("the share commitments are not the ceremony's verifying shares".into());
+    }
+    Ok(())
 }
 
 /// A contest definition's candidates as the count takes them, with gender and slate.
@@ -327,6 +360,9 @@ impl Manifest {
                 trustees,
             });
         }
+        if let Some(ceremony) = &draft.trustees.ceremony {
+            check_ceremony(&draft, ceremony)?;
+        }
         let witnesses = check_witnesses(draft.witnesses.as_ref())?;
         let bytes = encode(&draft)?;
         let fingerprint = Sha256::digest(&bytes).into();
@@ -429,6 +465,30 @@ impl Manifest {
     /// Shares needed for the key reveal.
     pub fn threshold(&self) -> usize {
         self.draft.trustees.threshold as usize
+    }
+
+    /// How the election key was made: by the trustees' ceremony, or dealt.
+    pub fn key_origin(&self) -> KeyOrigin {
+        if self.draft.trustees.ceremony.is_some() {
+            KeyOrigin::Ceremony
+        } else {
+            KeyOrigin::Dealer
+        }
+    }
+
+    /// The trustees' key ceremony, if they made the key together.
+    pub fn ceremony(&self) -> Option<&crate::core::ceremony::Ceremony> {
+        self.draft.trustees.ceremony.as_ref()
+    }
+
+    /// Trustee `index`'s name, when the ceremony names them, else `trustee <index>`.
+    pub fn trustee_name(&self, index: u8) -> String {
+        match self.ceremony() {
+            Some(c) if usize::from(index) <= c.setup.count() && index > 0 => {
+                format!("trustee {index} ({})", c.setup.name(index))
+            }
+            _ => format!("trustee {index}"),
+        }
     }
 
     /// The trustees' share commitments, trustee 1 first.

@@ -19,7 +19,7 @@ impl Verifier<'_> {
                 return None;
             }
         };
-        let key = ElectionSecretKey::from_bytes(reveal.key.array());
+        let key = ElectionSecretKey::new(reveal.key.array(), manifest.key_origin());
         let shares: Result<Vec<Share>, String> = reveal
             .shares
             .iter()
@@ -30,7 +30,12 @@ impl Verifier<'_> {
             })
             .collect();
         match shares.and_then(|shares| {
-            reconstruct(&shares, &manifest.share_commitments(), manifest.threshold())
+            reconstruct(
+                &shares,
+                &manifest.share_commitments(),
+                manifest.threshold(),
+                manifest.key_origin(),
+            )
                 .map_err(|e| e.to_string())
         }) {
             Ok(rebuilt) => {

@@ -79,7 +79,7 @@ pub fn check_part(
 /// The key the verifier opens ballots with: the revealed key, if it is the manifest's.
 fn revealed_key(record: &Record, manifest: &Manifest) -> Option<ElectionSecretKey> {
     let reveal: Reveal = decode(record.files.get(layout::REVEAL)?).ok()?;
-    let key = ElectionSecretKey::from_bytes(reveal.key.array());
+    let key = ElectionSecretKey::new(reveal.key.array(), manifest.key_origin());
     (key.public_key().ok()? == manifest.election_key()).then_some(key)
 }
 
