@@ -55,7 +55,7 @@ awk -F, -v n="$members" 'NR == 1 { print; next } { row[NR - 1] = $0; rows = NR -
         }
     }' examples/members.csv >"$work/members.csv"
 
-phase "election create" $teller election create examples/election.toml --keys "$work/keys"
+phase "election create" $teller election create --dealer examples/election.toml --keys "$work/keys"
 phase "register import" $teller register import $election "$work/members.csv"
 phase "invitations export" $teller invitations export $election --out "$work/invitations.csv"
 phase "election open" $teller election open $election

@@ -19,7 +19,7 @@ cargo build --release --quiet
 teller=${CARGO_TARGET_DIR:-$PWD/target}/release/teller
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "database: ${DATABASE_URL%%://*}"
-$teller election create examples/election.toml --keys "$work/keys" >/dev/null
+$teller election create --dealer examples/election.toml --keys "$work/keys" >/dev/null
 $teller register import nec-2026 examples/members.csv >/dev/null
 $teller invitations export nec-2026 --out "$work/invitations.csv" 2>/dev/null >/dev/null
 $teller election open nec-2026 >/dev/null

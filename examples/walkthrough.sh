@@ -22,7 +22,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "1. Create the election: check the definition, generate keys, print the fingerprint"
 # Secret keys go to $work/keys; each trustee's share is its own file there, to be handed over.
-$teller election create examples/election.toml --keys "$work/keys" --out "$work/manifest.json" \
+$teller election create --dealer examples/election.toml --keys "$work/keys" --out "$work/manifest.json" \
     | tee "$work/create.txt"
 fingerprint=$(awk '/fingerprint/ {print $4}' "$work/create.txt")
 

@@ -88,6 +88,7 @@ fn a_ballot_sealed_by_the_booth_is_accepted_by_the_box_and_opens_to_its_ranking(
             &f.keys.shares[..2],
             &f.manifest.share_commitments(),
             f.manifest.threshold(),
+            f.manifest.key_origin(),
         )
         .unwrap();
         let plain = open(

@@ -99,7 +99,7 @@ mod office {
     use std::path::PathBuf;
 
     use teller::admin::{
-        EXAMPLE_ELECTION, create_stored_election, export_invitations, import_register,
+        EXAMPLE_ELECTION, KeyMaking, create_stored_election, export_invitations, import_register,
     };
     use teller::client::read_invitations;
     use teller::store::{Roles, Store};
@@ -118,9 +118,14 @@ mod office {
     fn odd_member_numbers_survive_import_export_and_reimport() {
         let dir = scratch("office");
         let store = Store::open(&dir.join("teller.db").to_string_lossy()).unwrap();
-        let manifest =
-            create_stored_election(&store, EXAMPLE_ELECTION, &dir.join("keys"), Roles::Both)
-                .unwrap();
+        let manifest = create_stored_election(
+            &store,
+            EXAMPLE_ELECTION,
+            &KeyMaking::Dealer,
+            &dir.join("keys"),
+            Roles::Both,
+        )
+        .unwrap();
         let election = manifest.draft().election.clone();
 
         let report = import_register(&store, &election, &odd_register()).unwrap();

@@ -157,7 +157,7 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
     std::fs::create_dir_all(&dir).unwrap();
     let manifest = dir.join("manifest.json");
     let output = teller()
-        .args(["election", "create"])
+        .args(["election", "create", "--dealer"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/election.toml"))
         .arg("--out")
         .arg(&manifest)
@@ -195,7 +195,13 @@ fn election_create_writes_a_manifest_whose_sha256_is_the_printed_fingerprint() {
     }
 
     let again = teller()
-        .args(["election", "create", "examples/election.toml", "--out"])
+        .args([
+            "election",
+            "create",
+            "--dealer",
+            "examples/election.toml",
+            "--out",
+        ])
         .arg(&manifest)
         .arg("--keys")
         .arg(dir.join("keys2"))

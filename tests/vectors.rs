@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use teller::core::ballot::Marks;
 use teller::core::crypto::{
-    Domain, ElectionSecretKey, IssuerPublicKey, IssuerSecretKey, PassSecret, SealedBallot, Share,
-    Transcript, encode_bytes, pass_message, reconstruct, seal_info,
+    Domain, ElectionSecretKey, IssuerPublicKey, IssuerSecretKey, KeyOrigin, PassSecret,
+    SealedBallot, Share, Transcript, encode_bytes, pass_message, reconstruct, seal_info,
 };
 use teller::core::log::{
     CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, RosterCommitment,
@@ -203,7 +203,7 @@ fn teller_vectors() -> Value {
     // f(x) = 7 + 5x: shares 12, 17, 22; any two rebuild 7.
     let shares = [share(1, 12), share(2, 17), share(3, 22)];
     let commitments: Vec<[u8; 32]> = shares.iter().map(Share::commitment).collect();
-    let rebuilt = reconstruct(&shares[1..], &commitments, 2).unwrap();
+    let rebuilt = reconstruct(&shares[1..], &commitments, 2, KeyOrigin::Dealer).unwrap();
 
     let mut log = LogWriter::new("teller/ballots/example".into(), fingerprint);
     log.append(|seq, prev| {
@@ -288,6 +288,7 @@ fn teller_vectors() -> Value {
         trustees: Trustees {
             threshold: 2,
             commitments: commitments.iter().map(|c| (*c).into()).collect(),
+            ceremony: None,
         },
         witnesses: None,
     })

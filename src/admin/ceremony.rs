@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::create::write_secret;
-use crate::core::ceremony::{
-    Acceptance, Ceremony, Complaint, Round1, Round2, Setup, TrusteeSeed,
-};
+use crate::core::ceremony::{Acceptance, Ceremony, Complaint, Round1, Round2, Setup, TrusteeSeed};
 use crate::core::crypto::{Bytes, decode, encode};
 
 /// The setup, written by the returning officer.
@@ -158,7 +156,9 @@ impl Exchange {
         names
             .into_iter()
             .map(|name| {
-                let complaint = self.read(&name)?.ok_or_else(|| anyhow!("{name} vanished"))?;
+                let complaint = self
+                    .read(&name)?
+                    .ok_or_else(|| anyhow!("{name} vanished"))?;
                 Ok((name, complaint))
             })
             .collect()
@@ -231,8 +231,8 @@ pub fn read_identity(path: &Path) -> Result<Identity> {
     let bytes = Zeroizing::new(
         fs::read(path).with_context(|| format!("reading the trustee key {}", path.display()))?,
     );
-    let file: IdentityFile = decode(&bytes)
-        .map_err(|e| anyhow!("{} is not a trustee key file: {e}", path.display()))?;
+    let file: IdentityFile =
+        decode(&bytes).map_err(|e| anyhow!("{} is not a trustee key file: {e}", path.display()))?;
     let secret = Zeroizing::new(file.secret.array());
     Ok(Identity {
         name: file.name,

@@ -182,7 +182,11 @@ fn ceremony_key(
         ElectionPublicKey::from_bytes(outcome.election_key),
         Trustees {
             threshold: setup.threshold,
-            commitments: outcome.verifying_shares.iter().map(|v| (*v).into()).collect(),
+            commitments: outcome
+                .verifying_shares
+                .iter()
+                .map(|v| (*v).into())
+                .collect(),
             ceremony: Some(ceremony.clone()),
         },
     ))

@@ -166,14 +166,13 @@ pub(crate) fn reveal_key(
     brought: &[Share],
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<ElectionSecretKey> {
-    let key: ElectionSecretKey =
-        reconstruct(
-            brought,
-            &manifest.share_commitments(),
-            manifest.threshold(),
-            manifest.key_origin(),
-        )
-        .map_err(|e| named_share_error(manifest, e))?;
+    let key: ElectionSecretKey = reconstruct(
+        brought,
+        &manifest.share_commitments(),
+        manifest.threshold(),
+        manifest.key_origin(),
+    )
+    .map_err(|e| named_share_error(manifest, e))?;
     let reveal = Reveal {
         key: key.to_bytes().into(),
         shares: brought

@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 
+use teller::admin::ceremony::Exchange;
 use teller::admin::{
     KeyMaking, ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
     import_register, open, read_share, record, tally_election, write_record, write_record_archive,
 };
-use teller::admin::ceremony::Exchange;
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
 

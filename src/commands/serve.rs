@@ -11,8 +11,8 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest as _, Sha256};
 use teller::admin::{
     EXAMPLE_ELECTION, ElectionDefinition, KeyMaking, ProgressLine, SimulateOptions,
-    create_stored_election,
-    export_invitations, import_register, open, simulate, write_keys, write_record,
+    create_stored_election, export_invitations, import_register, open, simulate, write_keys,
+    write_record,
 };
 use teller::client::{VoteSimOptions, quantile, read_invitations, vote_sim};
 use teller::core::manifest::Revote;

@@ -139,7 +139,9 @@ fn setup(dir: &Path, election: String, threshold: i64, lines: &[String]) -> Resu
             let key = decode_bytes(key.trim())
                 .ok()
                 .filter(|k| k.len() == 32)
-                .ok_or_else(|| anyhow!("--trustee {line:?}: the key is not 32 bytes of base64url"))?;
+                .ok_or_else(|| {
+                    anyhow!("--trustee {line:?}: the key is not 32 bytes of base64url")
+                })?;
             Ok(TrusteeKey {
                 name: name.trim().to_owned(),
                 key: Bytes(key),
@@ -182,7 +184,13 @@ fn describe(setup: &Setup, me: Option<u8>) {
 fn start(
     step: &Step,
     create: bool,
-) -> Result<(Exchange, Setup, ed25519_dalek::SigningKey, u8, ceremony::TrusteeSeed)> {
+) -> Result<(
+    Exchange,
+    Setup,
+    ed25519_dalek::SigningKey,
+    u8,
+    ceremony::TrusteeSeed,
+)> {
     let exchange = Exchange::new(&step.dir);
     let setup = exchange.setup()?;
     let identity = read_identity(&step.key)?;
@@ -205,7 +213,9 @@ fn round1(step: &Step) -> Result<()> {
     let file = ceremony::round1(&setup, &key, &seed)?;
     let path = exchange.write(&round1_file(index), &file)?;
     println!("written {}", path.display());
-    println!("next: when every trustee's round1-*.json is in the directory, run `teller trustee round2`");
+    println!(
+        "next: when every trustee's round1-*.json is in the directory, run `teller trustee round2`"
+    );
     Ok(())
 }
 
@@ -219,7 +229,9 @@ fn round2(step: &Step) -> Result<()> {
         file.shares.len()
     );
     println!("written {}", path.display());
-    println!("next: when every trustee's round2-*.json is in the directory, run `teller trustee finish`");
+    println!(
+        "next: when every trustee's round2-*.json is in the directory, run `teller trustee finish`"
+    );
     Ok(())
 }
 
@@ -255,7 +267,10 @@ fn finish(step: &Step, share_path: &Path) -> Result<ExitCode> {
             let path = exchange.write(&accept_file(index), &acceptance)?;
             println!("every share sealed to you matches its sender's commitments");
             println!("election key {}", encode_bytes(&outcome.election_key));
-            println!("your share: {} (keep it secret and safe; bring it to the tally)", share_path.display());
+            println!(
+                "your share: {} (keep it secret and safe; bring it to the tally)",
+                share_path.display()
+            );
             println!("written {}", path.display());
             println!(
                 "next: when every accept-*.json is in the directory, the returning officer runs \
@@ -351,7 +366,12 @@ fn check(manifest_path: &Path, key: &Path, share_path: &Path) -> Result<()> {
     let identity = read_identity(key)?;
     let index = (ceremony.setup)
         .index_of(identity.key.verifying_key().as_bytes())
-        .ok_or_else(|| anyhow!("you ({}) are not one of this manifest's trustees", identity.public_line()))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "you ({}) are not one of this manifest's trustees",
+                identity.public_line()
+            )
+        })?;
     // The manifest parsed, so its ceremony checks, every trustee's acceptance included — this
     // trustee's signature over every round's files and this key is among them.
     let share = read_share(share_path)?;

@@ -115,7 +115,7 @@ function makeElection({ id, revote, members, extraToml = '' }) {
   fs.writeFileSync(tomlPath, toml + extraToml);
   const db = path.join(dir, 'teller.db');
   const keys = path.join(dir, 'keys');
-  const created = teller(['election', 'create', tomlPath, '--keys', keys, '--database', db]);
+  const created = teller(['election', 'create', '--dealer', tomlPath, '--keys', keys, '--database', db]);
   const fingerprint = (created.stdout.match(/fingerprint ([0-9a-f]{64})/) || [])[1];
   assert.ok(fingerprint, `election create printed no fingerprint:\n${created.stdout}`);
   // The register: the members the tests use and the first 20 rows (a few not eligible at all).

@@ -43,7 +43,7 @@ before(async () => {
   const members = fs.readFileSync(path.join(ROOT, 'examples/members.csv'), 'utf8').trim().split('\n');
   fs.writeFileSync(path.join(dir, 'members.csv'), `${members.slice(0, 401).join('\n')}\n`);
   const at = ['--database', db];
-  teller(['election', 'create', path.join(ROOT, 'examples/election.toml'), '--keys', path.join(dir, 'keys'), ...at]);
+  teller(['election', 'create', '--dealer', path.join(ROOT, 'examples/election.toml'), '--keys', path.join(dir, 'keys'), ...at]);
   teller(['register', 'import', ID, path.join(dir, 'members.csv'), ...at]);
   teller(['invitations', 'export', ID, '--out', path.join(dir, 'invitations.csv'), ...at]);
   teller(['election', 'open', ID, ...at]);

@@ -30,6 +30,7 @@ fn logs_before_open(name: &str, db: Option<String>) {
         &[
             "election",
             "create",
+            "--dealer",
             definition.to_str().unwrap(),
             "--keys",
             keys.to_str().unwrap(),

@@ -174,6 +174,7 @@ impl Election {
             &[
                 "election",
                 "create",
+                "--dealer",
                 &election.path("election.toml"),
                 "--keys",
                 &election.path("keys"),
@@ -711,6 +712,7 @@ fn register_reimport_diff_bad_rows_and_reissued_codes(name: &str, db: Option<Str
         &[
             "election",
             "create",
+            "--dealer",
             &examples().join("election.toml").to_string_lossy(),
             "--keys",
             &path("keys"),
@@ -891,6 +893,7 @@ fn one_database_holds_several_elections(name: &str, db: Option<String>) {
             &[
                 "election",
                 "create",
+                "--dealer",
                 &file.to_string_lossy(),
                 "--keys",
                 &dir.join(id).to_string_lossy(),
@@ -926,6 +929,7 @@ fn one_database_holds_several_elections(name: &str, db: Option<String>) {
         &[
             "election",
             "create",
+            "--dealer",
             &dir.join("branch-a.toml").to_string_lossy(),
             "--keys",
             &dir.join("again").to_string_lossy(),

@@ -24,6 +24,7 @@ fn two_operators(name: &str, issuer_db: Option<String>, box_db: Option<String>) 
         &[
             "election",
             "create",
+            "--dealer",
             &examples().join("election.toml").to_string_lossy(),
             "--keys",
             &path("issuer-keys"),

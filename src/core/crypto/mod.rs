@@ -27,7 +27,7 @@ pub use pass::{
 };
 pub use random::{NoRandomness, os_rng};
 pub use seal::{
-    ENC_LEN, ElectionPublicKey, ElectionSecretKey, IKM_LEN, KeyOrigin, SealError, SealedBallot, TAG_LEN, open,
-    seal, seal_info, seal_with_ikm,
+    ENC_LEN, ElectionPublicKey, ElectionSecretKey, IKM_LEN, KeyOrigin, SealError, SealedBallot,
+    TAG_LEN, open, seal, seal_info, seal_with_ikm,
 };
 pub use share::{MAX_TRUSTEES, Share, ShareError, deal, reconstruct};

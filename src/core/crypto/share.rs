@@ -122,11 +122,9 @@ impl Share {
     pub fn commitment_for(&self, origin: KeyOrigin) -> [u8; 32] {
         match origin {
             KeyOrigin::Dealer => self.commitment(),
-            KeyOrigin::Ceremony => {
-                curve25519_dalek::EdwardsPoint::mul_base(&self.scalar())
-                    .compress()
-                    .to_bytes()
-            }
+            KeyOrigin::Ceremony => curve25519_dalek::EdwardsPoint::mul_base(&self.scalar())
+                .compress()
+                .to_bytes(),
         }
     }
 
@@ -252,11 +250,17 @@ mod tests {
             for b in a + 1..5 {
                 for c in b + 1..5 {
                     let some = [shares[a].clone(), shares[b].clone(), shares[c].clone()];
-                    assert_eq!(reconstruct(&some, &commitments, 3, KeyOrigin::Dealer).unwrap(), secret);
+                    assert_eq!(
+                        reconstruct(&some, &commitments, 3, KeyOrigin::Dealer).unwrap(),
+                        secret
+                    );
                 }
             }
         }
-        assert_eq!(reconstruct(&shares, &commitments, 3, KeyOrigin::Dealer).unwrap(), secret);
+        assert_eq!(
+            reconstruct(&shares, &commitments, 3, KeyOrigin::Dealer).unwrap(),
+            secret
+        );
     }
 
     #[test]
@@ -277,7 +281,9 @@ mod tests {
         let mut seven = [0u8; 32];
         seven[0] = 7;
         assert_eq!(
-            reconstruct(&shares, &commitments, 2, KeyOrigin::Dealer).unwrap().to_bytes(),
+            reconstruct(&shares, &commitments, 2, KeyOrigin::Dealer)
+                .unwrap()
+                .to_bytes(),
             seven
         );
     }

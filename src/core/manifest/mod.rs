@@ -26,8 +26,8 @@ use crate::core::count::{
     Attribute, Candidate, CandidateAttributes, Constraint, CountOptions, ElectionBuilder, Method,
 };
 use crate::core::crypto::{
-    Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, KeyOrigin, MAX_TRUSTEES, decode,
-    encode,
+    Bytes, CanonicalError, DecodeError, ElectionPublicKey, IssuerPublicKey, KeyOrigin,
+    MAX_TRUSTEES, decode, encode,
 };
 use crate::core::log::{NoteVerifier, WitnessKey};
 use crate::core::register::{Date, EligibilityRule};
@@ -151,7 +151,9 @@ fn check_ceremony(
     ceremony: &crate::core::ceremony::Ceremony,
 ) -> Result<(), ManifestError> {
     let bad = |reason: String| Err(ManifestError::BadCeremony(reason));
-    let outcome = ceremony.check().map_err(|e| ManifestError::BadCeremony(e.to_string()))?;
+    let outcome = ceremony
+        .check()
+        .map_err(|e| ManifestError::BadCeremony(e.to_string()))?;
     if ceremony.setup.election != draft.election {
         return bad(format!(
             "the ceremony was for election {:?}, not {:?}",
@@ -167,7 +169,12 @@ fn check_ceremony(
     if draft.keys.election.array() != outcome.election_key {
         return bad("the election key is not the one the ceremony made".into());
     }
-    let commitments: Vec<[u8; 32]> = draft.trustees.commitments.iter().map(Bytes::array).collect();
+    let commitments: Vec<[u8; 32]> = draft
+        .trustees
+        .commitments
+        .iter()
+        .map(Bytes::array)
+        .collect();
     if commitments != outcome.verifying_shares {
         return bad("the share commitments are not the ceremony's verifying shares".into());
     }

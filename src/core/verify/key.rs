@@ -36,7 +36,7 @@ impl Verifier<'_> {
                 manifest.threshold(),
                 manifest.key_origin(),
             )
-                .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())
         }) {
             Ok(rebuilt) => {
                 if rebuilt != key {

@@ -238,7 +238,9 @@ impl Setup {
                 return bad(format!("two trustees are named {name:?}"));
             }
             if identity_key(&trustee.key.array()).is_none() {
-                return bad(format!("trustee {name:?}'s key is not an Ed25519 public key"));
+                return bad(format!(
+                    "trustee {name:?}'s key is not an Ed25519 public key"
+                ));
             }
             if !keys.insert(trustee.key.array()) {
                 return bad(format!("trustee {name:?}'s key is given twice"));
@@ -463,7 +465,12 @@ pub fn check_round2(setup: &Setup, round2: &[Round2]) -> Result<(), CeremonyErro
                 format!("the file says trustee {}", file.trustee),
             ));
         }
-        setup.verify("round 2", index, &round2_message(&id, file), &file.signature)?;
+        setup.verify(
+            "round 2",
+            index,
+            &round2_message(&id, file),
+            &file.signature,
+        )?;
         let recipients: Vec<i64> = file.shares.iter().map(|s| s.to).collect();
         let expected: Vec<i64> = (1..=setup.count() as i64)
             .filter(|&j| j != i64::from(index))
@@ -688,7 +695,8 @@ fn check_own_round1(
 ) -> Result<(), CeremonyError> {
     let mine = self::round1(setup, identity, seed)?;
     let published = round1.get(usize::from(index) - 1);
-    if published.map(|f| (&f.commitment, &f.encryption)) != Some((&mine.commitment, &mine.encryption))
+    if published.map(|f| (&f.commitment, &f.encryption))
+        != Some((&mine.commitment, &mine.encryption))
     {
         return Err(setup.fault(
             "round 1",
@@ -713,8 +721,8 @@ pub fn round2(
     check_own_round1(setup, index, round1, identity, seed)?;
     let replayed = replay(setup, index, seed)?;
     packages.remove(&identifier(index)?);
-    let (_, outgoing) = dkg::part2(replayed.secret, &packages)
-        .map_err(|e| CeremonyError::Setup(e.to_string()))?;
+    let (_, outgoing) =
+        dkg::part2(replayed.secret, &packages).map_err(|e| CeremonyError::Setup(e.to_string()))?;
     let id = setup.id();
     let mut shares = Vec::with_capacity(outgoing.len());
     for to in (1..=setup.count() as u8).filter(|&j| j != index) {
@@ -837,8 +845,8 @@ pub fn finish(
     }
     let mut others = packages.clone();
     others.remove(&identifier(index)?);
-    let (round2_secret, _) = dkg::part2(replayed.secret, &others)
-        .map_err(|e| CeremonyError::Setup(e.to_string()))?;
+    let (round2_secret, _) =
+        dkg::part2(replayed.secret, &others).map_err(|e| CeremonyError::Setup(e.to_string()))?;
     let (key_package, _) = dkg::part3(&round2_secret, &others, &received)
         .map_err(|e| CeremonyError::Setup(e.to_string()))?;
     let outcome = outcome(setup, &packages)?;
@@ -922,3 +930,6 @@ pub fn judge(
         },
     )
 }
+
+#[cfg(test)]
+mod tests;
