@@ -370,6 +370,7 @@ fn teller_vectors() -> Value {
             "fingerprint": manifest.fingerprint_hex(),
         },
         "audit": audit_vector(&manifest, &secret),
+        "ceremony": ceremony_vector(),
         "tally": {
             "seed": to_hex(&[0x99; 32]),
             "decryptions": String::from_utf8(tally.decryptions).unwrap(),
@@ -396,6 +397,84 @@ fn witness_vector(note: &str, body: &str) -> Value {
         "signed_message": format!("cosignature/v1\ntime 1800000000\n{body}"),
         "line": line,
         "cosigned_checkpoint": cosigned,
+    })
+}
+
+/// A whole 2-of-3 key ceremony (PROTOCOL.md §11.2): identity keys from seeds 0x11, 0x12, 0x13
+/// (× 32), trustee seeds 0x21, 0x22, 0x23, round-2 sealing randomness from ChaCha20 seeded with
+/// 0x31 × 32. An outside verifier checks every signature and proof in `ceremony`, recomputes the
+/// messages, combines the commitments into `election_key` and `verifying_shares`, checks each
+/// share against its verifying share and interpolates shares 1 and 3 into `key_from_1_and_3`
+/// (tests/vectors/independent/ceremony.py does, sharing no code with Teller).
+fn ceremony_vector() -> Value {
+    use rand::SeedableRng as _;
+    use teller::core::ceremony::{
+        Ceremony, Finished, Setup, TrusteeKey, TrusteeSeed, acceptance_message, finish, round1,
+        round1_message, round2, round2_message, share_info,
+    };
+    let keys: Vec<ed25519_dalek::SigningKey> = (0x11u8..=0x13)
+        .map(|b| ed25519_dalek::SigningKey::from_bytes(&[b; 32]))
+        .collect();
+    let seeds: Vec<TrusteeSeed> = (0x21u8..=0x23)
+        .map(|b| TrusteeSeed::from_bytes([b; 32]))
+        .collect();
+    let setup = Setup {
+        election: "nec-2026".into(),
+        threshold: 2,
+        trustees: ["Ann", "Bo", "Cy"]
+            .iter()
+            .zip(&keys)
+            .map(|(name, k)| TrusteeKey {
+                name: (*name).into(),
+                key: k.verifying_key().to_bytes().into(),
+            })
+            .collect(),
+    };
+    let id = setup.id();
+    let first: Vec<_> = (keys.iter().zip(&seeds))
+        .map(|(k, s)| round1(&setup, k, s).unwrap())
+        .collect();
+    let mut rng = rand::rngs::ChaCha20Rng::from_seed([0x31; 32]);
+    let second: Vec<_> = (keys.iter().zip(&seeds))
+        .map(|(k, s)| round2(&setup, k, s, &first, &mut rng).unwrap())
+        .collect();
+    let mut shares = Vec::new();
+    let mut accepted = Vec::new();
+    for (k, s) in keys.iter().zip(&seeds) {
+        let Finished::Accepted {
+            share, acceptance, ..
+        } = finish(&setup, k, s, &first, &second).unwrap()
+        else {
+            panic!("a complaint in the vectors' ceremony");
+        };
+        shares.push(share);
+        accepted.push(acceptance);
+    }
+    let ceremony = Ceremony {
+        setup: setup.clone(),
+        round1: first.clone(),
+        round2: second.clone(),
+        accepted,
+    };
+    let outcome = ceremony.check().unwrap();
+    let key = reconstruct(
+        &[shares[0].clone(), shares[2].clone()],
+        &outcome.verifying_shares,
+        2,
+        KeyOrigin::Ceremony,
+    )
+    .unwrap();
+    json!({
+        "setup_id": to_hex(&id),
+        "round1_messages": first.iter().map(|f| to_hex(&round1_message(&id, f))).collect::<Vec<_>>(),
+        "round2_messages": second.iter().map(|f| to_hex(&round2_message(&id, f))).collect::<Vec<_>>(),
+        "acceptance_message_1": to_hex(&acceptance_message(&id, 1, &first, &second, &outcome.election_key)),
+        "share_info_1_to_2": to_hex(&share_info(&id, 1, 2)),
+        "ceremony": String::from_utf8(teller::core::crypto::encode(&ceremony).unwrap()).unwrap(),
+        "election_key": to_hex(&outcome.election_key),
+        "verifying_shares": outcome.verifying_shares.iter().map(|v| to_hex(v)).collect::<Vec<_>>(),
+        "shares": shares.iter().map(|s| json!({"index": s.index(), "value": to_hex(&s.value())})).collect::<Vec<_>>(),
+        "key_from_1_and_3": to_hex(&key.to_bytes()),
     })
 }
 

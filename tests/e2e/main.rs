@@ -9,6 +9,7 @@
 //! on; `.ci/test` starts a throwaway one and sets it.
 
 mod archive;
+mod ceremony;
 mod checkpoints;
 #[path = "../cli/mod.rs"]
 mod cli;
