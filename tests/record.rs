@@ -78,6 +78,7 @@ fn simulate_is_deterministic_in_its_seed_whatever_the_threads() {
         everyone_votes_everywhere: false,
         revote: teller::core::manifest::Revote::Forbidden,
         checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
+        trustees: None,
     };
     let one = simulate(&options(1), &|_| {}).unwrap().record;
     let two = simulate(&options(2), &|_| {}).unwrap().record;

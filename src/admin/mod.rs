@@ -37,6 +37,6 @@ pub use record_dir::{count_from_record, read_record};
 #[cfg(feature = "server")]
 pub use record_dir::{write_record, write_record_archive};
 #[cfg(feature = "server")]
-pub use simulate::{DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};
+pub use simulate::{CeremonyShares, DEFAULT_CHECKPOINTS, SimulateOptions, Simulated, simulate};
 #[cfg(feature = "server")]
 pub use tally::{parse_share, read_share, tally_election};

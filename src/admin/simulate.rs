@@ -11,7 +11,9 @@ use ed25519_dalek::Signer as _;
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 
-use super::create::{ElectionDefinition, ElectionKeys, create_election_at};
+use super::create::{ElectionDefinition, ElectionKeys, KeyMaking, create_election_with};
+use crate::core::ceremony::Ceremony;
+use crate::core::crypto::Share;
 
 use super::tally::{reveal_key, tally};
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
@@ -52,6 +54,18 @@ pub struct SimulateOptions {
     /// final one after the close comes on top). [`DEFAULT_CHECKPOINTS`] unless a benchmark
     /// wants a record with as many as a three-week election's server signs.
     pub checkpoints: usize,
+    /// The election key from a trustees' ceremony, with the shares the trustees bring to the
+    /// tally (in the order given, the first t); `None` deals it (dealer mode).
+    pub trustees: Option<CeremonyShares>,
+}
+
+/// A trustees' ceremony and shares of the key it made, for a simulation of a ceremony election.
+#[derive(Clone, Debug)]
+pub struct CeremonyShares {
+    /// The ceremony, whole.
+    pub ceremony: Ceremony,
+    /// Shares the trustees bring to the tally.
+    pub shares: Vec<Share>,
 }
 
 /// Ballot-log checkpoints signed while members vote, by default.
@@ -357,8 +371,16 @@ pub fn simulate(
     step("generating keys", 0, 1);
     let mut definition = options.definition.clone();
     definition.revote = options.revote;
-    let (manifest, keys) = create_election_at(&definition, &mut rng, SIMULATED_NOW)
-        .context("creating the election")?;
+    let key_making = match &options.trustees {
+        Some(trustees) => KeyMaking::Ceremony(Box::new(trustees.ceremony.clone())),
+        None => KeyMaking::Dealer,
+    };
+    let (manifest, mut keys) =
+        create_election_with(&definition, &key_making, &mut rng, SIMULATED_NOW)
+            .context("creating the election")?;
+    if let Some(trustees) = &options.trustees {
+        keys.shares = trustees.shares.clone();
+    }
     let fingerprint = manifest.fingerprint();
     step("generating keys", 1, 1);
 

@@ -322,6 +322,7 @@ pub fn run_simulate(args: crate::SimulateArgs) -> Result<ExitCode> {
             crate::RevoteArg::Last => Revote::Last,
         },
         checkpoints: args.checkpoints,
+        trustees: None,
     };
     let progress = ProgressLine::new(false);
     let started = Instant::now();

@@ -16,8 +16,8 @@ use rand::rngs::ChaCha20Rng;
 use teller::admin::{SimulateOptions, Simulated, simulate};
 use teller::core::ballot::Marks;
 use teller::core::crypto::{
-    Bytes, IssuerKeyPair, PassSecret, decode, encode, encode_bytes, generate_issuer_key, seal,
-    sign_blinded,
+    Bytes, IssuerKeyPair, PassSecret, Share, decode, encode, encode_bytes, generate_issuer_key,
+    seal, sign_blinded,
 };
 use teller::core::log::{
     BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson, Witness,
@@ -41,6 +41,7 @@ static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Forbidden,
             checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
+            trustees: None,
         },
         &|_| {},
     )
@@ -777,6 +778,7 @@ fn a_swapped_manifest_is_caught() {
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Forbidden,
             checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
+            trustees: None,
         },
         &|_| {},
     )
@@ -1011,6 +1013,7 @@ static REVOTING: LazyLock<Simulated> = LazyLock::new(|| {
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Last,
             checkpoints: teller::admin::DEFAULT_CHECKPOINTS,
+            trustees: None,
         },
         &|_| {},
     )
@@ -1157,6 +1160,7 @@ static WITNESSED: LazyLock<(Simulated, Vec<Witness>)> = LazyLock::new(|| {
             everyone_votes_everywhere: false,
             revote: teller::core::manifest::Revote::Forbidden,
             checkpoints: 5,
+            trustees: None,
         },
         &|_| {},
     )
@@ -1305,4 +1309,156 @@ fn a_flipped_bit_in_a_cosignature_or_one_over_another_checkpoint_fails() {
         .unwrap()
         .extend_from_slice(other.as_bytes());
     assert_fails(&record, WITNESS_COSIGNATURES);
+}
+
+/// An election whose key a 3-of-5 trustees' ceremony made (docs/PROTOCOL.md §11.2), run in
+/// process from fixed seeds; trustees 2, 4 and 5 bring their shares to the tally.
+static CEREMONY: LazyLock<(Simulated, Vec<Share>)> = LazyLock::new(|| {
+    use teller::core::ceremony::{
+        Ceremony, Finished, Setup, TrusteeKey, TrusteeSeed, finish, round1, round2,
+    };
+    let keys: Vec<ed25519_dalek::SigningKey> = (1..=5u8)
+        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[70 + i; 32]))
+        .collect();
+    let seeds: Vec<TrusteeSeed> = (1..=5u8)
+        .map(|i| TrusteeSeed::from_bytes([80 + i; 32]))
+        .collect();
+    let setup = Setup {
+        election: "nec-2026".into(),
+        threshold: 3,
+        trustees: (1..=5)
+            .zip(&keys)
+            .map(|(i, k)| TrusteeKey {
+                name: format!("Trustee {i}"),
+                key: k.verifying_key().to_bytes().into(),
+            })
+            .collect(),
+    };
+    let first: Vec<_> = (keys.iter().zip(&seeds))
+        .map(|(k, s)| round1(&setup, k, s).unwrap())
+        .collect();
+    let mut rng = ChaCha20Rng::from_seed([90; 32]);
+    let second: Vec<_> = (keys.iter().zip(&seeds))
+        .map(|(k, s)| round2(&setup, k, s, &first, &mut rng).unwrap())
+        .collect();
+    let mut shares = Vec::new();
+    let mut accepted = Vec::new();
+    for (k, s) in keys.iter().zip(&seeds) {
+        let Finished::Accepted {
+            share, acceptance, ..
+        } = finish(&setup, k, s, &first, &second).unwrap()
+        else {
+            panic!("a complaint in the fixture ceremony");
+        };
+        shares.push(share);
+        accepted.push(acceptance);
+    }
+    let ceremony = Ceremony {
+        setup,
+        round1: first,
+        round2: second,
+        accepted,
+    };
+    let mut definition = example();
+    definition.trustees = teller::admin::TrusteeCount {
+        threshold: 3,
+        count: 5,
+    };
+    let election = simulate(
+        &SimulateOptions {
+            definition,
+            members: 80,
+            seed: [44; 32],
+            threads: 2,
+            everyone_votes_everywhere: false,
+            revote: teller::core::manifest::Revote::Forbidden,
+            checkpoints: 3,
+            trustees: Some(teller::admin::CeremonyShares {
+                ceremony,
+                shares: vec![shares[1].clone(), shares[3].clone(), shares[4].clone()],
+            }),
+        },
+        &|_| {},
+    )
+    .expect("simulating the ceremony election");
+    (election, shares)
+});
+
+#[test]
+fn a_ceremony_election_verifies_and_the_report_says_who_made_the_key() {
+    let (election, _) = &*CEREMONY;
+    let result = check(&election.record);
+    let report = result.report(&election.record);
+    assert!(result.passed(), "{report}");
+    assert!(report.contains(
+        "\ntrustees: the election key was made by the 5 trustees' ceremony (Trustee 1, Trustee 2, \
+         Trustee 3, Trustee 4, Trustee 5), any 3 of them to decrypt; nobody held it before the tally\n"
+    ), "{report}");
+    assert!(report.contains(
+        "\nshares brought to the tally: trustee 2 (Trustee 2), trustee 4 (Trustee 4), trustee 5 (Trustee 5)\n"
+    ), "{report}");
+    // A dealt election says so.
+    let plain = check(&record()).report(&record());
+    assert!(plain.contains("\ntrustees: DEALER MODE: the returning officer's machine made the election key and split it among 3 trustees, any 2 of them to decrypt\n"), "{plain}");
+}
+
+#[test]
+fn a_ceremony_election_with_a_wrong_share_or_key_in_its_reveal_fails() {
+    let (election, shares) = &*CEREMONY;
+    let with_reveal = |edit: &dyn Fn(&mut Reveal)| {
+        let mut record = election.record.clone();
+        let mut published = reveal(&record);
+        edit(&mut published);
+        record
+            .files
+            .insert(layout::REVEAL.into(), encode(&published).unwrap());
+        record
+    };
+    // Trustee 4's place taken by trustee 1's share value: named by its index.
+    let record = with_reveal(&|r| r.shares[1].value = shares[0].value().into());
+    let result = assert_fails(&record, KEY_SHARES);
+    assert!(
+        result.failure(KEY_SHARES).unwrap().contains("share 4"),
+        "{:?}",
+        result.failure(KEY_SHARES)
+    );
+    // Two shares: below the threshold.
+    let record = with_reveal(&|r| {
+        r.shares.pop();
+    });
+    assert_fails(&record, KEY_SHARES);
+    // The key changed by one bit; or the same bytes clamped, as a dealt key would be used.
+    let record = with_reveal(&|r| r.key.0[5] ^= 1);
+    assert_fails(&record, ELECTION_KEY);
+    let record = with_reveal(&|r| {
+        r.key.0[0] &= 248;
+        r.key.0[31] &= 127;
+        r.key.0[31] |= 64;
+    });
+    assert_fails(&record, ELECTION_KEY);
+}
+
+#[test]
+fn a_ceremony_altered_in_the_manifest_fails_naming_the_trustee() {
+    let (election, _) = &*CEREMONY;
+    let mut record = election.record.clone();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&record.files[layout::MANIFEST]).unwrap();
+    let proof = manifest["trustees"]["ceremony"]["round1"][3]["proof"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut bytes = teller::core::crypto::decode_bytes(&proof).unwrap();
+    bytes[40] ^= 1;
+    manifest["trustees"]["ceremony"]["round1"][3]["proof"] = encode_bytes(&bytes).into();
+    record.files.insert(
+        layout::MANIFEST.into(),
+        teller::core::crypto::to_canonical(&manifest).unwrap(),
+    );
+    let result = assert_fails(&record, MANIFEST);
+    let reason = result.failure(MANIFEST).unwrap();
+    assert!(
+        reason.contains("round 1 of trustee 4 (Trustee 4)"),
+        "{reason}"
+    );
 }

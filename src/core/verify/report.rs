@@ -33,6 +33,7 @@ impl Verification {
         self.totals_table(&mut text);
         self.duplicate_exposure(&mut text);
         if let Some(manifest) = &manifest {
+            key_makers(manifest, record, &mut text);
             self.cosigners(manifest, &mut text);
         }
         let failed = self.checks.iter().filter(|c| c.failure.is_some()).count();
@@ -102,6 +103,42 @@ impl Verification {
                 t.contest, t.reissued
             ));
         }
+    }
+}
+
+/// Who made the election key and who brought shares to decrypt (docs/PROTOCOL.md §11).
+fn key_makers(manifest: &Manifest, record: &Record, text: &mut String) {
+    let threshold = manifest.threshold();
+    let count = manifest.share_commitments().len();
+    match manifest.ceremony() {
+        Some(ceremony) => {
+            let names: Vec<&str> = (ceremony.setup.trustees.iter())
+                .map(|t| t.name.as_str())
+                .collect();
+            text.push_str(&format!(
+                "trustees: the election key was made by the {count} trustees' ceremony ({}), any \
+                 {threshold} of them to decrypt; nobody held it before the tally\n",
+                names.join(", ")
+            ));
+        }
+        None => text.push_str(&format!(
+            "trustees: DEALER MODE: the returning officer's machine made the election key and \
+             split it among {count} trustees, any {threshold} of them to decrypt\n"
+        )),
+    }
+    let reveal = (record.files.get(layout::REVEAL))
+        .and_then(|bytes| crate::core::crypto::decode::<crate::core::record::Reveal>(bytes).ok());
+    if let Some(reveal) = reveal {
+        let brought: Vec<String> = (reveal.shares.iter())
+            .map(|s| match u8::try_from(s.index) {
+                Ok(index) => manifest.trustee_name(index),
+                Err(_) => format!("trustee {}", s.index),
+            })
+            .collect();
+        text.push_str(&format!(
+            "shares brought to the tally: {}\n",
+            brought.join(", ")
+        ));
     }
 }
 
