@@ -134,8 +134,21 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
             dt { "Voting again" } dd { (revote_words(manifest.revote())) }
             dt { "Lost voting passes" } dd { (reissue_words(manifest)) }
             dt { "Trustees" } dd {
-                (manifest.share_commitments().len()) " trustees; any " (manifest.threshold())
-                " of them together open the ballots after the close"
+                @match manifest.ceremony() {
+                    Some(ceremony) => {
+                        @for (i, trustee) in ceremony.setup.trustees.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (trustee.name)
+                        }
+                        " made the election key together; nobody holds it. Any " (manifest.threshold())
+                        " of them together open the ballots after the close"
+                    }
+                    None => {
+                        (manifest.share_commitments().len()) " trustees; any " (manifest.threshold())
+                        " of them together open the ballots after the close. Dealer mode: the "
+                        "returning officer's machine made the election key and split it"
+                    }
+                }
             }
             dt { "Witnesses" } dd {
                 @if manifest.witnesses().is_empty() {
