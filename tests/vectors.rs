@@ -409,8 +409,8 @@ fn witness_vector(note: &str, body: &str) -> Value {
 fn ceremony_vector() -> Value {
     use rand::SeedableRng as _;
     use teller::core::ceremony::{
-        Ceremony, Finished, Setup, TrusteeKey, TrusteeSeed, acceptance_message, finish, round1,
-        round1_message, round2, round2_message, share_info,
+        Setup, TrusteeKey, TrusteeSeed, acceptance_message, round1_message, round2_message,
+        run_all, share_info,
     };
     let keys: Vec<ed25519_dalek::SigningKey> = (0x11u8..=0x13)
         .map(|b| ed25519_dalek::SigningKey::from_bytes(&[b; 32]))
@@ -431,31 +431,9 @@ fn ceremony_vector() -> Value {
             .collect(),
     };
     let id = setup.id();
-    let first: Vec<_> = (keys.iter().zip(&seeds))
-        .map(|(k, s)| round1(&setup, k, s).unwrap())
-        .collect();
     let mut rng = rand::rngs::ChaCha20Rng::from_seed([0x31; 32]);
-    let second: Vec<_> = (keys.iter().zip(&seeds))
-        .map(|(k, s)| round2(&setup, k, s, &first, &mut rng).unwrap())
-        .collect();
-    let mut shares = Vec::new();
-    let mut accepted = Vec::new();
-    for (k, s) in keys.iter().zip(&seeds) {
-        let Finished::Accepted {
-            share, acceptance, ..
-        } = finish(&setup, k, s, &first, &second).unwrap()
-        else {
-            panic!("a complaint in the vectors' ceremony");
-        };
-        shares.push(share);
-        accepted.push(acceptance);
-    }
-    let ceremony = Ceremony {
-        setup: setup.clone(),
-        round1: first.clone(),
-        round2: second.clone(),
-        accepted,
-    };
+    let (ceremony, shares) = run_all(&setup, &keys, &seeds, &mut rng).unwrap();
+    let (first, second) = (&ceremony.round1, &ceremony.round2);
     let outcome = ceremony.check().unwrap();
     let key = reconstruct(
         &[shares[0].clone(), shares[2].clone()],
@@ -468,7 +446,7 @@ fn ceremony_vector() -> Value {
         "setup_id": to_hex(&id),
         "round1_messages": first.iter().map(|f| to_hex(&round1_message(&id, f))).collect::<Vec<_>>(),
         "round2_messages": second.iter().map(|f| to_hex(&round2_message(&id, f))).collect::<Vec<_>>(),
-        "acceptance_message_1": to_hex(&acceptance_message(&id, 1, &first, &second, &outcome.election_key)),
+        "acceptance_message_1": to_hex(&acceptance_message(&id, 1, first, second, &outcome.election_key)),
         "share_info_1_to_2": to_hex(&share_info(&id, 1, 2)),
         "ceremony": String::from_utf8(teller::core::crypto::encode(&ceremony).unwrap()).unwrap(),
         "election_key": to_hex(&outcome.election_key),

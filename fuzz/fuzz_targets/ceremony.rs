@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use rand::SeedableRng as _;
 use teller::core::ceremony::{
-    Ceremony, Complaint, Finished, Round1, Round2, Setup, TrusteeKey, TrusteeSeed, check_round1,
-    check_round2, finish, judge, round1, round2,
+    Ceremony, Complaint, Round1, Round2, Setup, TrusteeKey, TrusteeSeed, check_round1,
+    check_round2, judge, run_all,
 };
 use teller::core::crypto::{decode, encode};
 
@@ -41,20 +41,8 @@ fn genuine() -> &'static (Ceremony, Vec<u8>) {
                 })
                 .collect(),
         };
-        let first: Vec<Round1> = (keys.iter().zip(&seeds))
-            .map(|(k, s)| round1(&setup, k, s).expect("round 1"))
-            .collect();
         let mut rng = rand::rngs::ChaCha20Rng::from_seed([5; 32]);
-        let second: Vec<Round2> = (keys.iter().zip(&seeds))
-            .map(|(k, s)| round2(&setup, k, s, &first, &mut rng).expect("round 2"))
-            .collect();
-        let accepted = (keys.iter().zip(&seeds))
-            .map(|(k, s)| match finish(&setup, k, s, &first, &second).expect("finish") {
-                Finished::Accepted { acceptance, .. } => acceptance,
-                Finished::Complained(_) => panic!("a complaint in the genuine ceremony"),
-            })
-            .collect();
-        let ceremony = Ceremony { setup, round1: first, round2: second, accepted };
+        let (ceremony, _) = run_all(&setup, &keys, &seeds, &mut rng).expect("the genuine ceremony");
         let bytes = encode(&ceremony).expect("encodes");
         (ceremony, bytes)
     })

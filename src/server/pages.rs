@@ -140,7 +140,8 @@ async fn board(state: State, id: web::Path<String>) -> Result<HttpResponse, ApiE
                             @if i > 0 { ", " }
                             (trustee.name)
                         }
-                        " made the election key together; nobody holds it. Any " (manifest.threshold())
+                        " made the election key together: nobody held it while the election was open. Any "
+                        (manifest.threshold())
                         " of them together open the ballots after the close"
                     }
                     None => {

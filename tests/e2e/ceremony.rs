@@ -241,29 +241,7 @@ fn five_trustees_make_a_key_nobody_holds_and_three_decrypt() {
         text(&swapped)
     );
 
-    let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
-    let register: String = all.lines().take(301).map(|l| format!("{l}\n")).collect();
-    std::fs::write(election.path("members.csv"), register).unwrap();
-    run(
-        &election.db,
-        &[
-            "register",
-            "import",
-            ELECTION,
-            &election.path("members.csv"),
-        ],
-    );
-    run(
-        &election.db,
-        &[
-            "invitations",
-            "export",
-            ELECTION,
-            "--out",
-            &election.path("invitations.csv"),
-        ],
-    );
-    run(&election.db, &["election", "open", ELECTION]);
+    election.register_invite_open(300);
     let server = Server::start(&election.db);
     let report = vote_sim(&[&server], &election, &["--turnout", "0.5"]);
     assert!(report.contains("ballots accepted"), "{report}");

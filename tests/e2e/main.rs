@@ -182,6 +182,14 @@ impl Election {
             ],
         );
         assert!(create.contains("fingerprint"), "{create}");
+        election.register_invite_open(members);
+        election
+    }
+
+    /// For an election created: its register imported (the first `members` of
+    /// examples/members.csv), invitations exported, and opened.
+    fn register_invite_open(&self, members: usize) {
+        let election = self;
         let all = std::fs::read_to_string(examples().join("members.csv")).unwrap();
         let register: String = all
             .lines()
@@ -209,7 +217,6 @@ impl Election {
             ],
         );
         run(&election.db, &["election", "open", ELECTION]);
-        election
     }
 
     fn path(&self, name: &str) -> String {

@@ -1314,9 +1314,7 @@ fn a_flipped_bit_in_a_cosignature_or_one_over_another_checkpoint_fails() {
 /// An election whose key a 3-of-5 trustees' ceremony made (docs/PROTOCOL.md §11.2), run in
 /// process from fixed seeds; trustees 2, 4 and 5 bring their shares to the tally.
 static CEREMONY: LazyLock<(Simulated, Vec<Share>)> = LazyLock::new(|| {
-    use teller::core::ceremony::{
-        Ceremony, Finished, Setup, TrusteeKey, TrusteeSeed, finish, round1, round2,
-    };
+    use teller::core::ceremony::{Setup, TrusteeKey, TrusteeSeed, run_all};
     let keys: Vec<ed25519_dalek::SigningKey> = (1..=5u8)
         .map(|i| ed25519_dalek::SigningKey::from_bytes(&[70 + i; 32]))
         .collect();
@@ -1334,31 +1332,8 @@ static CEREMONY: LazyLock<(Simulated, Vec<Share>)> = LazyLock::new(|| {
             })
             .collect(),
     };
-    let first: Vec<_> = (keys.iter().zip(&seeds))
-        .map(|(k, s)| round1(&setup, k, s).unwrap())
-        .collect();
-    let mut rng = ChaCha20Rng::from_seed([90; 32]);
-    let second: Vec<_> = (keys.iter().zip(&seeds))
-        .map(|(k, s)| round2(&setup, k, s, &first, &mut rng).unwrap())
-        .collect();
-    let mut shares = Vec::new();
-    let mut accepted = Vec::new();
-    for (k, s) in keys.iter().zip(&seeds) {
-        let Finished::Accepted {
-            share, acceptance, ..
-        } = finish(&setup, k, s, &first, &second).unwrap()
-        else {
-            panic!("a complaint in the fixture ceremony");
-        };
-        shares.push(share);
-        accepted.push(acceptance);
-    }
-    let ceremony = Ceremony {
-        setup,
-        round1: first,
-        round2: second,
-        accepted,
-    };
+    let (ceremony, shares) =
+        run_all(&setup, &keys, &seeds, &mut ChaCha20Rng::from_seed([90; 32])).unwrap();
     let mut definition = example();
     definition.trustees = teller::admin::TrusteeCount {
         threshold: 3,

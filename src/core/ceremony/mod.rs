@@ -868,6 +868,49 @@ pub fn finish(
     })
 }
 
+/// Every trustee's steps in one process, in order, with the trustees' identity keys and seeds
+/// given: for simulations, tests and vectors only. In an election each trustee runs its own
+/// steps on its own machine (`teller trustee …`); this function sees every share at once. Returns
+/// the ceremony and every trustee's share, trustee 1 first; a complaint is an error naming the
+/// trustee complained of.
+pub fn run_all(
+    setup: &Setup,
+    identities: &[SigningKey],
+    seeds: &[TrusteeSeed],
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(Ceremony, Vec<Share>), CeremonyError> {
+    let trustees: Vec<_> = identities.iter().zip(seeds).collect();
+    let first = (trustees.iter())
+        .map(|(key, seed)| round1(setup, key, seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let second = (trustees.iter())
+        .map(|(key, seed)| round2(setup, key, seed, &first, rng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut shares = Vec::with_capacity(trustees.len());
+    let mut accepted = Vec::with_capacity(trustees.len());
+    for (key, seed) in &trustees {
+        match finish(setup, key, seed, &first, &second)? {
+            Finished::Accepted {
+                share, acceptance, ..
+            } => {
+                shares.push(share);
+                accepted.push(acceptance);
+            }
+            Finished::Complained(complaint) => {
+                let against = complaint.against as u8;
+                return Err(setup.fault("round 2", against, "a share it sent does not check"));
+            }
+        }
+    }
+    let ceremony = Ceremony {
+        setup: setup.clone(),
+        round1: first,
+        round2: second,
+        accepted,
+    };
+    Ok((ceremony, shares))
+}
+
 /// A complaint judged: who is at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {

@@ -67,27 +67,15 @@ impl Run {
         .unwrap()
     }
 
-    /// Every trustee's share and the whole ceremony.
+    /// Every trustee's share and the whole ceremony (from the same rounds).
     fn complete(&self) -> (Vec<Share>, Ceremony) {
-        let mut shares = Vec::new();
-        let mut accepted = Vec::new();
-        for i in 0..self.keys.len() {
-            match self.finish(i) {
-                Finished::Accepted {
-                    share, acceptance, ..
-                } => {
-                    shares.push(share);
-                    accepted.push(acceptance);
-                }
-                Finished::Complained(c) => panic!("trustee {} complained: {c:?}", i + 1),
-            }
-        }
-        let ceremony = Ceremony {
-            setup: self.setup.clone(),
-            round1: self.round1.clone(),
-            round2: self.round2.clone(),
-            accepted,
-        };
+        let (ceremony, shares) = run_all(
+            &self.setup,
+            &self.keys,
+            &self.seeds,
+            &mut ChaCha20Rng::from_seed([9; 32]),
+        )
+        .unwrap();
         (shares, ceremony)
     }
 }
@@ -170,11 +158,6 @@ fn a_share_from_outside_the_ceremony_is_named_and_refused() {
     // Trustee 2's place taken by a share of another ceremony (same trustees, other seeds).
     let mut other = run(5, 3);
     other.seeds[1] = TrusteeSeed::from_bytes([7; 32]);
-    other.round1[1] = super::round1(&other.setup, &other.keys[1], &other.seeds[1]).unwrap();
-    let mut rng = ChaCha20Rng::from_seed([4; 32]);
-    other.round2 = (other.keys.iter().zip(&other.seeds))
-        .map(|(k, s)| super::round2(&other.setup, k, s, &other.round1, &mut rng).unwrap())
-        .collect();
     let (stranger, _) = other.complete();
     let brought = [shares[0].clone(), stranger[1].clone(), shares[2].clone()];
     assert_eq!(
