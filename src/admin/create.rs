@@ -127,7 +127,8 @@ pub enum KeyMaking {
     Dealer,
 }
 
-fn unix_now() -> i64 {
+/// The clock, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

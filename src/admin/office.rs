@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::create::{ElectionDefinition, KeyMaking, create_election_with, write_keys};
+use super::create::{ElectionDefinition, KeyMaking, create_election_with, unix_now, write_keys};
 use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze};
 use crate::core::crypto::{InvitationCode, InvitationHash, os_rng};
@@ -43,10 +43,7 @@ pub fn create(
         );
     }
     let mut rng = os_rng()?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (manifest, keys) = create_election_with(&definition, key, &mut rng, now)?;
+    let (manifest, keys) = create_election_with(&definition, key, &mut rng, unix_now())?;
     write_keys(key_dir, &keys)?;
     let absolute =
         fs::canonicalize(key_dir).with_context(|| format!("finding {}", key_dir.display()))?;
