@@ -12,7 +12,7 @@
 //!   writes is signed over the setup's hash, so nothing can be replayed into another ceremony;
 //! - **the confidential channel** FROST's round 2 needs: each share is sealed with HPKE (the
 //!   ballot's suite, §6) to an encryption key the recipient published in round 1; that key is a
-//!   scalar mod ℓ and is opened with [`dhkem`](crate::core::crypto::dhkem);
+//!   scalar mod ℓ and is opened with [`dhkem`];
 //! - **complaints anyone can judge**: a trustee given a bad share publishes its round-1
 //!   encryption secret (used for nothing else); anyone then opens the share and checks it
 //!   against the sender's commitments, and names either the sender or the false accuser;
