@@ -16,8 +16,8 @@ use rand::rngs::ChaCha20Rng;
 use teller::admin::{SimulateOptions, Simulated, simulate};
 use teller::core::ballot::Marks;
 use teller::core::crypto::{
-    Bytes, IssuerKeyPair, PassSecret, Share, decode, encode, encode_bytes, generate_issuer_key,
-    seal, sign_blinded,
+    Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, Share, decode, encode, encode_bytes,
+    generate_issuer_key, seal, sign_blinded,
 };
 use teller::core::log::{
     BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson, Witness,
@@ -1436,4 +1436,44 @@ fn a_ceremony_altered_in_the_manifest_fails_naming_the_trustee() {
         reason.contains("round 1 of trustee 4 (Trustee 4)"),
         "{reason}"
     );
+}
+
+#[test]
+fn a_genuine_ceremony_beside_another_key_or_threshold_makes_no_valid_manifest() {
+    // An officer who keeps the trustees' genuine ceremony but swaps in a key of their own (or
+    // moves a verifying share, or changes the threshold or the election) gets no manifest.
+    let (election, _) = &*CEREMONY;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&election.record.files[layout::MANIFEST]).unwrap();
+    let own_key = ElectionSecretKey::from_bytes([9; 32]).public_key().unwrap();
+    let cases: [(&dyn Fn(&mut serde_json::Value), &str); 4] = [
+        (
+            &|m| m["keys"]["election"] = encode_bytes(&own_key.to_bytes()).into(),
+            "the election key is not the one the ceremony made",
+        ),
+        (
+            &|m| {
+                let commitments = m["trustees"]["commitments"].as_array_mut().unwrap();
+                commitments.swap(0, 1);
+            },
+            "the share commitments are not the ceremony's verifying shares",
+        ),
+        (
+            &|m| m["trustees"]["threshold"] = 2.into(),
+            "the ceremony's threshold is 3, the manifest's 2",
+        ),
+        (
+            &|m| m["election"] = "another".into(),
+            "the ceremony was for election \"nec-2026\", not \"another\"",
+        ),
+    ];
+    for (edit, words) in cases {
+        let mut edited = manifest.clone();
+        edit(&mut edited);
+        let bytes = teller::core::crypto::to_canonical(&edited).unwrap();
+        let error = teller::core::manifest::Manifest::parse(&bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(words), "{error}");
+    }
 }
