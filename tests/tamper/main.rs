@@ -1446,7 +1446,8 @@ fn a_genuine_ceremony_beside_another_key_or_threshold_makes_no_valid_manifest() 
     let manifest: serde_json::Value =
         serde_json::from_slice(&election.record.files[layout::MANIFEST]).unwrap();
     let own_key = ElectionSecretKey::from_bytes([9; 32]).public_key().unwrap();
-    let cases: [(&dyn Fn(&mut serde_json::Value), &str); 4] = [
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 4] = [
         (
             &|m| m["keys"]["election"] = encode_bytes(&own_key.to_bytes()).into(),
             "the election key is not the one the ceremony made",
