@@ -11,7 +11,7 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::create::write_secret;
+use super::create::{secret_seed, write_secret};
 use crate::core::ceremony::{Acceptance, Ceremony, Complaint, Round1, Round2, Setup, TrusteeSeed};
 use crate::core::crypto::{Bytes, decode, encode};
 
@@ -211,9 +211,7 @@ pub fn write_identity(path: &Path, name: &str) -> Result<Identity> {
     if name.trim().is_empty() || name.contains('=') || name.chars().any(char::is_control) {
         bail!("the name {name:?} must be printable, not empty, and without `=`");
     }
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut())
-        .map_err(|e| anyhow!("the system's random source failed: {e}"))?;
+    let seed = secret_seed()?;
     let file = IdentityFile {
         name: name.trim().to_owned(),
         secret: Bytes(seed.to_vec()),
@@ -266,9 +264,7 @@ pub fn trustee_seed(path: &Path, setup: &Setup, create: bool) -> Result<TrusteeS
             Ok(TrusteeSeed::from_bytes(state.seed.array()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let mut seed = Zeroizing::new([0u8; 32]);
-            getrandom::fill(seed.as_mut())
-                .map_err(|e| anyhow!("the system's random source failed: {e}"))?;
+            let seed = secret_seed()?;
             let state = StateFile {
                 setup: setup.id().into(),
                 seed: Bytes(seed.to_vec()),

@@ -271,6 +271,25 @@ pub fn create_election_with(
     ))
 }
 
+/// 32 bytes from the operating system's randomness, zeroized on drop: the seed of a secret key.
+pub fn secret_seed() -> Result<zeroize::Zeroizing<[u8; 32]>> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut())
+        .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
+    Ok(seed)
+}
+
+/// Writes a trustee's share file (`<index> <base64url value>`, what `read_share` reads), readable
+/// by its owner only; refuses to replace one that exists.
+pub fn write_share(path: &Path, share: &Share) -> Result<()> {
+    let text = zeroize::Zeroizing::new(format!(
+        "{} {}\n",
+        share.index(),
+        encode_bytes(&share.value())
+    ));
+    write_secret(path, text.as_bytes())
+}
+
 /// Writes a secret file readable by its owner only; refuses to replace one that exists.
 pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut options = fs::OpenOptions::new();
@@ -302,9 +321,7 @@ pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
         write_secret(&dir.join(issuer_key_file(contest)), &der)?;
     }
     // The issuer's key for member session tokens (server::session): random, never in the record.
-    let mut session = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(session.as_mut())
-        .map_err(|e| anyhow!("the operating system's randomness failed: {e}"))?;
+    let session = secret_seed()?;
     write_secret(&dir.join(SESSION_KEY_FILE), session.as_ref())?;
     write_secret(
         &dir.join(BALLOT_LOG_KEY_FILE),
@@ -315,15 +332,7 @@ pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
         keys.issuance_log.encode().as_bytes(),
     )?;
     for share in &keys.shares {
-        let text = zeroize::Zeroizing::new(format!(
-            "{} {}\n",
-            share.index(),
-            encode_bytes(&share.value())
-        ));
-        write_secret(
-            &dir.join(format!("trustee-{}.share", share.index())),
-            text.as_bytes(),
-        )?;
+        write_share(&dir.join(format!("trustee-{}.share", share.index())), share)?;
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ pub use bench::{VerifyBench, bench_argon2, bench_verify};
 #[cfg(feature = "server")]
 pub use create::{
     EXAMPLE_ELECTION, ElectionDefinition, ElectionKeys, KeyMaking, TrusteeCount, create_election,
-    resolve_time, write_keys, write_secret,
+    resolve_time, secret_seed, write_keys, write_secret, write_share,
 };
 #[cfg(feature = "server")]
 pub use office::{

@@ -10,7 +10,7 @@ use teller::admin::ceremony::{
     Exchange, SETUP_FILE, accept_file, complaint_file, read_identity, round1_file, round2_file,
     trustee_seed, write_identity,
 };
-use teller::admin::{read_share, write_secret};
+use teller::admin::{read_share, write_share};
 use teller::core::ceremony::{self, Finished, Setup, TrusteeKey, judge};
 use teller::core::crypto::{Bytes, decode_bytes, encode_bytes, os_rng};
 use teller::core::manifest::Manifest;
@@ -258,12 +258,7 @@ fn finish(step: &Step, share_path: &Path) -> Result<ExitCode> {
             acceptance,
             outcome,
         } => {
-            let text = zeroize::Zeroizing::new(format!(
-                "{} {}\n",
-                share.index(),
-                encode_bytes(&share.value())
-            ));
-            write_secret(share_path, text.as_bytes())?;
+            write_share(share_path, &share)?;
             let path = exchange.write(&accept_file(index), &acceptance)?;
             println!("every share sealed to you matches its sender's commitments");
             println!("election key {}", encode_bytes(&outcome.election_key));

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 
-use teller::admin::write_secret;
+use teller::admin::{secret_seed, write_secret};
 use teller::client::{WitnessEnd, WitnessOptions, run_witness};
 use teller::core::log::Witness;
 
@@ -104,9 +104,7 @@ pub fn run_witness_command(args: WitnessArgs) -> Result<ExitCode> {
 }
 
 fn keygen(name: &str, out: &std::path::Path) -> Result<ExitCode> {
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut())
-        .map_err(|e| anyhow!("the system's random source failed: {e}"))?;
+    let seed = secret_seed()?;
     let witness =
         Witness::from_seed(name, &seed).map_err(|e| anyhow!("witness name {name:?}: {e}"))?;
     let text = zeroize::Zeroizing::new(format!("{}\n", witness.encode().as_str()));

@@ -597,6 +597,17 @@ struct Replayed {
     encryption: Zeroizing<Scalar>,
 }
 
+impl Replayed {
+    /// The commitments as the round-1 file publishes them.
+    fn commitment(&self) -> Result<Vec<Bytes<32>>, CeremonyError> {
+        Ok((self.package.commitment().serialize())
+            .map_err(|e| CeremonyError::Setup(e.to_string()))?
+            .into_iter()
+            .map(Bytes)
+            .collect())
+    }
+}
+
 fn replay(setup: &Setup, index: u8, seed: &TrusteeSeed) -> Result<Replayed, CeremonyError> {
     let key = Zeroizing::new(
         Transcript::new(Domain::CeremonySeed)
@@ -662,11 +673,7 @@ pub fn round1(
 ) -> Result<Round1, CeremonyError> {
     let index = my_index(setup, identity)?;
     let replayed = replay(setup, index, seed)?;
-    let commitment = (replayed.package.commitment().serialize())
-        .map_err(|e| CeremonyError::Setup(e.to_string()))?
-        .into_iter()
-        .map(Bytes)
-        .collect();
+    let commitment = replayed.commitment()?;
     let proof = (replayed.package.proof_of_knowledge().serialize())
         .map_err(|e| CeremonyError::Setup(e.to_string()))?;
     let mut file = Round1 {
@@ -690,14 +697,14 @@ fn check_own_round1(
     setup: &Setup,
     index: u8,
     round1: &[Round1],
-    identity: &SigningKey,
-    seed: &TrusteeSeed,
+    replayed: &Replayed,
 ) -> Result<(), CeremonyError> {
-    let mine = self::round1(setup, identity, seed)?;
+    let mine = (
+        replayed.commitment()?,
+        Bytes::from(dhkem::public_key(&replayed.encryption)),
+    );
     let published = round1.get(usize::from(index) - 1);
-    if published.map(|f| (&f.commitment, &f.encryption))
-        != Some((&mine.commitment, &mine.encryption))
-    {
+    if published.map(|f| (&f.commitment, &f.encryption)) != Some((&mine.0, &mine.1)) {
         return Err(setup.fault(
             "round 1",
             index,
@@ -718,8 +725,8 @@ pub fn round2(
 ) -> Result<Round2, CeremonyError> {
     let index = my_index(setup, identity)?;
     let mut packages = check_round1(setup, round1)?;
-    check_own_round1(setup, index, round1, identity, seed)?;
     let replayed = replay(setup, index, seed)?;
+    check_own_round1(setup, index, round1, &replayed)?;
     packages.remove(&identifier(index)?);
     let (_, outgoing) =
         dkg::part2(replayed.secret, &packages).map_err(|e| CeremonyError::Setup(e.to_string()))?;
@@ -821,9 +828,9 @@ pub fn finish(
 ) -> Result<Finished, CeremonyError> {
     let index = my_index(setup, identity)?;
     let packages = check_round1(setup, round1)?;
-    check_own_round1(setup, index, round1, identity, seed)?;
-    check_round2(setup, round2)?;
     let replayed = replay(setup, index, seed)?;
+    check_own_round1(setup, index, round1, &replayed)?;
+    check_round2(setup, round2)?;
     let id = setup.id();
     let mut received = BTreeMap::new();
     for from in (1..=setup.count() as u8).filter(|&i| i != index) {
