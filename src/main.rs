@@ -88,6 +88,11 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Trustee(commands::TrusteeCommand),
+    /// Returning officers of the console: the server's administrator names who may run which
+    /// election from a browser (README, "Officers and the console").
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Officer(commands::OfficerCommand),
     /// Benchmarks (docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -343,6 +348,8 @@ fn main() -> ExitCode {
         Command::Witness(args) => commands::run_witness_command(args),
         #[cfg(feature = "server")]
         Command::Trustee(command) => commands::run_trustee(command),
+        #[cfg(feature = "server")]
+        Command::Officer(command) => commands::run_officer(command),
         Command::AuditBallot { file, manifest } => offline::run_audit_ballot(&file, &manifest),
         #[cfg(feature = "server")]
         Command::Booth(BoothCommand::Hash) => {

@@ -14,6 +14,8 @@ pub mod ceremony;
 mod create;
 #[cfg(feature = "server")]
 mod office;
+#[cfg(feature = "server")]
+pub mod officers;
 mod progress;
 mod record_dir;
 #[cfg(feature = "server")]
@@ -29,8 +31,9 @@ pub use create::{
 };
 #[cfg(feature = "server")]
 pub use office::{
-    ImportReport, adopt, create as create_stored_election, export_invitations, grant_reissue,
-    import_register, open, record,
+    ImportReport, RegisterPlan, RegisterRefused, adopt, apply_register,
+    create as create_stored_election, export_invitations, grant_reissue, import_register, open,
+    plan_register, record,
 };
 pub use progress::ProgressLine;
 pub use record_dir::{count_from_record, read_record};

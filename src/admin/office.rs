@@ -66,30 +66,73 @@ pub struct ImportReport {
     pub diff: Option<RegisterDiff>,
 }
 
+/// A register checked against an election, not yet stored: what importing it would do.
+#[derive(Debug)]
+pub struct RegisterPlan {
+    /// What the import would report.
+    pub report: ImportReport,
+    rows: Vec<MemberRow>,
+}
+
+/// Why a register cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterRefused {
+    /// Rows of the file are wrong: each said with its line; nothing is imported.
+    #[error("{}", bad_rows_message(.0))]
+    BadRows(Vec<String>),
+    /// Anything else (the election's state, the database).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+fn bad_rows_message(rows: &[String]) -> String {
+    let mut message = format!(
+        "the register has {} bad row(s); nothing was imported:",
+        rows.len()
+    );
+    for row in rows.iter().take(20) {
+        message.push_str(&format!("\n  {row}"));
+    }
+    if rows.len() > 20 {
+        message.push_str(&format!("\n  … and {} more", rows.len() - 20));
+    }
+    message
+}
+
 /// `teller register import`: the membership office's CSV; eligibility per contest under the
 /// manifest's rules; all or nothing, bad rows reported by line.
 pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<ImportReport> {
-    let row = store.election(election)?;
-    ensure!(
-        row.is(ElectionState::Created),
-        "election {election:?} is {}: the register is frozen once the election opens",
-        row.state
-    );
-    let manifest = row.manifest()?;
+    let plan = plan_register(store, election, csv).map_err(|e| anyhow!("{e}"))?;
+    apply_register(store, election, plan)
+}
+
+/// Stores a planned register (the election must still be unopened: the store checks again).
+pub fn apply_register(store: &Store, election: &str, plan: RegisterPlan) -> Result<ImportReport> {
+    store.replace_register(election, &plan.rows)?;
+    Ok(plan.report)
+}
+
+/// Checks `csv` as the register of `election` and works out what importing it would do (the
+/// members, eligibility per contest, the changes against the register stored before), writing
+/// nothing: the console shows this before the officer applies it.
+pub fn plan_register(
+    store: &Store,
+    election: &str,
+    csv: &str,
+) -> Result<RegisterPlan, RegisterRefused> {
+    let row = store.election(election).map_err(anyhow::Error::from)?;
+    if !row.is(ElectionState::Created) {
+        return Err(anyhow!(
+            "election {election:?} is {}: the register is frozen once the election opens",
+            row.state
+        )
+        .into());
+    }
+    let manifest = row.manifest().map_err(anyhow::Error::from)?;
     let register = Register::parse(csv).map_err(|errors| {
-        let mut message = format!(
-            "the register has {} bad row(s); nothing was imported:",
-            errors.len()
-        );
-        for error in errors.iter().take(20) {
-            message.push_str(&format!("\n  {error}"));
-        }
-        if errors.len() > 20 {
-            message.push_str(&format!("\n  … and {} more", errors.len() - 20));
-        }
-        anyhow!(message)
+        RegisterRefused::BadRows(errors.iter().map(ToString::to_string).collect())
     })?;
-    let previous = store.members(election)?;
+    let previous = store.members(election).map_err(anyhow::Error::from)?;
     let diff = if previous.is_empty() {
         None
     } else {
@@ -108,7 +151,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
     let kept: BTreeMap<&str, &MemberRow> =
         previous.iter().map(|m| (m.number.as_str(), m)).collect();
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
-    let mut rng = os_rng()?;
+    let mut rng = os_rng().map_err(anyhow::Error::from)?;
     let mut rows = Vec::new();
     for (position, member) in register.members().enumerate() {
         let eligible: Vec<&str> = manifest
@@ -143,8 +186,7 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
             reissue_grants: String::new(),
         });
     }
-    store.replace_register(election, &rows)?;
-    Ok(ImportReport {
+    let report = ImportReport {
         members: rows.len(),
         eligible: manifest
             .contests()
@@ -153,7 +195,8 @@ pub fn import_register(store: &Store, election: &str, csv: &str) -> Result<Impor
             .map(|(c, n)| (c.id().to_owned(), n))
             .collect(),
         diff,
-    })
+    };
+    Ok(RegisterPlan { report, rows })
 }
 
 /// `teller invitations export`: new codes for every member without one (or, with `reissue`, for

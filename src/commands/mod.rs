@@ -17,10 +17,12 @@ use teller::admin::{
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
 
+mod officer;
 mod serve;
 mod trustee;
 mod witness;
 
+pub use officer::{OfficerCommand, run_officer};
 pub use serve::{
     DemoArgs, ServeArgs, VoteSimArgs, run_demo, run_serve, run_simulate, run_vote_sim,
 };
@@ -124,7 +126,8 @@ pub enum ElectionCommand {
         db: Database,
     },
     /// Print the election's events log: what the returning officer did and when (register
-    /// imports, invitations, opening, re-issues, extensions, closing, the tally), one per line.
+    /// imports, invitations, opening, re-issues, extensions, closing, the tally), one per line:
+    /// time, event, particulars, and who (an officer's email, or `command line`).
     Events {
         /// The election id.
         election: String,
@@ -291,8 +294,14 @@ pub fn run_election(command: ElectionCommand) -> Result<ExitCode> {
         ElectionCommand::Events { election, db } => {
             let store = db.open()?;
             store.election(&election)?;
-            for (at, kind, detail) in store.events(&election)? {
-                println!("{}\t{kind}\t{detail}", format_instant(at));
+            for event in store.events(&election)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    format_instant(event.at),
+                    event.kind,
+                    event.detail,
+                    event.by()
+                );
             }
         }
     }

@@ -10,6 +10,7 @@
 )]
 
 pub mod booth;
+pub mod console;
 mod errors;
 pub mod guard;
 mod pages;
@@ -409,6 +410,7 @@ pub fn serve(
                 .configure(routes::routes)
                 .configure(booth::routes)
                 .configure(pages::routes)
+                .configure(console::routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound {
                         what: "this path".into(),

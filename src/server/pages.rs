@@ -56,7 +56,12 @@ fn html_page(title: &str, body: Markup) -> HttpResponse {
 }
 
 /// A public page under `csp`, with `script` (an asset's source name) if it has one.
-fn page_with(title: &str, body: Markup, csp: &str, script: Option<&str>) -> HttpResponse {
+pub(super) fn page_with(
+    title: &str,
+    body: Markup,
+    csp: &str,
+    script: Option<&str>,
+) -> HttpResponse {
     let booth = Booth::get();
     let style = |source: &str| booth.assets.iter().find(|a| a.source == source);
     let markup = html! {

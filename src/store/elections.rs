@@ -144,8 +144,34 @@ impl ElectionRow {
     }
 }
 
+/// One line of an election's events log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Unix time.
+    pub at: i64,
+    /// What happened: `created`, `opened`, `closed`, …
+    pub kind: String,
+    /// The particulars (never a member's name, number or code).
+    pub detail: String,
+    /// The officer who did it in the console (their email), or empty for a command run on the
+    /// server.
+    pub actor: String,
+}
+
+/// Who an event names, in words.
+impl Event {
+    /// The actor, or "command line" for a command run on the server.
+    pub fn by(&self) -> &str {
+        match self.actor.as_str() {
+            "" => "command line",
+            actor => actor,
+        }
+    }
+}
+
 pub(super) fn event(
     conn: &mut AnyConnection,
+    actor: &str,
     election: &str,
     kind: &str,
     detail: &str,
@@ -156,6 +182,7 @@ pub(super) fn event(
             events::at.eq(now()),
             events::kind.eq(kind),
             events::detail.eq(detail),
+            events::actor.eq(actor),
         ))
         .execute(conn)?;
     Ok(())
@@ -214,6 +241,7 @@ impl Store {
                 .execute(conn)?;
             event(
                 conn,
+                &self.actor,
                 id,
                 "created",
                 &format!("{} ({})", manifest.fingerprint_hex(), roles.as_str()),
@@ -286,7 +314,7 @@ impl Store {
                     detail = "the ballot log is open".into();
                 }
             }
-            event(conn, election, "opened", &detail)
+            event(conn, &self.actor, election, "opened", &detail)
         })
     }
 
@@ -347,7 +375,13 @@ impl Store {
                 )?;
                 size = ballots.size();
             }
-            event(conn, election, "closed", &format!("{size} log entries"))?;
+            event(
+                conn,
+                &self.actor,
+                election,
+                "closed",
+                &format!("{size} log entries"),
+            )?;
             Ok(size)
         })
     }
@@ -397,6 +431,7 @@ impl Store {
                 .execute(conn)?;
             event(
                 conn,
+                &self.actor,
                 election,
                 "extended",
                 &format!(
@@ -419,7 +454,7 @@ impl Store {
                 ElectionState::Tallied,
             )?;
             self.put_record_files(conn, election, files)?;
-            event(conn, election, "tallied", "")
+            event(conn, &self.actor, election, "tallied", "")
         })
     }
 
@@ -479,12 +514,21 @@ impl Store {
             .optional()?)
     }
 
-    /// The returning officer's event log of an election: `(unix time, kind, detail)`.
-    pub fn events(&self, election: &str) -> Result<Vec<(i64, String, String)>> {
-        Ok(events::table
+    /// The returning officer's event log of an election, oldest first.
+    pub fn events(&self, election: &str) -> Result<Vec<Event>> {
+        let rows: Vec<(i64, String, String, String)> = events::table
             .filter(events::election.eq(election))
             .order(events::id)
-            .select((events::at, events::kind, events::detail))
-            .load(&mut *self.conn()?)?)
+            .select((events::at, events::kind, events::detail, events::actor))
+            .load(&mut *self.conn()?)?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, kind, detail, actor)| Event {
+                at,
+                kind,
+                detail,
+                actor,
+            })
+            .collect())
     }
 }

@@ -309,6 +309,7 @@ impl Store {
                 .execute(conn)?;
             event(
                 conn,
+                &self.actor,
                 election,
                 "pass re-issue granted",
                 &format!("a member may have a new pass in: {}", contests.join(", ")),

@@ -26,6 +26,7 @@ mod error;
 mod issuance;
 mod keys;
 mod log;
+mod officers;
 mod register;
 pub mod schema;
 mod throttle;
@@ -37,7 +38,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
-pub use elections::{ElectionRow, ElectionState, Roles, effective};
+pub use elections::{ElectionRow, ElectionState, Event, Roles, effective};
 pub use error::{ExtendRefused, Result, StoreError};
 pub use issuance::{IssueOutcome, StoredIssuance};
 pub use keys::{
@@ -45,6 +46,7 @@ pub use keys::{
     issuer_key_file, load_keys,
 };
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, LogName, PendingCast};
+pub use officers::{OfficerRow, OfficerScope, OfficerSession};
 pub use register::{MemberRow, Turnout};
 pub use throttle::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, Throttled};
 
@@ -73,6 +75,9 @@ pub use connection::AnyConnection;
 pub struct Store {
     pool: Pool<Manager>,
     url: String,
+    /// Who the events log names for actions through this handle: an officer's email in the
+    /// console ([`Store::acting_as`]), empty for a command run on the server.
+    actor: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -193,6 +198,7 @@ impl Store {
         let store = Self {
             pool,
             url: url.to_owned(),
+            actor: "".into(),
         };
         let mut conn = store.conn()?;
         let migrations = match &mut *conn {
@@ -201,6 +207,15 @@ impl Store {
         };
         migrations.map_err(StoreError::Migrations)?;
         Ok(store)
+    }
+
+    /// The same database, with the events log naming `actor` (an officer's email) for what is
+    /// done through it.
+    pub fn acting_as(&self, actor: &str) -> Self {
+        Self {
+            actor: actor.into(),
+            ..self.clone()
+        }
     }
 
     /// Whether this is a PostgreSQL database.

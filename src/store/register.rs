@@ -100,6 +100,7 @@ impl Store {
             }
             event(
                 conn,
+                &self.actor,
                 election,
                 "register imported",
                 &format!("{} members", rows.len()),
@@ -149,6 +150,7 @@ impl Store {
                         // returning officer's own invitations file says whose code it was.
                         Some(Some(_)) => event(
                             conn,
+                            &self.actor,
                             election,
                             "invitation re-issued",
                             "one member's code replaced: the old code no longer works",
@@ -163,6 +165,7 @@ impl Store {
             if !codes.is_empty() {
                 event(
                     conn,
+                    &self.actor,
                     election,
                     "invitations exported",
                     &format!("{} codes", codes.len()),

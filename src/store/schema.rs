@@ -115,6 +115,36 @@ diesel::table! {
         at -> BigInt,
         kind -> Text,
         detail -> Text,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    officers (email) {
+        email -> Text,
+        all_elections -> Bool,
+        password_hash -> Nullable<Text>,
+        totp_secret -> Nullable<Binary>,
+        totp_last_step -> BigInt,
+        enrol_hash -> Nullable<Text>,
+        enrol_expires -> BigInt,
+        created -> BigInt,
+    }
+}
+
+diesel::table! {
+    officer_elections (email, election) {
+        email -> Text,
+        election -> Text,
+    }
+}
+
+diesel::table! {
+    officer_sessions (id_hash) {
+        id_hash -> Text,
+        email -> Text,
+        csrf -> Text,
+        expires -> BigInt,
     }
 }
 
@@ -141,4 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     casts,
     throttle,
     events,
+    officers,
+    officer_elections,
+    officer_sessions,
 );

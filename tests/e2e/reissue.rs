@@ -279,9 +279,9 @@ fn the_officer_grants_a_reissue(name: &str, db: Option<String>) {
         .unwrap();
     let grant = events
         .iter()
-        .find(|(_, kind, _)| kind == "pass re-issue granted")
+        .find(|event| event.kind == "pass re-issue granted")
         .expect("the grant is in the events log");
-    assert!(!grant.2.contains(&member.number), "{grant:?}");
+    assert!(!grant.detail.contains(&member.number), "{grant:?}");
     let after = ask(&server, &member, &manifest, "nec", &new, true);
     assert_eq!(after.status, 200, "{}", after.message);
     let again = ask(

@@ -119,7 +119,21 @@ fn argon2() -> Result<Argon2<'static>, InvitationError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// What the server stores for a code: its salt and argon2id hash.
+/// argon2id of `secret` under `salt`, in `memory`.
+fn hash_in(
+    secret: &[u8],
+    salt: &[u8; 16],
+    memory: &mut Vec<argon2::Block>,
+) -> Result<[u8; 32], InvitationError> {
+    memory.resize(ARGON2_M_COST as usize, argon2::Block::default());
+    let mut hash = [0u8; 32];
+    argon2()?
+        .hash_password_into_with_memory(secret, salt, &mut hash, memory)
+        .map_err(|e| InvitationError::Argon2(e.to_string()))?;
+    Ok(hash)
+}
+
+/// What the server stores for a code (or an officer's password): its salt and argon2id hash.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InvitationHash {
     salt: [u8; 16],
@@ -148,13 +162,27 @@ impl InvitationHash {
         rng: &mut impl rand::CryptoRng,
         memory: &mut Vec<argon2::Block>,
     ) -> Result<Self, InvitationError> {
+        Self::of_secret_in(code.0.as_bytes(), rng, memory)
+    }
+
+    /// A returning officer's console password, hashed as codes are (the same argon2id
+    /// parameters and PHC form), in caller-owned working memory.
+    pub fn of_password_in(
+        password: &str,
+        rng: &mut impl rand::CryptoRng,
+        memory: &mut Vec<argon2::Block>,
+    ) -> Result<Self, InvitationError> {
+        Self::of_secret_in(password.as_bytes(), rng, memory)
+    }
+
+    fn of_secret_in(
+        secret: &[u8],
+        rng: &mut impl rand::CryptoRng,
+        memory: &mut Vec<argon2::Block>,
+    ) -> Result<Self, InvitationError> {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        memory.resize(ARGON2_M_COST as usize, argon2::Block::default());
-        let mut hash = [0u8; 32];
-        argon2()?
-            .hash_password_into_with_memory(code.0.as_bytes(), &salt, &mut hash, memory)
-            .map_err(|e| InvitationError::Argon2(e.to_string()))?;
+        let hash = hash_in(secret, &salt, memory)?;
         Ok(Self { salt, hash })
     }
 
@@ -170,11 +198,24 @@ impl InvitationHash {
         code: &InvitationCode,
         memory: &mut Vec<argon2::Block>,
     ) -> Result<bool, InvitationError> {
-        memory.resize(ARGON2_M_COST as usize, argon2::Block::default());
-        let mut hash = [0u8; 32];
-        argon2()?
-            .hash_password_into_with_memory(code.0.as_bytes(), &self.salt, &mut hash, memory)
-            .map_err(|e| InvitationError::Argon2(e.to_string()))?;
+        self.verify_secret_in(code.0.as_bytes(), memory)
+    }
+
+    /// Whether `password` is the officer's password hashed here (constant-time comparison).
+    pub fn verify_password_in(
+        &self,
+        password: &str,
+        memory: &mut Vec<argon2::Block>,
+    ) -> Result<bool, InvitationError> {
+        self.verify_secret_in(password.as_bytes(), memory)
+    }
+
+    fn verify_secret_in(
+        &self,
+        secret: &[u8],
+        memory: &mut Vec<argon2::Block>,
+    ) -> Result<bool, InvitationError> {
+        let hash = hash_in(secret, &self.salt, memory)?;
         Ok(hash.ct_eq(&self.hash).into())
     }
 

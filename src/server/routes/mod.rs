@@ -15,6 +15,7 @@ mod passes;
 use actix_web::web;
 
 use super::{ApiError, AppState};
+pub(crate) use login::dummy_hash;
 pub(crate) use logs::{cosigned_checkpoint, log_name};
 
 type State = web::Data<AppState>;

@@ -1,0 +1,4 @@
+DROP TABLE officer_sessions;
+DROP TABLE officer_elections;
+DROP TABLE officers;
+ALTER TABLE events DROP COLUMN actor;
