@@ -13,6 +13,7 @@ mod ceremony;
 mod checkpoints;
 #[path = "../cli/mod.rs"]
 mod cli;
+mod console;
 mod errors;
 mod login;
 mod member;

@@ -232,6 +232,8 @@ fn register_page(
 
 #[derive(serde::Deserialize)]
 pub(super) struct RegisterForm {
+    /// Missing is refused as a wrong token (403), not as a malformed form.
+    #[serde(default)]
     csrf: String,
     register: String,
 }
@@ -355,6 +357,8 @@ impl Action {
 
 #[derive(serde::Deserialize)]
 pub(super) struct ActionForm {
+    /// Missing is refused as a wrong token (403), not as a malformed form.
+    #[serde(default)]
     csrf: String,
     closes: Option<String>,
 }

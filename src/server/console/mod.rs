@@ -45,8 +45,15 @@ const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self';
 
 /// Registers the console's pages and actions.
 pub fn routes(config: &mut web::ServiceConfig) {
-    let small = || web::FormConfig::default().limit(16 * 1024);
-    let register = || web::FormConfig::default().limit(MAX_REGISTER_BYTES + 16 * 1024);
+    let form = |limit: usize| {
+        web::FormConfig::default()
+            .limit(limit)
+            .error_handler(|error, _| {
+                Refusal::Bad(format!("the form could not be read ({error})")).into()
+            })
+    };
+    let small = || form(16 * 1024);
+    let register = || form(MAX_REGISTER_BYTES + 16 * 1024);
     config
         .route("/console", web::get().to(elections::list))
         .service(

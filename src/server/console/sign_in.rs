@@ -212,6 +212,8 @@ fn bad_request(mut response: HttpResponse) -> HttpResponse {
 
 #[derive(serde::Deserialize)]
 pub(super) struct SignOutForm {
+    /// Missing is refused as a wrong token (403), not as a malformed form.
+    #[serde(default)]
     csrf: String,
 }
 
