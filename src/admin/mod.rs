@@ -13,6 +13,8 @@ pub mod ceremony;
 #[cfg(feature = "server")]
 mod create;
 #[cfg(feature = "server")]
+pub mod mail;
+#[cfg(feature = "server")]
 mod office;
 #[cfg(feature = "server")]
 pub mod officers;

@@ -184,6 +184,7 @@ pub fn plan_register(
             salt,
             code_hash,
             reissue_grants: String::new(),
+            email: register.email(&member.number).map(str::to_owned),
         });
     }
     let report = ImportReport {
@@ -240,10 +241,41 @@ pub fn export_invitations(
         );
     }
     let total = targets.len();
+    let numbers: Vec<&str> = targets.iter().map(|m| m.number.as_str()).collect();
+    let made = new_codes(&numbers, threads, progress)?;
+    write_private(out, invitations_csv(&made).as_bytes())?;
+    let hashes: Vec<(String, String)> = made.into_iter().map(|(n, _, h)| (n, h)).collect();
+    if let Err(e) = store.set_codes(election, &hashes) {
+        let _ = fs::remove_file(out);
+        return Err(e.into());
+    }
+    Ok(total)
+}
+
+/// The invitations file: member numbers and their codes, for a mail merge, so under the formula
+/// rule (`core::csv_file`): a member number such as `=1+1` or `-12` is written `'=1+1`, `'-12`;
+/// `client::read_invitations` undoes it.
+pub fn invitations_csv(made: &[(String, InvitationCode, String)]) -> String {
+    let mut text = CsvText::new(csv::QuoteStyle::Necessary, csv::Terminator::Any(b'\n'));
+    text.record(INVITATION_COLUMNS);
+    for (number, code, _) in made {
+        text.record([defuse(number), defuse(&code.display())]);
+    }
+    text.finish()
+}
+
+/// A new invitation code and its argon2id hash (PHC) for each member number, hashed on
+/// `threads` threads.
+pub fn new_codes(
+    numbers: &[&str],
+    threads: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<(String, InvitationCode, String)>> {
+    let total = numbers.len();
     let made = par_map(
-        &targets,
+        numbers,
         threads,
-        |member| -> Result<(String, InvitationCode, String)> {
+        |number| -> Result<(String, InvitationCode, String)> {
             thread_local! {
                 // Each hashing thread's argon2 memory, reused for every code it hashes (a fresh
                 // 19 MiB a code cost the kernel's mapping and zeroing each time).
@@ -255,7 +287,7 @@ pub fn export_invitations(
             let code = InvitationCode::generate(&mut rng);
             let hash =
                 MEMORY.with_borrow_mut(|memory| InvitationHash::new_in(&code, &mut rng, memory))?;
-            Ok((member.number.clone(), code, hash.to_phc()))
+            Ok(((*number).to_owned(), code, hash.to_phc()))
         },
         |done| {
             progress(Progress {
@@ -265,21 +297,7 @@ pub fn export_invitations(
             })
         },
     );
-    let made: Vec<_> = made.into_iter().collect::<Result<_>>()?;
-    // For a mail merge, so under the formula rule (`core::csv_file`): a member number such as
-    // `=1+1` or `-12` is written `'=1+1`, `'-12`; `client::read_invitations` undoes it.
-    let mut text = CsvText::new(csv::QuoteStyle::Necessary, csv::Terminator::Any(b'\n'));
-    text.record(INVITATION_COLUMNS);
-    for (number, code, _) in &made {
-        text.record([defuse(number), defuse(&code.display())]);
-    }
-    write_private(out, text.finish().as_bytes())?;
-    let hashes: Vec<(String, String)> = made.into_iter().map(|(n, _, h)| (n, h)).collect();
-    if let Err(e) = store.set_codes(election, &hashes) {
-        let _ = fs::remove_file(out);
-        return Err(e.into());
-    }
-    Ok(total)
+    made.into_iter().collect()
 }
 
 /// Writes a file only its owner can read (invitation codes), replacing it atomically.

@@ -40,6 +40,18 @@ pub struct ServeArgs {
     /// the connection is closed, so slow clients cannot hold the server's connections.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
+    /// The mail server for invitations sent from the console: `smtps://user:password@host`
+    /// (TLS), `smtp://host:587?tls=required` (STARTTLS) or `smtp://127.0.0.1:25` (a relay on
+    /// this machine, no TLS). Needs --mail-from and --public-url.
+    #[arg(long, value_name = "URL", env = "TELLER_SMTP", requires_all = ["mail_from", "public_url"])]
+    pub smtp: Option<String>,
+    /// The sender of invitation mails, e.g. "Returning Officer <ro@party.example.org>".
+    #[arg(long, value_name = "ADDRESS", requires = "smtp")]
+    pub mail_from: Option<String>,
+    /// The address members reach this server at (the booth links in the mails), e.g.
+    /// https://vote.example.org.
+    #[arg(long, value_name = "URL", env = "TELLER_PUBLIC_URL", requires = "smtp")]
+    pub public_url: Option<String>,
     #[command(flatten)]
     pub db: Database,
 }
@@ -103,11 +115,18 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
     } else {
         "SQLite"
     };
+    let mailer = match (&args.smtp, &args.mail_from, &args.public_url) {
+        (Some(smtp), Some(from), Some(public)) => {
+            Some(teller::admin::mail::Mailer::new(smtp, from, public)?)
+        }
+        _ => None,
+    };
     let options = teller::server::ServeOptions {
         bind: args.bind,
         workers,
         trusted_proxies: args.trusted_proxies,
         request_timeout: std::time::Duration::from_secs(args.request_timeout),
+        mailer,
     };
     teller::server::serve(store, options, move |address| {
         println!("teller: serving on http://{address} ({backend})");
@@ -276,6 +295,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         workers: threads,
         trusted_proxies: Vec::new(),
         request_timeout: teller::server::guard::DEFAULT_REQUEST_TIMEOUT,
+        mailer: None,
     };
     teller::server::serve(store, options, move |address| {
         println!("Vote in the booth:  http://{address}/e/{election}/");

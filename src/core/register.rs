@@ -123,6 +123,23 @@ impl Member {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Register {
     members: BTreeMap<String, Member>,
+    /// From the optional [`EMAIL_COLUMN`]: where the console mails invitations. Apart from the
+    /// members, as it has nothing to do with eligibility (and is not in the rosters).
+    emails: BTreeMap<String, String>,
+}
+
+/// The optional column of a register with each member's email, for invitations by email.
+pub const EMAIL_COLUMN: &str = "email";
+
+/// Whether `text` has the shape of an email address (one `@`, a dot in the domain, no spaces):
+/// the mail server is the judge of the rest.
+pub fn looks_like_email(text: &str) -> bool {
+    text.len() <= 254
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && text.matches('@').count() == 1
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.ends_with('.')
+        })
 }
 
 /// The header of the invitations file `teller invitations export` writes and the load generator
@@ -292,12 +309,37 @@ impl Register {
                 return Err(errors);
             }
         };
+        let email_at = header.iter().position(|c| {
+            c.trim_start_matches('\u{feff}')
+                .trim()
+                .eq_ignore_ascii_case(EMAIL_COLUMN)
+        });
         let mut members = BTreeMap::new();
+        let mut emails = BTreeMap::new();
         for (line, fields) in rows {
+            let email = email_at
+                .and_then(|i| fields.get(i))
+                .map(str::trim)
+                .filter(|e| !e.is_empty());
             let Some(member) = member_row(line, &fields, &at, &mut errors) else {
                 continue;
             };
             let number = member.number.clone();
+            if let Some(email) = email {
+                match looks_like_email(email) {
+                    true => {
+                        emails.insert(number.clone(), email.to_lowercase());
+                    }
+                    false => errors.push(RowError {
+                        line,
+                        column: EMAIL_COLUMN.into(),
+                        problem: format!(
+                            "{email:?} is not an email address (leave it empty for a member \
+                             without one)"
+                        ),
+                    }),
+                }
+            }
             if members.insert(number.clone(), member).is_some() {
                 errors.push(RowError {
                     line,
@@ -307,10 +349,15 @@ impl Register {
             }
         }
         if errors.is_empty() {
-            Ok(Self { members })
+            Ok(Self { members, emails })
         } else {
             Err(errors)
         }
+    }
+
+    /// The member's email from the register's optional `email` column (lower-cased).
+    pub fn email(&self, number: &str) -> Option<&str> {
+        self.emails.get(number).map(String::as_str)
     }
 
     /// A register of these members; fails with the first membership number given twice.

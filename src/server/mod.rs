@@ -92,6 +92,10 @@ pub struct AppState {
     requests: Arc<throttle::InFlight>,
     request_timeout: std::time::Duration,
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Invitations by email from the console (`teller serve --smtp`).
+    mailer: Option<Arc<crate::admin::mail::Mailer>>,
+    /// The console's mailing rounds under way or last finished, per election.
+    mailings: std::sync::Mutex<HashMap<String, Arc<console::Mailing>>>,
 }
 
 /// A tallied election's record as one archive, as served.
@@ -202,6 +206,8 @@ impl AppState {
             requests: Default::default(),
             request_timeout,
             trusted_proxies,
+            mailer: None,
+            mailings: Default::default(),
         })
     }
 
@@ -365,6 +371,8 @@ pub struct ServeOptions {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a request may take to arrive and be answered (`--request-timeout`).
     pub request_timeout: std::time::Duration,
+    /// The mail server for invitations from the console (`--smtp`), if any.
+    pub mailer: Option<crate::admin::mail::Mailer>,
 }
 
 /// Serves the API until the process is stopped; calls `ready` with the bound address once it
@@ -379,6 +387,7 @@ pub fn serve(
         workers,
         trusted_proxies,
         request_timeout,
+        mailer,
     } = options;
     let bind = bind.as_str();
     let closer_store = store.clone();
@@ -386,7 +395,9 @@ pub fn serve(
         .name("closer".into())
         .spawn(move || run_closer(closer_store))
         .context("starting the closer")?;
-    let state = web::Data::new(AppState::new(store, request_timeout, trusted_proxies)?);
+    let mut state = AppState::new(store, request_timeout, trusted_proxies)?;
+    state.mailer = mailer.map(Arc::new);
+    let state = web::Data::new(state);
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()

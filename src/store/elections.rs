@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use super::ExtendRefused;
 use super::issuance::publish_issuances;
 use super::log::{BALLOTS, ISSUANCE, append, create_log, lock_head, store_checkpoint};
-use super::schema::{elections, events, log_heads, members, record_files};
+use super::schema::{elections, events, invitation_mail, log_heads, members, record_files};
 use super::throttle::delete_throttle_rows;
 use super::{AnyConnection, Result, Store, StoreError, now};
 use crate::core::log::{CloseEntry, Entry, NoteSigner, OpenEntry, RosterCommitment};
@@ -358,6 +358,16 @@ impl Store {
                     &manifest.issuance_log_origin(),
                     signer(issuance_signer, election, "issuance-log key")?,
                 )?;
+                // Members' emails and the state of their invitations were for getting them to
+                // vote: kept no longer than that (member rows come before throttle rows in the
+                // lock order).
+                diesel::update(members::table.filter(members::election.eq(election)))
+                    .set(members::email.eq(None::<String>))
+                    .execute(conn)?;
+                diesel::delete(
+                    invitation_mail::table.filter(invitation_mail::election.eq(election)),
+                )
+                .execute(conn)?;
                 // Failed logins are of no use once voting has ended, and a member's row holds
                 // the time of their last failure (issue 9).
                 delete_throttle_rows(conn, election)?;

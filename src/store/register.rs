@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 
 use super::elections::{event, transition};
-use super::schema::{casts, issuances, members};
+use super::schema::{casts, invitation_mail, issuances, members};
 use super::{AnyConnection, ElectionState, Result, Store, StoreError, insert_rows};
 use crate::core::manifest::Manifest;
 
@@ -66,6 +66,9 @@ pub struct MemberRow {
     /// (`teller passes reissue`). Kept on the member's row, not in rows of their own, so that no
     /// table keeps the order in which members were granted a re-issue.
     pub reissue_grants: String,
+    /// The member's email from the register's optional `email` column, for invitations by
+    /// email; cleared when the election closes.
+    pub email: Option<String>,
 }
 
 impl MemberRow {
@@ -128,6 +131,17 @@ impl Store {
     /// In chunks: one query reads a chunk's old codes, and on PostgreSQL one statement writes
     /// the chunk (half a million members would otherwise be a million round trips).
     pub fn set_codes(&self, election: &str, codes: &[(String, String)]) -> Result<()> {
+        self.set_codes_as(election, codes, "invitations exported")
+    }
+
+    /// [`Store::set_codes`], with the events log saying how the codes went out (`kind`:
+    /// `invitations exported`, `invitations emailed`).
+    pub fn set_codes_as(
+        &self,
+        election: &str,
+        codes: &[(String, String)],
+        kind: &str,
+    ) -> Result<()> {
         self.transaction(|conn| {
             for chunk in codes.chunks(1000) {
                 let numbers: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
@@ -167,7 +181,7 @@ impl Store {
                     conn,
                     &self.actor,
                     election,
-                    "invitations exported",
+                    kind,
                     &format!("{} codes", codes.len()),
                 )?;
             }
@@ -226,5 +240,74 @@ impl Store {
             contests,
             regions: regions.into_iter().map(|(r, (m, i))| (r, m, i)).collect(),
         })
+    }
+}
+
+/// The state of the last invitation mailed to a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailStatus {
+    /// The member number.
+    pub member: String,
+    /// `sent`, `re-sent`, `bounced` (the mail server refused the address for good) or `failed`
+    /// (it could not be reached or refused for now: send again later).
+    pub status: String,
+    /// The mail server's words, for a bounce or a failure.
+    pub detail: String,
+}
+
+impl Store {
+    /// Records what became of a member's invitation mail (replacing the last).
+    pub fn set_mail_status(
+        &self,
+        election: &str,
+        member: &str,
+        status: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let mut conn = self.conn()?;
+        macro_rules! upsert {
+            ($c:expr) => {
+                diesel::insert_into(invitation_mail::table)
+                    .values((
+                        invitation_mail::election.eq(election),
+                        invitation_mail::member.eq(member),
+                        invitation_mail::status.eq(status),
+                        invitation_mail::detail.eq(detail),
+                    ))
+                    .on_conflict((invitation_mail::election, invitation_mail::member))
+                    .do_update()
+                    .set((
+                        invitation_mail::status.eq(status),
+                        invitation_mail::detail.eq(detail),
+                    ))
+                    .execute($c)
+            };
+        }
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => upsert!(c)?,
+            AnyConnection::Postgresql(c) => upsert!(c)?,
+        };
+        Ok(())
+    }
+
+    /// The invitation mail states of an election's members, by member number.
+    pub fn mail_statuses(&self, election: &str) -> Result<Vec<MailStatus>> {
+        let rows: Vec<(String, String, String)> = invitation_mail::table
+            .filter(invitation_mail::election.eq(election))
+            .order(invitation_mail::member)
+            .select((
+                invitation_mail::member,
+                invitation_mail::status,
+                invitation_mail::detail,
+            ))
+            .load(&mut *self.conn()?)?;
+        Ok(rows
+            .into_iter()
+            .map(|(member, status, detail)| MailStatus {
+                member,
+                status,
+                detail,
+            })
+            .collect())
     }
 }

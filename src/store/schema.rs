@@ -28,6 +28,16 @@ diesel::table! {
         salt -> Binary,
         code_hash -> Nullable<Text>,
         reissue_grants -> Text,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    invitation_mail (election, member) {
+        election -> Text,
+        member -> Text,
+        status -> Text,
+        detail -> Text,
     }
 }
 
@@ -174,4 +184,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     officers,
     officer_elections,
     officer_sessions,
+    invitation_mail,
 );

@@ -523,6 +523,8 @@ fn the_console_refuses_what_an_officer_may_not_do() {
             vec![("csrf", csrf.as_str())],
             vec![("Sec-Fetch-Site", "same-site")],
         ),
+        // What a sandboxed frame or a redirect sends, from a browser too old to say more.
+        (vec![("csrf", csrf.as_str())], vec![("Origin", "null")]),
     ] {
         let answer = client.post(&open, alice, &form, &headers);
         assert_eq!(answer.status, 403, "{form:?} {headers:?}: {}", answer.body);
@@ -540,10 +542,24 @@ fn the_console_refuses_what_an_officer_may_not_do() {
         &[("Origin", "https://evil.example")],
     );
     assert_eq!(cross.status, 403);
-    // The same post from this origin, with the token, opens it.
-    let origin = client.base.clone();
-    let same = client.post(&open, alice, &[("csrf", &csrf)], &[("Origin", &origin)]);
+    // The console's own form, as Chromium posts it (its pages are `Referrer-Policy: no-referrer`,
+    // so `Origin: null`, with `Sec-Fetch-Site: same-origin`), with the token, opens it.
+    let same = client.post(
+        &open,
+        alice,
+        &[("csrf", &csrf)],
+        &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+    );
     assert_eq!(same.status, 303, "{}", same.body);
+    // An older browser's post names this server's origin.
+    let origin = client.base.clone();
+    let extend = client.post(
+        &format!("/console/e/{ELECTION}/extend"),
+        alice,
+        &[("csrf", &csrf), ("closes", "now+30d")],
+        &[("Origin", &origin)],
+    );
+    assert_eq!(extend.status, 303, "{}", extend.body);
 
     // Brute force: carol enrols; five wrong passwords, then even the right one must wait.
     let (_, carol_secret) = enrol(&client, &tokens["carol@a.example.org"]);
@@ -655,4 +671,370 @@ fn the_console_refuses_what_an_officer_may_not_do() {
             assert!(!page.body.contains(secret.as_str()), "{path} shows a code");
         }
     }
+}
+
+/// One mail as the SMTP sink took it.
+#[derive(Clone, Debug)]
+struct Mail {
+    to: Vec<String>,
+    data: String,
+}
+
+/// A mail server on loopback that takes every mail (and refuses, for good, any recipient whose
+/// address starts with `bounce`), keeping what it took.
+struct Sink {
+    url: String,
+    mails: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+}
+
+impl Sink {
+    fn start() -> Self {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let mails = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = mails.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let kept = kept.clone();
+                std::thread::spawn(move || {
+                    let mut out = stream.try_clone().unwrap();
+                    let mut lines = std::io::BufReader::new(stream);
+                    let mut say = |text: &str| {
+                        let _ = out.write_all(format!("{text}\r\n").as_bytes());
+                    };
+                    say("220 sink ESMTP");
+                    let mut to = Vec::new();
+                    loop {
+                        let mut line = String::new();
+                        if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let upper = line.to_ascii_uppercase();
+                        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                            say("250-sink");
+                            say("250 8BITMIME");
+                        } else if upper.starts_with("RCPT TO:") {
+                            let address = line[8..].trim().trim_matches(['<', '>']).to_owned();
+                            if address.starts_with("bounce") {
+                                say("550 5.1.1 no such mailbox here");
+                            } else {
+                                to.push(address);
+                                say("250 OK");
+                            }
+                        } else if upper.starts_with("DATA") {
+                            say("354 go on");
+                            let mut data = String::new();
+                            loop {
+                                let mut line = String::new();
+                                if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                data.push_str(&line);
+                            }
+                            kept.lock().unwrap().push(Mail {
+                                to: std::mem::take(&mut to),
+                                data,
+                            });
+                            say("250 taken");
+                        } else if upper.starts_with("QUIT") {
+                            say("221 bye");
+                            return;
+                        } else {
+                            say("250 OK");
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, mails }
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+}
+
+/// The text/plain part of a MIME mail, decoded (quoted-printable, base64 or as it is).
+fn plain_text(data: &str) -> String {
+    let data = data.replace("\r\n", "\n");
+    let start = data
+        .find("Content-Type: text/plain")
+        .unwrap_or_else(|| panic!("no text/plain part:\n{data}"));
+    let part = &data[start..];
+    let (head, rest) = part.split_once("\n\n").unwrap();
+    let body = &rest[..rest.find("\n--").unwrap_or(rest.len())];
+    if head.contains("quoted-printable") {
+        let joined = body.replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    } else if head.contains("base64") {
+        let compact: String = body.split_whitespace().collect();
+        let bytes = <base64ct::Base64 as base64ct::Encoding>::decode_vec(&compact).unwrap();
+        String::from_utf8(bytes).unwrap()
+    } else {
+        body.to_owned()
+    }
+}
+
+/// The value after `label` on its line of a mail's text.
+fn after<'a>(text: &'a str, label: &str) -> &'a str {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{text}"))
+        + label.len();
+    text[at..].lines().next().unwrap().trim()
+}
+
+fn logs_in(server: &Server, member: &str, code: &str) -> u16 {
+    let (status, _, _) = super::post(
+        &server.api("/login"),
+        &serde_json::json!({ "member": member, "code": code }),
+        "x",
+    );
+    status
+}
+
+#[test]
+fn invitations_go_by_email_and_letters_from_the_console() {
+    let sink = Sink::start();
+    let dir = scratch("console-mail");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let election = Election { dir, db };
+    run(
+        &election.db,
+        &[
+            "election",
+            "create",
+            "--dealer",
+            &examples().join("election.toml").to_string_lossy(),
+            "--keys",
+            &election.path("keys"),
+        ],
+    );
+    let token = add_officer(&election.db, Some(ELECTION), "alice@a.example.org");
+    let server = Server::start_with(
+        &election.db,
+        &[
+            "--smtp",
+            &sink.url,
+            "--mail-from",
+            "Returning Officer <ro@a.example.org>",
+            "--public-url",
+            "https://vote.example.org/",
+        ],
+    );
+    let client = Client::new(&server);
+    let (session, _) = enrol(&client, &token);
+    let session = Some(session.as_str());
+    let csrf = field(&client.get("/console", session).body, "csrf");
+
+    // 20 members: 16 with their own address, two sharing one, one without, one that bounces.
+    let mut csv = String::new();
+    for (i, line) in register(20).lines().enumerate() {
+        let email = match i {
+            0 => "email".to_owned(),
+            1 | 2 => "family@members.example.org".to_owned(),
+            3 => String::new(),
+            4 => "bounce@members.example.org".to_owned(),
+            _ => format!("Member{i}@Members.Example.org"),
+        };
+        csv.push_str(&format!("{line},{email}\n"));
+    }
+    let preview = client.post(
+        &format!("/console/e/{ELECTION}/register"),
+        session,
+        &[("csrf", &csrf), ("register", &csv)],
+        &[],
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let applied = client.post(
+        &format!("/console/e/{ELECTION}/register/apply"),
+        session,
+        &[
+            ("csrf", &csrf),
+            ("register", &field(&preview.body, "register")),
+        ],
+        &[],
+    );
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let page = client.get(&format!("/console/e/{ELECTION}/invitations"), session);
+    assert!(
+        page.body
+            .contains("Email 17 member(s) who have no invitation yet"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Download letters for 3 member(s)"),
+        "{}",
+        page.body
+    );
+
+    let sent = client.post(
+        &format!("/console/e/{ELECTION}/invitations/send"),
+        session,
+        &[("csrf", &csrf)],
+        &[],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let started = std::time::Instant::now();
+    let page = loop {
+        let page = client.get(&format!("/console/e/{ELECTION}/invitations"), session);
+        if page.body.contains("Last mailing:") {
+            break page;
+        }
+        assert!(started.elapsed().as_secs() < 120, "{}", page.body);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        page.body
+            .contains("Last mailing: 16 sent, 1 bounced, 0 failed"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("no such mailbox here"),
+        "the bounce is shown: {}",
+        page.body
+    );
+
+    // Every member with an address of their own got exactly one mail, with their number, a
+    // code (never in the link), the booth's link with their number, and the fingerprint.
+    let manifest = Store::open(&election.db)
+        .unwrap()
+        .election(ELECTION)
+        .unwrap()
+        .manifest()
+        .unwrap();
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 16);
+    let mut codes = HashMap::new();
+    for mail in &mails {
+        assert_eq!(mail.to.len(), 1);
+        let text = plain_text(&mail.data);
+        let member = after(&text, "Member number / Rhif aelodaeth:").to_owned();
+        let code = after(&text, "Invitation code / Cod gwahoddiad:").to_owned();
+        let n: usize = member[1..].parse().unwrap();
+        assert_eq!(mail.to[0], format!("member{}@members.example.org", n));
+        let link = after(&text, "Vote here / Pleidleisiwch yma:\n");
+        assert_eq!(
+            link,
+            format!("https://vote.example.org/e/{ELECTION}/?member={member}")
+        );
+        assert!(!link.contains(&code));
+        assert!(text.contains(&manifest.fingerprint_hex()), "{text}");
+        assert!(text.contains("Fe'ch gwahoddir i bleidleisio"), "{text}");
+        assert!(
+            mail.data.contains("Content-Type: text/html"),
+            "an HTML part too"
+        );
+        assert!(codes.insert(member, code).is_none(), "one mail per member");
+    }
+    assert!(!codes.contains_key("M0000001") && !codes.contains_key("M0000002"));
+
+    // Open; a mailed code logs in.
+    let opened = client.post(
+        &format!("/console/e/{ELECTION}/open"),
+        session,
+        &[("csrf", &csrf)],
+        &[],
+    );
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let (member, code) = codes
+        .iter()
+        .next()
+        .map(|(m, c)| (m.clone(), c.clone()))
+        .unwrap();
+    assert_eq!(logs_in(&server, &member, &code), 200);
+
+    // A new code for that member: the old one stops working, the new one works.
+    let resent = client.post(
+        &format!("/console/e/{ELECTION}/invitations/resend"),
+        session,
+        &[("csrf", &csrf), ("member", &member)],
+        &[],
+    );
+    assert_eq!(resent.status, 303, "{}", resent.body);
+    let started = std::time::Instant::now();
+    while sink.mails().len() < 17 {
+        assert!(started.elapsed().as_secs() < 60);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let text = plain_text(&sink.mails()[16].data);
+    assert_eq!(after(&text, "Member number / Rhif aelodaeth:"), member);
+    let new_code = after(&text, "Invitation code / Cod gwahoddiad:").to_owned();
+    assert_ne!(new_code, code);
+    assert_eq!(
+        logs_in(&server, &member, &code),
+        401,
+        "the old code is dead"
+    );
+    assert_eq!(logs_in(&server, &member, &new_code), 200);
+    // A member who cannot be mailed is told so, and nothing is sent.
+    let refused = client.post(
+        &format!("/console/e/{ELECTION}/invitations/resend"),
+        session,
+        &[("csrf", &csrf), ("member", "M0000003")],
+        &[],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("no email address of their own"),
+        "{}",
+        refused.body
+    );
+
+    // Letters for the three who cannot be mailed: their codes log in.
+    let letters = client.post(
+        &format!("/console/e/{ELECTION}/invitations/letters"),
+        session,
+        &[("csrf", &csrf)],
+        &[],
+    );
+    assert_eq!(letters.status, 200, "{}", letters.body);
+    let lettered = teller::client::read_invitations(&letters.body).unwrap();
+    let numbers: Vec<&str> = lettered.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(numbers, ["M0000001", "M0000002", "M0000003"]);
+    for (member, code) in &lettered {
+        assert_eq!(logs_in(&server, member, code), 200, "{member}");
+    }
+    let events = Store::open(&election.db).unwrap().events(ELECTION).unwrap();
+    for kind in [
+        "invitations emailed",
+        "invitations re-sent by email",
+        "invitation letters exported",
+    ] {
+        let event = events.iter().find(|e| e.kind == kind).unwrap();
+        assert_eq!(event.actor, "alice@a.example.org", "{event:?}");
+    }
+
+    // Closing forgets the addresses and the mail states.
+    run(&election.db, &["election", "close", ELECTION]);
+    let store = Store::open(&election.db).unwrap();
+    assert!(
+        store
+            .members(ELECTION)
+            .unwrap()
+            .iter()
+            .all(|m| m.email.is_none())
+    );
+    assert!(store.mail_statuses(ELECTION).unwrap().is_empty());
 }

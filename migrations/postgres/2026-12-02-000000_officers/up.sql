@@ -27,3 +27,15 @@ CREATE TABLE officer_sessions (
 -- Who did what: the officer's email for an action taken in the console, '' for a command run on
 -- the server.
 ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+-- Invitations by email: a member's address from the register's optional `email` column, kept
+-- only until the election closes (the close clears it), and the state of the last invitation
+-- mailed to them (`sent`, `bounced`, `failed`, `re-sent`), for the officer's console. No time is
+-- kept per member (issue 9: no table holds a member's times).
+ALTER TABLE members ADD COLUMN email TEXT;
+CREATE TABLE invitation_mail (
+    election TEXT NOT NULL,
+    member TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (election, member)
+);

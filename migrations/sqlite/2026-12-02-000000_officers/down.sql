@@ -1,3 +1,5 @@
+DROP TABLE invitation_mail;
+ALTER TABLE members DROP COLUMN email;
 DROP TABLE officer_sessions;
 DROP TABLE officer_elections;
 DROP TABLE officers;

@@ -60,6 +60,8 @@ struct Overview {
     row: ElectionRow,
     manifest: Manifest,
     members: usize,
+    /// Members with no invitation code yet.
+    uninvited: usize,
     turnout: Option<Turnout>,
     events: Vec<Event>,
 }
@@ -72,7 +74,9 @@ async fn overview_data(state: &State, id: &str) -> Result<Overview, Refusal> {
             .find_election(&id)?
             .ok_or_else(|| Refusal::NotFound(format!("there is no election {id:?}")))?;
         let manifest = row.manifest()?;
-        let members = store.members(&id)?.len();
+        let rows = store.members(&id)?;
+        let members = rows.len();
+        let uninvited = rows.iter().filter(|m| m.code_hash.is_none()).count();
         let turnout = match row.is(ElectionState::Created) {
             true => None,
             false => Some(store.turnout(&manifest)?),
@@ -82,6 +86,7 @@ async fn overview_data(state: &State, id: &str) -> Result<Overview, Refusal> {
             row,
             manifest,
             members,
+            uninvited,
             turnout,
             events,
         })
@@ -118,6 +123,9 @@ pub(super) async fn overview(
             p { a href={ "/e/" (data.row.id) "/board" } { "The public bulletin board" } }
             h2 { "What you can do now" }
             ul.links {
+                @if created || is_open {
+                    li { a href={ "/console/e/" (data.row.id) "/invitations" } { "Invitations: by email, and letters" } }
+                }
                 @if created {
                     li { a href={ "/console/e/" (data.row.id) "/register" } { "Upload the register" } }
                     li { a href={ "/console/e/" (data.row.id) "/open" } { "Open the election" } }
@@ -143,7 +151,7 @@ pub(super) async fn overview(
                 thead { tr { th scope="col" { "When (UTC)" } th scope="col" { "What" } th scope="col" { "Details" } th scope="col" { "By" } } }
                 tbody {
                     @for event in &data.events {
-                        tr { td { (format_instant(event.at)) } td { (event.kind) } td { (event.detail) } td { (event.by()) } }
+                        tr { td.when { (format_instant(event.at)) } td { (event.kind) } td { (event.detail) } td { (event.by()) } }
                     }
                 }
             } }
@@ -195,7 +203,7 @@ pub(super) async fn register_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Refusal> {
     let officer = Officer::of_election(&state, &request, &id).await?;
-    Ok(register_page(&officer, &id, &[], None))
+    Ok(register_page(&officer, &id, &[], None, ""))
 }
 
 fn register_page(
@@ -203,6 +211,7 @@ fn register_page(
     id: &str,
     errors: &[String],
     bad_rows: Option<&[String]>,
+    text: &str,
 ) -> HttpResponse {
     page(
         "Upload the register",
@@ -222,7 +231,7 @@ fn register_page(
                 div.field {
                     label for="register" { "The register (CSV)" }
                     p.hint #register-hint { "Paste the file's contents. Up to " (super::MAX_REGISTER_BYTES / (1024 * 1024)) " MB; a larger register goes through " code { "teller register import" } "." }
-                    textarea #register name="register" rows="12" spellcheck="false" aria-describedby="register-hint" required {}
+                    textarea #register name="register" rows="12" spellcheck="false" aria-describedby="register-hint" aria-invalid=[bad_rows.map(|_| "true")] required { (text) }
                 }
                 button type="submit" { "Check the register" }
             }
@@ -254,10 +263,20 @@ pub(super) async fn register_preview(
             &id,
             &["Paste the register's CSV".into()],
             None,
+            "",
         )));
     }
     let (store, election, csv) = (state.store.clone(), id.clone(), register.clone());
-    let planned = blocking(move || Ok(plan_register(&store, &election, &csv))).await?;
+    let (planned, manifest) = blocking(move || {
+        let manifest = store.election(&election)?.manifest()?;
+        Ok((plan_register(&store, &election, &csv), manifest))
+    })
+    .await?;
+    let title = |contest: &str| {
+        manifest
+            .contest(contest)
+            .map_or(contest.to_owned(), |c| c.draft().title.clone())
+    };
     let plan = match planned {
         Ok(plan) => plan,
         Err(RegisterRefused::BadRows(rows)) => {
@@ -269,6 +288,7 @@ pub(super) async fn register_preview(
                     rows.len()
                 )],
                 Some(&rows),
+                &register,
             )));
         }
         Err(RegisterRefused::Other(error)) => return Err(Refusal::Bad(format!("{error:#}"))),
@@ -284,7 +304,7 @@ pub(super) async fn register_preview(
             table {
                 caption { "Eligible members per contest" }
                 thead { tr { th scope="col" { "Contest" } th.num scope="col" { "Eligible" } } }
-                tbody { @for (contest, n) in &report.eligible { tr { th scope="row" { (contest) } td.num { (n) } } } }
+                tbody { @for (contest, n) in &report.eligible { tr { th scope="row" { (title(contest)) } td.num { (n) } } } }
             }
             @if let Some(diff) = &report.diff {
                 h2 { "Changes against the register stored before" }
@@ -389,6 +409,9 @@ fn confirm_page(
             html! {
                 p { "Opening freezes the register of " strong { (data.members) " members" } " and publishes its commitment on the bulletin board: from then on no member can be added or changed, and anyone can check who was eligible." }
                 p { "Members can sign in from " (format_instant(window.opens)) " until " (format_instant(window.closes)) "." }
+                @if data.uninvited > 0 {
+                    p.warning { (data.uninvited) " member(s) have no invitation code yet: they cannot vote until they get one (" a href={ "/console/e/" (id) "/invitations" } { "Invitations" } ")." }
+                }
             },
             "Open the election",
         ),

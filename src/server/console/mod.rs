@@ -15,6 +15,7 @@
 )]
 
 mod elections;
+mod invitations;
 mod sign_in;
 
 use actix_web::http::{StatusCode, header};
@@ -85,6 +86,25 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .app_data(register())
                 .route(web::post().to(elections::register_apply)),
         )
+        .route(
+            "/console/e/{id}/invitations",
+            web::get().to(invitations::page_for),
+        )
+        .service(
+            web::resource("/console/e/{id}/invitations/send")
+                .app_data(small())
+                .route(web::post().to(invitations::send)),
+        )
+        .service(
+            web::resource("/console/e/{id}/invitations/resend")
+                .app_data(small())
+                .route(web::post().to(invitations::resend)),
+        )
+        .service(
+            web::resource("/console/e/{id}/invitations/letters")
+                .app_data(small())
+                .route(web::post().to(invitations::letters)),
+        )
         .service(
             web::resource("/console/e/{id}/{action}")
                 .app_data(small())
@@ -100,6 +120,10 @@ pub const ELECTION_ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/e/{id}/register"),
     ("POST", "/console/e/{id}/register"),
     ("POST", "/console/e/{id}/register/apply"),
+    ("GET", "/console/e/{id}/invitations"),
+    ("POST", "/console/e/{id}/invitations/send"),
+    ("POST", "/console/e/{id}/invitations/resend"),
+    ("POST", "/console/e/{id}/invitations/letters"),
     ("GET", "/console/e/{id}/open"),
     ("POST", "/console/e/{id}/open"),
     ("GET", "/console/e/{id}/extend"),
@@ -266,9 +290,12 @@ impl Officer {
     }
 }
 
-/// Refuses a POST another site's page made: its `Origin` is not this server, or the browser
-/// says it is cross-site (`Sec-Fetch-Site`). A request with neither header (not a browser's) is
-/// left to the cookie and the form token.
+/// Refuses a POST another site's page made. A browser says where a request comes from in
+/// `Sec-Fetch-Site` (which no page can forge): only `same-origin` (or `none`, typed by the user)
+/// is taken. A browser too old to send it is judged by `Origin`, which must then be this
+/// server's (`null` is refused: it is what a sandboxed frame or a redirect sends; this server's
+/// own pages, under `Referrer-Policy: no-referrer`, also send `null` — with `Sec-Fetch-Site`).
+/// A request with neither header (not a browser's) is left to the cookie and the form token.
 fn same_site(request: &HttpRequest) -> Result<(), Refusal> {
     let refused = || {
         Err(Refusal::Forbidden(
@@ -276,10 +303,11 @@ fn same_site(request: &HttpRequest) -> Result<(), Refusal> {
         ))
     };
     let headers = request.headers();
-    if let Some(site) = headers.get("Sec-Fetch-Site")
-        && !matches!(site.to_str(), Ok("same-origin" | "none"))
-    {
-        return refused();
+    if let Some(site) = headers.get("Sec-Fetch-Site") {
+        return match site.to_str() {
+            Ok("same-origin" | "none") => Ok(()),
+            _ => refused(),
+        };
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let info = request.connection_info();
@@ -290,6 +318,15 @@ fn same_site(request: &HttpRequest) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// A round of invitation mail under way (or the last one finished), as the console shows it.
+#[derive(Debug, Default)]
+pub struct Mailing {
+    done: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+    /// What it came to, once finished.
+    outcome: std::sync::Mutex<Option<String>>,
 }
 
 /// Runs blocking work (the database, files) off the async workers.

@@ -1,0 +1,468 @@
+// The returning officer's console in a real headless Chromium: an officer enrols through the
+// one-time link (password and authenticator code), uploads a register (a bad one first), opens,
+// extends and closes the election behind its confirmation pages, signs out and in again; every
+// page is checked with axe-core and photographed at phone and desktop widths, and the sign-in page
+// with the keyboard alone.
+//
+//   cd tests/browser && node --test --test-concurrency=1 console.test.mjs      (or ./run.sh)
+//
+// One election from examples/election.toml, made with `teller election create`; its officer is
+// named with `teller officer add`. The one-time codes are RFC 6238's (HMAC-SHA1, 30-second steps,
+// 6 digits), computed here from the key the enrolment page shows.
+// Environment: as booth.test.mjs (TELLER_BIN, CHROMIUM, TELLER_BROWSER_OUT, TELLER_BROWSER_KEEP).
+
+import { test, before, beforeEach, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { AXE_SOURCE, AXE_TAGS, CHROMIUM, KEEP, LAUNCH_ARGS, OUT, ROOT, TELLER } from './setup.mjs';
+
+const ID = 'nec-2026';
+const TITLE = 'National Executive Committee elections 2026';
+const EMAIL = 'officer@branch.example.org';
+const PASSWORD = 'lantern orchard gravel ferry';
+const COOKIE = '__Host-teller-console';
+const TIMEOUT = 90_000;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+function teller(args) {
+  const result = spawnSync(TELLER, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (result.error) throw result.error;
+  assert.equal(result.status, 0, `teller ${args.join(' ')}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+
+// RFC 4648 base32 (no padding) to bytes.
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of text.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    assert.ok(v >= 0, `not base32: ${text}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+// RFC 6238: HOTP (RFC 4226) over the 30-second step.
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+const stepNow = () => Math.floor(Date.now() / 30_000);
+
+// A code the server has not seen: each step works once per officer (and a server may refuse any
+// step not after the last one used, so the steps used here only go up). `offset` is the step
+// wanted relative to now (-1, 0 or +1); never within 3 s of a step's end, so that the server's
+// clock is in the same step when the form arrives.
+const usedSteps = [];
+async function freshCode(secret, offset) {
+  for (;;) {
+    const intoStep = (Date.now() % 30_000) / 1000;
+    if (intoStep > 27) await sleep((30 - intoStep) * 1000 + 300);
+    const now = stepNow();
+    const step = Math.max(now + offset, (usedSteps.length ? Math.max(...usedSteps) : -Infinity) + 1);
+    if (step <= now + 1) {
+      usedSteps.push(step);
+      return totp(secret, step);
+    }
+    await sleep(30_000 - (Date.now() % 30_000) + 300);
+  }
+}
+
+let dir;
+let db;
+let url;
+let server;
+let browser;
+let enrolLink;
+let secret;
+let context;
+let page;
+let enrolled = false; // the later tests need the officer the first one enrols
+const problems = [];
+const findings = []; // every axe violation of any impact, with its page
+const reflow = []; // pages that scroll sideways at phone width
+const visited = new Set();
+
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'teller-console-'));
+  db = path.join(dir, 'teller.db');
+  const at = ['--database', db];
+  teller(['election', 'create', '--dealer', path.join(ROOT, 'examples/election.toml'), '--keys', path.join(dir, 'keys'), ...at]);
+  const added = teller(['officer', 'add', ID, EMAIL, ...at]);
+  const token = added.match(/\/console\/enrol\/([A-Za-z0-9_-]+)/);
+  assert.ok(token, `officer add printed no enrolment link:\n${added}`);
+  const log = path.join(dir, 'serve.log');
+  const fd = fs.openSync(log, 'w');
+  server = spawn(TELLER, ['serve', '--bind', '127.0.0.1:0', ...at], { stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  for (let i = 0; !url; i += 1) {
+    const found = fs.readFileSync(log, 'utf8').match(/serving on (http:\/\/\S+)/);
+    if (found) url = found[1];
+    else if (i > 400 || server.exitCode !== null) throw new Error(`teller serve did not start:\n${fs.readFileSync(log, 'utf8')}`);
+    else await sleep(50);
+  }
+  enrolLink = `${url}/console/enrol/${token[1]}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  context = await newContext();
+  page = await context.newPage();
+});
+
+beforeEach(() => { problems.length = 0; });
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill('SIGKILL');
+  if (dir && !KEEP) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function newContext() {
+  const ctx = await browser.newContext({ viewport: DESKTOP });
+  ctx.setDefaultTimeout(15_000);
+  ctx.on('page', (p) => {
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    p.on('console', (m) => {
+      // A form refused with 400 or 401 is a page the test expects; Chromium logs it as an error.
+      if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 40[01] /.test(m.text())) {
+        problems.push(`console (${p.url()}): ${m.text()}`);
+      }
+    });
+  });
+  return ctx;
+}
+
+// Every console page visited goes through here: axe at desktop width (all findings kept for the
+// accessibility test), then a full-page screenshot at desktop and at phone width.
+async function look(p, label) {
+  visited.add(label);
+  await p.setViewportSize(DESKTOP);
+  await p.screenshot({ path: path.join(OUT, `console-${label}-desktop.png`), fullPage: true });
+  await p.evaluate(AXE_SOURCE);
+  const violations = await p.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 160) })),
+    }));
+  }, AXE_TAGS);
+  for (const v of violations) findings.push({ page: label, ...v });
+  await p.setViewportSize(PHONE);
+  await p.screenshot({ path: path.join(OUT, `console-${label}-phone.png`), fullPage: true });
+  const { scroll, client } = await p.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+  }));
+  if (scroll > client) reflow.push(`${label}: ${scroll} > ${client} px`);
+  await p.setViewportSize(DESKTOP);
+}
+
+// The response to the form a click submits (status checked by the caller), with the page loaded.
+async function submit(p, button) {
+  const [response] = await Promise.all([
+    p.waitForResponse((r) => r.request().method() === 'POST' && r.request().resourceType() === 'document'),
+    button.click(),
+  ]);
+  await p.waitForLoadState();
+  return response;
+}
+
+// The status a POST answered; on another, what the page said (its h1 and the paragraph after).
+async function expectStatus(response, status, what) {
+  if (response.status() === status) return;
+  const body = await response.text().catch(() => '');
+  const page1 = body.match(/<h1>(.*?)<\/h1>(?:<p>(.*?)<\/p>)?/);
+  const said = page1 ? page1.slice(1).filter(Boolean).map((x) => x.replace(/<[^>]+>/g, '')).join(': ') : '';
+  assert.fail(`${what}: ${response.request().method()} ${new URL(response.url()).pathname} answered ${response.status()}, not ${status}`
+    + ` (${said || 'no page'}; request Origin: ${(await response.request().allHeaders()).origin})`);
+}
+
+const heading = (p, name) => p.getByRole('heading', { level: 1, name });
+
+async function fact(p, name) {
+  const dd = p.locator('dl.facts dt', { hasText: name }).locator('xpath=following-sibling::dd[1]');
+  return (await dd.textContent()).trim();
+}
+
+const isFocused = (locator) => locator.evaluate((el) => el === document.activeElement);
+
+async function focusedName(p) {
+  return p.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return '';
+    const label = el.labels && el.labels[0] ? el.labels[0].textContent : (el.getAttribute('aria-label') || el.textContent);
+    return `${el.tagName.toLowerCase()}:${label.trim()}`;
+  });
+}
+
+async function tabTo(p, locator, limit = 20) {
+  for (let i = 0; i < limit && !(await isFocused(locator)); i += 1) await p.keyboard.press('Tab');
+  assert.ok(await isFocused(locator), `Tab does not reach ${locator}`);
+}
+
+async function eventsBy(p) {
+  const table = p.getByRole('table', { name: 'Events log' });
+  return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+}
+
+test('console: enrol through the one-time link with the keyboard, and land on Your elections', { timeout: TIMEOUT }, async () => {
+  const response = await page.goto(enrolLink);
+  assert.equal(response.status(), 200);
+  await heading(page, 'Set up your sign-in').waitFor();
+  assert.ok((await page.textContent('main')).includes(EMAIL), 'the page names who is enrolling');
+  await page.getByRole('img', { name: /QR code/ }).waitFor();
+  assert.equal(await page.getByRole('img', { name: /QR code/ }).locator('svg').count(), 1, 'the QR code is an inline SVG');
+  secret = await page.locator('input[type=hidden][name=secret]').inputValue();
+  assert.match(secret, /^[A-Z2-7]+$/, 'the key is RFC 4648 base32 without padding');
+  assert.ok(base32(secret).length >= 16, 'the key has at least 128 bits');
+  const shown = (await page.locator('code.fingerprint').textContent()).trim();
+  assert.equal(shown, secret.match(/.{1,4}/g).join(' '), 'the key is shown grouped in 4s');
+  await look(page, 'enrol');
+
+  // The keyboard alone: Tab from the top to the password, type, Tab, type, Tab, the code, Enter.
+  await page.locator('body').focus();
+  const password = page.getByLabel('Password', { exact: true });
+  await tabTo(page, password);
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  assert.ok(await isFocused(page.getByLabel('Type the password again')), 'Tab goes to the confirmation');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  assert.ok(await isFocused(page.getByLabel('Code the app shows now')), 'Tab goes to the code');
+  await page.keyboard.type(await freshCode(secret, -1));
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedName(page), 'button:Finish and sign in');
+  const [posted] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.keyboard.press('Enter'),
+  ]);
+  await expectStatus(posted, 303, 'enrolment');
+  assert.equal(posted.headers().location, '/console');
+  enrolled = true;
+  await heading(page, 'Your elections').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/console');
+  await page.getByText(`Signed in as ${EMAIL}`).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+  const cookies = await context.cookies(url);
+  const session = cookies.find((c) => c.name === COOKIE);
+  assert.ok(session, `Chromium kept no ${COOKIE} cookie (it has: ${cookies.map((c) => c.name).join(', ') || 'none'})`);
+  assert.equal(session.httpOnly, true, 'HttpOnly');
+  assert.equal(session.secure, true, 'Secure');
+  assert.equal(session.sameSite, 'Strict', 'SameSite=Strict');
+  assert.equal(session.path, '/');
+  assert.ok(!session.domain.startsWith('.'), '__Host- cookies have no Domain');
+  await page.getByRole('link', { name: TITLE }).waitFor();
+  await look(page, 'elections');
+
+  // The link worked once.
+  const again = await (await browser.newContext()).newPage();
+  const reopened = await again.goto(enrolLink);
+  assert.ok(reopened.status() >= 400, `a used enrolment link answers ${reopened.status()}`);
+  assert.equal(await again.locator('input[name=secret]').count(), 0, 'a used link shows no key');
+  await again.context().close();
+  assert.deepEqual(problems, []);
+});
+
+test('console: a register with a bad row is refused with the row named; a good one is previewed and applied', { timeout: TIMEOUT }, async () => {
+  assert.ok(enrolled, 'the officer did not enrol (see the first test)');
+  const rows = fs.readFileSync(path.join(ROOT, 'examples/members.csv'), 'utf8').trim().split('\n');
+  const good = rows.slice(0, 31); // the header and 30 members
+  const bad = rows[31].split(',');
+  bad[1] = 'not-a-date';
+  await page.getByRole('link', { name: TITLE }).click();
+  await heading(page, TITLE).waitFor();
+  assert.equal(await fact(page, 'State'), 'Not open yet');
+  assert.equal(await fact(page, 'Members on the register'), '0');
+  const todo = page.getByRole('heading', { name: 'What you can do now' });
+  await todo.waitFor();
+  await page.getByRole('link', { name: 'Upload the register' }).waitFor();
+  await page.getByRole('link', { name: 'Open the election' }).waitFor();
+  assert.equal(await page.getByRole('table', { name: /^Turnout/ }).count(), 0, 'no turnout before opening');
+  await look(page, 'overview-created');
+
+  await page.getByRole('link', { name: 'Upload the register' }).click();
+  await heading(page, 'Upload the register').waitFor();
+  await look(page, 'register');
+  const textarea = page.getByLabel('The register (CSV)');
+  await textarea.fill(`${[...good, bad.join(',')].join('\n')}\n`);
+  const refused = await submit(page, page.getByRole('button', { name: 'Check the register' }));
+  await expectStatus(refused, 400, 'a register with a bad row');
+  const summary = page.getByRole('alert');
+  await summary.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await page.getByRole('heading', { name: /^Rows to put right/ }).waitFor();
+  const listed = await page.locator('ol.bad-rows li').allTextContents();
+  assert.equal(listed.length, 1, listed.join('\n'));
+  assert.match(listed[0], /line 32/);
+  assert.match(listed[0], /joined/);
+  assert.match(listed[0], /not-a-date/);
+  await look(page, 'register-bad');
+
+  await page.getByLabel('The register (CSV)').fill(`${good.join('\n')}\n`);
+  const previewed = await submit(page, page.getByRole('button', { name: 'Check the register' }));
+  await expectStatus(previewed, 200, 'a good register');
+  await heading(page, 'Check the register before it is stored').waitFor();
+  assert.match(await page.locator('main').innerText(), /\b30\s+members\b/);
+  const eligible = page.getByRole('table', { name: 'Eligible members per contest' });
+  assert.equal(await eligible.locator('tbody tr').count(), 4);
+  await look(page, 'register-preview');
+  const applied = await submit(page, page.getByRole('button', { name: 'Apply this register' }));
+  await expectStatus(applied, 303, 'applying the register');
+  await heading(page, TITLE).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/console/e/${ID}`);
+  assert.equal(await fact(page, 'Members on the register'), '30');
+  const imported = (await eventsBy(page)).find((r) => r[1] === 'register imported');
+  assert.ok(imported, 'the events log has the import');
+  assert.equal(imported[3], EMAIL);
+  assert.deepEqual(problems, []);
+});
+
+test('console: open, extend and close through their confirmation pages; the events log names the officer', { timeout: TIMEOUT }, async () => {
+  assert.ok(enrolled, 'the officer did not enrol (see the first test)');
+  await page.getByRole('link', { name: 'Open the election' }).click();
+  await heading(page, `Open the election: ${TITLE}`).waitFor();
+  await page.getByText('This cannot be undone.').waitFor();
+  assert.match(await page.locator('main').innerText(), /30 members/);
+  await look(page, 'open-confirm');
+  await expectStatus(await submit(page, page.getByRole('button', { name: 'Open the election' })), 303, 'opening');
+  await heading(page, TITLE).waitFor();
+  assert.equal(await fact(page, 'State'), 'Open');
+  const byContest = page.getByRole('table', { name: 'Turnout by contest' });
+  assert.equal(await byContest.locator('tbody tr').count(), 4);
+  await page.getByRole('table', { name: 'Turnout by region' }).waitFor();
+  await page.getByRole('link', { name: 'Extend the voting window' }).waitFor();
+  await page.getByRole('link', { name: 'Close voting now' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Upload the register' }).count(), 0, 'no register upload once open');
+  await look(page, 'overview-open');
+
+  await page.getByRole('link', { name: 'Extend the voting window' }).click();
+  await heading(page, `Extend the voting window: ${TITLE}`).waitFor();
+  await page.getByText('This cannot be undone.').waitFor();
+  await look(page, 'extend-confirm');
+  await page.getByLabel('New closing time').fill('now+20d');
+  const extendedAt = Date.now();
+  await expectStatus(await submit(page, page.getByRole('button', { name: 'Extend the window' })), 303, 'extending');
+  await heading(page, TITLE).waitFor();
+  const closes = await fact(page, 'Voting closes');
+  assert.ok(Math.abs(Date.parse(closes.split(/\s/)[0]) - (extendedAt + 20 * 86_400_000)) < 120_000, `voting closes ${closes}, not now+20d`);
+
+  await page.getByRole('link', { name: 'Close voting now' }).click();
+  await heading(page, `Close voting now: ${TITLE}`).waitFor();
+  await page.getByText('This cannot be undone.').waitFor();
+  await look(page, 'close-confirm');
+  await expectStatus(await submit(page, page.getByRole('button', { name: 'Close voting now' })), 303, 'closing');
+  await heading(page, TITLE).waitFor();
+  assert.notEqual(await fact(page, 'State'), 'Open');
+  assert.equal(await page.getByRole('link', { name: 'Close voting now' }).count(), 0);
+  await look(page, 'overview-closed');
+
+  const events = await eventsBy(page);
+  for (const what of ['opened', 'extended', 'closed']) {
+    const row = events.find((r) => r[1] === what);
+    assert.ok(row, `the events log has "${what}":\n${events.map((r) => r.join(' | ')).join('\n')}`);
+    assert.equal(row[3], EMAIL, `"${what}" is by the officer`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('console: sign out, a wrong code is refused, the right one signs in again', { timeout: TIMEOUT }, async () => {
+  assert.ok(enrolled, 'the officer did not enrol (see the first test)');
+  const before = (await context.cookies(url)).find((c) => c.name === COOKIE);
+  await expectStatus(await submit(page, page.getByRole('button', { name: 'Sign out' })), 303, 'signing out');
+  await page.goto(`${url}/console`);
+  await heading(page, 'Sign in to run your elections').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/console/sign-in');
+  // The old session is over on the server, not only forgotten by the browser.
+  const old = await fetch(`${url}/console`, { headers: { cookie: `${COOKIE}=${before.value}` }, redirect: 'manual' });
+  assert.ok(old.status === 303 || old.status === 401 || old.status === 403, `the old session answers ${old.status}`);
+  await look(page, 'sign-in');
+
+  await page.getByLabel('Email address').fill(EMAIL);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret, stepNow() - 10));
+  const refused = await submit(page, page.getByRole('button', { name: 'Sign in' }));
+  await expectStatus(refused, 401, 'a wrong code');
+  await page.getByRole('alert').getByRole('heading', { name: 'There is a problem' }).waitFor();
+  assert.equal(await page.getByLabel('Email address').inputValue(), EMAIL, 'the email is kept');
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is not sent back');
+  await look(page, 'sign-in-error');
+
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Code from your authenticator app').fill(await freshCode(secret, +1));
+  const accepted = await submit(page, page.getByRole('button', { name: 'Sign in' }));
+  await expectStatus(accepted, 303, 'signing in');
+  await heading(page, 'Your elections').waitFor();
+  await page.getByText(`Signed in as ${EMAIL}`).waitFor();
+  const after = (await context.cookies(url)).find((c) => c.name === COOKIE);
+  assert.ok(after && after.value !== before.value, 'a new session, not the old one');
+  assert.deepEqual(problems, []);
+});
+
+test('console: the sign-in page with the keyboard: Tab order, and Enter in the code field submits', { timeout: TIMEOUT }, async () => {
+  const ctx = await newContext();
+  const p = await ctx.newPage();
+  await p.goto(`${url}/console/sign-in`);
+  await heading(p, 'Sign in to run your elections').waitFor();
+  await p.locator('body').focus();
+  const order = [];
+  const typed = { 'input:Email address': EMAIL, 'input:Password': PASSWORD };
+  for (let i = 0; i < 15 && order[order.length - 1] !== 'button:Sign in'; i += 1) {
+    await p.keyboard.press('Tab');
+    const name = await focusedName(p);
+    order.push(name);
+    if (typed[name]) await p.keyboard.type(typed[name]);
+  }
+  const fields = order.filter((n) => /^(input|button|textarea|select):/.test(n));
+  assert.deepEqual(fields, ['input:Email address', 'input:Password', 'input:Code from your authenticator app', 'button:Sign in'],
+    `focus order: ${order.join(' → ')}`);
+  await p.keyboard.press('Shift+Tab');
+  assert.equal(await focusedName(p), 'input:Code from your authenticator app');
+  assert.ok(enrolled, 'the officer did not enrol (see the first test), so no code can sign in');
+  await p.keyboard.type(await freshCode(secret, 0));
+  const [posted] = await Promise.all([
+    p.waitForResponse((r) => r.request().method() === 'POST'),
+    p.keyboard.press('Enter'),
+  ]);
+  await expectStatus(posted, 303, 'Enter in the code field');
+  await heading(p, 'Your elections').waitFor();
+  await ctx.close();
+  assert.deepEqual(problems, []);
+});
+
+test('console: axe finds nothing serious on any page, and every page was photographed at both widths', async () => {
+  const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'register',
+    'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm'];
+  assert.deepEqual(wanted.filter((w) => !visited.has(w)), [], 'pages not visited (an earlier test failed?)');
+  const text = (list) => list.map((v) => `${v.page}: [${v.impact}] ${v.id} (${v.help})\n`
+    + v.nodes.map((n) => `    ${n.target}  ${n.html}`).join('\n')).join('\n');
+  fs.writeFileSync(path.join(OUT, 'console-axe.txt'), findings.length ? `${text(findings)}\n` : 'none\n');
+  const lesser = findings.filter((v) => !['serious', 'critical'].includes(v.impact));
+  if (lesser.length) console.log(`axe: ${lesser.length} moderate or minor finding(s), not failing:\n${text(lesser)}`);
+  if (reflow.length) console.log(`pages that scroll sideways at ${PHONE.width} px:\n  ${reflow.join('\n  ')}`);
+  const serious = findings.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.equal(serious.length, 0, `axe found serious or critical violations:\n${text(serious)}`);
+  for (const label of visited) {
+    for (const width of ['phone', 'desktop']) {
+      assert.ok(fs.existsSync(path.join(OUT, `console-${label}-${width}.png`)), `console-${label}-${width}.png`);
+    }
+  }
+});
