@@ -354,6 +354,15 @@ test('console: open, extend and close through their confirmation pages; the even
   assert.equal(await page.getByRole('link', { name: 'Upload the register' }).count(), 0, 'no register upload once open');
   await look(page, 'overview-open');
 
+  // Invitations: this server has no mail server, so letters only (the e2e suite mails them).
+  await page.getByRole('link', { name: 'Invitations: by email, and letters' }).click();
+  await heading(page, 'Invitations').waitFor();
+  await page.getByText('This server has no mail server set up').waitFor();
+  await page.getByRole('button', { name: /Download letters for 30 member/ }).waitFor();
+  await look(page, 'invitations');
+  await page.getByRole('link', { name: 'Back to the election' }).click();
+  await heading(page, TITLE).waitFor();
+
   await page.getByRole('link', { name: 'Extend the voting window' }).click();
   await heading(page, `Extend the voting window: ${TITLE}`).waitFor();
   await page.getByText('This cannot be undone.').waitFor();
@@ -449,7 +458,7 @@ test('console: the sign-in page with the keyboard: Tab order, and Enter in the c
 });
 
 test('console: axe finds nothing serious on any page, and every page was photographed at both widths', async () => {
-  const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'register',
+  const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'invitations', 'register',
     'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm'];
   assert.deepEqual(wanted.filter((w) => !visited.has(w)), [], 'pages not visited (an earlier test failed?)');
   const text = (list) => list.map((v) => `${v.page}: [${v.impact}] ${v.id} (${v.help})\n`
