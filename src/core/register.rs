@@ -597,6 +597,33 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_optional_email_column_and_refuses_a_bad_address() {
+        let text = "member_number,joined,good_standing,arrears,date_of_birth,region,disability,Email\n\
+                    M1,2020-01-01,yes,no,1990-01-01,Wales,no,  Ann@Example.ORG \n\
+                    M2,2020-01-01,yes,no,1990-01-01,Wales,no,\n";
+        let register = Register::parse(text).unwrap();
+        assert_eq!(register.email("M1"), Some("ann@example.org"));
+        assert_eq!(register.email("M2"), None);
+        let without = text.replace(",Email", "").replace(",  Ann@Example.ORG ", "");
+        let without = without.replace("no,\n", "no\n");
+        assert_eq!(Register::parse(&without).unwrap().email("M1"), None);
+        let bad = text.replace("Ann@Example.ORG", "ann at example");
+        let errors = Register::parse(&bad).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (2, "email"));
+        for (address, ok) in [
+            ("a@b.org", true),
+            ("a@b", false),
+            ("@b.org", false),
+            ("a@@b.org", false),
+            ("a b@c.org", false),
+            ("a@b.org.", false),
+        ] {
+            assert_eq!(looks_like_email(address), ok, "{address}");
+        }
+    }
+
+    #[test]
     fn reports_every_bad_row_by_line_and_column_and_keeps_nothing() {
         let text = format!(
             "{HEADER}\nM1,A,2020-01-01,yes,no,2000-06-15,Wales,no\n,B,2020-01-01,yes,no,2000-06-15,Wales,no\nM3,C,2020-02-30,maybe,no,2000-06-15,Wales,no\nM1,D,2020-01-01,yes,no,2000-06-15,Wales,no\n"

@@ -220,10 +220,10 @@ struct Setup {
     tokens: HashMap<&'static str, String>,
 }
 
-fn setup(name: &str) -> Setup {
+fn setup(name: &str, db: Option<String>) -> Setup {
     let dir = scratch(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teller.db").to_string_lossy().into_owned();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
     let election = Election { dir, db };
     let definition = std::fs::read_to_string(examples().join("election.toml")).unwrap();
     std::fs::write(election.path("election.toml"), &definition).unwrap();
@@ -277,13 +277,25 @@ fn register(members: usize) -> String {
 }
 
 #[test]
-fn an_officer_runs_an_election_from_the_console() {
+fn an_officer_runs_an_election_from_the_console_on_sqlite() {
+    an_officer_runs_an_election_from_the_console("console-run", None);
+}
+
+#[test]
+fn an_officer_runs_an_election_from_the_console_on_postgresql() {
+    an_officer_runs_an_election_from_the_console(
+        "console-run-pg",
+        Some(super::postgres_database("console_run")),
+    );
+}
+
+fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) {
     let Setup {
         election,
         server,
         client,
         tokens,
-    } = setup("console-run");
+    } = setup(name, db);
     let store = Store::open(&election.db).unwrap();
     let alice = "alice@a.example.org";
     let (session, _) = enrol(&client, &tokens[alice]);
@@ -462,7 +474,7 @@ fn the_console_refuses_what_an_officer_may_not_do() {
         server: _server,
         client,
         tokens,
-    } = setup("console-security");
+    } = setup("console-security", None);
     let store = Store::open(&election.db).unwrap();
     let (alice, _) = enrol(&client, &tokens["alice@a.example.org"]);
     let alice = Some(alice.as_str());
