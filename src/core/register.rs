@@ -604,7 +604,9 @@ mod tests {
         let register = Register::parse(text).unwrap();
         assert_eq!(register.email("M1"), Some("ann@example.org"));
         assert_eq!(register.email("M2"), None);
-        let without = text.replace(",Email", "").replace(",  Ann@Example.ORG ", "");
+        let without = text
+            .replace(",Email", "")
+            .replace(",  Ann@Example.ORG ", "");
         let without = without.replace("no,\n", "no\n");
         assert_eq!(Register::parse(&without).unwrap().email("M1"), None);
         let bad = text.replace("Ann@Example.ORG", "ann at example");

@@ -93,7 +93,7 @@ pub struct AppState {
     request_timeout: std::time::Duration,
     trusted_proxies: Vec<ipnet::IpNet>,
     /// Invitations by email from the console (`teller serve --smtp`).
-    mailer: Option<Arc<crate::admin::mail::Mailer>>,
+    mailer: Option<Arc<console::Mailer>>,
     /// The console's mailing rounds under way or last finished, per election.
     mailings: std::sync::Mutex<HashMap<String, Arc<console::Mailing>>>,
 }
@@ -372,7 +372,7 @@ pub struct ServeOptions {
     /// How long a request may take to arrive and be answered (`--request-timeout`).
     pub request_timeout: std::time::Duration,
     /// The mail server for invitations from the console (`--smtp`), if any.
-    pub mailer: Option<crate::admin::mail::Mailer>,
+    pub mailer: Option<console::Mailer>,
 }
 
 /// Serves the API until the process is stopped; calls `ready` with the bound address once it

@@ -24,6 +24,8 @@ use maud::{Markup, html};
 use subtle::ConstantTimeEq as _;
 
 use super::{ApiError, AppState};
+/// The mail server for invitations (`teller serve --smtp`).
+pub use crate::admin::mail::Mailer;
 use crate::admin::officers::token_hash;
 use crate::store::{OfficerScope, StoreError};
 
