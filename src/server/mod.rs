@@ -94,8 +94,8 @@ pub struct AppState {
     trusted_proxies: Vec<ipnet::IpNet>,
     /// Invitations by email from the console (`teller serve --smtp`).
     mailer: Option<Arc<console::Mailer>>,
-    /// The console's mailing rounds under way or last finished, per election.
-    mailings: std::sync::Mutex<HashMap<String, Arc<console::Mailing>>>,
+    /// The console's long work (mailings, tallies) under way or last finished, by key.
+    jobs: std::sync::Mutex<HashMap<String, Arc<console::Job>>>,
 }
 
 /// A tallied election's record as one archive, as served.
@@ -207,7 +207,7 @@ impl AppState {
             request_timeout,
             trusted_proxies,
             mailer: None,
-            mailings: Default::default(),
+            jobs: Default::default(),
         })
     }
 

@@ -135,9 +135,10 @@ pub(super) async fn overview(
                     li { a href={ "/console/e/" (data.row.id) "/close" } { "Close voting now" } }
                 }
                 @if data.row.is(ElectionState::Closed) {
-                    li { "The trustees' tally: each trustee brings their share file to " code { "teller tally " (data.row.id) " --share FILE …" } " on the server." }
+                    li { a href={ "/console/e/" (data.row.id) "/tally" } { "The trustees' tally" } }
                 }
                 @if data.row.is(ElectionState::Tallied) {
+                    li { a href={ "/console/e/" (data.row.id) "/tally" } { "The published results and record" } }
                     @for contest in data.manifest.contests() {
                         li { a href={ "/e/" (data.row.id) "/results/" (contest.id()) } { "Results: " (contest.draft().title) } }
                     }

@@ -9,15 +9,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
 use super::{
-    Mailing, Officer, Refusal, State, blocking, error_summary, page, same_site, see_other,
+    Officer, Refusal, State, blocking, error_summary, job, page, same_site, see_other, start_job,
 };
 use crate::admin::mail::{letter_invitations, mail_invitations, reach};
 use crate::store::{ElectionState, MailStatus};
@@ -60,18 +57,9 @@ async fn invitations_page(
         .filter(|m| m.code_hash.is_none() && !reach.by_email.contains_key(&m.number))
         .count();
     let count = |status: &str| statuses.iter().filter(|s| s.status == status).count();
-    let mailing = state
-        .mailings
-        .lock()
-        .map_err(|_| Refusal::Internal)?
-        .get(id)
-        .cloned();
-    let running = mailing
-        .as_ref()
-        .is_some_and(|m| m.outcome.lock().map(|o| o.is_none()).unwrap_or(false));
-    let outcome = mailing
-        .as_ref()
-        .and_then(|m| m.outcome.lock().ok().and_then(|o| o.clone()));
+    let mailing = job(state, &format!("{id}/mail"))?;
+    let running = mailing.as_ref().is_some_and(|m| m.running());
+    let outcome = mailing.as_ref().and_then(|m| m.outcome());
     let can_send = row.is(ElectionState::Created) || row.is(ElectionState::Open);
     let problems: Vec<&MailStatus> = statuses
         .iter()
@@ -92,7 +80,7 @@ async fn invitations_page(
             }
             @if let Some(mailing) = &mailing {
                 @if running {
-                    p role="status" { "Mailing: " (mailing.done.load(Ordering::SeqCst)) " of " (mailing.total.load(Ordering::SeqCst)) " done. Reload this page to see how it goes on." }
+                    p role="status" { "Mailing: " (mailing.progress().0) " of " (mailing.progress().1) " done. This page reloads itself until it is finished." }
                 } @else if let Some(outcome) = &outcome {
                     p role="status" { "Last mailing: " (outcome) }
                 }
@@ -166,48 +154,26 @@ fn start(
     let mailer = state.mailer.clone().ok_or_else(|| {
         Refusal::Bad("this server has no mail server set up (teller serve --smtp)".into())
     })?;
-    let mailing = Arc::new(Mailing::default());
-    mailing.total.store(targets.len(), Ordering::SeqCst);
-    {
-        let mut mailings = state.mailings.lock().map_err(|_| Refusal::Internal)?;
-        let running = mailings
-            .get(id)
-            .is_some_and(|m| m.outcome.lock().map(|o| o.is_none()).unwrap_or(false));
-        if running {
-            return Err(Refusal::Bad(
-                "a mailing for this election is under way: wait for it to finish".into(),
-            ));
-        }
-        mailings.insert(id.to_owned(), mailing.clone());
-    }
     let store = state.store.acting_as(&officer.email);
     let election = id.to_owned();
-    let spawned = std::thread::Builder::new()
-        .name(format!("mail-{id}"))
-        .spawn(move || {
-            let progress = |p: crate::core::verify::Progress| {
-                mailing.done.store(p.done, Ordering::SeqCst);
-            };
-            let outcome = match mail_invitations(
-                &store,
-                &mailer,
-                &election,
-                &targets,
-                resend,
-                MAILING_THREADS,
-                &progress,
-            ) {
-                Ok(m) => format!(
-                    "{} sent, {} bounced, {} failed",
-                    m.sent, m.bounced, m.failed
-                ),
-                Err(e) => format!("stopped: {e:#}"),
-            };
-            if let Ok(mut slot) = mailing.outcome.lock() {
-                *slot = Some(outcome);
-            }
-        });
-    spawned.map(|_| ()).map_err(|_| Refusal::Internal)
+    start_job(state, &format!("{id}/mail"), move |job| {
+        let progress = |p: crate::core::verify::Progress| job.report(p);
+        match mail_invitations(
+            &store,
+            &mailer,
+            &election,
+            &targets,
+            resend,
+            MAILING_THREADS,
+            &progress,
+        ) {
+            Ok(m) => format!(
+                "{} sent, {} bounced, {} failed",
+                m.sent, m.bounced, m.failed
+            ),
+            Err(e) => format!("stopped: {e:#}"),
+        }
+    })
 }
 
 pub(super) async fn send(

@@ -17,6 +17,7 @@
 mod elections;
 mod invitations;
 mod sign_in;
+mod tally;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -108,6 +109,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(invitations::letters)),
         )
         .service(
+            web::resource("/console/e/{id}/tally")
+                .app_data(small())
+                .route(web::get().to(tally::tally_page))
+                .route(web::post().to(tally::run)),
+        )
+        .service(
             web::resource("/console/e/{id}/{action}")
                 .app_data(small())
                 .route(web::get().to(elections::confirm))
@@ -126,6 +133,8 @@ pub const ELECTION_ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/e/{id}/invitations/send"),
     ("POST", "/console/e/{id}/invitations/resend"),
     ("POST", "/console/e/{id}/invitations/letters"),
+    ("GET", "/console/e/{id}/tally"),
+    ("POST", "/console/e/{id}/tally"),
     ("GET", "/console/e/{id}/open"),
     ("POST", "/console/e/{id}/open"),
     ("GET", "/console/e/{id}/extend"),
@@ -322,13 +331,81 @@ fn same_site(request: &HttpRequest) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A round of invitation mail under way (or the last one finished), as the console shows it.
+/// Long work started from the console (a round of invitation mail, the tally), run on a thread
+/// of its own while the officer's page shows its progress.
 #[derive(Debug, Default)]
-pub struct Mailing {
+pub struct Job {
     done: std::sync::atomic::AtomicUsize,
     total: std::sync::atomic::AtomicUsize,
     /// What it came to, once finished.
     outcome: std::sync::Mutex<Option<String>>,
+}
+
+impl Job {
+    /// Whether it is still running.
+    fn running(&self) -> bool {
+        self.outcome.lock().map(|o| o.is_none()).unwrap_or(false)
+    }
+
+    /// What it came to, once finished.
+    fn outcome(&self) -> Option<String> {
+        self.outcome.lock().ok().and_then(|o| o.clone())
+    }
+
+    /// Progress as `(done, total)`.
+    fn progress(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        (
+            self.done.load(Ordering::SeqCst),
+            self.total.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Takes a progress report.
+    fn report(&self, progress: crate::core::verify::Progress) {
+        use std::sync::atomic::Ordering;
+        self.done.store(progress.done, Ordering::SeqCst);
+        self.total.store(progress.total, Ordering::SeqCst);
+    }
+}
+
+/// The job `key` (`<election>/mail`, `<election>/tally`), if one was started.
+fn job(state: &State, key: &str) -> Result<Option<std::sync::Arc<Job>>, Refusal> {
+    Ok(state
+        .jobs
+        .lock()
+        .map_err(|_| Refusal::Internal)?
+        .get(key)
+        .cloned())
+}
+
+/// Starts `work` as job `key` on a thread of its own, unless one is running under that key;
+/// `work` reports progress to the job and returns what it came to.
+fn start_job(
+    state: &State,
+    key: &str,
+    work: impl FnOnce(&Job) -> String + Send + 'static,
+) -> Result<(), Refusal> {
+    let job = std::sync::Arc::new(Job::default());
+    {
+        let mut jobs = state.jobs.lock().map_err(|_| Refusal::Internal)?;
+        if jobs.get(key).is_some_and(|j| j.running()) {
+            return Err(Refusal::Bad(
+                "this is under way already: wait for it to finish".into(),
+            ));
+        }
+        jobs.insert(key.to_owned(), job.clone());
+    }
+    std::thread::Builder::new()
+        .name(format!("console {key}"))
+        .spawn(move || {
+            let outcome = work(&job);
+            if let Ok(mut slot) = job.outcome.lock() {
+                *slot = Some(outcome);
+            }
+        })
+        .map(|_| ())
+        .map_err(|_| Refusal::Internal)
 }
 
 /// Runs blocking work (the database, files) off the async workers.
