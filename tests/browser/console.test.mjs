@@ -390,6 +390,20 @@ test('console: open, extend and close through their confirmation pages; the even
     assert.ok(row, `the events log has "${what}":\n${events.map((r) => r.join(' | ')).join('\n')}`);
     assert.equal(row[3], EMAIL, `"${what}" is by the officer`);
   }
+
+  // The trustees' tally: two of the three dealt shares, pasted; the page reloads itself until it
+  // is done, then links the results.
+  await page.getByRole('link', { name: "The trustees' tally" }).click();
+  await heading(page, "The trustees' tally").waitFor();
+  await look(page, 'tally');
+  for (const [i, trustee] of [[1, 1], [2, 3]]) {
+    const share = fs.readFileSync(path.join(dir, 'keys', `trustee-${trustee}.share`), 'utf8').trim();
+    await page.getByLabel(`Share ${i} of 2`).fill(share);
+  }
+  await expectStatus(await submit(page, page.getByRole('button', { name: 'Run the tally' })), 303, 'tallying');
+  await page.getByText('the record verifies').waitFor({ timeout: 60_000 });
+  await page.getByRole('link', { name: /^Results: / }).first().waitFor();
+  await look(page, 'tallied');
   assert.deepEqual(problems, []);
 });
 
@@ -459,7 +473,8 @@ test('console: the sign-in page with the keyboard: Tab order, and Enter in the c
 
 test('console: axe finds nothing serious on any page, and every page was photographed at both widths', async () => {
   const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'invitations', 'register',
-    'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm'];
+    'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm',
+    'tally', 'tallied'];
   assert.deepEqual(wanted.filter((w) => !visited.has(w)), [], 'pages not visited (an earlier test failed?)');
   const text = (list) => list.map((v) => `${v.page}: [${v.impact}] ${v.id} (${v.help})\n`
     + v.nodes.map((n) => `    ${n.target}  ${n.html}`).join('\n')).join('\n');
