@@ -23,6 +23,7 @@ const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_booth.wasm"
 const VERIFIER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teller_verifier.wasm"));
 const VERIFY_SCRIPT: &[u8] = include_bytes!("../../booth/verify.js");
 const VERIFY_WORKER: &[u8] = include_bytes!("../../booth/verify-worker.js");
+const CONSOLE_SCRIPT: &[u8] = include_bytes!("../../booth/console.js");
 
 /// The verifier page's module's name among the assets.
 pub const VERIFIER_WASM_SOURCE: &str = "wasm (teller_verifier.wasm)";
@@ -159,6 +160,14 @@ impl Booth {
                 VERIFY_WORKER,
             )
             .with_csp(WORKER_CSP),
+            // The officers' console's passkeys (server/console).
+            Asset::new(
+                "booth/console.js",
+                "console",
+                "js",
+                "text/javascript; charset=utf-8",
+                CONSOLE_SCRIPT,
+            ),
             Asset::new(
                 VERIFIER_WASM_SOURCE,
                 "teller_verifier",

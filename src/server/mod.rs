@@ -96,6 +96,8 @@ pub struct AppState {
     mailer: Option<Arc<console::Mailer>>,
     /// The console's long work (mailings, tallies) under way or last finished, by key.
     jobs: std::sync::Mutex<HashMap<String, Arc<console::Job>>>,
+    /// Officers' passkey ceremonies under way.
+    passkeys: console::Ceremonies,
 }
 
 /// A tallied election's record as one archive, as served.
@@ -208,6 +210,7 @@ impl AppState {
             trusted_proxies,
             mailer: None,
             jobs: Default::default(),
+            passkeys: Default::default(),
         })
     }
 

@@ -9,7 +9,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{officer_elections, officer_sessions, officers};
+use super::schema::{officer_elections, officer_passkeys, officer_sessions, officers};
 use super::{Result, Store, now};
 
 /// The elections an officer is named for.
@@ -243,6 +243,8 @@ impl Store {
                 .execute(conn)?;
             diesel::delete(officer_elections::table.filter(officer_elections::email.eq(email)))
                 .execute(conn)?;
+            diesel::delete(officer_passkeys::table.filter(officer_passkeys::email.eq(email)))
+                .execute(conn)?;
             Ok(diesel::delete(officers::table.find(email)).execute(conn)? == 1)
         })
     }
@@ -293,6 +295,36 @@ impl Store {
     /// Ends the session whose cookie hashes to `id_hash` (signing out).
     pub fn end_officer_session(&self, id_hash: &str) -> Result<()> {
         diesel::delete(officer_sessions::table.find(id_hash)).execute(&mut *self.conn()?)?;
+        Ok(())
+    }
+
+    /// Stores a passkey of `email`'s: `id` is its credential id (base64url), `passkey` its
+    /// stored form (JSON).
+    pub fn add_officer_passkey(&self, email: &str, id: &str, passkey: &str) -> Result<()> {
+        diesel::insert_into(officer_passkeys::table)
+            .values((
+                officer_passkeys::id.eq(id),
+                officer_passkeys::email.eq(email),
+                officer_passkeys::passkey.eq(passkey),
+            ))
+            .execute(&mut *self.conn()?)?;
+        Ok(())
+    }
+
+    /// `email`'s passkeys, as stored (JSON).
+    pub fn officer_passkeys(&self, email: &str) -> Result<Vec<String>> {
+        Ok(officer_passkeys::table
+            .filter(officer_passkeys::email.eq(email))
+            .order(officer_passkeys::id)
+            .select(officer_passkeys::passkey)
+            .load(&mut *self.conn()?)?)
+    }
+
+    /// Replaces a passkey's stored form (its signature counter moves on each use).
+    pub fn update_officer_passkey(&self, id: &str, passkey: &str) -> Result<()> {
+        diesel::update(officer_passkeys::table.find(id))
+            .set(officer_passkeys::passkey.eq(passkey))
+            .execute(&mut *self.conn()?)?;
         Ok(())
     }
 }

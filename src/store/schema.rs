@@ -33,6 +33,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    officer_passkeys (id) {
+        id -> Text,
+        email -> Text,
+        passkey -> Text,
+    }
+}
+
+diesel::table! {
     invitation_mail (election, member) {
         election -> Text,
         member -> Text,
@@ -185,4 +193,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     officer_elections,
     officer_sessions,
     invitation_mail,
+    officer_passkeys,
 );

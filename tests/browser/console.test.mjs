@@ -422,7 +422,7 @@ test('console: sign out, a wrong code is refused, the right one signs in again',
   await page.getByLabel('Email address').fill(EMAIL);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Code from your authenticator app').fill(totp(secret, stepNow() - 10));
-  const refused = await submit(page, page.getByRole('button', { name: 'Sign in' }));
+  const refused = await submit(page, page.getByRole('button', { name: 'Sign in', exact: true }));
   await expectStatus(refused, 401, 'a wrong code');
   await page.getByRole('alert').getByRole('heading', { name: 'There is a problem' }).waitFor();
   assert.equal(await page.getByLabel('Email address').inputValue(), EMAIL, 'the email is kept');
@@ -431,7 +431,7 @@ test('console: sign out, a wrong code is refused, the right one signs in again',
 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Code from your authenticator app').fill(await freshCode(secret, +1));
-  const accepted = await submit(page, page.getByRole('button', { name: 'Sign in' }));
+  const accepted = await submit(page, page.getByRole('button', { name: 'Sign in', exact: true }));
   await expectStatus(accepted, 303, 'signing in');
   await heading(page, 'Your elections').waitFor();
   await page.getByText(`Signed in as ${EMAIL}`).waitFor();
@@ -467,6 +467,59 @@ test('console: the sign-in page with the keyboard: Tab order, and Enter in the c
   ]);
   await expectStatus(posted, 303, 'Enter in the code field');
   await heading(p, 'Your elections').waitFor();
+  await ctx.close();
+  assert.deepEqual(problems, []);
+});
+
+test('console: an officer adds a passkey and signs in with it (a virtual authenticator over CDP)', { timeout: TIMEOUT }, async () => {
+  // WebAuthn takes no IP address as the relying party: this test reaches the server as localhost.
+  const local = url.replace('127.0.0.1', 'localhost');
+  const KEYS = 'keys@branch.example.org';
+  const added = teller(['officer', 'add', ID, KEYS, '--database', db]);
+  const token = added.match(/\/console\/enrol\/([A-Za-z0-9_-]+)/)[1];
+  const ctx = await newContext();
+  const p = await ctx.newPage();
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const cdp = await ctx.newCDPSession(p);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true,
+    },
+  });
+  await p.goto(`${local}/console/enrol/${token}`);
+  const key = await p.locator('input[name=secret]').getAttribute('value');
+  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p.getByLabel('Type the password again').fill(PASSWORD);
+  await p.getByLabel('Code the app shows now').fill(totp(key, stepNow() - 1));
+  await p.getByRole('button', { name: 'Finish and sign in' }).click();
+  await heading(p, 'Your elections').waitFor();
+
+  await p.getByRole('link', { name: 'Passkeys' }).click();
+  await heading(p, 'Passkeys').waitFor();
+  await look(p, 'passkeys');
+  await p.getByRole('button', { name: 'Add a passkey' }).click();
+  await p.getByText('The passkey is added').waitFor();
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1, 'the authenticator holds one passkey');
+  assert.equal(credentials[0].rpId, 'localhost');
+
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await heading(p, 'Sign in to run your elections').waitFor();
+  // No passkey for another email: said, and no session.
+  await p.getByLabel('Email address').fill(EMAIL);
+  await p.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await p.getByText('there is no passkey for this email').waitFor();
+  // The officer's own: signed in without password or code.
+  await p.getByLabel('Email address').fill(KEYS);
+  await p.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await heading(p, 'Your elections').waitFor();
+  await p.getByText(`Signed in as ${KEYS}`).waitFor();
+  const session = (await ctx.cookies(local)).find((c) => c.name === COOKIE);
+  assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict', 'the passkey session has the same cookie');
+  // Without the authenticator (another browser), the passkey cannot be used.
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
   await ctx.close();
   assert.deepEqual(problems, []);
 });

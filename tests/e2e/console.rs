@@ -89,6 +89,25 @@ impl Client {
     }
 }
 
+impl Client {
+    fn post_json(
+        &self,
+        path: &str,
+        session: Option<&str>,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self.agent.post(format!("{}{path}", self.base));
+        if let Some(session) = session {
+            request = request.header("Cookie", format!("{COOKIE}={session}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::answer(request.send_json(body))
+    }
+}
+
 /// The value of the hidden field `name` on a page.
 fn field(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -626,6 +645,42 @@ fn the_console_refuses_what_an_officer_may_not_do() {
         &[("Origin", &origin)],
     );
     assert_eq!(extend.status, 303, "{}", extend.body);
+
+    // Passkeys (the browser suite adds and uses one): adding needs the session's token; a
+    // cross-site sign-in is refused; an officer without a passkey is told to use the password.
+    let wrong_token = client.post_json(
+        "/console/passkeys/register/start",
+        alice,
+        &serde_json::json!({ "csrf": "not-the-token" }),
+        &[],
+    );
+    assert_eq!(wrong_token.status, 403);
+    let no_session = client.post_json(
+        "/console/passkeys/register/start",
+        None,
+        &serde_json::json!({ "csrf": csrf }),
+        &[],
+    );
+    assert_eq!(no_session.status, 303);
+    let cross = client.post_json(
+        "/console/passkeys/sign-in/start",
+        None,
+        &serde_json::json!({ "email": "alice@a.example.org" }),
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(cross.status, 403);
+    let none = client.post_json(
+        "/console/passkeys/sign-in/start",
+        None,
+        &serde_json::json!({ "email": "alice@a.example.org" }),
+        &[],
+    );
+    assert_eq!(none.status, 400);
+    assert!(
+        none.body.contains("no passkey for this email"),
+        "{}",
+        none.body
+    );
 
     // Brute force: carol enrols; five wrong passwords, then even the right one must wait.
     let (_, carol_secret) = enrol(&client, &tokens["carol@a.example.org"]);

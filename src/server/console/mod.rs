@@ -16,6 +16,7 @@
 
 mod elections;
 mod invitations;
+mod passkeys;
 mod sign_in;
 mod tally;
 
@@ -47,6 +48,14 @@ pub const MAX_REGISTER_BYTES: usize = 8 * 1024 * 1024;
 const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The policy of the pages with passkeys (sign-in, passkeys): their own script, calls to this
+/// server.
+const PASSKEY_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+pub use passkeys::Ceremonies;
+
 /// Registers the console's pages and actions.
 pub fn routes(config: &mut web::ServiceConfig) {
     let form = |limit: usize| {
@@ -76,6 +85,23 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .app_data(small())
                 .route(web::get().to(sign_in::enrol_form))
                 .route(web::post().to(sign_in::enrol)),
+        )
+        .route("/console/passkeys", web::get().to(passkeys::page))
+        .route(
+            "/console/passkeys/register/start",
+            web::post().to(passkeys::register_start),
+        )
+        .route(
+            "/console/passkeys/register/finish",
+            web::post().to(passkeys::register_finish),
+        )
+        .route(
+            "/console/passkeys/sign-in/start",
+            web::post().to(passkeys::sign_in_start),
+        )
+        .route(
+            "/console/passkeys/sign-in/finish",
+            web::post().to(passkeys::sign_in_finish),
         )
         .route("/console/e/{id}", web::get().to(elections::overview))
         .service(
@@ -417,12 +443,28 @@ async fn blocking<T: Send + 'static>(
 
 /// A console page: the public pages' style, the signed-in officer and a sign-out button.
 fn page(title: &str, officer: Option<&Officer>, body: Markup) -> HttpResponse {
+    page_under(title, officer, body, CONSOLE_CSP, None)
+}
+
+/// A console page with `booth/console.js` (passkeys).
+fn page_with_script(title: &str, officer: Option<&Officer>, body: Markup) -> HttpResponse {
+    page_under(title, officer, body, PASSKEY_CSP, Some("booth/console.js"))
+}
+
+fn page_under(
+    title: &str,
+    officer: Option<&Officer>,
+    body: Markup,
+    csp: &str,
+    script: Option<&str>,
+) -> HttpResponse {
     super::pages::page_with(
         &format!("{title} — Teller console"),
         html! {
             header.console {
                 p { a href="/console" { "Teller console" } }
                 @if let Some(officer) = officer {
+                    p { a href="/console/passkeys" { "Passkeys" } }
                     form method="post" action="/console/sign-out" {
                         (officer.csrf_field())
                         "Signed in as " strong { (officer.email) } " "
@@ -432,8 +474,8 @@ fn page(title: &str, officer: Option<&Officer>, body: Markup) -> HttpResponse {
             }
             (body)
         },
-        CONSOLE_CSP,
-        None,
+        csp,
+        script,
     )
 }
 

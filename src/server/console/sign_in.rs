@@ -37,7 +37,7 @@ pub(super) async fn form(state: State, request: HttpRequest) -> Result<HttpRespo
 }
 
 fn sign_in_page(errors: &[String], email: &str) -> HttpResponse {
-    page(
+    super::page_with_script(
         "Sign in",
         None,
         html! {
@@ -59,6 +59,13 @@ fn sign_in_page(errors: &[String], email: &str) -> HttpResponse {
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" aria-describedby="code-hint" required;
                 }
                 button type="submit" { "Sign in" }
+            }
+            // Shown by console.js where the browser has passkeys (WebAuthn needs script).
+            div #passkey-sign-in hidden {
+                h2 { "Or sign in with a passkey" }
+                p.hint { "Enter your email address above, then:" }
+                button type="button" { "Sign in with a passkey" }
+                p #passkey-status role="status" {}
             }
         },
     )
@@ -171,24 +178,28 @@ pub(super) async fn submit(
 }
 
 /// A new session for `email`: its cookie value (the database keeps only its hash).
-fn start_session(store: &crate::store::Store, email: &str) -> Result<String, Refusal> {
+pub(super) fn start_session(store: &crate::store::Store, email: &str) -> Result<String, Refusal> {
     let id = new_token().map_err(|_| Refusal::Internal)?;
     let csrf = new_token().map_err(|_| Refusal::Internal)?;
     store.start_officer_session(&token_hash(&id), email, &csrf, now() + SESSION_SECONDS)?;
     Ok(id)
 }
 
-/// The answer that sets the session cookie and goes to the officer's elections.
-fn signed_in(id: String) -> HttpResponse {
-    let cookie = Cookie::build(COOKIE, id)
+/// The session cookie for session `id`.
+pub(super) fn signed_in_cookie(id: String) -> Cookie<'static> {
+    Cookie::build(COOKIE, id)
         .path("/")
         .secure(true)
         .http_only(true)
         .same_site(SameSite::Strict)
         .max_age(Duration::seconds(SESSION_SECONDS))
-        .finish();
+        .finish()
+}
+
+/// The answer that sets the session cookie and goes to the officer's elections.
+fn signed_in(id: String) -> HttpResponse {
     let mut response = see_other("/console");
-    let _ = response.add_cookie(&cookie);
+    let _ = response.add_cookie(&signed_in_cookie(id));
     response
 }
 

@@ -1,0 +1,1 @@
+DROP TABLE officer_passkeys;
