@@ -10,7 +10,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
-use super::{Officer, Refusal, State, blocking, error_summary, page, same_site, see_other};
+use super::{Officer, Refusal, State, bad_request, blocking, error_summary, page, see_other};
 use crate::admin::{RegisterRefused, apply_register, open, plan_register};
 use crate::core::manifest::{Manifest, format_instant, parse_instant};
 use crate::store::{ElectionRow, ElectionState, Event, Turnout, now};
@@ -254,12 +254,10 @@ pub(super) async fn register_preview(
     id: web::Path<String>,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let RegisterForm { register, .. } = form.into_inner();
     if register.trim().is_empty() {
-        return Ok(bad(register_page(
+        return Ok(bad_request(register_page(
             &officer,
             &id,
             &["Paste the register's CSV".into()],
@@ -281,7 +279,7 @@ pub(super) async fn register_preview(
     let plan = match planned {
         Ok(plan) => plan,
         Err(RegisterRefused::BadRows(rows)) => {
-            return Ok(bad(register_page(
+            return Ok(bad_request(register_page(
                 &officer,
                 &id,
                 &[format!(
@@ -340,9 +338,7 @@ pub(super) async fn register_apply(
     id: web::Path<String>,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let RegisterForm { register, .. } = form.into_inner();
     let store = state.store.acting_as(&officer.email);
     let election = id.clone();
@@ -465,10 +461,8 @@ pub(super) async fn act(
     path: web::Path<(String, String)>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
     let (id, action) = path.into_inner();
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let action = Action::parse(&action)?;
     let store = state.store.acting_as(&officer.email);
     let election = id.clone();
@@ -505,12 +499,12 @@ pub(super) async fn act(
         Ok(()) => Ok(see_other(&format!("/console/e/{id}"))),
         Err(message) => {
             let data = overview_data(&state, &id).await?;
-            Ok(bad(confirm_page(&officer, &data, action, &[message])))
+            Ok(bad_request(confirm_page(
+                &officer,
+                &data,
+                action,
+                &[message],
+            )))
         }
     }
-}
-
-fn bad(mut response: HttpResponse) -> HttpResponse {
-    *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    response
 }

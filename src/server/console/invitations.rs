@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
 use super::{
-    Officer, Refusal, State, blocking, error_summary, job, page, same_site, see_other, start_job,
+    Officer, Refusal, State, bad_request, blocking, error_summary, job, page, see_other, start_job,
 };
 use crate::admin::mail::{letter_invitations, mail_invitations, reach};
 use crate::store::{ElectionState, MailStatus};
@@ -182,9 +182,7 @@ pub(super) async fn send(
     id: web::Path<String>,
     form: web::Form<InvitationForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let (store, election) = (state.store.clone(), id.clone());
     let members = blocking(move || Ok(store.members(&election)?)).await?;
     let reach = reach(&members);
@@ -194,13 +192,15 @@ pub(super) async fn send(
         .map(|m| m.number.clone())
         .collect();
     if targets.is_empty() {
-        return Ok(bad(invitations_page(
-            &state,
-            &officer,
-            &id,
-            &["Every member with an address of their own has an invitation already".into()],
-        )
-        .await?));
+        return Ok(bad_request(
+            invitations_page(
+                &state,
+                &officer,
+                &id,
+                &["Every member with an address of their own has an invitation already".into()],
+            )
+            .await?,
+        ));
     }
     start(&state, &officer, &id, targets, false)?;
     Ok(see_other(&format!("/console/e/{id}/invitations")))
@@ -212,9 +212,7 @@ pub(super) async fn resend(
     id: web::Path<String>,
     form: web::Form<InvitationForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let member = form.member.trim().to_owned();
     let (store, election) = (state.store.clone(), id.clone());
     let members = blocking(move || Ok(store.members(&election)?)).await?;
@@ -231,8 +229,8 @@ pub(super) async fn resend(
         None
     };
     if let Some(problem) = problem {
-        return Ok(bad(
-            invitations_page(&state, &officer, &id, &[problem]).await?
+        return Ok(bad_request(
+            invitations_page(&state, &officer, &id, &[problem]).await?,
         ));
     }
     start(&state, &officer, &id, vec![member], true)?;
@@ -245,9 +243,7 @@ pub(super) async fn letters(
     id: web::Path<String>,
     form: web::Form<InvitationForm>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
-    officer.check_form(&form.csrf)?;
+    let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let (store, election) = (state.store.acting_as(&officer.email), id.clone());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let made = blocking(move || Ok(letter_invitations(&store, &election, threads))).await?;
@@ -259,17 +255,8 @@ pub(super) async fn letters(
                 format!("attachment; filename=\"{id}-letters.csv\""),
             ))
             .body(csv)),
-        Err(e) => Ok(bad(invitations_page(
-            &state,
-            &officer,
-            &id,
-            &[format!("{e:#}")],
-        )
-        .await?)),
+        Err(e) => Ok(bad_request(
+            invitations_page(&state, &officer, &id, &[format!("{e:#}")]).await?,
+        )),
     }
-}
-
-fn bad(mut response: HttpResponse) -> HttpResponse {
-    *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    response
 }

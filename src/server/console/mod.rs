@@ -309,6 +309,20 @@ impl Officer {
         Ok(officer)
     }
 
+    /// The officer behind a form posted for `election`: from this site, signed in, named for
+    /// the election, and carrying the session's token (`token`); refused otherwise.
+    async fn posting(
+        state: &State,
+        request: &HttpRequest,
+        election: &str,
+        token: &str,
+    ) -> Result<Self, Refusal> {
+        same_site(request)?;
+        let officer = Self::of_election(state, request, election).await?;
+        officer.check_form(token)?;
+        Ok(officer)
+    }
+
     /// Refuses a form that does not carry this session's token.
     fn check_form(&self, token: &str) -> Result<(), Refusal> {
         match bool::from(token.as_bytes().ct_eq(self.csrf.as_bytes())) {
@@ -484,6 +498,12 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
+}
+
+/// A form page shown again with what is wrong: 400.
+fn bad_request(mut response: HttpResponse) -> HttpResponse {
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
 }
 
 /// The error summary at the top of a form page (GOV.UK's pattern: a heading and each problem).

@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    COOKIE, Officer, Refusal, SESSION_SECONDS, State, THROTTLE_SCOPE, blocking, error_summary,
-    page, same_site, see_other,
+    COOKIE, Officer, Refusal, SESSION_SECONDS, State, THROTTLE_SCOPE, bad_request, blocking,
+    error_summary, page, same_site, see_other,
 };
 use crate::admin::officers::{
     PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, TOTP_SECRET_BYTES, code_step, new_token, otpauth_uri,
@@ -213,11 +213,6 @@ fn refused_sign_in(email: &str) -> HttpResponse {
         email,
     );
     *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
-    response
-}
-
-fn bad_request(mut response: HttpResponse) -> HttpResponse {
-    *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
     response
 }
 

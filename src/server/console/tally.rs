@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
 use super::{
-    Officer, Refusal, State, blocking, error_summary, job, page, same_site, see_other, start_job,
+    Officer, Refusal, State, bad_request, blocking, error_summary, job, page, see_other, start_job,
 };
 use crate::admin::{parse_share, tally_election};
 use crate::store::ElectionState;
@@ -105,14 +105,12 @@ pub(super) async fn run(
     id: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Refusal> {
-    same_site(&request)?;
-    let officer = Officer::of_election(&state, &request, &id).await?;
     let fields = form.into_inner();
     let csrf = fields
         .iter()
         .find(|(name, _)| name == "csrf")
         .map_or("", |(_, v)| v.as_str());
-    officer.check_form(csrf)?;
+    let officer = Officer::posting(&state, &request, &id, csrf).await?;
     let mut shares = Vec::new();
     let mut errors = Vec::new();
     for (i, (_, text)) in fields.iter().filter(|(n, _)| n == "share").enumerate() {
@@ -126,9 +124,7 @@ pub(super) async fn run(
         }
     }
     if !errors.is_empty() {
-        let mut response = render(&state, &officer, &id, &errors).await?;
-        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-        return Ok(response);
+        return Ok(bad_request(render(&state, &officer, &id, &errors).await?));
     }
     let store = state.store.acting_as(&officer.email);
     let election = id.clone();
