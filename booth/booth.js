@@ -377,6 +377,7 @@
       case 'bad_login': return t('bad_login');
       case 'throttled': return t('throttled', { wait: waitText(answer.retryAfter) });
       case 'not_open': return t('not_open');
+      case 'removed': return t('removed');
       default: return t('server_error', { code: answer.code || answer.status });
     }
   }
@@ -419,6 +420,7 @@
     const contest = contestOf(request.contest).title;
     if (answer.code === 'unauthorized') throw new Error(t('session_expired'));
     if (answer.code === 'not_open') throw new Error(t('not_open'));
+    if (answer.code === 'removed') throw new Error(t('removed'));
     // Under `by: member` the only refusal the booth can meet is the limit; under `officer` it may
     // also be a missing grant, which the member cannot tell apart from here.
     if (answer.code === 'no_reissue') {

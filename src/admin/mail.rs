@@ -185,14 +185,15 @@ pub struct Reach {
     pub without: Vec<String>,
 }
 
-/// Sorts the register's members into those mailed and those sent letters.
+/// Sorts the register's members into those mailed and those sent letters; members removed after
+/// opening are in neither.
 pub fn reach(members: &[MemberRow]) -> Reach {
     let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
     for email in members.iter().filter_map(|m| m.email.as_deref()) {
         *uses.entry(email).or_default() += 1;
     }
     let mut reach = Reach::default();
-    for member in members {
+    for member in members.iter().filter(|m| !m.removed) {
         match member.email.as_deref() {
             Some(email) if uses.get(email) == Some(&1) => {
                 reach
@@ -306,7 +307,7 @@ pub fn letter_invitations(
     let reach = reach(&members);
     let numbers: Vec<&str> = members
         .iter()
-        .filter(|m| m.code_hash.is_none() && !reach.by_email.contains_key(&m.number))
+        .filter(|m| m.code_hash.is_none() && !m.removed && !reach.by_email.contains_key(&m.number))
         .map(|m| m.number.as_str())
         .collect();
     anyhow::ensure!(

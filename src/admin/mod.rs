@@ -33,9 +33,9 @@ pub use create::{
 };
 #[cfg(feature = "server")]
 pub use office::{
-    ImportReport, RegisterPlan, RegisterRefused, adopt, apply_register,
+    ImportReport, MAX_REASON_CHARS, RegisterPlan, RegisterRefused, adopt, apply_register,
     create as create_stored_election, export_invitations, grant_reissue, import_register, open,
-    plan_register, record,
+    plan_register, record, remove_member,
 };
 pub use progress::ProgressLine;
 pub use record_dir::{count_from_record, read_record};

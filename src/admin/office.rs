@@ -185,6 +185,8 @@ pub fn plan_register(
             code_hash,
             reissue_grants: String::new(),
             email: register.email(&member.number).map(str::to_owned),
+            removed: false,
+            removal_published: false,
         });
     }
     let report = ImportReport {
@@ -223,15 +225,21 @@ pub fn export_invitations(
         "election {election:?} has no register yet: run `teller register import` first"
     );
     let targets: Vec<&MemberRow> = if reissue.is_empty() {
-        members.iter().filter(|m| m.code_hash.is_none()).collect()
+        (members.iter())
+            .filter(|m| m.code_hash.is_none() && !m.removed)
+            .collect()
     } else {
         reissue
             .iter()
             .map(|number| {
-                members
-                    .iter()
+                let member = (members.iter())
                     .find(|m| &m.number == number)
-                    .ok_or_else(|| anyhow!("member {number} is not on the register"))
+                    .ok_or_else(|| anyhow!("member {number} is not on the register"))?;
+                ensure!(
+                    !member.removed,
+                    "member {number} was removed from the election: they get no new code"
+                );
+                Ok(member)
             })
             .collect::<Result<_>>()?
     };
@@ -405,6 +413,50 @@ fn published_rosters(
 
 /// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
 /// in every contest they are eligible for (docs/PROTOCOL.md §8, `reissue.by = "officer"`). The
+
+/// The longest removal reason (it goes into the events log).
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// `teller register remove` and the console: the returning officer removes a member after the
+/// election opened (DESIGN.md: a member removed before casting cannot cast). Returns the
+/// contests the removal is logged in. Refused before opening (edit the register and import it
+/// again instead), after closing, on a ballot box apart from its issuer, without a reason, and
+/// for a member already removed.
+pub fn remove_member(
+    store: &Store,
+    election: &str,
+    member: &str,
+    reason: &str,
+) -> Result<Vec<String>> {
+    let row = store.election(election)?;
+    let manifest = row.manifest()?;
+    if !row.roles()?.issuer() {
+        bail!("this database is not the issuer of {election:?}: run this on the issuer's");
+    }
+    if row.is(ElectionState::Created) {
+        bail!(
+            "{election:?} has not opened: take the member out of the register and import it again \
+             (`teller register import`)"
+        );
+    }
+    if !row.is(ElectionState::Open) {
+        bail!(
+            "{election:?} is {}: members can be removed only while it is open",
+            row.state
+        );
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        bail!("give a reason (suspension, expulsion, death, …): it goes into the events log");
+    }
+    if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
+        bail!("the reason must be one line of at most {MAX_REASON_CHARS} characters");
+    }
+    store
+        .member(election, member)?
+        .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
+    Ok(store.remove_member(&manifest, member, reason)?.contests)
+}
 /// member then logs in again and the booth asks for it. Returns the contests granted.
 pub fn grant_reissue(
     store: &Store,

@@ -12,7 +12,8 @@ use clap::Subcommand;
 use teller::admin::ceremony::Exchange;
 use teller::admin::{
     KeyMaking, ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
-    import_register, open, read_share, record, tally_election, write_record, write_record_archive,
+    import_register, open, read_share, record, remove_member, tally_election, write_record,
+    write_record_archive,
 };
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
@@ -148,6 +149,21 @@ pub enum RegisterCommand {
         /// The register (CSV: member_number,joined,good_standing,arrears,date_of_birth,region,
         /// disability).
         file: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Remove a member after the election opened (suspension, expulsion, death): their code and
+    /// sessions stop working and no voting pass is issued to them from now on; a pass they were
+    /// issued before still casts (a member who voted keeps their ballot). The issuance log
+    /// records the removal per contest (no name); the events log keeps the reason.
+    Remove {
+        /// The election id.
+        election: String,
+        /// The member's number.
+        member: String,
+        /// Why (one line; it goes into the events log, so do not name the member).
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         db: Database,
     },
@@ -390,9 +406,29 @@ fn list(db: &Database) -> Result<()> {
     Ok(())
 }
 
-/// `teller register import`.
+/// `teller register …`.
 pub fn run_register(command: RegisterCommand) -> Result<ExitCode> {
-    let RegisterCommand::Import { election, file, db } = command;
+    let (election, file, db) = match command {
+        RegisterCommand::Import { election, file, db } => (election, file, db),
+        RegisterCommand::Remove {
+            election,
+            member,
+            reason,
+            db,
+        } => {
+            let contests = remove_member(&db.open()?, &election, &member, &reason)?;
+            println!(
+                "member {member} is removed from {election}: their code no longer logs in and no \
+                 pass will be issued to them; the issuance log will record it in {} with its next \
+                 batch (or at the close)",
+                match contests.is_empty() {
+                    true => "no contest (they were eligible for none)".to_owned(),
+                    false => contests.join(", "),
+                }
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let csv = fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let report = import_register(&db.open()?, &election, &csv)
         .with_context(|| format!("importing {}", file.display()))?;

@@ -37,6 +37,11 @@ pub enum ApiError {
     /// No session or an expired one.
     #[error("log in first (the session is missing or has expired)")]
     Unauthorized,
+    /// The returning officer removed the member after the election opened.
+    #[error(
+        "the returning officer removed you from this election's register after it opened: you cannot vote in it"
+    )]
+    Removed,
     /// The member is not eligible for the contest.
     #[error("you are not eligible to vote in contest {0:?}")]
     NotEligible(String),
@@ -98,6 +103,7 @@ impl ApiError {
             Self::Throttled { .. } => "throttled",
             Self::Unauthorized => "unauthorized",
             Self::NotEligible(_) => "not_eligible",
+            Self::Removed => "removed",
             Self::AlreadyIssued(_) => "already_issued",
             Self::NotIssued(_) => "not_issued",
             Self::NoReissue(_) => "no_reissue",
@@ -178,7 +184,7 @@ impl ResponseError for ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadLogin | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotEligible(_) | Self::NotAWitness => StatusCode::FORBIDDEN,
+            Self::NotEligible(_) | Self::Removed | Self::NotAWitness => StatusCode::FORBIDDEN,
             Self::BadCosignature(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AlreadyIssued(_) | Self::NotIssued(_) | Self::NoReissue(_) | Self::NotOpen => {
                 StatusCode::CONFLICT

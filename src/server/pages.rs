@@ -656,6 +656,7 @@ fn entry_row(seq: i64, bytes: &[u8]) -> EntryRow {
             },
             e.contest,
         ),
+        Ok(Entry::Removal(e)) => ("member removed", e.contest),
         Ok(Entry::Ballot(e)) => ("ballot", e.contest),
         Ok(Entry::Close(_)) => ("close", String::new()),
         Err(_) => ("(undecodable)", String::new()),

@@ -73,6 +73,14 @@ pub enum StoreError {
         /// The member number.
         member: String,
     },
+    /// The member was removed from the election after it opened.
+    #[error("member {member:?} was removed from {election:?} after it opened")]
+    MemberRemoved {
+        /// The election.
+        election: String,
+        /// The member number.
+        member: String,
+    },
     /// The log does not exist: the election has not opened, or this database does not hold the
     /// role that keeps it.
     #[error("election {election:?} has no {log} log (is it open?)")]

@@ -13,7 +13,7 @@ use super::elections::{event, transition};
 use super::log::{ISSUANCE, append, lock_head};
 use super::schema::{elections, issuances, members};
 use super::{AnyConnection, Result, Store, StoreError};
-use crate::core::log::{Entry, ISSUANCE_BATCH, IssuanceEntry, publication_order};
+use crate::core::log::{Entry, ISSUANCE_BATCH, IssuanceEntry, RemovalEntry, publication_order};
 use crate::core::manifest::{Manifest, ReissueBy, ReissueRefused};
 use crate::core::record::member_commitment;
 
@@ -42,6 +42,15 @@ pub enum IssueOutcome {
     NoReissue(ReissueRefused),
     /// The election is not open.
     Closed,
+    /// The member was removed from the election after it opened.
+    Removed,
+}
+
+/// A member removed after opening: what the officer may be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removal {
+    /// The contests the member was eligible for, where the removal is logged.
+    pub contests: Vec<String>,
 }
 
 /// The member's issuances for a contest, the first first.
@@ -84,7 +93,7 @@ struct PendingIssuance {
 }
 
 /// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
-/// issuance), when at least `min` are pending.
+/// issuance), followed by the pending removals, when at least `min` entries are pending.
 ///
 /// The batch's rows are then deleted and written again in the shuffled order, marked published:
 /// a table keeps its insertion order (SQLite's rowid, PostgreSQL's `ctid` and `xmin`), and the
@@ -130,34 +139,63 @@ pub(super) fn publish_issuances(
             },
         )
         .collect();
-    if pending.is_empty() || pending.len() < min {
+    let removed: Vec<(String, String, Vec<u8>)> = members::table
+        .filter(members::election.eq(election))
+        .filter(members::removed.eq(true))
+        .filter(members::removal_published.eq(false))
+        .select((members::number, members::eligible, members::salt))
+        .load(conn)?;
+    let mut removals = Vec::new();
+    for (member, eligible, salt) in &removed {
+        for contest in eligible.split(',').filter(|c| !c.is_empty()) {
+            removals.push((contest.to_owned(), commitment(contest, salt, member)?));
+        }
+    }
+    let total = pending.len() + removals.len();
+    if total == 0 || total < min {
         return Ok(0);
     }
     publication_order(&mut pending, &mut rand::rng(), |p| p.issue);
-    let items = pending
+    let issued = pending
         .iter()
         .map(|p| -> Result<_> {
-            let salt: [u8; 16] = (p.salt.clone())
-                .try_into()
-                .map_err(|_| StoreError::Damaged(format!("member {}'s salt", p.member)))?;
-            let commitment = member_commitment(&p.contest, &salt, &p.member);
-            Ok((p.contest.clone(), commitment, p.reissue))
+            let member = commitment(&p.contest, &p.salt, &p.member)?;
+            Ok(Entry::Issuance(IssuanceEntry {
+                seq: 0,
+                prev: [0; 32].into(),
+                contest: p.contest.clone(),
+                member: member.into(),
+                reissue: p.reissue,
+            }))
         })
         .collect::<Result<Vec<_>>>()?;
+    // Removals after the batch's issuances: every pass the member was issued was issued before
+    // the removal (a removed member is refused under this lock), so the log shows none after it
+    // (§10). Sorted by commitment, which says nothing about when or whom.
+    removals.sort();
+    let removals = removals.into_iter().map(|(contest, member)| {
+        Entry::Removal(RemovalEntry {
+            seq: 0,
+            prev: [0; 32].into(),
+            contest,
+            member: member.into(),
+        })
+    });
     append(
         conn,
         &mut head,
-        items,
-        |(contest, member, reissue), seq, prev| {
-            Entry::Issuance(IssuanceEntry {
-                seq,
-                prev,
-                contest,
-                member: member.into(),
-                reissue,
-            })
+        issued.into_iter().chain(removals),
+        |entry, seq, prev| match entry {
+            Entry::Issuance(e) => Entry::Issuance(IssuanceEntry { seq, prev, ..e }),
+            Entry::Removal(e) => Entry::Removal(RemovalEntry { seq, prev, ..e }),
+            other => other,
         },
     )?;
+    for (member, _, _) in &removed {
+        diesel::update(members::table.find((election, member)))
+            .set(members::removal_published.eq(true))
+            .execute(conn)?;
+    }
     for p in &pending {
         diesel::delete(issuances::table.find((election, &p.contest, &p.member, p.issue)))
             .execute(conn)?;
@@ -176,7 +214,15 @@ pub(super) fn publish_issuances(
             ))
             .execute(conn)?;
     }
-    Ok(pending.len())
+    Ok(total)
+}
+
+/// The member's roster commitment in `contest` (§9), from their stored salt.
+fn commitment(contest: &str, salt: &[u8], member: &str) -> Result<[u8; 32]> {
+    let salt: [u8; 16] = salt
+        .try_into()
+        .map_err(|_| StoreError::Damaged(format!("member {member}'s salt")))?;
+    Ok(member_commitment(contest, &salt, member))
 }
 
 impl Store {
@@ -214,6 +260,13 @@ impl Store {
                 .first(conn)?;
             if state != ElectionState::Open.as_str() {
                 return Ok(IssueOutcome::Closed);
+            }
+            let removed: bool = members::table
+                .find((election, member))
+                .select(members::removed)
+                .first(conn)?;
+            if removed {
+                return Ok(IssueOutcome::Removed);
             }
             let existing = issued_to(conn, election, contest, member)?;
             if let Some(same) = existing.iter().find(|e| e.blinded == issued.blinded) {
@@ -276,15 +329,21 @@ impl Store {
             // and a re-issue do not race, and no grant is made after the close.
             transition(conn, election, ElectionState::Open, ElectionState::Open)?;
             lock_head(conn, election, ISSUANCE)?;
-            let grants: String = members::table
+            let (grants, removed): (String, bool) = members::table
                 .find((election, member))
-                .select(members::reissue_grants)
+                .select((members::reissue_grants, members::removed))
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| StoreError::NoMember {
                     election: election.to_owned(),
                     member: member.to_owned(),
                 })?;
+            if removed {
+                return Err(StoreError::MemberRemoved {
+                    election: election.to_owned(),
+                    member: member.to_owned(),
+                });
+            }
             let mut updated = grants.clone();
             for &contest in contests {
                 let issued = issued_to(conn, election, contest, member)?.len() as i64;
@@ -314,6 +373,61 @@ impl Store {
                 "pass re-issue granted",
                 &format!("a member may have a new pass in: {}", contests.join(", ")),
             )
+        })
+    }
+
+    /// The returning officer removes `member` after the election opened (suspension,
+    /// expulsion, death; DESIGN.md): from now on their code does not log in, their sessions end
+    /// and no pass is issued to them (all checked under the issuance log's lock); a pass issued
+    /// before stays good, as a ballot cast with it counts. The removal goes into the issuance log
+    /// with the next batch, one `removal` entry per contest they were eligible for (PROTOCOL
+    /// §10). The events log gets `reason` and the contests, never the member's number.
+    pub fn remove_member(
+        &self,
+        manifest: &Manifest,
+        member: &str,
+        reason: &str,
+    ) -> Result<Removal> {
+        let election = manifest.draft().election.as_str();
+        self.transaction(|conn| {
+            // The state, then the issuance log's lock, as grant_reissue: a pass being recorded
+            // for this member now is either in before the removal, or refused after it.
+            transition(conn, election, ElectionState::Open, ElectionState::Open)?;
+            lock_head(conn, election, ISSUANCE)?;
+            let (eligible, removed): (String, bool) = members::table
+                .find((election, member))
+                .select((members::eligible, members::removed))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NoMember {
+                    election: election.to_owned(),
+                    member: member.to_owned(),
+                })?;
+            if removed {
+                return Err(StoreError::MemberRemoved {
+                    election: election.to_owned(),
+                    member: member.to_owned(),
+                });
+            }
+            diesel::update(members::table.find((election, member)))
+                .set((members::removed.eq(true), members::reissue_grants.eq("")))
+                .execute(conn)?;
+            let contests: Vec<String> = (eligible.split(',').filter(|c| !c.is_empty()))
+                .map(str::to_owned)
+                .collect();
+            let contests_text = match contests.is_empty() {
+                true => "no contest".to_owned(),
+                false => contests.join(", "),
+            };
+            event(
+                conn,
+                &self.actor,
+                election,
+                "member removed",
+                &format!("a member was removed from: {contests_text}; reason: {reason}"),
+            )?;
+            publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
+            Ok(Removal { contests })
         })
     }
 }

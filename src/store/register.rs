@@ -69,6 +69,10 @@ pub struct MemberRow {
     /// The member's email from the register's optional `email` column, for invitations by
     /// email; cleared when the election closes.
     pub email: Option<String>,
+    /// Removed by the returning officer after the election opened: no login, no pass.
+    pub removed: bool,
+    /// The removal is in the issuance log.
+    pub removal_published: bool,
 }
 
 impl MemberRow {
@@ -145,11 +149,11 @@ impl Store {
         self.transaction(|conn| {
             for chunk in codes.chunks(1000) {
                 let numbers: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
-                let old: BTreeMap<String, Option<String>> = members::table
+                let old: BTreeMap<String, (Option<String>, bool)> = members::table
                     .filter(members::election.eq(election))
                     .filter(members::number.eq_any(numbers))
-                    .select((members::number, members::code_hash))
-                    .load::<(String, Option<String>)>(conn)?
+                    .select((members::number, (members::code_hash, members::removed)))
+                    .load::<(String, (Option<String>, bool))>(conn)?
                     .into_iter()
                     .collect();
                 for (number, _) in chunk {
@@ -160,16 +164,24 @@ impl Store {
                                 member: number.clone(),
                             });
                         }
+                        // A removed member gets no new code (the last line of defence: the
+                        // export, the mailer and the console leave them out before this).
+                        Some((_, true)) => {
+                            return Err(StoreError::MemberRemoved {
+                                election: election.to_owned(),
+                                member: number.clone(),
+                            });
+                        }
                         // Not named, so the events log holds no member's time (issue 9); the
                         // returning officer's own invitations file says whose code it was.
-                        Some(Some(_)) => event(
+                        Some((Some(_), false)) => event(
                             conn,
                             &self.actor,
                             election,
                             "invitation re-issued",
                             "one member's code replaced: the old code no longer works",
                         )?,
-                        Some(None) => {}
+                        Some((None, false)) => {}
                     }
                 }
                 // A new code also ends the member's sessions: their tokens are signed over the

@@ -29,6 +29,8 @@ diesel::table! {
         code_hash -> Nullable<Text>,
         reissue_grants -> Text,
         email -> Nullable<Text>,
+        removed -> Bool,
+        removal_published -> Bool,
     }
 }
 

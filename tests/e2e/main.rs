@@ -20,6 +20,7 @@ mod member;
 mod operators;
 mod passes;
 mod reissue;
+mod removal;
 mod retry;
 mod unlinkable;
 mod window;

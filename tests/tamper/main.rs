@@ -20,8 +20,8 @@ use teller::core::crypto::{
     generate_issuer_key, seal, sign_blinded,
 };
 use teller::core::log::{
-    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson, Witness,
-    ballot_message, leaf_hash, root,
+    BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson,
+    RemovalEntry, Witness, ballot_message, leaf_hash, root,
 };
 use teller::core::record::{Reveal, layout};
 use teller::core::verify::{
@@ -154,7 +154,11 @@ fn reseal_for(election: &Simulated, record: &mut Record, mut lines: Vec<Entry>) 
                 (e.seq, e.prev) = (seq, prev);
                 Entry::Close(e)
             }
-            Entry::Issuance(e) => Entry::Issuance(e),
+            Entry::Removal(mut e) => {
+                (e.seq, e.prev) = (seq, prev);
+                Entry::Removal(e)
+            }
+            other @ Entry::Issuance(_) => other,
         })
         .unwrap();
     }
@@ -835,11 +839,20 @@ fn issuances(record: &Record) -> Vec<IssuanceEntry> {
 /// Rewrites the issuance log's sequence numbers, chain and checkpoints with the issuer's key, as
 /// an issuer who controls its log could.
 fn reseal_issuances(record: &mut Record, lines: Vec<IssuanceEntry>) {
+    reseal_issuance_log(record, lines.into_iter().map(Entry::Issuance).collect());
+}
+
+/// [`reseal_issuances`] for a log that may hold removals.
+fn reseal_issuance_log(record: &mut Record, lines: Vec<Entry>) {
     let manifest = &ELECTION.manifest;
     let mut log = LogWriter::new(manifest.issuance_log_origin(), manifest.fingerprint());
     for entry in lines {
-        log.append(|seq, prev| Entry::Issuance(IssuanceEntry { seq, prev, ..entry }))
-            .unwrap();
+        log.append(|seq, prev| match entry {
+            Entry::Issuance(e) => Entry::Issuance(IssuanceEntry { seq, prev, ..e }),
+            Entry::Removal(e) => Entry::Removal(RemovalEntry { seq, prev, ..e }),
+            other => panic!("not an issuance-log entry: {other:?}"),
+        })
+        .unwrap();
     }
     let mut bytes = Vec::new();
     for line in log.entries() {
@@ -943,6 +956,123 @@ fn more_reissues_than_the_limit_is_caught() {
             .contains("a member has 2 re-issues; the manifest allows 1"),
         "{:?}",
         result.failure(ISSUANCE_LOG)
+    );
+}
+
+/// A removal entry for the member of issuance entry `i`, in its contest.
+fn removal_of(lines: &[IssuanceEntry], i: usize) -> Entry {
+    Entry::Removal(RemovalEntry {
+        seq: 0,
+        prev: [0; 32].into(),
+        contest: lines[i].contest.clone(),
+        member: lines[i].member.clone(),
+    })
+}
+
+/// PROTOCOL §10: a member removed after opening gets no pass after the removal; one removed
+/// holding a pass keeps it, and the report counts both kinds per contest.
+#[test]
+fn removals_verify_and_are_counted_and_a_pass_after_one_is_caught() {
+    // Arrange: a member who was issued a pass in nec, removed at the end of the log.
+    let mut record = record();
+    let lines = issuances(&record);
+    let i = member_without_reissue(&lines);
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.push(removal_of(&lines, i));
+    reseal_issuance_log(&mut record, log);
+    // Act, assert: it verifies, and the report says what the removal means.
+    let result = check(&record);
+    assert!(result.passed(), "{}", result.report(&record));
+    let report = result.report(&record);
+    assert!(
+        report.contains(
+            "removals: nec: 1 member(s) removed after opening, no pass issued to them after; \
+             1 of them held a pass from before, which may have cast"
+        ),
+        "{report}"
+    );
+    let nec = result.totals.iter().find(|t| t.contest == "nec").unwrap();
+    assert_eq!((nec.removed, nec.removed_holding_pass), (1, 1));
+
+    // A member removed before their first issuance: that issuance is after the removal.
+    let mut record = self::record();
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.insert(i, removal_of(&lines, i));
+    reseal_issuance_log(&mut record, log);
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        (result.failure(ISSUANCE_LOG).unwrap()).contains(&format!(
+            "issuance entry {}: an issuance in nec after the member's removal",
+            i + 1
+        )),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+
+    // A re-issue after the removal of a member who had a first pass.
+    let mut record = self::record();
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.push(removal_of(&lines, i));
+    log.push(Entry::Issuance(IssuanceEntry {
+        reissue: true,
+        ..lines[i].clone()
+    }));
+    reseal_issuance_log(&mut record, log);
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        (result.failure(ISSUANCE_LOG).unwrap())
+            .contains("a re-issue in nec after the member's removal"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+
+    // The same member removed twice.
+    let mut record = self::record();
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.push(removal_of(&lines, i));
+    log.push(removal_of(&lines, i));
+    reseal_issuance_log(&mut record, log);
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        (result.failure(ISSUANCE_LOG).unwrap())
+            .contains("a second removal in nec after the member's removal"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+}
+
+/// A removal names a roster member of a known contest, like an issuance; and it has no place
+/// in the ballot log.
+#[test]
+fn a_removal_of_a_stranger_or_in_the_ballot_log_is_caught() {
+    let mut record = record();
+    let lines = issuances(&record);
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.push(Entry::Removal(RemovalEntry {
+        seq: 0,
+        prev: [0; 32].into(),
+        contest: "nec".into(),
+        member: [7; 32].into(),
+    }));
+    reseal_issuance_log(&mut record, log);
+    let result = assert_fails(&record, ISSUANCE_LOG);
+    assert!(
+        (result.failure(ISSUANCE_LOG).unwrap()).contains("the member is not in the roster of nec"),
+        "{:?}",
+        result.failure(ISSUANCE_LOG)
+    );
+
+    let mut record = self::record();
+    let mut entries = decoded(&record);
+    let close = entries.pop().unwrap();
+    entries.push(removal_of(&lines, 0));
+    entries.push(close);
+    reseal(&mut record, entries);
+    let result = assert_fails(&record, ENTRIES);
+    assert!(
+        (result.failure(ENTRIES).unwrap()).contains("an issuance-log entry in the ballot log"),
+        "{:?}",
+        result.failure(ENTRIES)
     );
 }
 

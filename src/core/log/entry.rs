@@ -1,7 +1,8 @@
 //! Log entries and the hash chain (docs/PROTOCOL.md §10).
 //!
-//! Two logs make up an election: the issuer's issuance log (one `issuance` entry per pass issued)
-//! and the ballot box's ballot log (`open`, then `ballot` entries, then `close`). Each entry is one
+//! Two logs make up an election: the issuer's issuance log (one `issuance` entry per pass issued,
+//! one `removal` entry per contest of a member removed after opening) and the ballot box's ballot
+//! log (`open`, then `ballot` entries, then `close`). Each entry is one
 //! line of canonical JSON carrying its sequence number and the hash of the previous entry (the
 //! first entry's `prev` is the manifest fingerprint, which anchors the chain to the election); the
 //! entry's bytes are also its leaf in the RFC 6962 tree (§3).
@@ -30,6 +31,8 @@ pub enum Entry {
     Open(OpenEntry),
     /// One pass issued (issuance log).
     Issuance(IssuanceEntry),
+    /// A member removed from a contest after opening: no pass may follow (issuance log).
+    Removal(RemovalEntry),
     /// One sealed ballot cast (ballot log).
     Ballot(BallotEntry),
     /// Closes the ballot log: nothing may follow.
@@ -73,6 +76,22 @@ pub struct IssuanceEntry {
     pub member: Bytes<32>,
     /// A second pass for a member who lost the first, under the election's policy.
     pub reissue: bool,
+}
+
+/// A `removal` entry: the returning officer removed the member after the election opened
+/// (suspension, expulsion, death). No issuance for this member and contest may follow it; a pass
+/// issued before it stays good, as a ballot cast before it counts (DESIGN.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemovalEntry {
+    /// Sequence number.
+    pub seq: i64,
+    /// Hash of the previous entry.
+    pub prev: Bytes<32>,
+    /// The contest.
+    pub contest: String,
+    /// The member's roster commitment in that contest.
+    pub member: Bytes<32>,
 }
 
 /// A pass as a ballot entry carries it.
@@ -179,6 +198,7 @@ impl Entry {
         match self {
             Entry::Open(e) => e.seq,
             Entry::Issuance(e) => e.seq,
+            Entry::Removal(e) => e.seq,
             Entry::Ballot(e) => e.seq,
             Entry::Close(e) => e.seq,
         }
@@ -189,6 +209,7 @@ impl Entry {
         match self {
             Entry::Open(e) => e.prev.array(),
             Entry::Issuance(e) => e.prev.array(),
+            Entry::Removal(e) => e.prev.array(),
             Entry::Ballot(e) => e.prev.array(),
             Entry::Close(e) => e.prev.array(),
         }
@@ -298,6 +319,26 @@ mod tests {
              \"type\":\"issuance\"}"
         );
         assert_eq!(Entry::decode(&bytes).unwrap(), entry);
+
+        let removal = Entry::Removal(RemovalEntry {
+            seq: 4,
+            prev: [1; 32].into(),
+            contest: "nec".into(),
+            member: [2; 32].into(),
+        });
+        let bytes = removal.encode().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "{\"contest\":\"nec\",\"member\":\"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI\",\
+             \"prev\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\",\"seq\":4,\"type\":\"removal\"}"
+        );
+        assert_eq!(Entry::decode(&bytes).unwrap(), removal);
+        // A removal carries no `reissue`, and an issuance cannot leave it out.
+        let text = String::from_utf8(bytes).unwrap();
+        let flagged = text.replace("\"seq\"", "\"reissue\":false,\"seq\"");
+        assert!(Entry::decode(flagged.as_bytes()).is_err());
+        let unflagged = text.replace("removal", "issuance");
+        assert!(Entry::decode(unflagged.as_bytes()).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use cosignature::{
     short_of_quorum, witness_key_id,
 };
 pub use entry::{
-    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson,
+    BallotEntry, CloseEntry, Entry, IssuanceEntry, LogWriter, OpenEntry, PassJson, RemovalEntry,
     RosterCommitment, ballot_message, entry_hash,
 };
 pub use merkle::{

@@ -104,7 +104,8 @@ fn answer(top: &str, record: &Record, result: &Verification) -> Value {
         .map(|t| {
             json!({
                 "contest": t.contest, "eligible": t.eligible, "issued": t.issued,
-                "reissued": t.reissued, "cast": t.cast, "counted": t.counted,
+                "reissued": t.reissued, "removed": t.removed,
+                "removed_holding_pass": t.removed_holding_pass, "cast": t.cast, "counted": t.counted,
                 "valid": t.valid, "invalid": t.invalid,
             })
         })

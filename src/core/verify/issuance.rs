@@ -10,7 +10,7 @@ use super::ballots::Ballot;
 use super::log::ISSUANCE_CHECKPOINT_CHECKS;
 use super::{BALLOTS_ISSUANCES_ELIGIBLE, ISSUANCE_LOG, ROSTERS, Verifier, lines};
 use crate::core::crypto::{decode, decode_bytes};
-use crate::core::log::{Entry, IssuanceEntry, OpenEntry, entry_hash, leaf_hash};
+use crate::core::log::{Entry, IssuanceEntry, OpenEntry, RemovalEntry, entry_hash, leaf_hash};
 use crate::core::manifest::Manifest;
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 
@@ -23,10 +23,37 @@ pub(super) struct Issued {
     pub reissues: usize,
     /// Members with a first issuance.
     pub members: usize,
+    /// Members removed after opening (removal entries).
+    pub removed: usize,
+    /// Of which had been issued a pass before their removal (it stays good).
+    pub removed_holding_pass: usize,
 }
 
-/// Per (contest, member commitment): first issuances and re-issues.
-type PerMember = BTreeMap<(String, Vec<u8>), (usize, usize)>;
+/// What the log shows of one member in one contest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Seen {
+    firsts: usize,
+    reissues: usize,
+    removals: usize,
+}
+
+/// Per (contest, member commitment).
+type PerMember = BTreeMap<(String, Vec<u8>), Seen>;
+
+/// One line of the issuance log, read.
+enum Line {
+    Issuance(IssuanceEntry),
+    Removal(RemovalEntry),
+}
+
+impl Line {
+    fn contest_and_member(&self) -> (&str, &[u8]) {
+        match self {
+            Line::Issuance(e) => (&e.contest, &e.member.0),
+            Line::Removal(e) => (&e.contest, &e.member.0),
+        }
+    }
+}
 
 impl Verifier<'_> {
     /// Checks roster files against the open entry; returns eligible members per contest.
@@ -76,7 +103,7 @@ impl Verifier<'_> {
         eligible
     }
 
-    /// Checks the issuance log; returns what it issued per contest.
+    /// Checks the issuance log; returns what it issued and removed per contest.
     pub(super) fn issuance(&mut self, manifest: &Manifest) -> BTreeMap<String, Issued> {
         let mut issued: BTreeMap<String, Issued> = BTreeMap::new();
         let Some(bytes) = self.required(ISSUANCE_LOG, layout::ISSUANCE_LOG) else {
@@ -95,54 +122,73 @@ impl Verifier<'_> {
         let mut seen = PerMember::new();
         for (i, bytes) in raw.iter().enumerate() {
             leaves.push(leaf_hash(bytes));
-            let entry = self.issuance_entry(i, bytes, &expected);
+            let line = self.issuance_entry(i, bytes, &expected);
             expected = entry_hash(bytes);
-            let Some(IssuanceEntry {
-                contest,
-                member,
-                reissue,
-                ..
-            }) = entry
-            else {
+            let Some(line) = line else {
                 continue;
             };
-            let Some(roster) = rosters.get(&contest) else {
+            let (contest, member) = line.contest_and_member();
+            let Some(roster) = rosters.get(contest) else {
                 self.fail(
                     ISSUANCE_LOG,
                     format!("issuance entry {i}: unknown contest {contest:?}"),
                 );
                 continue;
             };
-            if !roster.contains(&member.0) {
+            if !roster.contains(member) {
                 self.fail(
                     ISSUANCE_LOG,
                     format!("issuance entry {i}: the member is not in the roster of {contest}"),
                 );
             }
-            let counts = seen.entry((contest.clone(), member.0)).or_default();
-            if reissue {
-                // A re-issue replaces a lost pass; without a first one there is nothing to
-                // replace, and it would be an unmarked second pass (§10). Batches are shuffled,
-                // but within one the issuer puts first issuances before re-issues, so a member's
-                // re-issue always follows their first issuance in the log.
-                if counts.0 == 0 {
-                    self.fail(
-                        ISSUANCE_LOG,
-                        format!(
-                            "issuance entry {i}: a re-issue in {contest} for a member with no first issuance before it"
-                        ),
-                    );
-                }
-                counts.1 += 1;
-            } else {
-                counts.0 += 1;
+            let member = seen
+                .entry((contest.to_owned(), member.to_vec()))
+                .or_default();
+            let counts = issued.entry(contest.to_owned()).or_default();
+            if member.removals > 0 {
+                // A removed member gets nothing more (§10): no pass, and no second removal.
+                let what = match &line {
+                    Line::Issuance(e) if e.reissue => "a re-issue",
+                    Line::Issuance(_) => "an issuance",
+                    Line::Removal(_) => "a second removal",
+                };
+                self.fail(
+                    ISSUANCE_LOG,
+                    format!("issuance entry {i}: {what} in {contest} after the member's removal"),
+                );
             }
-            let counts = issued.entry(contest).or_default();
-            counts.passes += 1;
-            if reissue {
-                counts.reissues += 1;
-            } else {
-                counts.members += 1;
+            match &line {
+                Line::Issuance(IssuanceEntry { reissue: true, .. }) => {
+                    // A re-issue replaces a lost pass; without a first one there is nothing to
+                    // replace, and it would be an unmarked second pass (§10). Batches are
+                    // shuffled, but within one the issuer puts first issuances before re-issues,
+                    // so a member's re-issue always follows their first issuance in the log.
+                    if member.firsts == 0 {
+                        self.fail(
+                            ISSUANCE_LOG,
+                            format!(
+                                "issuance entry {i}: a re-issue in {contest} for a member with no first issuance before it"
+                            ),
+                        );
+                    }
+                    member.reissues += 1;
+                    counts.passes += 1;
+                    counts.reissues += 1;
+                }
+                Line::Issuance(_) => {
+                    member.firsts += 1;
+                    counts.passes += 1;
+                    counts.members += 1;
+                }
+                Line::Removal(_) => {
+                    if member.removals == 0 {
+                        counts.removed += 1;
+                        if member.firsts > 0 {
+                            counts.removed_holding_pass += 1;
+                        }
+                    }
+                    member.removals += 1;
+                }
             }
         }
         self.per_member_limits(manifest, &seen);
@@ -187,20 +233,16 @@ impl Verifier<'_> {
         rosters
     }
 
-    /// Line `i` of the issuance log as an issuance entry in its place: numbered `i`, carrying
-    /// `expected` (the hash of the line before). `None` when it is not an issuance at all.
-    fn issuance_entry(
-        &mut self,
-        i: usize,
-        bytes: &[u8],
-        expected: &[u8; 32],
-    ) -> Option<IssuanceEntry> {
-        let entry = match decode::<Entry>(bytes) {
-            Ok(Entry::Issuance(entry)) => entry,
+    /// Line `i` of the issuance log as an issuance or removal entry in its place: numbered `i`,
+    /// carrying `expected` (the hash of the line before). `None` when it is neither.
+    fn issuance_entry(&mut self, i: usize, bytes: &[u8], expected: &[u8; 32]) -> Option<Line> {
+        let (seq, prev, line) = match decode::<Entry>(bytes) {
+            Ok(Entry::Issuance(entry)) => (entry.seq, entry.prev.clone(), Line::Issuance(entry)),
+            Ok(Entry::Removal(entry)) => (entry.seq, entry.prev.clone(), Line::Removal(entry)),
             Ok(_) => {
                 self.fail(
                     ISSUANCE_LOG,
-                    format!("issuance entry {i} is not an issuance"),
+                    format!("issuance entry {i} is neither an issuance nor a removal"),
                 );
                 return None;
             }
@@ -209,26 +251,32 @@ impl Verifier<'_> {
                 return None;
             }
         };
-        if entry.seq != i as i64 {
+        if seq != i as i64 {
             self.fail(
                 ISSUANCE_LOG,
-                format!("issuance line {} carries seq {}", i + 1, entry.seq),
+                format!("issuance line {} carries seq {seq}", i + 1),
             );
         }
-        if entry.prev.array() != *expected {
+        if prev.array() != *expected {
             self.fail(
                 ISSUANCE_LOG,
                 format!("issuance entry {i} does not carry the hash of the entry before it"),
             );
         }
-        Some(entry)
+        Some(line)
     }
 
     /// Each member has one first issuance per contest, and no more re-issues than the manifest
     /// allows.
     fn per_member_limits(&mut self, manifest: &Manifest, seen: &PerMember) {
         let limit = usize::try_from(manifest.reissue().limit).unwrap_or(0);
-        for ((contest, _), (firsts, reissues)) in seen {
+        for (
+            (contest, _),
+            Seen {
+                firsts, reissues, ..
+            },
+        ) in seen
+        {
             if *reissues > limit {
                 self.fail(
                     ISSUANCE_LOG,
@@ -249,9 +297,10 @@ impl Verifier<'_> {
         }
     }
 
-    /// Ballots ≤ passes issued ≤ eligible members, per contest: more voting keys than passes
-    /// would be passes minted outside the issuance log; more members than the roster, passes to
-    /// members who may not vote.
+    /// Ballots ≤ passes issued, and members issued + members removed before any pass ≤ eligible,
+    /// per contest: more voting keys than passes would be passes minted outside the issuance
+    /// log; more members than the roster, passes to members who may not vote (a member removed
+    /// before a pass holds none, so they leave fewer who can).
     pub(super) fn bounds(
         &mut self,
         manifest: &Manifest,
@@ -277,11 +326,16 @@ impl Verifier<'_> {
                     ),
                 );
             }
-            if issued.members > eligible {
+            let removed_without_pass = issued.removed - issued.removed_holding_pass;
+            if issued.members + removed_without_pass > eligible {
+                let removed = match removed_without_pass {
+                    0 => String::new(),
+                    n => format!(" and {n} were removed without one"),
+                };
                 self.fail(
                     BALLOTS_ISSUANCES_ELIGIBLE,
                     format!(
-                        "contest {id}: passes went to {} members but only {eligible} are eligible",
+                        "contest {id}: passes went to {} members{removed} but only {eligible} are eligible",
                         issued.members
                     ),
                 );
@@ -367,9 +421,14 @@ mod tests {
         let limit = usize::try_from(manifest.reissue().limit).unwrap();
         let mut verifier = Verifier::new(&record, &OPTIONS);
         let mut seen = PerMember::new();
-        seen.insert(("nec".into(), vec![1]), (2, 0));
-        seen.insert(("nec".into(), vec![2]), (1, limit + 1));
-        seen.insert(("nec".into(), vec![3]), (1, limit));
+        let seen_as = |firsts, reissues| Seen {
+            firsts,
+            reissues,
+            removals: 0,
+        };
+        seen.insert(("nec".into(), vec![1]), seen_as(2, 0));
+        seen.insert(("nec".into(), vec![2]), seen_as(1, limit + 1));
+        seen.insert(("nec".into(), vec![3]), seen_as(1, limit));
         verifier.per_member_limits(&manifest, &seen);
         let found = failures(&verifier, ISSUANCE_LOG);
         assert_eq!(found.len(), 2, "{found:?}");
@@ -405,6 +464,28 @@ mod tests {
         assert!(
             found[1].starts_with("contest nec: passes went to ")
                 && found[1].ends_with("but only 1 are eligible")
+        );
+
+        // Members removed before a pass count against the eligible too; one removed holding a
+        // pass is already among the members issued.
+        let mut verifier = Verifier::new(&record, &OPTIONS);
+        let members = issued["nec"].members;
+        let mut removed = issued.clone();
+        let nec = removed.get_mut("nec").unwrap();
+        (nec.removed, nec.removed_holding_pass) = (3, 1);
+        let mut exact = eligible.clone();
+        exact.insert("nec".into(), members + 2);
+        verifier.bounds(&manifest, &ballots, &exact, &removed);
+        assert!(failures(&verifier, BALLOTS_ISSUANCES_ELIGIBLE).is_empty());
+        exact.insert("nec".into(), members + 1);
+        verifier.bounds(&manifest, &ballots, &exact, &removed);
+        let found = failures(&verifier, BALLOTS_ISSUANCES_ELIGIBLE);
+        assert_eq!(
+            found[0],
+            format!(
+                "contest nec: passes went to {members} members and 2 were removed without one but only {} are eligible",
+                members + 1
+            )
         );
     }
 }

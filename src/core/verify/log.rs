@@ -153,9 +153,10 @@ impl<'a> Verifier<'a> {
                     open = Some(o.clone());
                 }
                 Entry::Open(_) => self.fail(ENTRIES, format!("entry {i}: a second open entry")),
-                Entry::Issuance(_) => {
-                    self.fail(ENTRIES, format!("entry {i}: an issuance in the ballot log"))
-                }
+                Entry::Issuance(_) | Entry::Removal(_) => self.fail(
+                    ENTRIES,
+                    format!("entry {i}: an issuance-log entry in the ballot log"),
+                ),
                 Entry::Ballot(b) => {
                     if manifest.contest(&b.contest).is_none() {
                         self.fail(

@@ -87,7 +87,8 @@ pub const FINAL_CHECKPOINT: &str = "final-checkpoint";
 /// Each roster file matches the commitment in the open entry.
 pub const ROSTERS: &str = "rosters";
 /// The issuance log: chain, checkpoints, members in the roster, one first issuance per member,
-/// each re-issue after its first issuance, at most the manifest's limit of re-issues.
+/// each re-issue after its first issuance, at most the manifest's limit of re-issues, nothing
+/// for a member and contest after its removal.
 pub const ISSUANCE_LOG: &str = "issuance-log";
 /// Every cosignature by a witness the manifest names verifies, and each log's final checkpoint
 /// carries the manifest's quorum of them (docs/PROTOCOL.md §16).
@@ -142,7 +143,7 @@ pub fn describe(name: &str) -> &'static str {
             "Each contest's roster of eligible members matches the commitment published when voting opened."
         }
         ISSUANCE_LOG => {
-            "The log of voting passes issued is intact: members on the roster, one first pass each, re-issues within the limit."
+            "The log of voting passes issued is intact: members on the roster, one first pass each, re-issues within the limit, nothing for a member after their removal."
         }
         WITNESS_COSIGNATURES => {
             "The witnesses named for the election cosigned the final log: everyone was shown the same log."
@@ -217,6 +218,10 @@ pub struct ContestTotals {
     pub issued: usize,
     /// Of which re-issues.
     pub reissued: usize,
+    /// Members removed after opening (removal entries).
+    pub removed: usize,
+    /// Of which had been issued a pass before their removal.
+    pub removed_holding_pass: usize,
     /// Ballot entries cast.
     pub cast: usize,
     /// Ballots counted (last per voting key).

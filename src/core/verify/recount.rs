@@ -140,6 +140,8 @@ fn totals(
         eligible: eligible.get(id).copied().unwrap_or_default(),
         issued: issued.passes,
         reissued: issued.reissues,
+        removed: issued.removed,
+        removed_holding_pass: issued.removed_holding_pass,
         cast: ballots.iter().filter(|b| b.entry.contest == id).count(),
         ..ContestTotals::default()
     }

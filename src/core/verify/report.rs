@@ -32,6 +32,7 @@ impl Verification {
         }
         self.totals_table(&mut text);
         self.duplicate_exposure(&mut text);
+        self.removals(&mut text);
         if let Some(manifest) = &manifest {
             key_makers(manifest, record, &mut text);
             self.cosigners(manifest, &mut text);
@@ -50,13 +51,29 @@ impl Verification {
 
     fn totals_table(&self, text: &mut String) {
         text.push_str(&format!(
-            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
-            "contest", "eligible", "issued", "reissued", "cast", "counted", "valid", "invalid"
+            "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+            "contest",
+            "eligible",
+            "issued",
+            "reissued",
+            "cast",
+            "counted",
+            "valid",
+            "invalid",
+            "removed"
         ));
         for t in &self.totals {
             text.push_str(&format!(
-                "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
-                t.contest, t.eligible, t.issued, t.reissued, t.cast, t.counted, t.valid, t.invalid
+                "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+                t.contest,
+                t.eligible,
+                t.issued,
+                t.reissued,
+                t.cast,
+                t.counted,
+                t.valid,
+                t.invalid,
+                t.removed
             ));
         }
     }
@@ -101,6 +118,23 @@ impl Verification {
             text.push_str(&format!(
                 "duplicate exposure: {}: at most {} counted ballot(s) can be a second ballot of one member\n",
                 t.contest, t.reissued
+            ));
+        }
+    }
+
+    /// Members removed after opening (PROTOCOL §10): no pass after the removal, but a pass issued
+    /// before it stays good and may have cast, as DESIGN.md's rule wants (a member who cast keeps
+    /// their ballot; nothing can tell whether a pass in hand has cast).
+    fn removals(&self, text: &mut String) {
+        if self.totals.iter().all(|t| t.removed == 0) {
+            text.push_str("removals: none (no member was removed after opening)\n");
+            return;
+        }
+        for t in self.totals.iter().filter(|t| t.removed > 0) {
+            text.push_str(&format!(
+                "removals: {}: {} member(s) removed after opening, no pass issued to them after; \
+                 {} of them held a pass from before, which may have cast\n",
+                t.contest, t.removed, t.removed_holding_pass
             ));
         }
     }

@@ -101,6 +101,10 @@ pub(super) async fn login(
     }
     let row = row.ok_or(ApiError::BadLogin)?;
     let code_hash = row.code_hash.as_deref().ok_or(ApiError::BadLogin)?;
+    // Said only to someone who has the member's code: a number alone tells nothing.
+    if row.removed {
+        return Err(ApiError::Removed);
+    }
     // The session is the signed token alone: nothing about this login is stored (issue 9).
     let expires = now() + SESSION_SECONDS;
     let token = (election.sessions()?).issue(&id, &row.number, code_hash, expires);
@@ -141,7 +145,8 @@ pub(super) fn bearer(request: &HttpRequest) -> Option<String> {
 }
 
 /// The member behind the request's bearer token: its signature is checked against the member's
-/// current invitation-code hash (a re-issued code ends the session), and its expiry.
+/// current invitation-code hash (a re-issued code ends the session), and its expiry; a member
+/// removed since the login is refused.
 pub(super) fn member_of(
     store: &Store,
     election: &LoadedElection,
@@ -157,6 +162,9 @@ pub(super) fn member_of(
     let code_hash = row.code_hash.as_deref().ok_or(ApiError::Unauthorized)?;
     if !(election.sessions()?).check(id, &token, code_hash, now()) {
         return Err(ApiError::Unauthorized);
+    }
+    if row.removed {
+        return Err(ApiError::Removed);
     }
     Ok(row)
 }
