@@ -18,8 +18,8 @@ use teller::core::crypto::{
     SealedBallot, Share, Transcript, encode_bytes, pass_message, reconstruct, seal_info,
 };
 use teller::core::log::{
-    CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, RosterCommitment,
-    ballot_message, entry_hash,
+    CloseEntry, Entry, IssuanceEntry, LogWriter, NoteSigner, OpenEntry, RemovalEntry,
+    RosterCommitment, ballot_message, entry_hash,
 };
 use teller::core::manifest::{
     CandidateDraft, ContestDraft, Keys, MANIFEST_VERSION, Manifest, ManifestDraft, Reissue,
@@ -232,6 +232,15 @@ fn teller_vectors() -> Value {
     })
     .encode()
     .unwrap();
+    // The same member removed after the pass: the issuance log's next entry (§10).
+    let removal = Entry::Removal(RemovalEntry {
+        seq: 1,
+        prev: entry_hash(&issuance).into(),
+        contest: "nec".into(),
+        member: member_commitment("nec", &[0x66; 16], "M0000001").into(),
+    })
+    .encode()
+    .unwrap();
     let signer = NoteSigner::from_seed("teller-ballot-box", &[0x77; 32]).unwrap();
 
     // A one-contest manifest (the issuer key generated from a fixed seed; rsa is pinned in
@@ -350,6 +359,7 @@ fn teller_vectors() -> Value {
             "open_hash": to_hex(&entry_hash(&log.entries()[0])),
             "close": String::from_utf8(log.entries()[1].clone()).unwrap(),
             "issuance": String::from_utf8(issuance).unwrap(),
+            "removal": String::from_utf8(removal).unwrap(),
             "checkpoint": log.signed_checkpoint(&signer).unwrap(),
             "checkpoint_key": signer.verifier().encode(),
         },
@@ -527,6 +537,23 @@ fn teller_vectors_check_against_independent_arithmetic() {
     assert_eq!(
         v["tally"]["blt"],
         "3 1\n1 2 1 0\n1 2 0\n0\n\"Ada\"\n\"Bo\"\n\"Cy\"\n\"Chair\"\n"
+    );
+    // The removal entry (§10), written by hand: it names the issuance's contest and member, and
+    // its `prev` is SHA-256("teller/log/entry/v1" ‖ 0x00 ‖ the issuance's bytes), by sha2 alone.
+    let entries = &v["entries"];
+    let issuance: Value = serde_json::from_str(entries["issuance"].as_str().unwrap()).unwrap();
+    let mut chained = b"teller/log/entry/v1\0".to_vec();
+    chained.extend(entries["issuance"].as_str().unwrap().as_bytes());
+    let prev: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&chained).into();
+    let b64u =
+        |bytes: &[u8]| <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(bytes);
+    assert_eq!(
+        entries["removal"].as_str().unwrap(),
+        format!(
+            "{{\"contest\":\"nec\",\"member\":{},\"prev\":\"{}\",\"seq\":1,\"type\":\"removal\"}}",
+            issuance["member"],
+            b64u(&prev)
+        )
     );
     // The audit (§15): the hpke crate alone, seeded with the revealed ikmE, seals the plaintext of
     // "Cy, Ada" (written by hand: version 1, 3 candidates, marks 2, 0, 1) under the manifest's

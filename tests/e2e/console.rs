@@ -11,7 +11,7 @@ use teller::admin::officers::code_at;
 use teller::server::console::{COOKIE, ELECTION_ROUTES};
 use teller::store::Store;
 
-use super::{ELECTION, Election, Server, examples, run, scratch, verify_passes, vote_sim};
+use super::{ELECTION, Election, Server, examples, run, scratch, teller, verify_passes, vote_sim};
 
 const OTHER: &str = "branch-2026";
 const PASSWORD: &str = "correct horse battery staple";
@@ -446,6 +446,83 @@ fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) 
     );
     assert!(turnout.body.contains("Turnout by region"));
 
+    // Remove a member: a bad form says what is wrong; a good one asks for confirmation first.
+    let remove = format!("/console/e/{ELECTION}/remove");
+    let page = client.get(&remove, session);
+    assert!(
+        page.body
+            .contains("a ballot they have already cast still counts"),
+        "{}",
+        page.body
+    );
+    let blank = client.post(
+        &remove,
+        session,
+        &[("csrf", &csrf), ("member", ""), ("reason", "")],
+        &[],
+    );
+    assert_eq!(blank.status, 400);
+    assert!(
+        blank.body.contains("Enter the member number") && blank.body.contains("Enter the reason"),
+        "{}",
+        blank.body
+    );
+    let stranger = client.post(
+        &remove,
+        session,
+        &[
+            ("csrf", &csrf),
+            ("member", "M9999999"),
+            ("reason", "expelled"),
+        ],
+        &[],
+    );
+    assert!(
+        stranger.body.contains("M9999999 is not on the register"),
+        "{}",
+        stranger.body
+    );
+    let (number, code) = election.invitations().into_iter().next().unwrap();
+    let asked = client.post(
+        &remove,
+        session,
+        &[("csrf", &csrf), ("member", &number), ("reason", "expelled")],
+        &[],
+    );
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("This cannot be undone"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        !store.member(ELECTION, &number).unwrap().unwrap().removed,
+        "nothing is done before the confirmation"
+    );
+    let removed = client.post(
+        &format!("{remove}/confirm"),
+        session,
+        &[("csrf", &csrf), ("member", &number), ("reason", "expelled")],
+        &[],
+    );
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert!(store.member(ELECTION, &number).unwrap().unwrap().removed);
+    let page = client.get(&format!("{remove}?done=1"), session);
+    assert!(
+        page.body.contains("The member was removed.") && page.body.contains("1 member(s) removed"),
+        "{}",
+        page.body
+    );
+    assert_eq!(logs_in(&server, &number, &code), 403);
+    let again = client.post(
+        &format!("{remove}/confirm"),
+        session,
+        &[("csrf", &csrf), ("member", &number), ("reason", "expelled")],
+        &[],
+    );
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("was removed"), "{}", again.body);
+
     // Extend, with a bad time first.
     let bad_time = client.post(
         &format!("/console/e/{ELECTION}/extend"),
@@ -472,7 +549,13 @@ fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) 
 
     // The events log names Alice for each of her actions; the command line's are its own.
     let events = store.events(ELECTION).unwrap();
-    for kind in ["register imported", "opened", "extended", "closed"] {
+    for kind in [
+        "register imported",
+        "opened",
+        "member removed",
+        "extended",
+        "closed",
+    ] {
         let event = events.iter().find(|e| e.kind == kind).unwrap();
         assert_eq!(event.actor, alice, "{event:?}");
     }
@@ -538,6 +621,12 @@ fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) 
         &["record", "export", ELECTION, &record.to_string_lossy()],
     );
     verify_passes(&record);
+    let verify = teller().arg("verify").arg(&record).output().unwrap();
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        report.contains("member(s) removed after opening"),
+        "{report}"
+    );
 }
 
 #[test]

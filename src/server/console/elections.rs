@@ -132,6 +132,7 @@ pub(super) async fn overview(
                 }
                 @if is_open {
                     li { a href={ "/console/e/" (data.row.id) "/extend" } { "Extend the voting window" } }
+                    li { a href={ "/console/e/" (data.row.id) "/remove" } { "Remove a member (suspended, expelled, died)" } }
                     li { a href={ "/console/e/" (data.row.id) "/close" } { "Close voting now" } }
                 }
                 @if data.row.is(ElectionState::Closed) {

@@ -17,6 +17,7 @@
 mod elections;
 mod invitations;
 mod passkeys;
+mod removal;
 mod sign_in;
 mod tally;
 
@@ -141,6 +142,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(tally::run)),
         )
         .service(
+            web::resource("/console/e/{id}/remove")
+                .app_data(small())
+                .route(web::get().to(removal::form))
+                .route(web::post().to(removal::check)),
+        )
+        .service(
+            web::resource("/console/e/{id}/remove/confirm")
+                .app_data(small())
+                .route(web::post().to(removal::confirm)),
+        )
+        .service(
             web::resource("/console/e/{id}/{action}")
                 .app_data(small())
                 .route(web::get().to(elections::confirm))
@@ -167,6 +179,9 @@ pub const ELECTION_ROUTES: &[(&str, &str)] = &[
     ("POST", "/console/e/{id}/extend"),
     ("GET", "/console/e/{id}/close"),
     ("POST", "/console/e/{id}/close"),
+    ("GET", "/console/e/{id}/remove"),
+    ("POST", "/console/e/{id}/remove"),
+    ("POST", "/console/e/{id}/remove/confirm"),
 ];
 
 /// Why a console request is not answered with its page.
