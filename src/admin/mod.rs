@@ -33,7 +33,7 @@ pub use create::{
 };
 #[cfg(feature = "server")]
 pub use office::{
-    ImportReport, MAX_REASON_CHARS, RegisterPlan, RegisterRefused, adopt, apply_register,
+    ImportReport, MAX_REASON_CHARS, Officers, RegisterPlan, RegisterRefused, adopt, apply_register,
     create as create_stored_election, export_invitations, grant_reissue, import_register, open,
     plan_register, record, remove_member,
 };

@@ -18,8 +18,9 @@ use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze};
 use crate::core::crypto::{InvitationCode, InvitationHash, os_rng};
 use crate::core::csv_file::{CsvText, defuse};
+use crate::core::events::{Pseudonyms, PublishedEvent, signed_events};
 use crate::core::log::RosterCommitment;
-use crate::core::manifest::{Manifest, ReissueBy};
+use crate::core::manifest::{Manifest, ReissueBy, format_instant};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{COLUMNS, INVITATION_COLUMNS, Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, par_map};
@@ -515,7 +516,12 @@ pub fn grant_reissue(
 /// (a ballot box opens with them), the issuance log and its checkpoints once closed. A
 /// database that is only the ballot box completes the record with that part, from
 /// `issuer_part`.
-pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Result<Record> {
+pub fn record(
+    store: &Store,
+    election: &str,
+    issuer_part: Option<&Path>,
+    officers: Officers,
+) -> Result<Record> {
     let row = store.election(election)?;
     let roles = row.roles()?;
     let closed = row.is(ElectionState::Closed) || row.is(ElectionState::Tallied);
@@ -527,7 +533,7 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
             "election {election:?} is not open yet: its rosters are published when it opens"
         );
         if closed {
-            issuance_files(store, election, &mut files)?;
+            issuance_files(store, election, officers, &mut files)?;
         }
         return Ok(Record { files });
     }
@@ -537,7 +543,7 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
         row.state
     );
     match (roles.issuer(), issuer_part) {
-        (true, None) => issuance_files(store, election, &mut files)?,
+        (true, None) => issuance_files(store, election, officers, &mut files)?,
         (true, Some(_)) => bail!(
             "this database is the issuer of {election:?} too; --issuer-part is for a ballot box \
              run apart from its issuer"
@@ -554,12 +560,17 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
                 .filter(|p| p.starts_with(layout::ISSUANCE_CHECKPOINTS))
                 .cloned()
                 .collect();
-            for path in [layout::MANIFEST, layout::ISSUANCE_LOG]
-                .into_iter()
-                .map(str::to_owned)
-                .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
-                .chain(checkpoints)
-                .collect::<Vec<_>>()
+            for path in [
+                layout::MANIFEST,
+                layout::ISSUANCE_LOG,
+                layout::EVENTS,
+                layout::EVENTS_NOTE,
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(files.keys().filter(|p| p.starts_with("roster/")).cloned())
+            .chain(checkpoints)
+            .collect::<Vec<_>>()
             {
                 let file = dir.join(&path);
                 let bytes = part
@@ -584,6 +595,7 @@ pub fn record(store: &Store, election: &str, issuer_part: Option<&Path>) -> Resu
 fn issuance_files(
     store: &Store,
     election: &str,
+    officers: Officers,
     files: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<()> {
     // Every checkpoint the issuer signed: one a member or a witness was shown can then be proved
@@ -594,5 +606,39 @@ fn issuance_files(
         "the issuance log of {election:?} has no final checkpoint"
     );
     files.extend(log.files);
+    // The officers' events log, signed by the same key (PROTOCOL §17): the issuer's database is
+    // where officers act (register, invitations, removals, re-issue grants).
+    let row = store.election(election)?;
+    let manifest = row.manifest()?;
+    let keys = row.keys(&manifest)?;
+    let signer = &(keys.issuer)
+        .ok_or_else(|| anyhow!("the issuer's keys of {election:?} are not loaded"))?
+        .issuance_log;
+    let mut pseudonyms = Pseudonyms::default();
+    let events: Vec<PublishedEvent> = (store.events(election)?.into_iter().enumerate())
+        .map(|(seq, event)| PublishedEvent {
+            seq: seq as i64,
+            at: format_instant(event.at),
+            by: match officers {
+                Officers::Named if !event.actor.is_empty() => event.actor.clone(),
+                _ => pseudonyms.of(&event.actor),
+            },
+            kind: event.kind,
+            detail: event.detail,
+        })
+        .collect();
+    let (file, note) = signed_events(&events, &manifest.issuance_log_origin(), signer)?;
+    files.insert(layout::EVENTS.into(), file);
+    files.insert(layout::EVENTS_NOTE.into(), note.into_bytes());
     Ok(())
+}
+
+/// How the record's events log names the officers who acted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Officers {
+    /// `officer 1`, `officer 2`, … in order of first appearance (the default).
+    #[default]
+    Pseudonymous,
+    /// By their email, as the console knows them.
+    Named,
 }

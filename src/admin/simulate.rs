@@ -18,6 +18,7 @@ use crate::core::crypto::Share;
 use super::tally::{reveal_key, tally};
 use crate::core::ballot::{AcceptedCast, CastRequest, Marks, accept_cast};
 use crate::core::crypto::{PassSecret, seal, sign_blinded};
+use crate::core::events::{COMMAND_LINE, PublishedEvent, signed_events};
 use crate::core::log::{
     CloseEntry, Entry, ISSUANCE_BATCH, IssuanceEntry, LogWriter, OpenEntry, PassJson,
     RosterCommitment, ballot_message, publication_order,
@@ -506,6 +507,27 @@ pub fn simulate(
     for (size, note) in issuance_checkpoints {
         files.insert(layout::issuance_checkpoint(size), note.into_bytes());
     }
+    // The returning officer's events, as a server writes them from the command line.
+    let window = &manifest.draft().window;
+    let events = [
+        ("created", window.opens.as_str(), "simulated election"),
+        ("opened", window.opens.as_str(), ""),
+        ("closed", window.closes.as_str(), ""),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(seq, (kind, at, detail))| PublishedEvent {
+        seq: seq as i64,
+        at: at.to_owned(),
+        kind: kind.to_owned(),
+        detail: detail.to_owned(),
+        by: COMMAND_LINE.to_owned(),
+    })
+    .collect::<Vec<_>>();
+    let (events, note) =
+        signed_events(&events, &manifest.issuance_log_origin(), &keys.issuance_log)?;
+    files.insert(layout::EVENTS.into(), events);
+    files.insert(layout::EVENTS_NOTE.into(), note.into_bytes());
 
     // Trustees: the first t bring their shares; the key is rebuilt and revealed.
     let key = reveal_key(&manifest, &keys.shares[..manifest.threshold()], &mut files)?;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::office::record;
+use super::office::{Officers, record};
 use crate::core::crypto::{ElectionSecretKey, Share, ShareError, decode_bytes, reconstruct};
 use crate::core::log::{BallotEntry, Entry};
 use crate::core::manifest::Manifest;
@@ -70,7 +70,7 @@ pub fn tally_election(
         shares.len(),
         manifest.threshold()
     );
-    let mut record = record(store, election, issuer_part)?;
+    let mut record = record(store, election, issuer_part, Officers::default())?;
     // What the tally adds is stored with the results; and so, on a ballot box run apart from its
     // issuer, is the issuer's part it was given: the database then holds the whole record, for
     // the server to publish (`Store::published_record`).
@@ -78,8 +78,11 @@ pub fn tally_election(
         issuer_part.is_some()
             && (path == layout::ISSUANCE_LOG || path.starts_with(layout::ISSUANCE_CHECKPOINTS))
     };
+    // The events log as it stands at the tally is stored with it, signed, whichever database
+    // made it: the published record is then the one verified here.
+    let events = |path: &str| path == layout::EVENTS || path == layout::EVENTS_NOTE;
     let before: Vec<String> = (record.files.keys())
-        .filter(|p| !from_issuer(p))
+        .filter(|p| !from_issuer(p) && !events(p))
         .cloned()
         .collect();
     let key = reveal_key(&manifest, shares, &mut record.files)

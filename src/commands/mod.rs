@@ -11,9 +11,9 @@ use clap::Subcommand;
 
 use teller::admin::ceremony::Exchange;
 use teller::admin::{
-    KeyMaking, ProgressLine, adopt, create_stored_election, export_invitations, grant_reissue,
-    import_register, open, read_share, record, remove_member, tally_election, write_record,
-    write_record_archive,
+    KeyMaking, Officers, ProgressLine, adopt, create_stored_election, export_invitations,
+    grant_reissue, import_register, open, read_share, record, remove_member, tally_election,
+    write_record, write_record_archive,
 };
 use teller::core::manifest::{format_instant, parse_instant};
 use teller::store::{Roles, Store};
@@ -225,6 +225,10 @@ pub enum RecordCommand {
         /// on the issuer's database after it closed.
         #[arg(long, value_name = "DIR")]
         issuer_part: Option<PathBuf>,
+        /// Name the officers in the record's events log by their email; without it they are
+        /// `officer 1`, `officer 2`, … (the command line is `command line` either way).
+        #[arg(long)]
+        name_officers: bool,
         #[command(flatten)]
         db: Database,
     },
@@ -568,9 +572,14 @@ pub fn run_record(command: RecordCommand) -> Result<ExitCode> {
         election,
         dir,
         issuer_part,
+        name_officers,
         db,
     } = command;
-    let record = record(&db.open()?, &election, issuer_part.as_deref())?;
+    let officers = match name_officers {
+        true => Officers::Named,
+        false => Officers::Pseudonymous,
+    };
+    let record = record(&db.open()?, &election, issuer_part.as_deref(), officers)?;
     if dir.extension().is_some_and(|e| e == "tar") {
         let sha256 = write_record_archive(&dir, &election, &record)?;
         println!(

@@ -8,6 +8,7 @@ pub mod ceremony;
 pub mod count;
 pub mod crypto;
 pub mod csv_file;
+pub mod events;
 pub mod log;
 pub mod manifest;
 pub mod record;

@@ -36,6 +36,10 @@ pub mod layout {
     pub const ISSUANCE_CHECKPOINTS: &str = "issuance/checkpoints/";
     /// The key reveal: trustee shares and the rebuilt key.
     pub const REVEAL: &str = "reveal.json";
+    /// The returning officers' events log, one event per line (§17).
+    pub const EVENTS: &str = "events/entries.jsonl";
+    /// The issuer's signed note over the events log (§17).
+    pub const EVENTS_NOTE: &str = "events/signed.txt";
 
     /// A ballot-log checkpoint of `size` entries.
     pub fn ballot_checkpoint(size: u64) -> String {

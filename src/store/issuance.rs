@@ -13,6 +13,7 @@ use super::elections::{event, transition};
 use super::log::{ISSUANCE, append, lock_head};
 use super::schema::{elections, issuances, members};
 use super::{AnyConnection, Result, Store, StoreError};
+use crate::core::events::{MEMBER_REMOVED, removal_detail};
 use crate::core::log::{Entry, ISSUANCE_BATCH, IssuanceEntry, RemovalEntry, publication_order};
 use crate::core::manifest::{Manifest, ReissueBy, ReissueRefused};
 use crate::core::record::member_commitment;
@@ -415,16 +416,12 @@ impl Store {
             let contests: Vec<String> = (eligible.split(',').filter(|c| !c.is_empty()))
                 .map(str::to_owned)
                 .collect();
-            let contests_text = match contests.is_empty() {
-                true => "no contest".to_owned(),
-                false => contests.join(", "),
-            };
             event(
                 conn,
                 &self.actor,
                 election,
-                "member removed",
-                &format!("a member was removed from: {contests_text}; reason: {reason}"),
+                MEMBER_REMOVED,
+                &removal_detail(&contests, reason),
             )?;
             publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
             Ok(Removal { contests })

@@ -1,8 +1,9 @@
 // The returning officer's console in a real headless Chromium: an officer enrols through the
 // one-time link (password and authenticator code), uploads a register (a bad one first), opens,
-// extends and closes the election behind its confirmation pages, signs out and in again; every
-// page is checked with axe-core and photographed at phone and desktop widths, and the sign-in page
-// with the keyboard alone.
+// removes a member with the keyboard alone (the booth then turns that member away), extends and
+// closes the election behind its confirmation pages, signs out and in again; every page is checked
+// with axe-core and photographed at phone and desktop widths, and the sign-in page with the
+// keyboard alone.
 //
 //   cd tests/browser && node --test --test-concurrency=1 console.test.mjs      (or ./run.sh)
 //
@@ -99,6 +100,7 @@ let secret;
 let context;
 let page;
 let enrolled = false; // the later tests need the officer the first one enrols
+let opened = false; // the removal test needs the election open
 const problems = [];
 const findings = []; // every axe violation of any impact, with its page
 const reflow = []; // pages that scroll sideways at phone width
@@ -336,7 +338,7 @@ test('console: a register with a bad row is refused with the row named; a good o
   assert.deepEqual(problems, []);
 });
 
-test('console: open, extend and close through their confirmation pages; the events log names the officer', { timeout: TIMEOUT }, async () => {
+test('console: open through its confirmation page; the invitations page offers letters', { timeout: TIMEOUT }, async () => {
   assert.ok(enrolled, 'the officer did not enrol (see the first test)');
   await page.getByRole('link', { name: 'Open the election' }).click();
   await heading(page, `Open the election: ${TITLE}`).waitFor();
@@ -362,7 +364,161 @@ test('console: open, extend and close through their confirmation pages; the even
   await look(page, 'invitations');
   await page.getByRole('link', { name: 'Back to the election' }).click();
   await heading(page, TITLE).waitFor();
+  opened = true;
+  assert.deepEqual(problems, []);
+});
 
+// The election is open here and closed by the next test. The member's invitation code comes from
+// `teller invitations export` (the console offers letters only without a mail server), exported
+// now so that the invitations page above still offers letters for all 30.
+test('console: remove a member with the keyboard alone: the errors, the confirmation page, done; the booth then turns them away', { timeout: TIMEOUT }, async () => {
+  assert.ok(opened, 'the election did not open (see the test before)');
+  const MEMBER = 'M0000003'; // eligible in nec
+  const invitations = path.join(dir, 'invitations.csv');
+  teller(['invitations', 'export', ID, '--out', invitations, '--database', db]);
+  const codes = Object.fromEntries(fs.readFileSync(invitations, 'utf8').trim().split('\n').slice(1)
+    .map((line) => line.split(',')));
+  assert.ok(codes[MEMBER], `the invitations have no code for ${MEMBER}`);
+
+  // From the overview: Tab to the link, Enter.
+  await heading(page, TITLE).waitFor();
+  await page.locator('body').focus();
+  await tabTo(page, page.getByRole('link', { name: 'Remove a member (suspended, expelled, died)' }), 80);
+  await page.keyboard.press('Enter');
+  await heading(page, `Remove a member: ${TITLE}`).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/console/e/${ID}/remove`);
+  assert.match(await page.locator('main').innerText(), /\b0 member\(s\) removed since the election opened\./);
+  const member = page.getByLabel('Member number');
+  const reason = page.getByLabel('Reason', { exact: true });
+  assert.equal(await member.getAttribute('type'), 'text');
+  assert.equal(await reason.getAttribute('type'), 'text');
+  await look(page, 'remove');
+
+  // Keys only: into the member number, Enter; the answer is a page, so wait for its POST.
+  const enter = async (what, status) => {
+    const [posted] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.request().resourceType() === 'document'),
+      page.keyboard.press('Enter'),
+    ]);
+    await expectStatus(posted, status, what);
+    await page.waitForLoadState();
+    return posted;
+  };
+  // Select what a field holds and type over it (the refused form keeps what was typed).
+  const typeOver = async (text) => {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text);
+  };
+  const problemsSaid = async () => {
+    const summary = page.getByRole('alert');
+    await summary.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    return (await summary.locator('li').allTextContents()).map((x) => x.trim());
+  };
+
+  // Nothing typed.
+  await page.locator('body').focus();
+  await tabTo(page, member);
+  await enter('the empty removal form', 400);
+  await heading(page, `Remove a member: ${TITLE}`).waitFor();
+  assert.deepEqual(await problemsSaid(), ['Enter the member number', 'Enter the reason']);
+  assert.equal(await member.getAttribute('aria-invalid'), 'true');
+  assert.equal(await reason.getAttribute('aria-invalid'), 'true');
+  await look(page, 'remove-errors');
+
+  // A number not on the register, with a reason: only the number is wrong, and both are kept.
+  await page.locator('body').focus();
+  await tabTo(page, member);
+  await typeOver('M9999999');
+  await page.keyboard.press('Tab');
+  assert.ok(await isFocused(reason), 'Tab goes from the member number to the reason');
+  await typeOver('expelled');
+  await enter('a member not on the register', 400);
+  assert.deepEqual(await problemsSaid(), ['M9999999 is not on the register']);
+  assert.equal(await member.getAttribute('aria-invalid'), 'true');
+  assert.equal(await reason.getAttribute('aria-invalid'), null, 'the reason is not marked wrong');
+  assert.equal(await member.inputValue(), 'M9999999');
+  assert.equal(await reason.inputValue(), 'expelled');
+  await look(page, 'remove-unknown');
+
+  // A member on the register, Tab to Continue, Enter: the confirmation page.
+  await page.locator('body').focus();
+  await tabTo(page, member);
+  await typeOver(MEMBER);
+  await page.keyboard.press('Tab');
+  await typeOver('expelled');
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedName(page), 'button:Continue');
+  await enter('a member to remove', 200);
+  await heading(page, `Remove member ${MEMBER}?`).waitFor();
+  await page.getByText('This cannot be undone.').waitFor();
+  assert.equal(await fact(page, 'Member'), MEMBER);
+  assert.equal(await fact(page, 'Reason'), 'expelled');
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error summary');
+  await look(page, 'remove-confirm');
+
+  const confirm = page.getByRole('button', { name: 'Remove this member' });
+  assert.equal(await confirm.evaluate((b) => new URL(b.form.action).pathname), `/console/e/${ID}/remove/confirm`);
+  await page.locator('body').focus();
+  await tabTo(page, confirm);
+  const removed = await enter('removing the member', 303);
+  assert.equal(removed.headers().location, `/console/e/${ID}/remove?done=1`);
+  await heading(page, `Remove a member: ${TITLE}`).waitFor();
+  assert.equal(new URL(page.url()).search, '?done=1');
+  const status = page.getByRole('status');
+  await status.getByText('The member was removed.').waitFor();
+  assert.match(await page.locator('main').innerText(), /\b1 member\(s\) removed since the election opened\./);
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error summary');
+  await look(page, 'remove-done');
+
+  // Once is enough: the same member again is refused.
+  await member.fill(MEMBER);
+  await reason.fill('expelled');
+  await member.focus();
+  await enter('a member removed already', 400);
+  assert.deepEqual(await problemsSaid(), [`${MEMBER} was removed already`]);
+
+  await page.getByRole('link', { name: 'Back to the election' }).click();
+  await heading(page, TITLE).waitFor();
+  const row = (await eventsBy(page)).find((r) => r[1] === 'member removed');
+  assert.ok(row, `the events log has the removal:\n${(await eventsBy(page)).map((r) => r.join(' | ')).join('\n')}`);
+  assert.equal(row[3], EMAIL, 'the removal is by the officer');
+  assert.match(row[2], /expelled/, 'the events log has the reason');
+  assert.ok(!row[2].includes(MEMBER), `the events log names no member: ${row[2]}`);
+
+  // The booth: the API refuses the member's right code as removed, and the login form says so.
+  const api = await fetch(`${url}/api/elections/${ID}/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ member: MEMBER, code: codes[MEMBER] }),
+  });
+  assert.equal(api.status, 403);
+  assert.equal((await api.json()).error.code, 'removed');
+  const text = JSON.parse(fs.readFileSync(path.join(ROOT, 'booth/text.json'), 'utf8')).en;
+  assert.match(text.removed, /^The returning officer has removed you from this election's register/);
+  const ctx = await browser.newContext({ viewport: PHONE });
+  const booth = await ctx.newPage();
+  const boothProblems = [];
+  booth.on('pageerror', (e) => boothProblems.push(`page error: ${e.message}`));
+  booth.on('console', (m) => {
+    // The refused login is a 403 the test expects; Chromium logs it as an error.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 403 /.test(m.text())) {
+      boothProblems.push(`console (${booth.url()}): ${m.text()}`);
+    }
+  });
+  await booth.goto(`${url}/e/${ID}/#/login`);
+  await booth.locator('#member').fill(MEMBER);
+  await booth.locator('#code').fill(codes[MEMBER]);
+  await booth.locator('#code').press('Enter');
+  const said = booth.locator('#login-messages');
+  await said.getByText(text.removed).waitFor();
+  assert.ok(await said.evaluate((m) => m.contains(document.activeElement)), 'the message takes the focus');
+  await look(booth, 'booth-removed');
+  await ctx.close();
+  assert.deepEqual(boothProblems, []);
+  assert.deepEqual(problems, []);
+});
+
+test('console: extend and close through their confirmation pages; the events log names the officer', { timeout: TIMEOUT }, async () => {
+  assert.ok(enrolled, 'the officer did not enrol (see the first test)');
   await page.getByRole('link', { name: 'Extend the voting window' }).click();
   await heading(page, `Extend the voting window: ${TITLE}`).waitFor();
   await page.getByText('This cannot be undone.').waitFor();
@@ -527,7 +683,7 @@ test('console: an officer adds a passkey and signs in with it (a virtual authent
 test('console: axe finds nothing serious on any page, and every page was photographed at both widths', async () => {
   const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'invitations', 'register',
     'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm',
-    'tally', 'tallied'];
+    'tally', 'tallied', 'remove', 'remove-errors', 'remove-unknown', 'remove-confirm', 'remove-done', 'booth-removed'];
   assert.deepEqual(wanted.filter((w) => !visited.has(w)), [], 'pages not visited (an earlier test failed?)');
   const text = (list) => list.map((v) => `${v.page}: [${v.impact}] ${v.id} (${v.help})\n`
     + v.nodes.map((n) => `    ${n.target}  ${n.html}`).join('\n')).join('\n');

@@ -273,7 +273,7 @@ test('the verifier page checks the published record in the browser, as teller ve
   assert.equal(await page.evaluate(() => document.activeElement.id), 'start');
   await page.keyboard.press('Enter');
   await page.locator('#outcome:not([hidden])').waitFor({ timeout: 120_000 });
-  assert.equal((await page.textContent('#verdict')).trim(), 'PASS: all 22 checks passed');
+  assert.equal((await page.textContent('#verdict')).trim(), 'PASS: all 23 checks passed');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'verdict', 'focus moves to the verdict');
   assert.equal(await page.textContent('#report'), cli.stdout);
   assert.equal(await page.locator('#checks li.pass').count(), 22);
@@ -304,7 +304,7 @@ test('the verifier page fails each tampered record on the same checks as teller 
   const page = await newPage(problems);
   await page.goto(`${base()}/verify`);
   const clean = await verifyInPage(page, path.join(TAMPERED, 'clean.tar'));
-  assert.equal(clean.verdict, 'PASS: all 22 checks passed');
+  assert.equal(clean.verdict, 'PASS: all 23 checks passed');
   assert.equal(clean.report, cliVerify(path.join(TAMPERED, 'clean.tar')).stdout);
   const cases = JSON.parse(fs.readFileSync(path.join(TAMPERED, 'cases.json'), 'utf8'));
   assert.ok(cases.length >= 5);
@@ -313,7 +313,7 @@ test('the verifier page fails each tampered record on the same checks as teller 
     const cli = cliVerify(archive);
     assert.equal(cli.status, 1, `${name}: teller verify must fail`);
     const found = await verifyInPage(page, archive);
-    assert.match(found.verdict, /^FAIL: \d+ of 22 checks failed$/, name);
+    assert.match(found.verdict, /^FAIL: \d+ of 23 checks failed$/, name);
     assert.ok(found.failed.includes(fails), `${name}: ${fails} is not among the failed checks ${found.failed}`);
     const cliFailed = [...cli.stdout.matchAll(/^FAIL ([a-z-]+):/gm)].map((m) => m[1]);
     assert.deepEqual(found.failed, cliFailed, `${name}: the page and the CLI fail the same checks`);

@@ -19,6 +19,9 @@ use teller::core::crypto::{
     Bytes, ElectionSecretKey, IssuerKeyPair, PassSecret, Share, decode, encode, encode_bytes,
     generate_issuer_key, seal, sign_blinded,
 };
+use teller::core::events::{
+    MEMBER_REMOVED, PublishedEvent, events_file, removal_detail, signed_events,
+};
 use teller::core::log::{
     BallotEntry, Checkpoint, Entry, Hash, IssuanceEntry, LogWriter, NoteSigner, PassJson,
     RemovalEntry, Witness, ballot_message, leaf_hash, root,
@@ -26,9 +29,9 @@ use teller::core::log::{
 use teller::core::record::{Reveal, layout};
 use teller::core::verify::{
     self, BALLOT_SIGNATURES, BALLOTS_ISSUANCES_ELIGIBLE, CHECKPOINT_CONSISTENCY, CHECKPOINT_ROOTS,
-    CHECKPOINT_SIGNATURES, DECRYPTIONS, ELECTION_KEY, ENTRIES, FINAL_CHECKPOINT, HASH_CHAIN,
-    ISSUANCE_LOG, KEY_SHARES, MANIFEST, ONE_BALLOT_PER_PASS, PASS_SIGNATURES, RECORD_FILES,
-    RECOUNT, Record, Verification, VerifyOptions, WITNESS_COSIGNATURES,
+    CHECKPOINT_SIGNATURES, DECRYPTIONS, ELECTION_KEY, ENTRIES, EVENTS_LOG, FINAL_CHECKPOINT,
+    HASH_CHAIN, ISSUANCE_LOG, KEY_SHARES, MANIFEST, ONE_BALLOT_PER_PASS, PASS_SIGNATURES,
+    RECORD_FILES, RECOUNT, Record, Verification, VerifyOptions, WITNESS_COSIGNATURES,
 };
 
 static ELECTION: LazyLock<Simulated> = LazyLock::new(|| {
@@ -980,6 +983,16 @@ fn removals_verify_and_are_counted_and_a_pass_after_one_is_caught() {
     let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
     log.push(removal_of(&lines, i));
     reseal_issuance_log(&mut record, log);
+    // The officer's event for it, as the server writes it.
+    let mut events = published_events(&record);
+    events.push(PublishedEvent {
+        seq: events.len() as i64,
+        at: events.last().unwrap().at.clone(),
+        kind: MEMBER_REMOVED.into(),
+        detail: removal_detail(&["nec".into()], "expelled"),
+        by: "officer 1".into(),
+    });
+    with_events(&mut record, &events, &ELECTION.keys.issuance_log);
     // Act, assert: it verifies, and the report says what the removal means.
     let result = check(&record);
     assert!(result.passed(), "{}", result.report(&record));
@@ -1073,6 +1086,89 @@ fn a_removal_of_a_stranger_or_in_the_ballot_log_is_caught() {
         (result.failure(ENTRIES).unwrap()).contains("an issuance-log entry in the ballot log"),
         "{:?}",
         result.failure(ENTRIES)
+    );
+}
+
+/// The events log (PROTOCOL §17) as `record` holds it, re-signed by `signer`.
+fn with_events(record: &mut Record, events: &[PublishedEvent], signer: &NoteSigner) {
+    let (file, note) =
+        signed_events(events, &ELECTION.manifest.issuance_log_origin(), signer).unwrap();
+    record.files.insert(layout::EVENTS.into(), file);
+    record
+        .files
+        .insert(layout::EVENTS_NOTE.into(), note.into_bytes());
+}
+
+fn published_events(record: &Record) -> Vec<PublishedEvent> {
+    String::from_utf8(record.files[layout::EVENTS].clone())
+        .unwrap()
+        .lines()
+        .map(|l| decode(l.as_bytes()).unwrap())
+        .collect()
+}
+
+/// PROTOCOL §17: the events log is the issuer's signed file, in time order, and its removals are
+/// the issuance log's, contest by contest.
+#[test]
+fn an_events_log_altered_unsigned_out_of_order_or_hiding_a_removal_is_caught() {
+    let issuer = &ELECTION.keys.issuance_log;
+    let events = published_events(&record());
+    let failure = |record: &Record| {
+        let result = assert_fails(record, EVENTS_LOG);
+        result.failure(EVENTS_LOG).unwrap().to_owned()
+    };
+
+    // Re-signed unchanged: it verifies (the helper is sound).
+    let mut resigned = record();
+    with_events(&mut resigned, &events, issuer);
+    assert!(check(&resigned).passed());
+
+    // An event changed after signing.
+    let mut altered = record();
+    let mut changed = events.clone();
+    changed[0].detail = "nothing happened".into();
+    altered
+        .files
+        .insert(layout::EVENTS.into(), events_file(&changed).unwrap());
+    assert!(failure(&altered).contains("not the issuer's signature over this events file"));
+
+    // Signed by another key (the ballot box's).
+    let mut foreign = record();
+    with_events(&mut foreign, &events, &ELECTION.keys.ballot_log);
+    assert!(failure(&foreign).contains("does not verify under the issuer's key"));
+
+    // Dated backwards.
+    let mut backwards = record();
+    let mut swapped = events.clone();
+    swapped.last_mut().unwrap().at = "2000-01-01T00:00:00Z".into();
+    with_events(&mut backwards, &swapped, issuer);
+    assert!(failure(&backwards).contains("is dated before the event before it"));
+
+    // A removal the officers logged that the issuance log does not hold…
+    let mut unlogged = record();
+    let mut more = events.clone();
+    more.push(PublishedEvent {
+        seq: more.len() as i64,
+        at: more.last().unwrap().at.clone(),
+        kind: MEMBER_REMOVED.into(),
+        detail: removal_detail(&["nec".into()], "expelled"),
+        by: "officer 1".into(),
+    });
+    with_events(&mut unlogged, &more, issuer);
+    assert!(
+        failure(&unlogged)
+            .contains("contest nec: the events log removes 1 member(s), the issuance log 0")
+    );
+
+    // …and a removal in the issuance log that the events log leaves out.
+    let mut hidden = record();
+    let lines = issuances(&hidden);
+    let mut log: Vec<Entry> = lines.iter().cloned().map(Entry::Issuance).collect();
+    log.push(removal_of(&lines, member_without_reissue(&lines)));
+    reseal_issuance_log(&mut hidden, log);
+    assert!(
+        failure(&hidden)
+            .contains("contest nec: the events log removes 0 member(s), the issuance log 1")
     );
 }
 

@@ -21,6 +21,7 @@
 
 mod ballots;
 pub mod browser;
+mod events;
 mod issuance;
 mod key;
 mod log;
@@ -44,7 +45,7 @@ pub use parts::{BallotPart, PartError, check_part};
 pub use witness::Cosigners;
 
 /// The checks, in the order they are reported. Scripts match on these names.
-pub const CHECKS: [&str; 22] = [
+pub const CHECKS: [&str; 23] = [
     MANIFEST,
     ENTRIES,
     HASH_CHAIN,
@@ -54,6 +55,7 @@ pub const CHECKS: [&str; 22] = [
     FINAL_CHECKPOINT,
     ROSTERS,
     ISSUANCE_LOG,
+    EVENTS_LOG,
     WITNESS_COSIGNATURES,
     PASS_SIGNATURES,
     BALLOT_SIGNATURES,
@@ -90,6 +92,9 @@ pub const ROSTERS: &str = "rosters";
 /// each re-issue after its first issuance, at most the manifest's limit of re-issues, nothing
 /// for a member and contest after its removal.
 pub const ISSUANCE_LOG: &str = "issuance-log";
+/// The returning officers' events log: canonical lines in order, signed by the issuer's log key,
+/// its removals the issuance log's (docs/PROTOCOL.md §17).
+pub const EVENTS_LOG: &str = "events-log";
 /// Every cosignature by a witness the manifest names verifies, and each log's final checkpoint
 /// carries the manifest's quorum of them (docs/PROTOCOL.md §16).
 pub const WITNESS_COSIGNATURES: &str = "witness-cosignatures";
@@ -144,6 +149,9 @@ pub fn describe(name: &str) -> &'static str {
         }
         ISSUANCE_LOG => {
             "The log of voting passes issued is intact: members on the roster, one first pass each, re-issues within the limit, nothing for a member after their removal."
+        }
+        EVENTS_LOG => {
+            "The officers' events log is complete as the issuer signed it, in time order, and its removals are the issuance log's."
         }
         WITNESS_COSIGNATURES => {
             "The witnesses named for the election cosigned the final log: everyone was shown the same log."
@@ -398,6 +406,7 @@ impl<'a> Verifier<'a> {
         let log = self.ballot_log(&manifest);
         let eligible = self.rosters(&manifest, log.open.as_ref());
         let issued = self.issuance(&manifest);
+        self.events_log(&manifest, &issued);
         self.witness_cosignatures(&manifest);
         let key = self.reveal(&manifest);
         let ballots = self.ballots(&manifest, &log.entries, &log.leaves, key.as_ref());

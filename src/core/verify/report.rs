@@ -191,7 +191,7 @@ mod tests {
             assert_eq!(*line, format!("PASS {check}"));
         }
         assert!(report.contains("\nnec "));
-        assert_eq!(lines.last(), Some(&"verify: PASS (22 checks)"));
+        assert_eq!(lines.last(), Some(&"verify: PASS (23 checks)"));
     }
 
     #[test]

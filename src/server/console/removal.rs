@@ -62,12 +62,16 @@ fn form_page(
     id: &str,
     election: &Election,
     form: Option<&RemovalForm>,
-    errors: &[String],
+    problems: &Problems,
     done: bool,
 ) -> HttpResponse {
+    let Problems {
+        member: member_wrong,
+        reason: reason_wrong,
+        ..
+    } = *problems;
+    let errors = &problems.messages;
     let (member, reason) = form.map_or(("", ""), |f| (f.member.as_str(), f.reason.as_str()));
-    let reason_wrong = errors.iter().any(|e| e.to_lowercase().contains("reason"));
-    let member_wrong = errors.iter().any(|e| !e.to_lowercase().contains("reason"));
     page(
         "Remove a member",
         Some(officer),
@@ -76,7 +80,7 @@ fn form_page(
             (error_summary(errors))
             h1 { "Remove a member: " (election.title) }
             @if done {
-                div.notice role="status" {
+                div.done role="status" {
                     p { strong { "The member was removed." } " Their invitation code no longer works and they will not be given a voting pass. The issuance log records the removal with its next batch, or when voting closes." }
                 }
             }
@@ -89,7 +93,7 @@ fn form_page(
                     li { "they are not given a voting pass in any contest;" }
                     li { "a ballot they have already cast still counts. Teller cannot tell you whether they voted, and does not." }
                 }
-                p { "The published record shows how many members were removed in each contest, never who. Each removed member can check it was them." }
+                p { "The published record shows how many members were removed in each contest, and the reason in the events log, never who." }
                 form method="post" action={ "/console/e/" (id) "/remove" } novalidate {
                     (officer.csrf_field())
                     (field("member", "Member number", None, member, member_wrong))
@@ -130,18 +134,46 @@ pub(super) async fn form(
         &id,
         &election,
         None,
-        &[],
+        &Problems::default(),
         query.done.is_some(),
     ))
 }
 
+/// What is wrong with the form: the messages, and which fields they are about.
+#[derive(Default)]
+struct Problems {
+    messages: Vec<String>,
+    member: bool,
+    reason: bool,
+}
+
+impl Problems {
+    fn member(&mut self, message: String) {
+        self.messages.push(message);
+        self.member = true;
+    }
+
+    fn reason(&mut self, message: String) {
+        self.messages.push(message);
+        self.reason = true;
+    }
+
+    /// A refusal of the removal itself, about neither field.
+    fn refused(message: String) -> Self {
+        Self {
+            messages: vec![message],
+            ..Self::default()
+        }
+    }
+}
+
 /// What is wrong with the form, before anything is done (the removal checks again).
-async fn problems(state: &State, id: &str, form: &RemovalForm) -> Result<Vec<String>, Refusal> {
+async fn problems(state: &State, id: &str, form: &RemovalForm) -> Result<Problems, Refusal> {
     let member = form.member.trim().to_owned();
     let reason = form.reason.trim();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     if member.is_empty() {
-        problems.push("Enter the member number".to_owned());
+        problems.member("Enter the member number".to_owned());
     } else {
         let (store, election) = (state.store.clone(), id.to_owned());
         let found = {
@@ -149,15 +181,15 @@ async fn problems(state: &State, id: &str, form: &RemovalForm) -> Result<Vec<Str
             blocking(move || Ok(store.member(&election, &member)?)).await?
         };
         match found {
-            None => problems.push(format!("{member} is not on the register")),
-            Some(row) if row.removed => problems.push(format!("{member} was removed already")),
+            None => problems.member(format!("{member} is not on the register")),
+            Some(row) if row.removed => problems.member(format!("{member} was removed already")),
             Some(_) => {}
         }
     }
     if reason.is_empty() {
-        problems.push("Enter the reason".to_owned());
+        problems.reason("Enter the reason".to_owned());
     } else if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
-        problems.push(format!(
+        problems.reason(format!(
             "The reason must be one line of at most {MAX_REASON_CHARS} characters"
         ));
     }
@@ -174,7 +206,7 @@ pub(super) async fn check(
     let officer = Officer::posting(&state, &request, &id, &form.csrf).await?;
     let election = election(&state, &id).await?;
     let problems = problems(&state, &id, &form).await?;
-    if !problems.is_empty() || !election.open {
+    if !problems.messages.is_empty() || !election.open {
         return Ok(bad_request(form_page(
             &officer,
             &id,
@@ -235,7 +267,7 @@ pub(super) async fn confirm(
                 &id,
                 &election,
                 Some(&form),
-                &[message],
+                &Problems::refused(message),
                 false,
             )))
         }
