@@ -607,7 +607,16 @@ fn issuance_files(
     );
     files.extend(log.files);
     // The officers' events log, signed by the same key (PROTOCOL §17): the issuer's database is
-    // where officers act (register, invitations, removals, re-issue grants).
+    // where officers act (register, invitations, removals, re-issue grants). Once tallied, the
+    // record is the one published then, events and all (stored by the tally).
+    if files.contains_key(layout::EVENTS) {
+        ensure!(
+            officers == Officers::Pseudonymous,
+            "the record of {election:?} was published at the tally with its officers as \
+             `officer 1`, `officer 2`, …: name them (--name-officers) only in an export before the tally"
+        );
+        return Ok(());
+    }
     let row = store.election(election)?;
     let manifest = row.manifest()?;
     let keys = row.keys(&manifest)?;

@@ -564,6 +564,41 @@ fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) 
     let page = client.get(&format!("/console/e/{ELECTION}"), session);
     assert!(page.body.contains(alice) && page.body.contains("extended"));
 
+    // The record's events log: officers as `officer <n>` unless the export names them.
+    let events_of =
+        |dir: &std::path::Path| std::fs::read_to_string(dir.join("events/entries.jsonl")).unwrap();
+    // Before the tally the record cannot pass whole (no reveal yet); its events log can.
+    let events_verify = |dir: &std::path::Path| {
+        let output = teller().arg("verify").arg(dir).output().unwrap();
+        let report = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(report.contains("PASS events-log\n"), "{report}");
+    };
+    let unnamed = election.dir.join("record-unnamed");
+    run(
+        &election.db,
+        &["record", "export", ELECTION, &unnamed.to_string_lossy()],
+    );
+    let text = events_of(&unnamed);
+    assert!(
+        text.contains("\"by\":\"officer 1\"") && !text.contains(alice),
+        "{text}"
+    );
+    assert!(text.contains("\"kind\":\"member removed\""), "{text}");
+    events_verify(&unnamed);
+    let named = election.dir.join("record-named");
+    run(
+        &election.db,
+        &[
+            "record",
+            "export",
+            ELECTION,
+            &named.to_string_lossy(),
+            "--name-officers",
+        ],
+    );
+    assert!(events_of(&named).contains(&format!("\"by\":\"{alice}\"")));
+    events_verify(&named);
+
     // The trustees' tally from the console: two of the three shares, pasted. A bad line and a
     // missing one are refused before anything runs.
     let tally = format!("/console/e/{ELECTION}/tally");
