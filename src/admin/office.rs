@@ -412,9 +412,6 @@ fn published_rosters(
     Ok(rosters)
 }
 
-/// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
-/// in every contest they are eligible for (docs/PROTOCOL.md §8, `reissue.by = "officer"`). The
-
 /// The longest removal reason (it goes into the events log).
 pub const MAX_REASON_CHARS: usize = 200;
 
@@ -458,6 +455,9 @@ pub fn remove_member(
         .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
     Ok(store.remove_member(&manifest, member, reason)?.contests)
 }
+
+/// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or
+/// in every contest they are eligible for (docs/PROTOCOL.md §8, `reissue.by = "officer"`). The
 /// member then logs in again and the booth asks for it. Returns the contests granted.
 pub fn grant_reissue(
     store: &Store,
