@@ -218,6 +218,31 @@ pub(super) fn publish_issuances(
     Ok(total)
 }
 
+/// A member on the register and not removed: their eligible contests and unused re-issue grants
+/// (both comma-separated).
+fn current_member(
+    conn: &mut AnyConnection,
+    election: &str,
+    member: &str,
+) -> Result<(String, String)> {
+    let (eligible, grants, removed): (String, String, bool) = members::table
+        .find((election, member))
+        .select((members::eligible, members::reissue_grants, members::removed))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NoMember {
+            election: election.to_owned(),
+            member: member.to_owned(),
+        })?;
+    if removed {
+        return Err(StoreError::MemberRemoved {
+            election: election.to_owned(),
+            member: member.to_owned(),
+        });
+    }
+    Ok((eligible, grants))
+}
+
 /// The member's roster commitment in `contest` (§9), from their stored salt.
 fn commitment(contest: &str, salt: &[u8], member: &str) -> Result<[u8; 32]> {
     let salt: [u8; 16] = salt
@@ -330,21 +355,7 @@ impl Store {
             // and a re-issue do not race, and no grant is made after the close.
             transition(conn, election, ElectionState::Open, ElectionState::Open)?;
             lock_head(conn, election, ISSUANCE)?;
-            let (grants, removed): (String, bool) = members::table
-                .find((election, member))
-                .select((members::reissue_grants, members::removed))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NoMember {
-                    election: election.to_owned(),
-                    member: member.to_owned(),
-                })?;
-            if removed {
-                return Err(StoreError::MemberRemoved {
-                    election: election.to_owned(),
-                    member: member.to_owned(),
-                });
-            }
+            let (_, grants) = current_member(conn, election, member)?;
             let mut updated = grants.clone();
             for &contest in contests {
                 let issued = issued_to(conn, election, contest, member)?.len() as i64;
@@ -395,21 +406,7 @@ impl Store {
             // for this member now is either in before the removal, or refused after it.
             transition(conn, election, ElectionState::Open, ElectionState::Open)?;
             lock_head(conn, election, ISSUANCE)?;
-            let (eligible, removed): (String, bool) = members::table
-                .find((election, member))
-                .select((members::eligible, members::removed))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NoMember {
-                    election: election.to_owned(),
-                    member: member.to_owned(),
-                })?;
-            if removed {
-                return Err(StoreError::MemberRemoved {
-                    election: election.to_owned(),
-                    member: member.to_owned(),
-                });
-            }
+            let (eligible, _) = current_member(conn, election, member)?;
             diesel::update(members::table.find((election, member)))
                 .set((members::removed.eq(true), members::reissue_grants.eq("")))
                 .execute(conn)?;

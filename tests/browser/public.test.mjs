@@ -276,7 +276,7 @@ test('the verifier page checks the published record in the browser, as teller ve
   assert.equal((await page.textContent('#verdict')).trim(), 'PASS: all 23 checks passed');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'verdict', 'focus moves to the verdict');
   assert.equal(await page.textContent('#report'), cli.stdout);
-  assert.equal(await page.locator('#checks li.pass').count(), 22);
+  assert.equal(await page.locator('#checks li.pass').count(), 23);
   const sha = createHash('sha256').update(fs.readFileSync(archive)).digest('hex');
   assert.match(await page.textContent('#archive-facts'), new RegExp(`archive SHA-256 ${sha}`));
   // The totals table is the CLI's totals.
