@@ -151,7 +151,7 @@
       head.scope = 'row';
       head.textContent = t.contest;
       row.append(head);
-      for (const key of ['eligible', 'issued', 'reissued', 'cast', 'counted', 'valid', 'invalid']) {
+      for (const key of ['eligible', 'issued', 'reissued', 'cast', 'counted', 'valid', 'invalid', 'removed']) {
         const cell = document.createElement('td');
         cell.className = 'num';
         cell.textContent = number.format(t[key]);

@@ -317,6 +317,7 @@ fn verifier(election: Option<(&str, &str, Option<String>)>) -> Result<HttpRespon
                         th scope="col" { "Contest" } th.num scope="col" { "Eligible" } th.num scope="col" { "Passes issued" }
                         th.num scope="col" { "Of which re-issued" } th.num scope="col" { "Cast" } th.num scope="col" { "Counted" }
                         th.num scope="col" { "Valid" } th.num scope="col" { "Invalid" }
+                        th.num scope="col" { "Removed after opening" }
                     } }
                     tbody {}
                 }
