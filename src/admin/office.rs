@@ -450,10 +450,7 @@ pub fn remove_member(
     if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
         bail!("the reason must be one line of at most {MAX_REASON_CHARS} characters");
     }
-    store
-        .member(election, member)?
-        .ok_or_else(|| anyhow!("there is no member {member:?} on the register of {election:?}"))?;
-    Ok(store.remove_member(&manifest, member, reason)?.contests)
+    Ok(store.remove_member(&manifest, member, reason)?)
 }
 
 /// `teller passes reissue`: the returning officer grants `member` one new pass in `contest`, or

@@ -47,13 +47,6 @@ pub enum IssueOutcome {
     Removed,
 }
 
-/// A member removed after opening: what the officer may be told.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Removal {
-    /// The contests the member was eligible for, where the removal is logged.
-    pub contests: Vec<String>,
-}
-
 /// The member's issuances for a contest, the first first.
 fn issued_to(
     conn: &mut AnyConnection,
@@ -94,7 +87,8 @@ struct PendingIssuance {
 }
 
 /// Publishes the pending issuances in one shuffled batch (so the log's order does not time an
-/// issuance), followed by the pending removals, when at least `min` entries are pending.
+/// issuance), followed by the pending removals, when at least `min` issuances are pending (or,
+/// with `min` 1, when anything is).
 ///
 /// The batch's rows are then deleted and written again in the shuffled order, marked published:
 /// a table keeps its insertion order (SQLite's rowid, PostgreSQL's `ctid` and `xmin`), and the
@@ -140,6 +134,11 @@ pub(super) fn publish_issuances(
             },
         )
         .collect();
+    // This runs on every pass issued: the members table is looked at for removals only when a
+    // batch goes out anyway (full, or at the close with `min` 1); removals ride with it.
+    if min > 1 && pending.len() < min {
+        return Ok(0);
+    }
     let removed: Vec<(String, String, Vec<u8>)> = members::table
         .filter(members::election.eq(election))
         .filter(members::removed.eq(true))
@@ -153,7 +152,7 @@ pub(super) fn publish_issuances(
         }
     }
     let total = pending.len() + removals.len();
-    if total == 0 || total < min {
+    if total == 0 {
         return Ok(0);
     }
     publication_order(&mut pending, &mut rand::rng(), |p| p.issue);
@@ -393,13 +392,14 @@ impl Store {
     /// and no pass is issued to them (all checked under the issuance log's lock); a pass issued
     /// before stays good, as a ballot cast with it counts. The removal goes into the issuance log
     /// with the next batch, one `removal` entry per contest they were eligible for (PROTOCOL
-    /// §10). The events log gets `reason` and the contests, never the member's number.
+    /// §10). The events log gets `reason` and the contests, never the member's number. Returns
+    /// those contests.
     pub fn remove_member(
         &self,
         manifest: &Manifest,
         member: &str,
         reason: &str,
-    ) -> Result<Removal> {
+    ) -> Result<Vec<String>> {
         let election = manifest.draft().election.as_str();
         self.transaction(|conn| {
             // The state, then the issuance log's lock, as grant_reissue: a pass being recorded
@@ -421,7 +421,7 @@ impl Store {
                 &removal_detail(&contests, reason),
             )?;
             publish_issuances(conn, manifest, ISSUANCE_BATCH)?;
-            Ok(Removal { contests })
+            Ok(contests)
         })
     }
 }

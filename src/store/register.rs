@@ -201,6 +201,15 @@ impl Store {
         })
     }
 
+    /// How many members were removed after the election opened.
+    pub fn removed_members(&self, election: &str) -> Result<i64> {
+        Ok(members::table
+            .filter(members::election.eq(election))
+            .filter(members::removed.eq(true))
+            .count()
+            .get_result(&mut *self.conn()?)?)
+    }
+
     /// Turnout per contest and region: never a count of preferences.
     pub fn turnout(&self, manifest: &Manifest) -> Result<Turnout> {
         let election = manifest.draft().election.as_str();

@@ -36,7 +36,7 @@ pub(super) struct Done {
 struct Election {
     title: String,
     open: bool,
-    removed: usize,
+    removed: i64,
 }
 
 async fn election(state: &State, id: &str) -> Result<Election, Refusal> {
@@ -46,7 +46,7 @@ async fn election(state: &State, id: &str) -> Result<Election, Refusal> {
             .find_election(&id)?
             .ok_or_else(|| Refusal::NotFound(format!("there is no election {id:?}")))?;
         let title = row.manifest()?.draft().title.clone();
-        let removed = store.members(&id)?.iter().filter(|m| m.removed).count();
+        let removed = store.removed_members(&id)?;
         Ok(Election {
             title,
             open: row.is(ElectionState::Open),
