@@ -8,11 +8,11 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::ceremony::Ceremony;
 use crate::core::crypto::{
-    Bytes, ElectionPublicKey, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key,
+    Bytes, ElectionPublicKey, IssuerKeyPair, Share, deal, encode_bytes, generate_issuer_key, os_rng,
 };
 use crate::core::log::NoteSigner;
 use crate::core::manifest::{
@@ -23,7 +23,7 @@ use crate::store::{BALLOT_LOG_KEY_FILE, ISSUANCE_LOG_KEY_FILE, SESSION_KEY_FILE,
 
 /// The election as the returning officer writes it (`examples/election.toml`): the manifest
 /// without its keys, and how many trustees hold shares.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ElectionDefinition {
     /// Short id.
@@ -42,7 +42,7 @@ pub struct ElectionDefinition {
     pub trustees: TrusteeCount,
     /// The witnesses of the logs, if any (`[witnesses]` with `keys` and `quorum`): each key is
     /// what `teller witness keygen` printed for a faction's scrutineer.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witnesses: Option<Witnesses>,
     /// The contests (`[[contest]]` tables).
     #[serde(rename = "contest")]
@@ -50,7 +50,7 @@ pub struct ElectionDefinition {
 }
 
 /// How the election key is shared.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrusteeCount {
     /// Shares needed to rebuild the key.
@@ -67,6 +67,44 @@ impl ElectionDefinition {
     pub fn parse(text: &str) -> Result<Self> {
         toml::from_str(text).map_err(|e| anyhow!("{e}"))
     }
+
+    /// The definition as `teller election create` reads it (what [`Self::parse`] takes back).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| anyhow!("writing the definition: {e}"))
+    }
+
+    /// Checks the definition as creating the election would (the same checks, the same
+    /// messages), without making its keys: the console checks a form with it on every post.
+    pub fn check(&self, now: i64) -> Result<()> {
+        let placeholder = placeholder_issuer_key()?;
+        let signer = |seed| -> Result<String> {
+            Ok(NoteSigner::from_seed("teller-check", &[seed; 32])?
+                .verifier()
+                .encode())
+        };
+        let (election, trustees, _) = dealt_key(self, &mut os_rng()?)?;
+        let keys = Keys {
+            issuers: (self.contests.iter())
+                .map(|c| (c.id.clone(), placeholder.clone()))
+                .collect(),
+            issuance_log: signer(1)?,
+            ballot_log: signer(2)?,
+            election: election.to_bytes().into(),
+        };
+        assemble(self, keys, trustees, self.witnesses.clone(), now).map(drop)
+    }
+}
+
+/// The public half of one issuer key made once per process: [`ElectionDefinition::check`] needs
+/// a valid key per contest, and making one takes a noticeable moment.
+fn placeholder_issuer_key() -> Result<Bytes<0>> {
+    static KEY: std::sync::OnceLock<Bytes<0>> = std::sync::OnceLock::new();
+    if let Some(key) = KEY.get() {
+        return Ok(key.clone());
+    }
+    let pair = generate_issuer_key(&mut os_rng()?)?;
+    let der = Bytes(pair.pk.to_der().map_err(|e| anyhow!("{e}"))?);
+    Ok(KEY.get_or_init(|| der).clone())
 }
 
 /// The secret keys of an election. The election secret key is not among them: only its shares.
@@ -128,7 +166,7 @@ pub enum KeyMaking {
 }
 
 /// The clock, in Unix seconds.
-pub(crate) fn unix_now() -> i64 {
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -216,21 +254,71 @@ pub fn create_election_with(
             let (public, trustees) = ceremony_key(definition, ceremony)?;
             (public, trustees, Vec::new())
         }
-        KeyMaking::Dealer => {
-            let (secret, shares) = deal(
-                definition.trustees.threshold,
-                definition.trustees.count,
-                rng,
-            )?;
-            let trustees = Trustees {
-                threshold: definition.trustees.threshold as i64,
-                commitments: shares.iter().map(|s| s.commitment().into()).collect(),
-                ceremony: None,
-            };
-            // Only the shares exist from here on.
-            (secret.public_key()?, trustees, shares)
-        }
+        KeyMaking::Dealer => dealt_key(definition, rng)?,
     };
+    let keys = Keys {
+        issuers: issuers
+            .iter()
+            .map(|(id, key)| public_der(id, key))
+            .collect::<Result<_>>()?,
+        issuance_log: issuance_log.verifier().encode(),
+        ballot_log: ballot_log.verifier().encode(),
+        election: election_key.to_bytes().into(),
+    };
+    let manifest = assemble(
+        definition,
+        keys,
+        trustees,
+        definition.witnesses.clone(),
+        now,
+    )?;
+    Ok((
+        manifest,
+        ElectionKeys {
+            issuers,
+            ballot_log,
+            issuance_log,
+            shares,
+        },
+    ))
+}
+
+/// A contest's issuer key as the manifest publishes it.
+fn public_der(contest: &str, key: &IssuerKeyPair) -> Result<(String, Bytes<0>)> {
+    Ok((
+        contest.to_owned(),
+        Bytes(key.pk.to_der().map_err(|e| anyhow!("{e}"))?),
+    ))
+}
+
+/// The election key drawn here and split at once (dealer mode): its public key, the trustees'
+/// commitments, and the shares.
+fn dealt_key(
+    definition: &ElectionDefinition,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(ElectionPublicKey, Trustees, Vec<Share>)> {
+    let (secret, shares) = deal(
+        definition.trustees.threshold,
+        definition.trustees.count,
+        rng,
+    )?;
+    let trustees = Trustees {
+        threshold: definition.trustees.threshold as i64,
+        commitments: shares.iter().map(|s| s.commitment().into()).collect(),
+        ceremony: None,
+    };
+    // Only the shares exist from here on.
+    Ok((secret.public_key()?, trustees, shares))
+}
+
+/// The checked manifest of `definition` with these keys and trustees.
+fn assemble(
+    definition: &ElectionDefinition,
+    keys: Keys,
+    trustees: Trustees,
+    witnesses: Option<Witnesses>,
+    now: i64,
+) -> Result<Manifest> {
     let draft = ManifestDraft {
         version: MANIFEST_VERSION,
         election: definition.election.clone(),
@@ -242,33 +330,63 @@ pub fn create_election_with(
         revote: definition.revote,
         reissue: definition.reissue,
         contests: definition.contests.clone(),
-        keys: Keys {
-            issuers: issuers
-                .iter()
-                .map(|(id, key)| {
-                    Ok((
-                        id.clone(),
-                        Bytes(key.pk.to_der().map_err(|e| anyhow!("{e}"))?),
-                    ))
-                })
-                .collect::<Result<_>>()?,
-            issuance_log: issuance_log.verifier().encode(),
-            ballot_log: ballot_log.verifier().encode(),
-            election: election_key.to_bytes().into(),
-        },
+        keys,
         trustees,
-        witnesses: definition.witnesses.clone(),
+        witnesses,
     };
-    let manifest = Manifest::new(draft)?;
-    Ok((
-        manifest,
-        ElectionKeys {
-            issuers,
-            ballot_log,
-            issuance_log,
-            shares,
-        },
-    ))
+    Ok(Manifest::new(draft)?)
+}
+
+/// The manifest of an election not yet open, rebuilt from an edited definition: the same log
+/// keys, election key, trustees and witnesses, each kept contest's issuer key, and a new issuer
+/// key for each new contest (returned, for the key directory). The election's id and its
+/// trustees cannot change: the keys and the shares were made for them.
+pub fn rebuild_manifest(
+    definition: &ElectionDefinition,
+    old: &Manifest,
+    rng: &mut impl rand::CryptoRng,
+    now: i64,
+) -> Result<(Manifest, BTreeMap<String, IssuerKeyPair>)> {
+    let before = old.draft();
+    ensure!(
+        definition.election == before.election,
+        "the election's id cannot change once it is created (it is {:?})",
+        before.election
+    );
+    ensure!(
+        definition.trustees.count == before.trustees.commitments.len()
+            && definition.trustees.threshold as i64 == before.trustees.threshold,
+        "the trustees cannot change once the election is created: it has {} trustees, {} \
+         needed to decrypt",
+        before.trustees.commitments.len(),
+        before.trustees.threshold
+    );
+    let mut issuers = BTreeMap::new();
+    let mut new = BTreeMap::new();
+    for contest in &definition.contests {
+        let public = match before.keys.issuers.get(&contest.id) {
+            Some(kept) => kept.clone(),
+            None => {
+                let pair = generate_issuer_key(rng)?;
+                let (_, public) = public_der(&contest.id, &pair)?;
+                new.insert(contest.id.clone(), pair);
+                public
+            }
+        };
+        issuers.insert(contest.id.clone(), public);
+    }
+    let keys = Keys {
+        issuers,
+        ..before.keys.clone()
+    };
+    let manifest = assemble(
+        definition,
+        keys,
+        before.trustees.clone(),
+        before.witnesses.clone(),
+        now,
+    )?;
+    Ok((manifest, new))
 }
 
 /// 32 bytes from the operating system's randomness, zeroized on drop: the seed of a secret key.
@@ -304,6 +422,14 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Writes a contest's issuer key (PKCS#8 DER) under `dir`; refuses to replace one.
+pub fn write_issuer_key(dir: &Path, contest: &str, issuer: &IssuerKeyPair) -> Result<()> {
+    let der = zeroize::Zeroizing::new(
+        (issuer.sk.to_der()).map_err(|e| anyhow!("encoding the issuer key of {contest}: {e}"))?,
+    );
+    write_secret(&dir.join(issuer_key_file(contest)), &der)
+}
+
 /// Writes the keys under `dir`, one file each: `issuer-<contest>.pk8` per contest (PKCS#8 DER),
 /// `ballot-log.key` and `issuance-log.key` (signed-note signer keys), `session.key` (32 random
 /// bytes that sign member session tokens), and `trustee-<i>.share` per trustee
@@ -314,11 +440,7 @@ pub fn write_keys(dir: &Path, keys: &ElectionKeys) -> Result<()> {
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for (contest, issuer) in &keys.issuers {
-        let der = zeroize::Zeroizing::new(
-            (issuer.sk.to_der())
-                .map_err(|e| anyhow!("encoding the issuer key of {contest}: {e}"))?,
-        );
-        write_secret(&dir.join(issuer_key_file(contest)), &der)?;
+        write_issuer_key(dir, contest, issuer)?;
     }
     // The issuer's key for member session tokens (server::session): random, never in the record.
     let session = secret_seed()?;

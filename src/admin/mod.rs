@@ -11,7 +11,7 @@ mod bench;
 #[cfg(feature = "server")]
 pub mod ceremony;
 #[cfg(feature = "server")]
-mod create;
+pub mod create;
 #[cfg(feature = "server")]
 pub mod mail;
 #[cfg(feature = "server")]
@@ -34,8 +34,8 @@ pub use create::{
 #[cfg(feature = "server")]
 pub use office::{
     ImportReport, MAX_REASON_CHARS, Officers, RegisterPlan, RegisterRefused, adopt, apply_register,
-    create as create_stored_election, export_invitations, grant_reissue, import_register, open,
-    plan_register, record, remove_member,
+    create as create_stored_election, edit_election, export_invitations, grant_reissue,
+    import_register, open, plan_register, record, remove_member,
 };
 pub use progress::ProgressLine;
 pub use record_dir::{count_from_record, read_record};

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-use super::create::{ElectionDefinition, KeyMaking, create_election_with, unix_now, write_keys};
+use super::create::{
+    ElectionDefinition, KeyMaking, create_election_with, rebuild_manifest, unix_now,
+    write_issuer_key, write_keys,
+};
 use super::record_dir::read_record;
 use super::simulate::{FrozenMember, freeze};
 use crate::core::crypto::{InvitationCode, InvitationHash, os_rng};
@@ -24,7 +27,9 @@ use crate::core::manifest::{Manifest, ReissueBy, format_instant};
 use crate::core::record::{layout, parse_roster_file, roster_commitment};
 use crate::core::register::{COLUMNS, INVITATION_COLUMNS, Register, RegisterDiff};
 use crate::core::verify::{Progress, Record, par_map};
-use crate::store::{BALLOTS, ElectionState, ISSUANCE, MemberRow, Roles, Store, load_keys};
+use crate::store::{
+    BALLOTS, ElectionState, ISSUANCE, MemberRow, Roles, Store, issuer_key_file, load_keys,
+};
 
 /// `teller election create`: checks the definition, generates the keys (secret ones to
 /// `key_dir`, shares one file per trustee), stores the election for `roles` (both, or the issuer
@@ -134,25 +139,51 @@ pub fn plan_register(
         RegisterRefused::BadRows(errors.iter().map(ToString::to_string).collect())
     })?;
     let previous = store.members(election).map_err(anyhow::Error::from)?;
-    let diff = if previous.is_empty() {
-        None
-    } else {
-        // Each stored row is one record of `Member::to_csv_row` (it may hold a quoted line
-        // break), so the header and the rows joined by line breaks are a register file again.
-        let old_csv: String = std::iter::once(COLUMNS.join(","))
-            .chain(previous.iter().map(|m| m.row_csv.clone()))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let old = Register::parse(&old_csv)
-            .map_err(|_| anyhow!("the stored register of {election:?} is damaged"))?;
-        Some(old.diff(&register))
+    let diff = stored_register(election, &previous)?.map(|old| old.diff(&register));
+    let (rows, eligible_counts) = register_rows(election, &manifest, &register, &previous)?;
+    let report = ImportReport {
+        members: rows.len(),
+        eligible: manifest
+            .contests()
+            .iter()
+            .zip(eligible_counts)
+            .map(|(c, n)| (c.id().to_owned(), n))
+            .collect(),
+        diff,
     };
-    // A member re-imported keeps their salt (so their roster commitments do not change) and
-    // their invitation code.
+    Ok(RegisterPlan { report, rows })
+}
+
+/// The register stored for `election` (its rows, `previous`), read back as a register file;
+/// `None` when none is stored.
+fn stored_register(election: &str, previous: &[MemberRow]) -> Result<Option<Register>> {
+    if previous.is_empty() {
+        return Ok(None);
+    }
+    // Each stored row is one record of `Member::to_csv_row` (it may hold a quoted line break),
+    // so the header and the rows joined by line breaks are a register file again.
+    let old_csv: String = std::iter::once(COLUMNS.join(","))
+        .chain(previous.iter().map(|m| m.row_csv.clone()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let old = Register::parse(&old_csv)
+        .map_err(|_| anyhow!("the stored register of {election:?} is damaged"))?;
+    Ok(Some(old))
+}
+
+/// The member rows of `register` under `manifest`'s eligibility rules, and the eligible count
+/// per contest in manifest order. A member stored before (`previous`) keeps their salt (so their
+/// roster commitments do not change) and their invitation code.
+fn register_rows(
+    election: &str,
+    manifest: &Manifest,
+    register: &Register,
+    previous: &[MemberRow],
+) -> Result<(Vec<MemberRow>, Vec<usize>)> {
     let kept: BTreeMap<&str, &MemberRow> =
         previous.iter().map(|m| (m.number.as_str(), m)).collect();
     let mut eligible_counts = vec![0usize; manifest.contests().len()];
-    let mut rng = os_rng().map_err(anyhow::Error::from)?;
+    let mut rng = os_rng()?;
     let mut rows = Vec::new();
     for (position, member) in register.members().enumerate() {
         let eligible: Vec<&str> = manifest
@@ -190,17 +221,41 @@ pub fn plan_register(
             removal_published: false,
         });
     }
-    let report = ImportReport {
-        members: rows.len(),
-        eligible: manifest
-            .contests()
-            .iter()
-            .zip(eligible_counts)
-            .map(|(c, n)| (c.id().to_owned(), n))
-            .collect(),
-        diff,
+    Ok((rows, eligible_counts))
+}
+
+/// Edits an election that has not opened and whose invitations have not gone out (they carry
+/// its fingerprint, which an edit changes): its manifest is rebuilt from `definition` with the
+/// same keys and trustees (a new issuer key for a new contest), and the stored register's
+/// eligibility is worked out again under the new rules. Returns the new manifest.
+pub fn edit_election(store: &Store, definition: &ElectionDefinition) -> Result<Manifest> {
+    let id = &definition.election;
+    let row = store.election(id)?;
+    ensure!(
+        row.is(ElectionState::Created),
+        "election {id:?} is {}: an election can be edited only before it opens",
+        row.state
+    );
+    let old = row.manifest()?;
+    let (manifest, new_keys) = rebuild_manifest(definition, &old, &mut os_rng()?, unix_now())?;
+    let key_dir = Path::new(&row.key_dir);
+    for (contest, pair) in &new_keys {
+        // A file left by a contest an earlier edit dropped holds a key nobody published.
+        let _ = fs::remove_file(key_dir.join(issuer_key_file(contest)));
+        write_issuer_key(key_dir, contest, pair)?;
+    }
+    let previous = store.members(id)?;
+    let rows = match stored_register(id, &previous)? {
+        Some(register) => register_rows(id, &manifest, &register, &previous)?.0,
+        None => Vec::new(),
     };
-    Ok(RegisterPlan { report, rows })
+    store.edit_election(&old, &manifest, &rows)?;
+    for contest in old.contests() {
+        if manifest.contest(contest.id()).is_none() {
+            let _ = fs::remove_file(key_dir.join(issuer_key_file(contest.id())));
+        }
+    }
+    Ok(manifest)
 }
 
 /// `teller invitations export`: new codes for every member without one (or, with `reissue`, for

@@ -53,6 +53,14 @@ pub fn new_token() -> Result<String> {
     Ok(encode_bytes(&*super::secret_seed()?))
 }
 
+/// Whether `id` has the form of an election id (`[a-z0-9-]{1,64}`, docs/PROTOCOL.md §8).
+pub fn is_election_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// What `teller officer add` did.
 #[derive(Debug)]
 pub struct Added {
@@ -65,13 +73,29 @@ pub struct Added {
 }
 
 /// Names `email` an officer of `election` (`None`: of every election). An officer who has not
-/// enrolled gets a new link (the old one stops working).
-pub fn add_officer(store: &Store, election: Option<&str>, email: &str) -> Result<Added> {
+/// enrolled gets a new link (the old one stops working). With `to_create`, the election must not
+/// exist yet: the officer may create it from the console, under that id only.
+pub fn add_officer(
+    store: &Store,
+    election: Option<&str>,
+    email: &str,
+    to_create: bool,
+) -> Result<Added> {
     let email = officer_email(email)?;
-    if let Some(election) = election
-        && store.find_election(election)?.is_none()
-    {
-        bail!("there is no election {election:?} in this database (`teller election list`)");
+    if let Some(election) = election {
+        let exists = store.find_election(election)?.is_some();
+        match (exists, to_create) {
+            (false, false) => bail!(
+                "there is no election {election:?} in this database (`teller election list`); \
+                 with --new the officer may create it from the console"
+            ),
+            (true, true) => bail!("there is already an election {election:?}; drop --new"),
+            (false, true) => ensure!(
+                is_election_id(election),
+                "{election:?} cannot be an election id: 1 to 64 of a-z, 0-9 and -"
+            ),
+            (true, false) => {}
+        }
     }
     let token = new_token()?;
     let expires = now() + ENROL_SECONDS;

@@ -22,9 +22,14 @@ pub enum OfficerCommand {
         /// and the events log shows.
         #[arg(value_name = "ELECTION|EMAIL", required = true, num_args = 1..=2)]
         names: Vec<String>,
-        /// Every election on this server, present and future.
+        /// Every election on this server, present and future; they may also create elections
+        /// from the console.
         #[arg(long)]
         all: bool,
+        /// The election does not exist yet: the officer creates it from the console's form,
+        /// under this id.
+        #[arg(long, conflicts_with = "all")]
+        new: bool,
         /// The server's public address, to print the link whole (e.g. https://vote.example.org).
         #[arg(long, value_name = "URL", env = "TELLER_PUBLIC_URL")]
         url: Option<String>,
@@ -51,6 +56,7 @@ pub fn run_officer(command: OfficerCommand) -> Result<ExitCode> {
         OfficerCommand::Add {
             names,
             all,
+            new,
             url,
             db,
         } => {
@@ -64,8 +70,12 @@ pub fn run_officer(command: OfficerCommand) -> Result<ExitCode> {
                 ),
             };
             let store = db.open()?;
-            let added = add_officer(&store, election.as_deref(), &email)?;
+            let added = add_officer(&store, election.as_deref(), &email, new)?;
             match &election {
+                Some(id) if new => println!(
+                    "{} may create election {id} from the console, then run it.",
+                    added.email
+                ),
                 Some(id) => println!("{} may run election {id}.", added.email),
                 None => println!("{} may run every election on this server.", added.email),
             }

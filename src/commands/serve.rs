@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// https://vote.example.org.
     #[arg(long, value_name = "URL", env = "TELLER_PUBLIC_URL", requires = "smtp")]
     pub public_url: Option<String>,
+    /// Where elections created from the console keep their keys, one directory each
+    /// (DIR/<election>), as `teller election create --keys` does.
+    #[arg(long = "keys", value_name = "DIR", default_value = "keys")]
+    pub key_root: PathBuf,
     #[command(flatten)]
     pub db: Database,
 }
@@ -127,6 +131,7 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
         trusted_proxies: args.trusted_proxies,
         request_timeout: std::time::Duration::from_secs(args.request_timeout),
         mailer,
+        key_root: args.key_root,
     };
     teller::server::serve(store, options, move |address| {
         println!("teller: serving on http://{address} ({backend})");
@@ -296,6 +301,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         trusted_proxies: Vec::new(),
         request_timeout: teller::server::guard::DEFAULT_REQUEST_TIMEOUT,
         mailer: None,
+        key_root: args.dir.join("keys"),
     };
     teller::server::serve(store, options, move |address| {
         println!("Vote in the booth:  http://{address}/e/{election}/");

@@ -98,6 +98,8 @@ pub struct AppState {
     jobs: std::sync::Mutex<HashMap<String, Arc<console::Job>>>,
     /// Officers' passkey ceremonies under way.
     passkeys: console::Ceremonies,
+    /// Where elections created from the console keep their keys: `<key_root>/<election>`.
+    key_root: std::path::PathBuf,
 }
 
 /// A tallied election's record as one archive, as served.
@@ -211,6 +213,7 @@ impl AppState {
             mailer: None,
             jobs: Default::default(),
             passkeys: Default::default(),
+            key_root: "keys".into(),
         })
     }
 
@@ -249,6 +252,14 @@ impl AppState {
             .map_err(poisoned)?
             .insert(id.to_owned(), archive.clone());
         Ok(Some(archive))
+    }
+
+    /// Forgets the loaded manifest and keys of `id` (after an edit), so the next request loads
+    /// them again.
+    fn forget_election(&self, id: &str) {
+        if let Ok(mut elections) = self.elections.write() {
+            elections.remove(id);
+        }
     }
 
     /// The election `id`, loaded (manifest and keys) on first use.
@@ -376,6 +387,8 @@ pub struct ServeOptions {
     pub request_timeout: std::time::Duration,
     /// The mail server for invitations from the console (`--smtp`), if any.
     pub mailer: Option<console::Mailer>,
+    /// Where elections created from the console keep their keys (`--keys`).
+    pub key_root: std::path::PathBuf,
 }
 
 /// Serves the API until the process is stopped; calls `ready` with the bound address once it
@@ -391,6 +404,7 @@ pub fn serve(
         trusted_proxies,
         request_timeout,
         mailer,
+        key_root,
     } = options;
     let bind = bind.as_str();
     let closer_store = store.clone();
@@ -400,6 +414,7 @@ pub fn serve(
         .context("starting the closer")?;
     let mut state = AppState::new(store, request_timeout, trusted_proxies)?;
     state.mailer = mailer.map(Arc::new);
+    state.key_root = key_root;
     let state = web::Data::new(state);
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {

@@ -524,6 +524,12 @@ impl Store {
             .optional()?)
     }
 
+    /// Writes an event of the election that changes nothing else (a trustee's share handed
+    /// over), as this store's actor.
+    pub fn record_event(&self, election: &str, kind: &str, detail: &str) -> Result<()> {
+        event(&mut *self.conn()?, &self.actor, election, kind, detail)
+    }
+
     /// The returning officer's event log of an election, oldest first.
     pub fn events(&self, election: &str) -> Result<Vec<Event>> {
         let rows: Vec<(i64, String, String, String)> = events::table

@@ -52,6 +52,15 @@ pub enum StoreError {
     /// The id is taken.
     #[error("there is already an election {0:?} in this database")]
     ElectionExists(String),
+    /// An edit of an election whose invitations carry its fingerprint.
+    #[error(
+        "the invitations of {0:?} have gone out with its fingerprint, so it can no longer be \
+         edited"
+    )]
+    Invited(String),
+    /// Someone else changed the election between reading and writing it.
+    #[error("election {0:?} was changed meanwhile: look at it again and redo your edit")]
+    ChangedMeanwhile(String),
     /// The election is not in the state the step needs.
     #[error("election {election:?} is {state}, not {expected}")]
     WrongState {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 
 use super::elections::{event, transition};
-use super::schema::{casts, invitation_mail, issuances, members};
+use super::schema::{casts, elections, invitation_mail, issuances, members};
 use super::{AnyConnection, ElectionState, Result, Store, StoreError, insert_rows};
 use crate::core::manifest::Manifest;
 
@@ -111,6 +111,59 @@ impl Store {
                 election,
                 "register imported",
                 &format!("{} members", rows.len()),
+            )
+        })
+    }
+
+    /// Replaces the manifest of an election not yet open (`old`, as read) by `manifest`, with the
+    /// register's rows worked out under it; refused once any member has an invitation code, and
+    /// when the manifest is no longer `old` (another officer's edit).
+    pub fn edit_election(
+        &self,
+        old: &Manifest,
+        manifest: &Manifest,
+        rows: &[MemberRow],
+    ) -> Result<()> {
+        let election = &manifest.draft().election;
+        self.transaction(|conn| {
+            transition(
+                conn,
+                election,
+                ElectionState::Created,
+                ElectionState::Created,
+            )?;
+            let invited: i64 = members::table
+                .filter(members::election.eq(election))
+                .filter(members::code_hash.is_not_null())
+                .count()
+                .get_result(conn)?;
+            if invited > 0 {
+                return Err(StoreError::Invited(election.clone()));
+            }
+            let changed = diesel::update(
+                elections::table
+                    .filter(elections::id.eq(election))
+                    .filter(elections::manifest.eq(old.bytes())),
+            )
+            .set(elections::manifest.eq(manifest.bytes()))
+            .execute(conn)?;
+            if changed != 1 {
+                return Err(StoreError::ChangedMeanwhile(election.clone()));
+            }
+            diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
+            for chunk in rows.chunks(2000) {
+                insert_rows!(&mut *conn, members::table, chunk)?;
+            }
+            event(
+                conn,
+                &self.actor,
+                election,
+                "edited",
+                &format!(
+                    "{} (was {})",
+                    manifest.fingerprint_hex(),
+                    old.fingerprint_hex()
+                ),
             )
         })
     }

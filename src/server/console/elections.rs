@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use super::{Officer, Refusal, State, bad_request, blocking, error_summary, page, see_other};
 use crate::admin::{RegisterRefused, apply_register, open, plan_register};
 use crate::core::manifest::{Manifest, format_instant, parse_instant};
-use crate::store::{ElectionRow, ElectionState, Event, Turnout, now};
+use crate::store::{ElectionRow, ElectionState, Event, OfficerScope, Turnout, now};
 
 fn state_words(row: &ElectionRow) -> &'static str {
     match ElectionState::parse(&row.state) {
@@ -29,6 +29,12 @@ pub(super) async fn list(state: State, request: HttpRequest) -> Result<HttpRespo
     let officer = Officer::of(&state, &request).await?;
     let store = state.store.clone();
     let rows = blocking(move || Ok(store.elections()?)).await?;
+    // An officer of every election, or one named for an election that does not exist yet
+    // (`teller officer add ID EMAIL --new`), may create one.
+    let may_create = match &officer.scope {
+        OfficerScope::All => true,
+        OfficerScope::Elections(ids) => ids.iter().any(|id| rows.iter().all(|r| &r.id != id)),
+    };
     let mut mine = Vec::new();
     for row in rows.into_iter().filter(|r| officer.scope.admits(&r.id)) {
         let title = row
@@ -42,8 +48,13 @@ pub(super) async fn list(state: State, request: HttpRequest) -> Result<HttpRespo
         Some(&officer),
         html! {
             h1 { "Your elections" }
+            @if may_create {
+                p { a href="/console/new" { "Create an election" } }
+            }
             @if mine.is_empty() {
-                p { "You are not named for any election yet. The server's administrator names officers with " code { "teller officer add" } "." }
+                @if !may_create {
+                    p { "You are not named for any election yet. The server's administrator names officers with " code { "teller officer add" } "." }
+                }
             } @else {
                 ul.links {
                     @for (id, title, words) in &mine {
@@ -94,10 +105,20 @@ async fn overview_data(state: &State, id: &str) -> Result<Overview, Refusal> {
     .await
 }
 
+/// `?created=1` after creating the election, `?edited=1` after an edit.
+#[derive(serde::Deserialize)]
+pub(super) struct Notice {
+    #[serde(default)]
+    created: Option<u8>,
+    #[serde(default)]
+    edited: Option<u8>,
+}
+
 pub(super) async fn overview(
     state: State,
     request: HttpRequest,
     id: web::Path<String>,
+    notice: web::Query<Notice>,
 ) -> Result<HttpResponse, Refusal> {
     let officer = Officer::of_election(&state, &request, &id).await?;
     let data = overview_data(&state, &id).await?;
@@ -110,6 +131,14 @@ pub(super) async fn overview(
         Some(&officer),
         html! {
             h1 { (draft.title) }
+            @if notice.created.is_some() {
+                div.done role="status" {
+                    p { strong { "The election is created." } " Its keys are made. Hand each trustee their share, upload the register, then send the invitations." }
+                }
+            }
+            @if notice.edited.is_some() {
+                div.done role="status" { p { strong { "The changes are saved." } " The fingerprint below is the election's new one." } }
+            }
             dl.facts {
                 dt { "State" } dd { (state_words(&data.row)) }
                 dt { "Voting opens" } dd { (format_instant(window.opens)) }
@@ -125,6 +154,12 @@ pub(super) async fn overview(
             ul.links {
                 @if created || is_open {
                     li { a href={ "/console/e/" (data.row.id) "/invitations" } { "Invitations: by email, and letters" } }
+                }
+                @if created && data.uninvited == data.members {
+                    li { a href={ "/console/e/" (data.row.id) "/edit" } { "Edit the election (until its invitations go out)" } }
+                }
+                @if data.manifest.ceremony().is_none() && !data.row.is(ElectionState::Tallied) {
+                    li { a href={ "/console/e/" (data.row.id) "/shares" } { "The trustees' shares" } }
                 }
                 @if created {
                     li { a href={ "/console/e/" (data.row.id) "/register" } { "Upload the register" } }

@@ -14,10 +14,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod define;
 mod elections;
 mod invitations;
 mod passkeys;
 mod removal;
+mod shares;
 mod sign_in;
 mod tally;
 
@@ -45,6 +47,9 @@ const THROTTLE_SCOPE: &str = "~console";
 /// `teller register import`).
 pub const MAX_REGISTER_BYTES: usize = 8 * 1024 * 1024;
 
+/// The largest election definition the form takes (twenty contests with their statements).
+const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
+
 /// The console's pages' policy: no script at all, forms to this server only.
 const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -68,8 +73,20 @@ pub fn routes(config: &mut web::ServiceConfig) {
     };
     let small = || form(16 * 1024);
     let register = || form(MAX_REGISTER_BYTES + 16 * 1024);
+    let definition = || form(MAX_DEFINITION_BYTES);
     config
         .route("/console", web::get().to(elections::list))
+        .service(
+            web::resource("/console/new")
+                .app_data(definition())
+                .route(web::get().to(define::new_form))
+                .route(web::post().to(define::new_check)),
+        )
+        .service(
+            web::resource("/console/new/confirm")
+                .app_data(definition())
+                .route(web::post().to(define::new_confirm)),
+        )
         .service(
             web::resource("/console/sign-in")
                 .app_data(small())
@@ -153,6 +170,23 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(removal::confirm)),
         )
         .service(
+            web::resource("/console/e/{id}/edit")
+                .app_data(definition())
+                .route(web::get().to(define::edit_form))
+                .route(web::post().to(define::edit_check)),
+        )
+        .service(
+            web::resource("/console/e/{id}/edit/confirm")
+                .app_data(definition())
+                .route(web::post().to(define::edit_confirm)),
+        )
+        .service(
+            web::resource("/console/e/{id}/shares")
+                .app_data(small())
+                .route(web::get().to(shares::list))
+                .route(web::post().to(shares::hand_over)),
+        )
+        .service(
             web::resource("/console/e/{id}/{action}")
                 .app_data(small())
                 .route(web::get().to(elections::confirm))
@@ -182,6 +216,11 @@ pub const ELECTION_ROUTES: &[(&str, &str)] = &[
     ("GET", "/console/e/{id}/remove"),
     ("POST", "/console/e/{id}/remove"),
     ("POST", "/console/e/{id}/remove/confirm"),
+    ("GET", "/console/e/{id}/edit"),
+    ("POST", "/console/e/{id}/edit"),
+    ("POST", "/console/e/{id}/edit/confirm"),
+    ("GET", "/console/e/{id}/shares"),
+    ("POST", "/console/e/{id}/shares"),
 ];
 
 /// Why a console request is not answered with its page.
@@ -334,6 +373,19 @@ impl Officer {
     ) -> Result<Self, Refusal> {
         same_site(request)?;
         let officer = Self::of_election(state, request, election).await?;
+        officer.check_form(token)?;
+        Ok(officer)
+    }
+
+    /// The officer behind a form posted about no one election (creating one): from this site,
+    /// signed in, and carrying the session's token.
+    async fn posting_any(
+        state: &State,
+        request: &HttpRequest,
+        token: &str,
+    ) -> Result<Self, Refusal> {
+        same_site(request)?;
+        let officer = Self::of(state, request).await?;
         officer.check_form(token)?;
         Ok(officer)
     }
