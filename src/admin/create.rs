@@ -76,7 +76,7 @@ impl ElectionDefinition {
     /// Checks the definition as creating the election would (the same checks, the same
     /// messages), without making its keys: the console checks a form with it on every post.
     pub fn check(&self, now: i64) -> Result<()> {
-        let placeholder = placeholder_issuer_key()?;
+        let placeholders = placeholder_issuer_keys(self.contests.len())?;
         let signer = |seed| -> Result<String> {
             Ok(NoteSigner::from_seed("teller-check", &[seed; 32])?
                 .verifier()
@@ -84,8 +84,8 @@ impl ElectionDefinition {
         };
         let (election, trustees, _) = dealt_key(self, &mut os_rng()?)?;
         let keys = Keys {
-            issuers: (self.contests.iter())
-                .map(|c| (c.id.clone(), placeholder.clone()))
+            issuers: (self.contests.iter().map(|c| c.id.clone()))
+                .zip(placeholders)
                 .collect(),
             issuance_log: signer(1)?,
             ballot_log: signer(2)?,
@@ -95,16 +95,19 @@ impl ElectionDefinition {
     }
 }
 
-/// The public half of one issuer key made once per process: [`ElectionDefinition::check`] needs
-/// a valid key per contest, and making one takes a noticeable moment.
-fn placeholder_issuer_key() -> Result<Bytes<0>> {
-    static KEY: std::sync::OnceLock<Bytes<0>> = std::sync::OnceLock::new();
-    if let Some(key) = KEY.get() {
-        return Ok(key.clone());
+/// The public halves of `count` distinct issuer keys, made once per process and kept:
+/// [`ElectionDefinition::check`] needs a valid key per contest (the manifest refuses two contests
+/// with one key), and making one takes a noticeable moment.
+fn placeholder_issuer_keys(count: usize) -> Result<Vec<Bytes<0>>> {
+    static KEYS: std::sync::Mutex<Vec<Bytes<0>>> = std::sync::Mutex::new(Vec::new());
+    let mut keys = KEYS
+        .lock()
+        .map_err(|_| anyhow!("the placeholder keys were poisoned"))?;
+    while keys.len() < count {
+        let pair = generate_issuer_key(&mut os_rng()?)?;
+        keys.push(Bytes(pair.pk.to_der().map_err(|e| anyhow!("{e}"))?));
     }
-    let pair = generate_issuer_key(&mut os_rng()?)?;
-    let der = Bytes(pair.pk.to_der().map_err(|e| anyhow!("{e}"))?);
-    Ok(KEY.get_or_init(|| der).clone())
+    Ok(keys[..count].to_vec())
 }
 
 /// The secret keys of an election. The election secret key is not among them: only its shares.

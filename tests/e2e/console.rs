@@ -698,6 +698,45 @@ fn the_console_refuses_what_an_officer_may_not_do() {
         }
     }
     assert!(store.members(OTHER).unwrap().is_empty());
+
+    // Named for existing elections only: no new election, by page or by post.
+    assert_eq!(client.get("/console/new", alice).status, 403);
+    let definition = std::fs::read_to_string(examples().join("election.toml"))
+        .unwrap()
+        .replace(&format!("\"{ELECTION}\""), "\"alices-own\"");
+    for path in ["/console/new", "/console/new/confirm"] {
+        let answer = client.post(
+            path,
+            alice,
+            &[("csrf", &csrf), ("definition", &definition)],
+            &[],
+        );
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    // An officer of every election may create one, but not without the session's token, nor
+    // from another site.
+    let (root, _) = enrol(
+        &client,
+        &add_officer(&election.db, None, "root@a.example.org"),
+    );
+    let root = Some(root.as_str());
+    assert_eq!(client.get("/console/new", root).status, 200);
+    let forged = client.post(
+        "/console/new/confirm",
+        root,
+        &[("csrf", "forged"), ("definition", &definition)],
+        &[],
+    );
+    assert_eq!(forged.status, 403);
+    let root_csrf = field(&client.get("/console", root).body, "csrf");
+    let cross = client.post(
+        "/console/new/confirm",
+        root,
+        &[("csrf", &root_csrf), ("definition", &definition)],
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(cross.status, 403);
+    assert!(store.find_election("alices-own").unwrap().is_none());
     assert_eq!(store.election(OTHER).unwrap().state, "created");
 
     // Not signed in: to the sign-in page; a forged cookie is no session.
@@ -1282,4 +1321,440 @@ fn invitations_go_by_email_and_letters_from_the_console() {
             .all(|m| m.email.is_none())
     );
     assert!(store.mail_statuses(ELECTION).unwrap().is_empty());
+}
+
+/// The manifest the server serves to the booth.
+fn manifest_served(server: &Server) -> serde_json::Value {
+    let mut response = super::agent().get(server.api("/manifest")).call().unwrap();
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+/// A hidden field's value as the page escapes it, unescaped (maud escapes `&`, `<`, `>`, `"`).
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The form of a small election (one contest unless more are given), as the browser posts it.
+fn election_form<'a>(
+    csrf: &'a str,
+    title: &'a str,
+    contest: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("csrf", csrf),
+        ("election", ELECTION),
+        ("title", title),
+        // A browser without a date picker lets the officer type what the TOML takes.
+        ("opens", "now-1h"),
+        ("closes", "2099-12-31T17:00"),
+        ("revote", "forbidden"),
+        ("reissue-by", "officer"),
+        ("reissue-limit", "1"),
+        ("trustees", "3"),
+        ("threshold", "2"),
+        ("c0-id", "nec"),
+        ("c0-title", "National Executive Committee"),
+        ("c0-seats", "2"),
+        ("c0-method", "meek"),
+        (
+            "c0-candidates",
+            "name,gender,slate,statement\nAda Achterberg,W,Left,\"For members, always.\nTwo lines.\"\nBram Boateng,M,Left,\nCarys Cadwallader,W,Centre,\n",
+        ),
+        ("c0-freeze", "2026-09-01"),
+        ("c0-arrears", "yes"),
+    ];
+    for (name, value) in contest {
+        match form.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => form.push((name, value)),
+        }
+    }
+    form
+}
+
+#[test]
+fn an_officer_creates_an_election_from_the_form_on_sqlite() {
+    an_officer_creates_an_election_from_the_form("console-define", None);
+}
+
+#[test]
+fn an_officer_creates_an_election_from_the_form_on_postgresql() {
+    an_officer_creates_an_election_from_the_form(
+        "console-define-pg",
+        Some(super::postgres_database("console_define")),
+    );
+}
+
+/// Issue 15: an officer named for an election not yet made (`officer add --new`) creates it from
+/// the form (with the command's checks and messages), hands the trustees their shares, edits it
+/// until its invitations go out, and runs it to a tally whose record verifies.
+fn an_officer_creates_an_election_from_the_form(name: &str, db: Option<String>) {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = db.unwrap_or_else(|| dir.join("teller.db").to_string_lossy().into_owned());
+    let election = Election { dir, db };
+    let ann = "ann@branch.example.org";
+    // Without --new, an election that does not exist is refused.
+    let refused = teller()
+        .args(["officer", "add", ELECTION, ann, "--database", &election.db])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("with --new"));
+    let mut args = vec!["officer", "add", ELECTION, ann, "--new"];
+    let printed = run(&election.db, &args);
+    assert!(printed.contains("may create election"), "{printed}");
+    let token = printed
+        .lines()
+        .find(|l| l.contains("/console/enrol/"))
+        .unwrap();
+    let token = token.rsplit('/').next().unwrap().trim().to_owned();
+    let key_root = election.path("keyroot");
+    let server = Server::start_with(&election.db, &["--keys", &key_root]);
+    let client = Client::new(&server);
+    let store = Store::open(&election.db).unwrap();
+    let (session, _) = enrol(&client, &token);
+    let session = Some(session.as_str());
+
+    let list = client.get("/console", session);
+    assert!(list.body.contains("href=\"/console/new\""), "{}", list.body);
+    let blank = client.get("/console/new", session);
+    assert_eq!(blank.status, 200, "{}", blank.body);
+    assert!(
+        blank.body.contains(ELECTION),
+        "the reserved id is the form's"
+    );
+    let csrf = field(&blank.body, "csrf");
+
+    // Problems with fields are named, with links to them; nothing is created.
+    let form = election_form(
+        &csrf,
+        "",
+        &[("c0-seats", "two"), ("c0-min-attribute", "gender")],
+    );
+    let bad = client.post("/console/new", session, &form, &[]);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    for expected in [
+        "href=\"#title\"",
+        "Enter the election&#39;s title",
+        "Contest 1: the seats must be a whole number",
+        "Contest 1: enter the gender the minimum is for",
+        "aria-invalid=\"true\"",
+    ] {
+        assert!(
+            bad.body.contains(expected) || bad.body.contains(&expected.replace("&#39;", "'")),
+            "{expected}: {}",
+            bad.body
+        );
+    }
+    assert!(store.find_election(ELECTION).unwrap().is_none());
+    // Only the reserved id.
+    let mut other = election_form(&csrf, "Branch", &[]);
+    other[1].1 = "someone-elses";
+    let not_mine = client.post("/console/new", session, &other, &[]);
+    assert_eq!(not_mine.status, 400);
+    assert!(
+        not_mine
+            .body
+            .contains("You may create only the election you were named for: nec-2026"),
+        "{}",
+        not_mine.body
+    );
+    // A contest added, then taken away again: the form comes back, nothing checked.
+    let mut add = election_form(&csrf, "NEC 2026", &[]);
+    add.push(("action", "add-contest"));
+    let added = client.post("/console/new", session, &add, &[]);
+    assert_eq!(added.status, 200);
+    assert!(added.body.contains("name=\"c1-id\""), "{}", added.body);
+    let mut remove = election_form(&csrf, "NEC 2026", &[("c1-id", "youth")]);
+    remove.push(("action", "remove-1"));
+    let removed = client.post("/console/new", session, &remove, &[]);
+    assert!(!removed.body.contains("name=\"c1-id\""), "{}", removed.body);
+
+    // The definition's own checks are `teller election create`'s, message for message.
+    let good = election_form(&csrf, "NEC 2026", &[]);
+    let confirm = client.post("/console/new", session, &good, &[]);
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("Create this election?"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains("What creating fixes"),
+        "{}",
+        confirm.body
+    );
+    let definition = unescape(&field(&confirm.body, "definition"));
+    let cli = |toml: &str| {
+        let path = election.path("cli.toml");
+        std::fs::write(&path, toml).unwrap();
+        let scratch_db = election.path("cli.db");
+        let _ = std::fs::remove_file(&scratch_db);
+        let _ = std::fs::remove_dir_all(election.path("cli-keys"));
+        let output = teller()
+            .args([
+                "election",
+                "create",
+                "--dealer",
+                &path,
+                "--keys",
+                &election.path("cli-keys"),
+            ])
+            .args(["--database", &scratch_db])
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (created, stderr) = cli(&definition);
+    assert!(
+        created,
+        "the confirmation's TOML is what the command takes: {stderr}"
+    );
+    let irv = definition.replace("method = \"meek\"", "method = \"irv\"");
+    assert_ne!(irv, definition);
+    let (created, stderr) = cli(&irv);
+    assert!(!created);
+    let message = stderr.split("cli.toml: ").nth(1).unwrap().trim().to_owned();
+    let irv_form = election_form(&csrf, "NEC 2026", &[("c0-method", "irv")]);
+    let refused = client.post("/console/new", session, &irv_form, &[]);
+    assert_eq!(refused.status, 400);
+    assert!(
+        unescape(&refused.body).contains(message.trim()),
+        "the command said {message:?}; the form: {}",
+        refused.body
+    );
+
+    let made = client.post(
+        "/console/new/confirm",
+        session,
+        &[("csrf", &csrf), ("definition", &definition)],
+        &[],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert_eq!(
+        made.location.as_deref(),
+        Some("/console/e/nec-2026?created=1")
+    );
+    let row = store.election(ELECTION).unwrap();
+    let manifest = row.manifest().unwrap();
+    let nec = &manifest.draft().contests[0];
+    assert_eq!(nec.candidates.len(), 3);
+    assert_eq!(
+        nec.candidates[0].statement.as_deref(),
+        Some("For members, always.\nTwo lines.")
+    );
+    assert_eq!(nec.candidates[1].statement, None);
+    let key_dir = std::path::Path::new(&key_root).join(ELECTION);
+    assert!(key_dir.join("issuer-nec.pk8").exists());
+    let events = store.events(ELECTION).unwrap();
+    assert_eq!(
+        (events[0].kind.as_str(), events[0].actor.as_str()),
+        ("created", ann)
+    );
+    // Creating twice is refused.
+    let twice = client.post(
+        "/console/new/confirm",
+        session,
+        &[("csrf", &csrf), ("definition", &definition)],
+        &[],
+    );
+    assert_eq!(
+        twice.status, 403,
+        "the id is no longer one to create: {}",
+        twice.body
+    );
+    let overview = client.get(&format!("/console/e/{ELECTION}?created=1"), session);
+    assert!(
+        overview.body.contains("The election is created."),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains("/edit\""), "{}", overview.body);
+
+    // The trustees' shares, one at a time, each shown once.
+    let shares = format!("/console/e/{ELECTION}/shares");
+    let page = client.get(&shares, session);
+    assert!(
+        page.body.contains("Show trustee 3&#39;s share")
+            || page.body.contains("Show trustee 3's share"),
+        "{}",
+        page.body
+    );
+    let shown = client.post(&shares, session, &[("csrf", &csrf), ("trustee", "1")], &[]);
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let share_1 = shown.body.split("<pre class=\"share\">").nth(1).unwrap();
+    let share_1 = share_1[..share_1.find("</pre>").unwrap()].to_owned();
+    teller::admin::parse_share(&share_1, "trustee 1").unwrap();
+    assert!(
+        !key_dir.join("trustee-1.share").exists(),
+        "the server's copy is gone"
+    );
+    let again = client.post(&shares, session, &[("csrf", &csrf), ("trustee", "1")], &[]);
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("handed over already"), "{}", again.body);
+    let handed = store.events(ELECTION).unwrap();
+    let handed = handed
+        .iter()
+        .find(|e| e.kind == "share handed over")
+        .unwrap();
+    assert_eq!(
+        (handed.detail.as_str(), handed.actor.as_str()),
+        ("trustee 1", ann)
+    );
+    assert!(!handed.detail.contains(&share_1[2..]));
+
+    // The booth's server has loaded the manifest; an edit replaces it there too.
+    let before = manifest_served(&server);
+    let edit = format!("/console/e/{ELECTION}/edit");
+    let page = client.get(&edit, session);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("value=\"NEC 2026\""), "{}", page.body);
+    assert!(page.body.contains("For members, always."), "{}", page.body);
+    // A member register first: the edit works eligibility out again.
+    let good_register = register(40);
+    let preview = client.post(
+        &format!("/console/e/{ELECTION}/register"),
+        session,
+        &[("csrf", &csrf), ("register", &good_register)],
+        &[],
+    );
+    let applied = client.post(
+        &format!("/console/e/{ELECTION}/register/apply"),
+        session,
+        &[
+            ("csrf", &csrf),
+            ("register", &unescape(&field(&preview.body, "register"))),
+        ],
+        &[],
+    );
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let mut edited = election_form(
+        &csrf,
+        "NEC 2026 (amended)",
+        &[
+            ("c1-id", "wales"),
+            ("c1-title", "Wales representative"),
+            ("c1-seats", "1"),
+            ("c1-method", "irv"),
+            ("c1-candidates", "name\nRhys Rowlands\nSiân Evans\n"),
+            ("c1-freeze", "2026-09-01"),
+            ("c1-region", "Wales"),
+        ],
+    );
+    // The trustees cannot change: what the post says of them is ignored.
+    edited.iter_mut().find(|(n, _)| *n == "trustees").unwrap().1 = "5";
+    let check = client.post(&edit, session, &edited, &[]);
+    assert_eq!(check.status, 200, "{}", check.body);
+    assert!(check.body.contains("Save these changes?"), "{}", check.body);
+    let definition = unescape(&field(&check.body, "definition"));
+    assert!(definition.contains("count = 3"), "{definition}");
+    let saved = client.post(
+        &format!("{edit}/confirm"),
+        session,
+        &[("csrf", &csrf), ("definition", &definition)],
+        &[],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let after = store.election(ELECTION).unwrap().manifest().unwrap();
+    assert_ne!(after.fingerprint_hex(), manifest.fingerprint_hex());
+    assert_eq!(
+        after.draft().keys.issuers["nec"],
+        manifest.draft().keys.issuers["nec"]
+    );
+    assert_eq!(after.draft().keys.election, manifest.draft().keys.election);
+    assert_eq!(after.draft().trustees, manifest.draft().trustees);
+    assert!(key_dir.join("issuer-wales.pk8").exists());
+    let served = manifest_served(&server);
+    assert_ne!(served, before, "the server serves the edited manifest");
+    assert_eq!(served["title"], "NEC 2026 (amended)");
+    let members = store.members(ELECTION).unwrap();
+    let welsh = members
+        .iter()
+        .filter(|m| m.eligible.contains("wales"))
+        .count();
+    let in_wales = members.iter().filter(|m| m.region == "Wales").count();
+    assert!(
+        welsh > 0 && welsh <= in_wales,
+        "{welsh} eligible, {in_wales} in Wales"
+    );
+    assert!(
+        members
+            .iter()
+            .all(|m| m.eligible.contains("nec") || !m.eligible.contains("wales"))
+    );
+    let edits = store.events(ELECTION).unwrap();
+    let edit_event = edits.iter().find(|e| e.kind == "edited").unwrap();
+    assert!(
+        edit_event.detail.starts_with(&after.fingerprint_hex()),
+        "{edit_event:?}"
+    );
+
+    // Once the invitations are out (letters here), the election can no longer be edited.
+    run(
+        &election.db,
+        &[
+            "invitations",
+            "export",
+            ELECTION,
+            "--out",
+            &election.path("invitations.csv"),
+        ],
+    );
+    let page = client.get(&edit, session);
+    assert!(
+        page.body.contains("can no longer be edited"),
+        "{}",
+        page.body
+    );
+    let late = client.post(
+        &format!("{edit}/confirm"),
+        session,
+        &[("csrf", &csrf), ("definition", &definition)],
+        &[],
+    );
+    assert_eq!(late.status, 400);
+    assert!(
+        late.body.contains("can no longer be edited"),
+        "{}",
+        late.body
+    );
+
+    // Run it: open, votes, close, the trustees' tally with the share handed over and another.
+    args = vec!["election", "open", ELECTION];
+    run(&election.db, &args);
+    let report = vote_sim(&[&server], &election, &[]);
+    assert!(report.contains("ballots"), "{report}");
+    run(&election.db, &["election", "close", ELECTION]);
+    let share_3 = std::fs::read_to_string(key_dir.join("trustee-3.share")).unwrap();
+    let tally = format!("/console/e/{ELECTION}/tally");
+    let started = client.post(
+        &tally,
+        session,
+        &[("csrf", &csrf), ("share", &share_1), ("share", &share_3)],
+        &[],
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let begun = std::time::Instant::now();
+    let page = loop {
+        let page = client.get(&tally, session);
+        if !page.body.contains("Tallying:") {
+            break page;
+        }
+        assert!(begun.elapsed().as_secs() < 120);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(page.body.contains("the record verifies"), "{}", page.body);
+    let record = election.dir.join("record");
+    run(
+        &election.db,
+        &["record", "export", ELECTION, &record.to_string_lossy()],
+    );
+    verify_passes(&record);
 }

@@ -786,6 +786,8 @@ impl From<anyhow::Error> for Refusal {
 #[derive(Deserialize)]
 pub(super) struct Confirmed {
     csrf: String,
+    // Missing is read as empty, so that who posts is judged before what they posted.
+    #[serde(default)]
     definition: String,
 }
 
@@ -1094,11 +1096,19 @@ fn number_field(name: &str, label: &str, value: &str, invalid: Option<&str>) -> 
     }
 }
 
+/// A time: the browser's date and time picker, or a text field when the value is something the
+/// picker cannot show (typed where the browser had no picker: `now+14d`, RFC 3339 with an
+/// offset), so that nothing typed is lost when the form comes back.
 fn time_field(name: &str, label: &str, value: &str, invalid: Option<&str>) -> Markup {
+    let picker = value.is_empty() || utc_time(value) != value;
     html! {
         div.field {
             label for=(name) { (label) }
-            input id=(name) type="datetime-local" step="1" name=(name) value=(value) aria-invalid=[invalid];
+            @if picker {
+                input id=(name) type="datetime-local" step="1" name=(name) value=(value) aria-invalid=[invalid];
+            } @else {
+                input id=(name) type="text" name=(name) value=(value) autocomplete="off" aria-invalid=[invalid];
+            }
         }
     }
 }

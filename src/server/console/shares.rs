@@ -100,6 +100,8 @@ pub(super) async fn list(
 #[derive(Deserialize)]
 pub(super) struct Hand {
     csrf: String,
+    // Missing is read as 0 (no trustee), so that who posts is judged before what they posted.
+    #[serde(default)]
     trustee: usize,
 }
 
