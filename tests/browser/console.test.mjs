@@ -24,6 +24,7 @@ import { chromium } from 'playwright-core';
 import { AXE_SOURCE, AXE_TAGS, CHROMIUM, KEEP, LAUNCH_ARGS, OUT, ROOT, TELLER } from './setup.mjs';
 
 const ID = 'nec-2026';
+const NEW_ID = 'branch-2026';
 const TITLE = 'National Executive Committee elections 2026';
 const EMAIL = 'officer@branch.example.org';
 const PASSWORD = 'lantern orchard gravel ferry';
@@ -112,12 +113,15 @@ before(async () => {
   db = path.join(dir, 'teller.db');
   const at = ['--database', db];
   teller(['election', 'create', '--dealer', path.join(ROOT, 'examples/election.toml'), '--keys', path.join(dir, 'keys'), ...at]);
+  // The officer may also create a second election from the form (the later link is the one that
+  // works: naming an officer again before they enrol sends a new link).
+  teller(['officer', 'add', NEW_ID, EMAIL, '--new', ...at]);
   const added = teller(['officer', 'add', ID, EMAIL, ...at]);
   const token = added.match(/\/console\/enrol\/([A-Za-z0-9_-]+)/);
   assert.ok(token, `officer add printed no enrolment link:\n${added}`);
   const log = path.join(dir, 'serve.log');
   const fd = fs.openSync(log, 'w');
-  server = spawn(TELLER, ['serve', '--bind', '127.0.0.1:0', ...at], { stdio: ['ignore', fd, fd] });
+  server = spawn(TELLER, ['serve', '--bind', '127.0.0.1:0', '--keys', path.join(dir, 'keyroot'), ...at], { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   for (let i = 0; !url; i += 1) {
     const found = fs.readFileSync(log, 'utf8').match(/serving on (http:\/\/\S+)/);
@@ -282,6 +286,105 @@ test('console: enrol through the one-time link with the keyboard, and land on Yo
   assert.ok(reopened.status() >= 400, `a used enrolment link answers ${reopened.status()}`);
   assert.equal(await again.locator('input[name=secret]').count(), 0, 'a used link shows no key');
   await again.context().close();
+  assert.deepEqual(problems, []);
+});
+
+test('console: create a small election from the form with the keyboard alone, hand a trustee their share, edit it', { timeout: TIMEOUT }, async () => {
+  assert.ok(enrolled, 'the officer did not enrol (see the first test)');
+  await page.goto(`${url}/console`);
+  await page.locator('body').focus();
+  await tabTo(page, page.getByRole('link', { name: 'Create an election' }));
+  await Promise.all([page.waitForURL(/\/console\/new$/), page.keyboard.press('Enter')]);
+  await heading(page, 'Create an election').waitFor();
+  assert.ok((await page.textContent('main')).includes(NEW_ID), 'the id the officer was named for is the form\'s');
+  await look(page, 'new');
+
+  // Continue with nothing typed: the problems are listed, each linking to its field.
+  await tabTo(page, page.getByRole('button', { name: 'Continue' }), 80);
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.keyboard.press('Enter'),
+  ]);
+  await expectStatus(refused, 400, 'an empty form');
+  await page.waitForLoadState();
+  const summary = page.getByRole('alert');
+  await summary.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  for (const [text, field] of [["Enter the election's title", 'title'], ['Contest 1: enter an id', 'c0-id'], ['Contest 1: enter a title', 'c0-title']]) {
+    const link = summary.getByRole('link', { name: text });
+    assert.equal(await link.getAttribute('href'), `#${field}`, text);
+    assert.equal(await page.locator(`#${field}`).getAttribute('aria-invalid'), 'true', field);
+  }
+  await summary.getByRole('link', { name: /Contest 1: enter the candidates/ }).waitFor();
+  await look(page, 'new-errors');
+
+  // Fill it in with the keyboard: Tab from field to field, type.
+  const typeInto = async (label, text, limit = 20) => {
+    await tabTo(page, page.getByLabel(label, { exact: true }), limit);
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type(text);
+  };
+  await page.locator('body').focus();
+  await typeInto('Title', 'Branch secretary election 2026', 40);
+  await typeInto('Contest id', 'secretary', 40);
+  await typeInto('Title on the ballot', 'Branch secretary');
+  await tabTo(page, page.getByLabel('Counting rule'));
+  await page.keyboard.press('ArrowDown'); // Scottish STV → Meek
+  await typeInto('Candidates', 'name,gender,slate,statement\nAnn Arbuthnot,W,,"Ten years a shop steward, now secretary."\nBen Bello,M,,\nCai Conti,M,,\n');
+  await tabTo(page, page.getByRole('button', { name: 'Continue' }), 40);
+  const [checked] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.keyboard.press('Enter'),
+  ]);
+  await expectStatus(checked, 200, 'the filled form');
+  await heading(page, 'Create this election?').waitFor();
+  const main = await page.locator('main').innerText();
+  assert.match(main, /STV, Meek's method/);
+  assert.match(main, /What creating fixes/);
+  assert.deepEqual(await page.locator('main ol li').allTextContents(), ['Ann Arbuthnot', 'Ben Bello', 'Cai Conti']);
+  await look(page, 'new-confirm');
+  await page.locator('body').focus();
+  await tabTo(page, page.getByRole('button', { name: 'Create the election' }), 40);
+  const [made] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.keyboard.press('Enter'),
+  ]);
+  await expectStatus(made, 303, 'creating');
+  await heading(page, 'Branch secretary election 2026').waitFor();
+  await page.getByRole('status').getByText('The election is created.').waitFor();
+  const fingerprint = (await page.locator('code.fingerprint').textContent()).trim();
+  await look(page, 'overview-new');
+
+  // Trustee 1's share, shown once.
+  await page.getByRole('link', { name: "The trustees' shares" }).click();
+  await heading(page, /^The trustees' shares/).waitFor();
+  await look(page, 'shares');
+  await submit(page, page.getByRole('button', { name: "Show trustee 1's share" }));
+  await heading(page, "Trustee 1's share").waitFor();
+  assert.match((await page.locator('pre.share').textContent()).trim(), /^1 [A-Za-z0-9_-]{43}$/);
+  await look(page, 'share-shown');
+  await page.getByRole('link', { name: /back to the trustees' shares/ }).click();
+  await page.getByText('Trustee 1: handed over').waitFor();
+  assert.equal(await page.getByRole('button', { name: "Show trustee 1's share" }).count(), 0);
+
+  // Edit: the form comes back filled in; the title changes, and with it the fingerprint.
+  await page.getByRole('link', { name: 'Back to the election' }).click();
+  await page.getByRole('link', { name: /^Edit the election/ }).click();
+  await heading(page, 'Edit Branch secretary election 2026').waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Branch secretary election 2026');
+  assert.match(await page.getByLabel('Candidates', { exact: true }).inputValue(), /Ten years a shop steward, now secretary\./);
+  await look(page, 'edit');
+  await page.getByLabel('Title', { exact: true }).fill('Branch secretary election 2026–27');
+  await submit(page, page.getByRole('button', { name: 'Continue' }));
+  await heading(page, 'Save these changes?').waitFor();
+  await look(page, 'edit-confirm');
+  const saved = await submit(page, page.getByRole('button', { name: 'Save the changes' }));
+  await expectStatus(saved, 303, 'saving the edit');
+  await heading(page, 'Branch secretary election 2026–27').waitFor();
+  await page.getByRole('status').getByText('The changes are saved.').waitFor();
+  assert.notEqual((await page.locator('code.fingerprint').textContent()).trim(), fingerprint);
+  const events = await eventsBy(page);
+  assert.deepEqual(events.map((e) => [e[1], e[3]]), [['created', EMAIL], ['share handed over', EMAIL], ['edited', EMAIL]]);
+  await page.goto(`${url}/console`);
   assert.deepEqual(problems, []);
 });
 
@@ -683,7 +786,8 @@ test('console: an officer adds a passkey and signs in with it (a virtual authent
 test('console: axe finds nothing serious on any page, and every page was photographed at both widths', async () => {
   const wanted = ['enrol', 'sign-in', 'sign-in-error', 'elections', 'overview-created', 'overview-open', 'invitations', 'register',
     'register-bad', 'register-preview', 'open-confirm', 'extend-confirm', 'close-confirm',
-    'tally', 'tallied', 'remove', 'remove-errors', 'remove-unknown', 'remove-confirm', 'remove-done', 'booth-removed'];
+    'tally', 'tallied', 'remove', 'remove-errors', 'remove-unknown', 'remove-confirm', 'remove-done', 'booth-removed',
+    'new', 'new-errors', 'new-confirm', 'overview-new', 'shares', 'share-shown', 'edit', 'edit-confirm'];
   assert.deepEqual(wanted.filter((w) => !visited.has(w)), [], 'pages not visited (an earlier test failed?)');
   const text = (list) => list.map((v) => `${v.page}: [${v.impact}] ${v.id} (${v.help})\n`
     + v.nodes.map((n) => `    ${n.target}  ${n.html}`).join('\n')).join('\n');

@@ -1042,7 +1042,7 @@ fn contest_fields<'a>(
             fieldset {
                 legend { "A minimum of seats (optional)" }
                 div.field {
-                    label for=(f("min-attribute")) { "For candidates by" }
+                    label for=(f("min-attribute")) { "Group the candidates by" }
                     select id=(f("min-attribute")) name=(f("min-attribute")) {
                         option value="" selected[contest.min_attribute.is_empty()] { "No minimum" }
                         option value="gender" selected[contest.min_attribute == "gender"] { "Gender" }
