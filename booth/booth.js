@@ -338,6 +338,7 @@
       });
       if (!answer.ok) {
         messages.replaceChildren(focusable(notice('error', loginError(answer))));
+        if (answer.code === 'removed') messages.append(...removalCheck(answer.data.error.commitments || {}));
         messages.firstChild.focus();
         return;
       }
@@ -370,6 +371,21 @@
     } finally {
       submit.disabled = false;
     }
+  }
+
+  // A removed member's own removal entries: the server gives their roster commitment in each
+  // contest (only to the holder of their code), and the board lists the removals that name it.
+  function removalCheck(commitments) {
+    const contests = Object.keys(commitments);
+    if (!contests.length) return [];
+    const board = `/e/${encodeURIComponent(electionId)}/board/issuance`;
+    return [
+      el('p', {}, t('removed_check')),
+      el('ul', {}, ...contests.map((c) => el('li', {},
+        `${(contestOf(c) || { title: c }).title}: `,
+        el('code', { class: 'commitment' }, commitments[c]), ' ',
+        el('a', { href: `${board}?member=${encodeURIComponent(commitments[c])}` }, t('removed_find'))))),
+    ];
   }
 
   function loginError(answer) {

@@ -37,11 +37,16 @@ pub enum ApiError {
     /// No session or an expired one.
     #[error("log in first (the session is missing or has expired)")]
     Unauthorized,
-    /// The returning officer removed the member after the election opened.
+    /// The returning officer removed the member after the election opened. At login (to the
+    /// holder of the member's code only) it carries the member's roster commitment per contest:
+    /// what the issuance log's removal entries name, so the member can find their own.
     #[error(
         "the returning officer removed you from this election's register after it opened: you cannot vote in it"
     )]
-    Removed,
+    Removed {
+        /// Contest id → the member's roster commitment (base64url), or empty.
+        commitments: std::collections::BTreeMap<String, String>,
+    },
     /// The member is not eligible for the contest.
     #[error("you are not eligible to vote in contest {0:?}")]
     NotEligible(String),
@@ -94,6 +99,13 @@ impl ApiError {
         Self::Internal
     }
 
+    /// [`ApiError::Removed`] without the commitments (to a session or a pass request).
+    pub fn removed() -> Self {
+        Self::Removed {
+            commitments: Default::default(),
+        }
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -103,7 +115,7 @@ impl ApiError {
             Self::Throttled { .. } => "throttled",
             Self::Unauthorized => "unauthorized",
             Self::NotEligible(_) => "not_eligible",
-            Self::Removed => "removed",
+            Self::Removed { .. } => "removed",
             Self::AlreadyIssued(_) => "already_issued",
             Self::NotIssued(_) => "not_issued",
             Self::NoReissue(_) => "no_reissue",
@@ -184,7 +196,9 @@ impl ResponseError for ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadLogin | Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotEligible(_) | Self::Removed | Self::NotAWitness => StatusCode::FORBIDDEN,
+            Self::NotEligible(_) | Self::Removed { .. } | Self::NotAWitness => {
+                StatusCode::FORBIDDEN
+            }
             Self::BadCosignature(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AlreadyIssued(_) | Self::NotIssued(_) | Self::NoReissue(_) | Self::NotOpen => {
                 StatusCode::CONFLICT
@@ -213,9 +227,13 @@ impl ResponseError for ApiError {
             // The rest of a slow body is not worth waiting for.
             response.force_close();
         }
-        response.json(serde_json::json!({
-            "error": { "code": self.code(), "message": self.to_string() }
-        }))
+        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        if let Self::Removed { commitments } = self
+            && !commitments.is_empty()
+        {
+            error["commitments"] = serde_json::json!(commitments);
+        }
+        response.json(serde_json::json!({ "error": error }))
     }
 }
 

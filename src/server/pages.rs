@@ -496,6 +496,15 @@ fn turnout_table(manifest: &Manifest, turnout: &[(String, i64, i64, i64)]) -> Ma
 struct LogQuery {
     page: Option<i64>,
     tracker: Option<String>,
+    /// A member's roster commitment: the removal entries that name it (the booth links a removed
+    /// member here, with theirs).
+    member: Option<String>,
+}
+
+/// The index key of the removal entries naming the member commitment `member` (base64url), kept
+/// beside the trackers (which are `XXXXX-XXXXX`, so the two never meet).
+fn removal_key(member: &str) -> String {
+    format!("removal {member}")
 }
 
 /// One row of the log view.
@@ -515,13 +524,20 @@ async fn log_page(
     let election = state.election(&id)?;
     let log = log_name(&election, &log)?;
     let query = query.into_inner();
+    let member = (query.member.as_deref())
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty());
     let wanted = (query.tracker.as_deref())
         .map(|t| t.trim().to_ascii_uppercase())
         .filter(|t| !t.is_empty());
+    let key = match &member {
+        Some(member) => Some(removal_key(member)),
+        None => wanted.clone(),
+    };
     let (size, rows, page) = {
         let state = state.clone();
-        let (id, wanted) = (id.clone(), wanted.clone());
-        blocking(move || log_rows(&state, &id, log, query.page.unwrap_or(0), wanted.as_deref()))
+        let (id, key) = (id.clone(), key.clone());
+        blocking(move || log_rows(&state, &id, log, query.page.unwrap_or(0), key.as_deref()))
             .await?
     };
     let pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -536,7 +552,15 @@ async fn log_page(
             " "
             button type="submit" { "Find" }
         }
-        @if let Some(wanted) = &wanted {
+        @if let Some(member) = &member {
+            p role="status" {
+                @if rows.is_empty() {
+                    "No removal entry names member commitment " code { (member) } " yet. The issuance log publishes a removal with its next batch of entries, or when voting closes."
+                } @else {
+                    "Removal entries that name member commitment " code { (member) } ":"
+                }
+            }
+        } @else if let Some(wanted) = &wanted {
             p role="status" {
                 @if rows.is_empty() { "No entry has tracker " code { (wanted) } "." }
                 @else { "Entries with tracker " code { (wanted) } ":" }
@@ -545,7 +569,7 @@ async fn log_page(
         @if !rows.is_empty() {
             div.scroll tabindex="0" role="region" aria-label="Entries (scrolls sideways)" {
                 table {
-                    caption { "Entries" @if wanted.is_none() { " " (page * PAGE_SIZE) "–" (page * PAGE_SIZE + rows.len() as i64 - 1) } }
+                    caption { "Entries" @if key.is_none() { " " (page * PAGE_SIZE) "–" (page * PAGE_SIZE + rows.len() as i64 - 1) } }
                     thead { tr { th.num scope="col" { "Entry" } th scope="col" { "Kind" } th scope="col" { "Contest" } th scope="col" { "Tracker" } } }
                     tbody {
                         @for row in &rows {
@@ -555,7 +579,7 @@ async fn log_page(
                 }
             }
         }
-        @if wanted.is_none() && pages > 1 {
+        @if key.is_none() && pages > 1 {
             nav aria-label="Pages" {
                 @if page > 0 { a href={"?page=" (page - 1)} rel="prev" { "Previous page" } " " }
                 "Page " (page + 1) " of " (pages)
@@ -606,8 +630,9 @@ pub(super) struct TrackerIndex {
     seqs: std::collections::HashMap<String, Vec<i64>>,
 }
 
-/// The entries of the log's first `size` whose tracker is `wanted`. The log only grows, so the
-/// index is extended from where it stopped: a search hashes each entry once, not once a search.
+/// The entries of the log's first `size` whose tracker is `wanted` (or, for a
+/// [`removal_key`], the removals that name that member). The log only grows, so the index is
+/// extended from where it stopped: a search hashes each entry once, not once a search.
 fn tracker_seqs(
     state: &AppState,
     id: &str,
@@ -633,6 +658,17 @@ fn tracker_seqs(
                 .entry(tracker(&leaf_hash(bytes)))
                 .or_default()
                 .push(seq);
+            // Removals are few; only the entries that say so are decoded.
+            if may_be_removal(bytes)
+                && let Ok(Entry::Removal(removal)) = Entry::decode(bytes)
+            {
+                let member = crate::core::crypto::encode_bytes(&removal.member.0);
+                index
+                    .seqs
+                    .entry(removal_key(&member))
+                    .or_default()
+                    .push(seq);
+            }
         }
         index.size = upto;
     }
@@ -644,6 +680,12 @@ fn tracker_seqs(
         .into_iter())
     .filter(|&seq| seq < size)
     .collect())
+}
+
+/// Whether an entry's bytes can be a removal (its canonical JSON says `"type":"removal"`).
+fn may_be_removal(bytes: &[u8]) -> bool {
+    const MARK: &[u8] = b"\"type\":\"removal\"";
+    bytes.windows(MARK.len()).any(|w| w == MARK)
 }
 
 fn entry_row(seq: i64, bytes: &[u8]) -> EntryRow {

@@ -96,6 +96,25 @@ fn removing(name: &str, db: Option<String>) {
         try_login(&server, &away.number, &code(&away.number)),
         (403, Some("removed".into()))
     );
+    // With the answer go their roster commitments, one per contest they were eligible for:
+    // what the issuance log's removal entries will name.
+    let (_, _, answer) = post(
+        &server.api("/login"),
+        &serde_json::json!({ "member": away.number, "code": code(&away.number) }),
+        "",
+    );
+    let commitments = answer["error"]["commitments"].as_object().unwrap().clone();
+    let row = Store::open(&election.db)
+        .unwrap()
+        .member(ELECTION, &away.number)
+        .unwrap()
+        .unwrap();
+    let eligible: Vec<&str> = row.eligible_contests().collect();
+    assert_eq!(
+        commitments.keys().map(String::as_str).collect::<Vec<_>>(),
+        eligible,
+        "{answer}"
+    );
     // A wrong code says nothing about removal.
     assert_eq!(
         try_login(&server, &away.number, "AAAA-AAAA-AAAA-AAAA").0,
@@ -195,6 +214,41 @@ fn removing(name: &str, db: Option<String>) {
         .filter(|e| matches!(e, Entry::Removal(r) if r.contest == "nec"))
         .count();
     assert_eq!(nec_removals, 3);
+    // The removed member finds their own removal in each contest, under the commitment the
+    // login answer gave them; the board's search finds it too.
+    for (contest, commitment) in &commitments {
+        let commitment = commitment.as_str().unwrap();
+        let found = (entries.iter()).filter(|e| {
+            matches!(e, Entry::Removal(r)
+                if &r.contest == contest && teller::core::crypto::encode_bytes(&r.member.0) == commitment)
+        });
+        assert_eq!(found.count(), 1, "{contest}: {commitment}");
+    }
+    let server = Server::start(&election.db);
+    let board = |member: &str| {
+        let url = format!("{}/e/{ELECTION}/board/issuance?member={member}", server.url);
+        agent()
+            .get(&url)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    let nec = commitments["nec"].as_str().unwrap();
+    let page = board(nec);
+    assert!(
+        page.contains("Removal entries that name member commitment")
+            && page.contains("member removed"),
+        "{page}"
+    );
+    assert_eq!(page.matches("<td>member removed</td>").count(), 1, "{page}");
+    let stranger = board("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert!(
+        stranger.contains("No removal entry names member commitment"),
+        "{stranger}"
+    );
+    drop(server);
     let output = teller().arg("verify").arg(&record).output().unwrap();
     let report = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{report}");

@@ -14,6 +14,7 @@ use super::super::throttle::{
 };
 use super::{ApiError, State, blocking};
 use crate::core::crypto::{InvitationCode, InvitationHash, encode_bytes};
+use crate::core::record::member_commitment;
 use crate::core::wire::{LoginRequest, LoginResponse};
 use crate::store::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, MemberRow, Store, now};
 
@@ -101,9 +102,20 @@ pub(super) async fn login(
     }
     let row = row.ok_or(ApiError::BadLogin)?;
     let code_hash = row.code_hash.as_deref().ok_or(ApiError::BadLogin)?;
-    // Said only to someone who has the member's code: a number alone tells nothing.
+    // Said only to someone who has the member's code: a number alone tells nothing. With it go
+    // the member's roster commitments, which the issuance log's removal entries name: the member
+    // can find their own removal there, and nobody else can tell it is theirs.
     if row.removed {
-        return Err(ApiError::Removed);
+        let salt: [u8; 16] = (row.salt.as_slice().try_into())
+            .map_err(|_| ApiError::internal("a member's salt is damaged"))?;
+        let commitments = row
+            .eligible_contests()
+            .map(|c| {
+                let commitment = member_commitment(c, &salt, &row.number);
+                (c.to_owned(), encode_bytes(&commitment))
+            })
+            .collect();
+        return Err(ApiError::Removed { commitments });
     }
     // The session is the signed token alone: nothing about this login is stored (issue 9).
     let expires = now() + SESSION_SECONDS;
@@ -164,7 +176,7 @@ pub(super) fn member_of(
         return Err(ApiError::Unauthorized);
     }
     if row.removed {
-        return Err(ApiError::Removed);
+        return Err(ApiError::removed());
     }
     Ok(row)
 }

@@ -74,7 +74,7 @@ pub(super) async fn pass(
             IssueOutcome::NotIssued => Err(ApiError::NotIssued(contest)),
             IssueOutcome::NoReissue(refused) => Err(ApiError::NoReissue(refused)),
             IssueOutcome::Closed => Err(ApiError::NotOpen),
-            IssueOutcome::Removed => Err(ApiError::Removed),
+            IssueOutcome::Removed => Err(ApiError::removed()),
         }
     })
     .await?;
