@@ -102,6 +102,7 @@ let context;
 let page;
 let enrolled = false; // the later tests need the officer the first one enrols
 let opened = false; // the removal test needs the election open
+let removedCommitment; // the removed member's commitment, found on the board after the close
 const problems = [];
 const findings = []; // every axe violation of any impact, with its page
 const reflow = []; // pages that scroll sideways at phone width
@@ -594,7 +595,12 @@ test('console: remove a member with the keyboard alone: the errors, the confirma
     body: JSON.stringify({ member: MEMBER, code: codes[MEMBER] }),
   });
   assert.equal(api.status, 403);
-  assert.equal((await api.json()).error.code, 'removed');
+  const refusal = (await api.json()).error;
+  assert.equal(refusal.code, 'removed');
+  // Their roster commitments go with it, one per contest they were eligible for.
+  const commitments = refusal.commitments || {};
+  assert.ok(Object.keys(commitments).length >= 1, JSON.stringify(refusal));
+  removedCommitment = Object.values(commitments)[0];
   const text = JSON.parse(fs.readFileSync(path.join(ROOT, 'booth/text.json'), 'utf8')).en;
   assert.match(text.removed, /^The returning officer has removed you from this election's register/);
   const ctx = await browser.newContext({ viewport: PHONE });
@@ -614,7 +620,14 @@ test('console: remove a member with the keyboard alone: the errors, the confirma
   const said = booth.locator('#login-messages');
   await said.getByText(text.removed).waitFor();
   assert.ok(await said.evaluate((m) => m.contains(document.activeElement)), 'the message takes the focus');
+  await said.getByText(text.removed_check).waitFor();
+  assert.deepEqual(await said.locator('code.commitment').allTextContents(), Object.values(commitments));
+  const finds = said.getByRole('link', { name: text.removed_find });
+  assert.equal(await finds.count(), Object.keys(commitments).length);
   await look(booth, 'booth-removed');
+  // The removal is published with the issuance log's next batch, or at the close: not yet.
+  await finds.first().click();
+  await booth.getByText(`No removal entry names member commitment ${removedCommitment} yet.`).waitFor();
   await ctx.close();
   assert.deepEqual(boothProblems, []);
   assert.deepEqual(problems, []);
@@ -642,6 +655,15 @@ test('console: extend and close through their confirmation pages; the events log
   assert.notEqual(await fact(page, 'State'), 'Open');
   assert.equal(await page.getByRole('link', { name: 'Close voting now' }).count(), 0);
   await look(page, 'overview-closed');
+  // The close published the removal: the removed member's link now finds it.
+  if (removedCommitment) {
+    const board = await context.newPage();
+    await board.goto(`${url}/e/${ID}/board/issuance?member=${encodeURIComponent(removedCommitment)}`);
+    await board.getByText(`Removal entries that name member commitment ${removedCommitment}:`).waitFor();
+    assert.equal(await board.locator('tbody tr').count(), 1);
+    assert.equal((await board.locator('tbody tr td').nth(1).textContent()).trim(), 'member removed');
+    await board.close();
+  }
 
   const events = await eventsBy(page);
   for (const what of ['opened', 'extended', 'closed']) {
