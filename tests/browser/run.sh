@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Teller's booth in a real browser: the entry point CI calls after `cargo test --release` has built
 # target/release/teller. Installs Debian's Chromium if it is missing, the pinned node packages
-# (package-lock.json), then runs booth.test.mjs, public.test.mjs and console.test.mjs (the returning
-# officer's console). Exits non-zero if any test fails.
+# (package-lock.json), then runs booth.test.mjs, public.test.mjs, console.test.mjs (the returning
+# officer's console) and officer.test.mjs (an officer's whole election, with a mail server). Exits
+# non-zero if any test fails.
 #
 # Environment: TELLER_BIN, CHROMIUM, TELLER_BROWSER_OUT (screenshots, downloads, bench.txt;
 # default target/browser-test), TELLER_BROWSER_KEEP=1 (keep the elections' temporary directories).
@@ -43,7 +44,7 @@ rm -rf "$TELLER_TAMPERED"
   --ignored --exact write_the_tampered_records_for_the_browser_tests)
 
 status=0
-node --test --test-concurrency=1 booth.test.mjs public.test.mjs console.test.mjs || status=$?
+node --test --test-concurrency=1 booth.test.mjs public.test.mjs console.test.mjs officer.test.mjs || status=$?
 
 # The benchmark line again, unprefixed, for whoever reads the CI log.
 if [ -f "$out/bench.txt" ]; then cat "$out/bench.txt"; fi
