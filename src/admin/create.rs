@@ -482,6 +482,62 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuilt_manifest_keeps_the_keys_and_trustees_and_keys_only_new_contests_anew() {
+        let mut rng = rand::rngs::ChaCha20Rng::from_seed([2; 32]);
+        let definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+        let (old, _) = create_election(&definition, &mut rng).unwrap();
+        let mut edited = definition.clone();
+        edited.title = "Edited".into();
+        edited.contests.remove(1);
+        edited.contests[0].id = "nec-2".into();
+        let (new, keys) = rebuild_manifest(&edited, &old, &mut rng, 0).unwrap();
+        assert_eq!(new.draft().title, "Edited");
+        assert_eq!(
+            keys.keys().collect::<Vec<_>>(),
+            ["nec-2"],
+            "only the new contest"
+        );
+        let (before, after) = (&old.draft().keys, &new.draft().keys);
+        assert_eq!(after.issuers["wales"], before.issuers["wales"]);
+        assert!(!after.issuers.contains_key("youth") && !after.issuers.contains_key("nec"));
+        assert_eq!(
+            (&after.election, &after.ballot_log, &after.issuance_log),
+            (&before.election, &before.ballot_log, &before.issuance_log)
+        );
+        assert_eq!(new.draft().trustees, old.draft().trustees);
+        assert_ne!(new.fingerprint(), old.fingerprint());
+
+        let mut other = definition.clone();
+        other.election = "another".into();
+        let error = rebuild_manifest(&other, &old, &mut rng, 0).unwrap_err();
+        assert!(error.to_string().contains("id cannot change"), "{error}");
+        let mut trustees = definition.clone();
+        trustees.trustees.count = 4;
+        let error = rebuild_manifest(&trustees, &old, &mut rng, 0).unwrap_err();
+        assert!(
+            error.to_string().contains("trustees cannot change"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_check_without_keys_says_what_creating_says() {
+        let mut definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+        definition.check(unix_now()).unwrap();
+        definition.contests[1].seats = 2;
+        let checked = definition.check(unix_now()).unwrap_err().to_string();
+        let created = create_election(
+            &definition,
+            &mut rand::rngs::ChaCha20Rng::from_seed([3; 32]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert_eq!(checked, created);
+        assert!(checked.contains("irv fills exactly one seat"), "{checked}");
+    }
+
+    #[test]
     fn refuses_unknown_fields_with_the_line() {
         let text = EXAMPLE_ELECTION.replace(
             "revote = \"forbidden\"",

@@ -278,6 +278,63 @@ impl DefinitionForm {
     }
 }
 
+impl DefinitionForm {
+    /// The fields a browser posts for this form (the inverse of [`Self::posted`]).
+    fn fields(&self) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = [
+            ("election", &self.election),
+            ("title", &self.title),
+            ("opens", &self.opens),
+            ("closes", &self.closes),
+            ("revote", &self.revote),
+            ("reissue-by", &self.reissue_by),
+            ("reissue-limit", &self.reissue_limit),
+            ("threshold", &self.threshold),
+            ("trustees", &self.trustees),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.clone()))
+        .collect();
+        for (i, c) in self.contests.iter().enumerate() {
+            for (name, value) in [
+                ("id", &c.id),
+                ("title", &c.title),
+                ("seats", &c.seats),
+                ("method", &c.method),
+                ("candidates", &c.candidates),
+                ("min-attribute", &c.min_attribute),
+                ("min-value", &c.min_value),
+                ("min-seats", &c.min_seats),
+                ("freeze", &c.freeze),
+                ("under-age", &c.under_age),
+                ("region", &c.region),
+            ] {
+                fields.push((format!("c{i}-{name}"), value.clone()));
+            }
+            for (name, on) in [("arrears", c.arrears), ("disability", c.disability)] {
+                if on {
+                    fields.push((format!("c{i}-{name}"), "yes".to_owned()));
+                }
+            }
+        }
+        fields
+    }
+}
+
+/// What the console's election form makes of posted fields: the definition, or the problems
+/// with its fields (before the definition's own checks). Public for the fuzz target.
+pub fn read_election_form(fields: &[(String, String)]) -> Result<ElectionDefinition, Vec<String>> {
+    let (form, _, _) = DefinitionForm::posted(fields);
+    form.definition()
+        .map_err(|problems| problems.into_iter().map(|p| p.message).collect())
+}
+
+/// The fields the console's edit form posts for `definition`, unchanged. Public for the fuzz
+/// target: [`read_election_form`] of them gives `definition` back.
+pub fn election_form_fields(definition: &ElectionDefinition) -> Vec<(String, String)> {
+    DefinitionForm::of(definition).fields()
+}
+
 impl ContestForm {
     fn blank() -> Self {
         Self {
@@ -1152,6 +1209,14 @@ mod tests {
         // The example's window is relative to now, which the form keeps as written.
         round.window = definition.window.clone();
         assert_eq!(round.to_toml().unwrap(), definition.to_toml().unwrap());
+    }
+
+    #[test]
+    fn the_fields_of_a_definition_read_back_as_it() {
+        let definition = ElectionDefinition::parse(EXAMPLE_ELECTION).unwrap();
+        let fields = election_form_fields(&definition);
+        let read = read_election_form(&fields).unwrap();
+        assert_eq!(read.to_toml().unwrap(), definition.to_toml().unwrap());
     }
 
     #[test]

@@ -60,6 +60,7 @@ const PASSKEY_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'sel
     img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
+pub use define::{election_form_fields, read_election_form};
 pub use passkeys::Ceremonies;
 
 /// Registers the console's pages and actions.
