@@ -91,6 +91,15 @@ pub struct Turnout {
     pub regions: Vec<(String, i64, i64)>,
 }
 
+/// Replaces the election's member rows by `rows`, in chunks (a national register is large).
+fn replace_members(conn: &mut AnyConnection, election: &str, rows: &[MemberRow]) -> Result<()> {
+    diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
+    for chunk in rows.chunks(2000) {
+        insert_rows!(&mut *conn, members::table, chunk)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Replaces the election's register (only before it opens), all or nothing.
     pub fn replace_register(&self, election: &str, rows: &[MemberRow]) -> Result<()> {
@@ -101,10 +110,7 @@ impl Store {
                 ElectionState::Created,
                 ElectionState::Created,
             )?;
-            diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
-            for chunk in rows.chunks(2000) {
-                insert_rows!(&mut *conn, members::table, chunk)?;
-            }
+            replace_members(conn, election, rows)?;
             event(
                 conn,
                 &self.actor,
@@ -150,10 +156,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::ChangedMeanwhile(election.clone()));
             }
-            diesel::delete(members::table.filter(members::election.eq(election))).execute(conn)?;
-            for chunk in rows.chunks(2000) {
-                insert_rows!(&mut *conn, members::table, chunk)?;
-            }
+            replace_members(conn, election, rows)?;
             event(
                 conn,
                 &self.actor,

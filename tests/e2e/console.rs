@@ -286,6 +286,33 @@ fn setup(name: &str, db: Option<String>) -> Setup {
     }
 }
 
+/// Runs the trustees' tally from the console with two share lines, and waits for it to finish;
+/// returns the tally page then.
+fn tally_from_console(
+    client: &Client,
+    session: Option<&str>,
+    csrf: &str,
+    shares: [&str; 2],
+) -> Answer {
+    let tally = format!("/console/e/{ELECTION}/tally");
+    let started = client.post(
+        &tally,
+        session,
+        &[("csrf", csrf), ("share", shares[0]), ("share", shares[1])],
+        &[],
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let begun = std::time::Instant::now();
+    loop {
+        let page = client.get(&tally, session);
+        if !page.body.contains("Tallying:") {
+            return page;
+        }
+        assert!(begun.elapsed().as_secs() < 120);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 fn register(members: usize) -> String {
     std::fs::read_to_string(examples().join("members.csv"))
         .unwrap()
@@ -624,22 +651,7 @@ fn an_officer_runs_an_election_from_the_console(name: &str, db: Option<String>) 
     );
     assert!(refused.body.contains("Share 2: paste"), "{}", refused.body);
     assert_eq!(store.election(ELECTION).unwrap().state, "closed");
-    let started = client.post(
-        &tally,
-        session,
-        &[("csrf", &csrf), ("share", &share(1)), ("share", &share(3))],
-        &[],
-    );
-    assert_eq!(started.status, 303, "{}", started.body);
-    let begun = std::time::Instant::now();
-    let page = loop {
-        let page = client.get(&tally, session);
-        if !page.body.contains("Tallying:") {
-            break page;
-        }
-        assert!(begun.elapsed().as_secs() < 120);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let page = tally_from_console(&client, session, &csrf, [&share(1), &share(3)]);
     assert!(page.body.contains("the record verifies"), "{}", page.body);
     assert!(
         page.body.contains(&format!("/e/{ELECTION}/results/nec")),
@@ -1733,23 +1745,7 @@ fn an_officer_creates_an_election_from_the_form(name: &str, db: Option<String>) 
     assert!(report.contains("ballots"), "{report}");
     run(&election.db, &["election", "close", ELECTION]);
     let share_3 = std::fs::read_to_string(key_dir.join("trustee-3.share")).unwrap();
-    let tally = format!("/console/e/{ELECTION}/tally");
-    let started = client.post(
-        &tally,
-        session,
-        &[("csrf", &csrf), ("share", &share_1), ("share", &share_3)],
-        &[],
-    );
-    assert_eq!(started.status, 303, "{}", started.body);
-    let begun = std::time::Instant::now();
-    let page = loop {
-        let page = client.get(&tally, session);
-        if !page.body.contains("Tallying:") {
-            break page;
-        }
-        assert!(begun.elapsed().as_secs() < 120);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let page = tally_from_console(&client, session, &csrf, [&share_1, &share_3]);
     assert!(page.body.contains("the record verifies"), "{}", page.body);
     let record = election.dir.join("record");
     run(

@@ -20,7 +20,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Officer, Refusal, State, bad_request, blocking, page, see_other};
+use super::{Officer, Refusal, State, bad_request, blocking, page, see_other, text_field};
 use crate::admin::create::{ElectionDefinition, KeyMaking, TrusteeCount, unix_now};
 use crate::admin::{create_stored_election, edit_election};
 use crate::core::manifest::{
@@ -842,6 +842,8 @@ impl From<anyhow::Error> for Refusal {
 /// What the confirmation posts back: the definition as TOML.
 #[derive(Deserialize)]
 pub(super) struct Confirmed {
+    /// Missing is refused as a wrong token (403), not as a malformed form.
+    #[serde(default)]
     csrf: String,
     // Missing is read as empty, so that who posts is judged before what they posted.
     #[serde(default)]
@@ -1020,11 +1022,11 @@ fn form_page(
                             (fixed("election", "Election id", &ids[0]))
                         }
                         Mode::New { .. } => {
-                            (text_field("election", "Election id", Some("Short, for addresses and the record: a-z, 0-9 and -, e.g. nec-2026. It cannot change later."), &form.election, bad("election")))
+                            (text_field("election", "Election id", Some("Short, for addresses and the record: a-z, 0-9 and -, e.g. nec-2026. It cannot change later."), &form.election, bad("election").is_some()))
                         }
                         Mode::Edit { .. } => { (fixed("election", "Election id", &form.election)) }
                     }
-                    (text_field("title", "Title", Some("As members see it, e.g. National Executive Committee elections 2026"), &form.title, bad("title")))
+                    (text_field("title", "Title", Some("As members see it, e.g. National Executive Committee elections 2026"), &form.title, bad("title").is_some()))
                     (time_field("opens", "Voting opens (UTC)", &form.opens, bad("opens")))
                     (time_field("closes", "Voting closes (UTC)", &form.closes, bad("closes")))
                 }
@@ -1079,8 +1081,8 @@ fn contest_fields<'a>(
     html! {
         fieldset.contest {
             legend { "Contest " (n) @if !contest.title.is_empty() { ": " (contest.title) } }
-            (text_field(&f("id"), "Contest id", Some("Short: a-z, 0-9 and -, e.g. nec"), &contest.id, bad(&f("id"))))
-            (text_field(&f("title"), "Title on the ballot", None, &contest.title, bad(&f("title"))))
+            (text_field(&f("id"), "Contest id", Some("Short: a-z, 0-9 and -, e.g. nec"), &contest.id, bad(&f("id")).is_some()))
+            (text_field(&f("title"), "Title on the ballot", None, &contest.title, bad(&f("title")).is_some()))
             (number_field(&f("seats"), "Seats", &contest.seats, bad(&f("seats"))))
             div.field {
                 label for=(f("method")) { "Counting rule" }
@@ -1106,7 +1108,7 @@ fn contest_fields<'a>(
                         option value="slate" selected[contest.min_attribute == "slate"] { "Slate" }
                     }
                 }
-                (text_field(&f("min-value"), "Whose gender or slate is", Some("As the candidates' column says, e.g. W"), &contest.min_value, bad(&f("min-value"))))
+                (text_field(&f("min-value"), "Whose gender or slate is", Some("As the candidates' column says, e.g. W"), &contest.min_value, bad(&f("min-value")).is_some()))
                 (number_field(&f("min-seats"), "At least this many seats", &contest.min_seats, bad(&f("min-seats"))))
             }
             fieldset {
@@ -1117,28 +1119,10 @@ fn contest_fields<'a>(
                 }
                 (checkbox(&f("arrears"), "Not members in arrears", contest.arrears))
                 (number_field(&f("under-age"), "Only members under this age on the freeze date (optional)", &contest.under_age, bad(&f("under-age"))))
-                (text_field(&f("region"), "Only members in this region (optional)", Some("As the register's region column says, e.g. Wales"), &contest.region, bad(&f("region"))))
+                (text_field(&f("region"), "Only members in this region (optional)", Some("As the register's region column says, e.g. Wales"), &contest.region, bad(&f("region")).is_some()))
                 (checkbox(&f("disability"), "Only members who declared a disability", contest.disability))
             }
             button type="submit" name="action" value={ "remove-" (i) } class="secondary" { "Remove contest " (n) }
-        }
-    }
-}
-
-fn text_field(
-    name: &str,
-    label: &str,
-    hint: Option<&str>,
-    value: &str,
-    invalid: Option<&str>,
-) -> Markup {
-    let hint_id = format!("{name}-hint");
-    html! {
-        div.field {
-            label for=(name) { (label) }
-            @if let Some(hint) = hint { p.hint id=(hint_id) { (hint) } }
-            input id=(name) type="text" name=(name) value=(value) autocomplete="off"
-                aria-describedby=[hint.map(|_| hint_id.as_str())] aria-invalid=[invalid];
         }
     }
 }

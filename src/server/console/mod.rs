@@ -574,6 +574,21 @@ fn bad_request(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
+/// A one-line text field with its label, an optional hint (tied to it for screen readers) and
+/// `aria-invalid` when a problem is about it.
+fn text_field(name: &str, label: &str, hint: Option<&str>, value: &str, invalid: bool) -> Markup {
+    let hint_id = format!("{name}-hint");
+    html! {
+        div.field {
+            label for=(name) { (label) }
+            @if let Some(hint) = hint { p.hint id=(hint_id) { (hint) } }
+            input id=(name) type="text" name=(name) value=(value) autocomplete="off"
+                aria-describedby=[hint.map(|_| hint_id.as_str())]
+                aria-invalid=[invalid.then_some("true")];
+        }
+    }
+}
+
 /// The error summary at the top of a form page (GOV.UK's pattern: a heading and each problem).
 fn error_summary(errors: &[String]) -> Markup {
     html! {

@@ -8,10 +8,12 @@
 )]
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
 
-use super::{Officer, Refusal, State, bad_request, blocking, error_summary, page, see_other};
+use super::{
+    Officer, Refusal, State, bad_request, blocking, error_summary, page, see_other, text_field,
+};
 use crate::admin::{MAX_REASON_CHARS, remove_member};
 use crate::store::ElectionState;
 
@@ -96,8 +98,8 @@ fn form_page(
                 p { "The published record shows how many members were removed in each contest, and the reason in the events log, never who." }
                 form method="post" action={ "/console/e/" (id) "/remove" } novalidate {
                     (officer.csrf_field())
-                    (field("member", "Member number", None, member, member_wrong))
-                    (field("reason", "Reason", Some(&format!(
+                    (text_field("member", "Member number", None, member, member_wrong))
+                    (text_field("reason", "Reason", Some(&format!(
                         "For example: suspended, expelled, died. At most {MAX_REASON_CHARS} characters. It goes into the election's events log, so do not name the member."
                     )), reason, reason_wrong))
                     button type="submit" { "Continue" }
@@ -106,19 +108,6 @@ fn form_page(
             p { (election.removed) " member(s) removed since the election opened." }
         },
     )
-}
-
-fn field(name: &str, label: &str, hint: Option<&str>, value: &str, invalid: bool) -> Markup {
-    let hint_id = format!("{name}-hint");
-    html! {
-        div.field {
-            label for=(name) { (label) }
-            @if let Some(hint) = hint { p.hint id=(hint_id) { (hint) } }
-            input id=(name) type="text" name=(name) value=(value) autocomplete="off"
-                aria-describedby=[hint.map(|_| hint_id.as_str())]
-                aria-invalid=[invalid.then_some("true")] required;
-        }
-    }
 }
 
 pub(super) async fn form(

@@ -99,6 +99,8 @@ pub(super) async fn list(
 /// Which trustee's share to show.
 #[derive(Deserialize)]
 pub(super) struct Hand {
+    /// Missing is refused as a wrong token (403), not as a malformed form.
+    #[serde(default)]
     csrf: String,
     // Missing is read as 0 (no trustee), so that who posts is judged before what they posted.
     #[serde(default)]
