@@ -254,15 +254,7 @@ impl AppState {
         Ok(Some(archive))
     }
 
-    /// Forgets the loaded manifest and keys of `id` (after an edit), so the next request loads
-    /// them again.
-    fn forget_election(&self, id: &str) {
-        if let Ok(mut elections) = self.elections.write() {
-            elections.remove(id);
-        }
-    }
-
-    /// The election `id`, loaded (manifest and keys) on first use.
+    /// The election `id`, loaded (manifest and keys) on first use once it has opened.
     fn election(&self, id: &str) -> Result<Arc<LoadedElection>, ApiError> {
         if let Some(loaded) = self
             .elections
@@ -283,6 +275,11 @@ impl AppState {
         let manifest = row.manifest()?;
         let keys = row.keys(&manifest)?;
         let loaded = Arc::new(LoadedElection { manifest, keys });
+        // Until it opens an election can be edited (from any server on the database), so it is
+        // read afresh each time; from the opening its manifest and keys never change.
+        if row.is(crate::store::ElectionState::Created) {
+            return Ok(loaded);
+        }
         self.elections
             .write()
             .map_err(|_| ApiError::internal("election cache poisoned"))?

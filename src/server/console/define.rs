@@ -892,7 +892,6 @@ pub(super) async fn edit_confirm(
             .map_err(|e| Refusal::Bad(format!("The election was not changed: {e:#}")))
     })
     .await?;
-    state.forget_election(&id);
     Ok(see_other(&format!("/console/e/{id}?edited=1")))
 }
 
