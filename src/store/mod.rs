@@ -47,7 +47,7 @@ pub use keys::{
 };
 pub use log::{Appended, BALLOTS, CastOutcome, Head, ISSUANCE, LogName, PendingCast};
 pub use officers::{OfficerRow, OfficerScope, OfficerSession};
-pub use register::{MailStatus, MemberRow, Turnout};
+pub use register::{MailStatus, MemberCounts, MemberRow, Turnout};
 pub use throttle::{ADDRESS_FREE_FAILURES, MEMBER_FREE_FAILURES, Throttled};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

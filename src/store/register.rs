@@ -100,6 +100,15 @@ fn replace_members(conn: &mut AnyConnection, election: &str, rows: &[MemberRow])
     Ok(())
 }
 
+/// Counts of an election's register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberCounts {
+    /// Members on the register.
+    pub members: i64,
+    /// Members with an invitation code (mailed, in letters or exported).
+    pub invited: i64,
+}
+
 impl Store {
     /// Replaces the election's register (only before it opens), all or nothing.
     pub fn replace_register(&self, election: &str, rows: &[MemberRow]) -> Result<()> {
@@ -254,6 +263,20 @@ impl Store {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// How many members are on the register, and how many of them have an invitation code
+    /// (counted in the database: a national register is not loaded to count it).
+    pub fn member_counts(&self, election: &str) -> Result<MemberCounts> {
+        let mut conn = self.conn()?;
+        let on_register = members::table.filter(members::election.eq(election));
+        Ok(MemberCounts {
+            members: on_register.count().get_result(&mut *conn)?,
+            invited: on_register
+                .filter(members::code_hash.is_not_null())
+                .count()
+                .get_result(&mut *conn)?,
         })
     }
 

@@ -650,7 +650,7 @@ async fn editable(state: &State, id: &str) -> Result<Result<DefinitionForm, Stri
                 row.state
             )));
         }
-        if store.members(&id)?.iter().any(|m| m.code_hash.is_some()) {
+        if store.member_counts(&id)?.invited > 0 {
             return Ok(Err("Its invitations have gone out with its fingerprint, so it can no longer be edited. Its window can still be extended once it is open.".into()));
         }
         let manifest = row.manifest()?;

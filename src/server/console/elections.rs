@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use super::{Officer, Refusal, State, bad_request, blocking, error_summary, page, see_other};
 use crate::admin::{RegisterRefused, apply_register, open, plan_register};
 use crate::core::manifest::{Manifest, format_instant, parse_instant};
-use crate::store::{ElectionRow, ElectionState, Event, OfficerScope, Turnout, now};
+use crate::store::{ElectionRow, ElectionState, Event, MemberCounts, OfficerScope, Turnout, now};
 
 fn state_words(row: &ElectionRow) -> &'static str {
     match ElectionState::parse(&row.state) {
@@ -70,9 +70,8 @@ pub(super) async fn list(state: State, request: HttpRequest) -> Result<HttpRespo
 struct Overview {
     row: ElectionRow,
     manifest: Manifest,
-    members: usize,
-    /// Members with no invitation code yet.
-    uninvited: usize,
+    /// Members on the register, and how many have an invitation code.
+    counts: MemberCounts,
     turnout: Option<Turnout>,
     events: Vec<Event>,
 }
@@ -85,9 +84,7 @@ async fn overview_data(state: &State, id: &str) -> Result<Overview, Refusal> {
             .find_election(&id)?
             .ok_or_else(|| Refusal::NotFound(format!("there is no election {id:?}")))?;
         let manifest = row.manifest()?;
-        let rows = store.members(&id)?;
-        let members = rows.len();
-        let uninvited = rows.iter().filter(|m| m.code_hash.is_none()).count();
+        let counts = store.member_counts(&id)?;
         let turnout = match row.is(ElectionState::Created) {
             true => None,
             false => Some(store.turnout(&manifest)?),
@@ -96,8 +93,7 @@ async fn overview_data(state: &State, id: &str) -> Result<Overview, Refusal> {
         Ok(Overview {
             row,
             manifest,
-            members,
-            uninvited,
+            counts,
             turnout,
             events,
         })
@@ -146,7 +142,7 @@ pub(super) async fn overview(
                     (format_instant(window.closes))
                     @if data.row.closes_extended.is_some() { " (extended; the manifest said " (draft.window.closes) ")" }
                 }
-                dt { "Members on the register" } dd { (data.members) }
+                dt { "Members on the register" } dd { (data.counts.members) }
                 dt { "Fingerprint" } dd { code.fingerprint { (data.manifest.fingerprint_hex()) } }
             }
             p { a href={ "/e/" (data.row.id) "/board" } { "The public bulletin board" } }
@@ -155,7 +151,7 @@ pub(super) async fn overview(
                 @if created || is_open {
                     li { a href={ "/console/e/" (data.row.id) "/invitations" } { "Invitations: by email, and letters" } }
                 }
-                @if created && data.uninvited == data.members {
+                @if created && data.counts.invited == 0 {
                     li { a href={ "/console/e/" (data.row.id) "/edit" } { "Edit the election (until its invitations go out)" } }
                 }
                 @if data.manifest.ceremony().is_none() && !data.row.is(ElectionState::Tallied) {
@@ -440,10 +436,10 @@ fn confirm_page(
         Action::Open => (
             "Open the election",
             html! {
-                p { "Opening freezes the register of " strong { (data.members) " members" } " and publishes its commitment on the bulletin board: from then on no member can be added or changed, and anyone can check who was eligible." }
+                p { "Opening freezes the register of " strong { (data.counts.members) " members" } " and publishes its commitment on the bulletin board: from then on no member can be added or changed, and anyone can check who was eligible." }
                 p { "Members can sign in from " (format_instant(window.opens)) " until " (format_instant(window.closes)) "." }
-                @if data.uninvited > 0 {
-                    p.warning { (data.uninvited) " member(s) have no invitation code yet: they cannot vote until they get one (" a href={ "/console/e/" (id) "/invitations" } { "Invitations" } ")." }
+                @if data.counts.members > data.counts.invited {
+                    p.warning { (data.counts.members - data.counts.invited) " member(s) have no invitation code yet: they cannot vote until they get one (" a href={ "/console/e/" (id) "/invitations" } { "Invitations" } ")." }
                 }
             },
             "Open the election",
