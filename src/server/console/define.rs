@@ -833,12 +833,6 @@ async fn check(
     Ok(confirm_page(officer, &mode, &definition, &toml))
 }
 
-impl From<anyhow::Error> for Refusal {
-    fn from(error: anyhow::Error) -> Self {
-        Self::Bad(format!("{error:#}"))
-    }
-}
-
 /// What the confirmation posts back: the definition as TOML.
 #[derive(Deserialize)]
 pub(super) struct Confirmed {

@@ -254,6 +254,13 @@ impl From<StoreError> for Refusal {
     }
 }
 
+/// An operation's refusal (a definition that does not check): its message, shown as it is.
+impl From<anyhow::Error> for Refusal {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Bad(format!("{error:#}"))
+    }
+}
+
 impl From<ApiError> for Refusal {
     fn from(error: ApiError) -> Self {
         match error {
